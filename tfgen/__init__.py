@@ -1,0 +1,3 @@
+"""tfgen: one YAML spec per environment in, a complete terraform-fmt-canonical Terraform tree out."""
+
+__version__ = "0.1.0"
