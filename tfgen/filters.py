@@ -1,0 +1,86 @@
+"""Jinja filters. `hcl` is the only way a spec value reaches HCL (design invariant 4)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def hcl_string(value: str) -> str:
+    """Quote a string for HCL so it can never end the string or start an interpolation/directive."""
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    text = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    return f'"{text}"'
+
+
+def _hcl_number(value: int | float) -> str:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} cannot be written as an HCL number")
+        return repr(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _hcl_key(key: str) -> str:
+    return key if _IDENT_RE.match(key) else hcl_string(key)
+
+
+def hcl(value: Any, multiline: bool | None = None) -> str:
+    """Render a Python value as an HCL literal: strings escaped, lists/maps as HCL, never Python repr."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _hcl_number(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, list | tuple):
+        return _hcl_list(list(value), bool(multiline))
+    if isinstance(value, dict):
+        return _hcl_object(value, True if multiline is None else multiline)
+    raise TypeError(f"cannot render {type(value).__name__} as HCL")
+
+
+def _hcl_list(items: list[Any], multiline: bool) -> str:
+    if not items:
+        return "[]"
+    rendered = [hcl(item) for item in items]
+    if not multiline:
+        return "[" + ", ".join(rendered) + "]"
+    return "[\n" + "".join(f"{item},\n" for item in rendered) + "]"
+
+
+def _hcl_object(mapping: dict[str, Any], multiline: bool) -> str:
+    if not mapping:
+        return "{}"
+    pairs = [f"{_hcl_key(str(k))} = {hcl(v, multiline=False)}" for k, v in mapping.items()]
+    if not multiline:
+        return "{ " + ", ".join(pairs) + " }"
+    return "{\n" + "".join(f"{pair}\n" for pair in pairs) + "}"
+
+
+def tojson_sorted(value: Any) -> str:
+    """Deterministic JSON for docs and policy bodies."""
+    return json.dumps(value, sort_keys=True, indent=2)
+
+
+def md_cell(value: Any) -> str:
+    """Escape a value for a Markdown table cell."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+FILTERS = {"hcl": hcl, "hcl_string": hcl_string, "tojson_sorted": tojson_sorted, "md_cell": md_cell}

@@ -1,0 +1,113 @@
+"""Module interfaces as data: one definition feeds a module's variables.tf, outputs.tf and README tables,
+and the environment root's variables, module wiring and outputs.
+
+Each module file (`networking.py`, ...) exposes `interface(project, env) -> ModuleInterface`. Variable
+*declarations* (name, type, description) may depend only on project-level data so that modules stay
+identical across environments; the per-environment *values* travel in `ModuleVar.value`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+MODULE_ORDER = ("networking", "security", "storage", "database", "compute", "loadbalancer", "route53")
+
+
+@dataclass(frozen=True)
+class ModuleVar:
+    """One module input.
+
+    `wire` is the HCL expression the environment root passes (e.g. `module.networking.vpc_id`); when it is
+    None the root declares a variable of the same name whose default is `value` (from the spec).
+    """
+
+    name: str
+    type: str
+    description: str
+    value: Any = None
+    wire: str | None = None
+    sensitive: bool = False
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class ModuleOutput:
+    """One module output; `export` re-exports it from the environment root under `export_name`."""
+
+    name: str
+    description: str
+    value: str
+    sensitive: bool = False
+    export: bool = False
+    export_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleInterface:
+    """Everything the generic templates need to declare, document and wire one module."""
+
+    name: str
+    title: str
+    description: str
+    variables: tuple[ModuleVar, ...]
+    outputs: tuple[ModuleOutput, ...]
+    count: str | None = None  # HCL condition for an optional module, e.g. "var.create_hosted_zone"
+    providers: dict[str, str] = field(default_factory=dict)  # module provider alias -> root provider
+
+    @property
+    def root_variables(self) -> tuple[ModuleVar, ...]:
+        return tuple(v for v in self.variables if v.wire is None)
+
+
+def load_interfaces(project: dict[str, Any], env: dict[str, Any]) -> list[ModuleInterface]:
+    """Interfaces of every module, in composition order."""
+    return [import_module(f"tfgen.interfaces.{name}").interface(project, env) for name in MODULE_ORDER]
+
+
+def var(name: str, type_: str, description: str, value: Any = None, **kw: Any) -> ModuleVar:
+    return ModuleVar(name, type_, description, value, **kw)
+
+
+def wired(name: str, type_: str, description: str, expression: str, **kw: Any) -> ModuleVar:
+    return ModuleVar(name, type_, description, None, wire=expression, **kw)
+
+
+def out(name: str, description: str, value: str, **kw: Any) -> ModuleOutput:
+    return ModuleOutput(name, description, value, **kw)
+
+
+def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
+    """Inputs every module takes: the naming prefix and tags."""
+    return [
+        var("name_prefix", "string", "Prefix for resource names: <project>-<environment>.", env["name_prefix"]),
+        var("tags", "map(string)", "Tags merged into every taggable resource (besides provider default_tags).",
+            env["resource_tags"]),
+    ]
+
+
+def root_variables(interfaces: list[ModuleInterface], env: dict[str, Any]) -> list[ModuleVar]:
+    """Variables the environment root declares: region and environment, then each module's spec-fed inputs
+    once (modules sharing an input name must agree on its value)."""
+    found: dict[str, ModuleVar] = {
+        "aws_region": var("aws_region", "string", "AWS region of this environment.", env["region"]),
+        "environment": var("environment", "string", "Environment name.", env["name"]),
+        "domain_name": var("domain_name", "string", "Domain served by the ALB and covered by the certificate.",
+                           env["spec"]["dns"]["domain"]),
+        "subdomains": var("subdomains", "list(string)", "Subdomains with alias records and certificate names.",
+                          env["spec"]["dns"]["subdomains"]),
+        "create_hosted_zone": var("create_hosted_zone", "bool",
+                                  "Manage DNS in Route 53 (hosted zone, validation and alias records).",
+                                  env["spec"]["dns"]["create_hosted_zone"]),
+    }
+    for iface in interfaces:
+        for v in iface.root_variables:
+            previous = found.setdefault(v.name, v)
+            if previous.value != v.value or previous.type != v.type:
+                raise ValueError(f"modules disagree on root variable {v.name!r}")
+    return list(found.values())
+
+
+def exported_outputs(interfaces: list[ModuleInterface]) -> list[tuple[ModuleInterface, ModuleOutput]]:
+    return [(iface, o) for iface in interfaces for o in iface.outputs if o.export]

@@ -1,0 +1,193 @@
+"""The spec format: every setting, its type, default and meaning, in one place.
+
+`SPEC` drives validation (`tfgen validate`), defaults and the JSON Schema (`tfgen schema`). Fields marked
+`shapes_modules=True` change the generated modules themselves, so every environment must agree on them.
+"""
+
+from __future__ import annotations
+
+from tfgen.schema import Field, boolean, integer, list_of, map_of, number, obj, string
+
+NAME_PATTERN = r"[a-z][a-z0-9-]*[a-z0-9]"
+SERVICE_NAME_PATTERN = r"[a-z][a-z0-9_]{0,19}"
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+AMI_FAMILIES = ("al2023", "deep-learning-base-ubuntu22")
+PERMISSIONS = ("uploads-rw", "app-secrets-read", "db-secret-read")
+
+PROJECT = obj("Project identity; shared by every environment.", {
+    "name": string("Project slug used in resource names and tags.", pattern=NAME_PATTERN, max_length=20,
+                   examples=("imageunderstander",), shapes_modules=True),
+    "display_name": string("Human-readable project name for the Project tag and docs.",
+                           examples=("ImageUnderstander",)),
+    "short_name": string("Up to 5 characters for resources whose name prefix AWS limits to 6 (ALB, target group).",
+                         pattern=r"[a-z][a-z0-9]{0,4}", examples=("imgu",), shapes_modules=True),
+})
+
+ENVIRONMENT = obj("What kind of environment this spec describes.", {
+    "production": boolean("Production environments must meet the guardrails (deletion protection, "
+                          "final snapshot, Multi-AZ, >= 90 days of logs).", False),
+    "guardrail_overrides": map_of(
+        string("Why this guardrail does not apply; printed as a warning on every render."),
+        "Explicit, documented exceptions to production guardrails: rule id -> reason.", {},
+        key_pattern=r"[a-z_]+", examples=({"multi_az": "single-AZ until launch, cost approved by finance"},),
+    ),
+})
+
+STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking).", {
+    "bucket": string("Existing S3 bucket holding Terraform state (versioned, encrypted).",
+                     pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", examples=("imgu-terraform-state",)),
+    "region": string("Region of the state bucket.", "us-east-1", examples=("us-east-1",)),
+    "key_prefix": string("State object key is <key_prefix>/<environment>/terraform.tfstate.",
+                         "imageunderstander", pattern=r"[A-Za-z0-9._/-]+"),
+    "lock": string("How state is locked: S3 lock file (Terraform >= 1.11), a DynamoDB table, or both "
+                   "while migrating.", "lockfile", choices=("lockfile", "dynamodb", "both")),
+    "dynamodb_table": string("DynamoDB lock table (lock: dynamodb or both).", "terraform-state-lock"),
+})
+
+NETWORK = obj("VPC layout: one public and one private subnet per availability zone.", {
+    "vpc_cidr": string("IPv4 CIDR of the VPC (/16 to /28).", examples=("10.0.0.0/16",)),
+    "availability_zones": list_of(string("AZ name in the spec's region."), "Availability zones (at least 2).",
+                                  min_items=2, examples=(["us-east-1a", "us-east-1b"],)),
+    "public_subnet_cidrs": list_of(string("Subnet CIDR inside the VPC."),
+                                   "Public subnets (ALB, NAT), one per AZ in order.", min_items=2),
+    "private_subnet_cidrs": list_of(string("Subnet CIDR inside the VPC."),
+                                    "Private subnets (instances, database), one per AZ in order.", min_items=2),
+    "nat_gateway": string("One NAT gateway, or one per AZ for AZ-independent egress.", "single",
+                          choices=("single", "per_az")),
+    "interface_endpoints": list_of(
+        string("Interface endpoint service short name.", choices=("ssm", "ssmmessages", "ec2messages")),
+        "Interface VPC endpoints for Session Manager (the S3 gateway endpoint is always created).",
+        ["ssm", "ssmmessages", "ec2messages"]),
+    "flow_logs": boolean("Send VPC flow logs to CloudWatch Logs.", False),
+})
+
+VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives instance replacement.", None,
+               nullable=True, fields={
+    "size_gb": integer("Size in GiB (gp3: 1-16384).", examples=(50,)),
+    "mount_path": string("Where user data mounts the volume.", pattern=r"/[A-Za-z0-9._/-]+",
+                         examples=("/opt/models",), shapes_modules=True),
+    "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]",
+                          shapes_modules=True),
+})
+
+SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security group, IAM role, log group, "
+              "user data, outputs and docs.", {
+    "description": string("What the service does (security group and docs; ASCII).",
+                          pattern=r"[ -~]{1,200}", shapes_modules=True),
+    "port": integer("TCP port the service listens on.", minimum=1, maximum=65535, shapes_modules=True),
+    "ingress_from": list_of(string("'alb' or another service's name."),
+                            "Who may connect to the port (security-group references, never CIDRs).",
+                            shapes_modules=True),
+    "instance_type": string("EC2 instance type (family.size).", examples=("t4g.micro",)),
+    "market": string("Purchase option.", "on-demand", choices=("on-demand", "spot")),
+    "interruptible": boolean("The service is stateless and tolerates interruption (required for spot).",
+                             False),
+    "spot_max_price": string("Spot max price in USD/hour; null pays the current spot price (recommended).",
+                             None, nullable=True, pattern=r"\d+(\.\d+)?"),
+    "gpu": boolean("The service needs a GPU instance family.", False, shapes_modules=True),
+    "ami": string("Image family: Amazon Linux 2023 (architecture from the instance type) or the AWS Deep "
+                  "Learning Base AMI (Ubuntu 22.04, NVIDIA drivers).", "al2023", choices=AMI_FAMILIES,
+                  shapes_modules=True),
+    "root_volume_gb": integer("Encrypted gp3 root volume size in GiB.", 20, minimum=8, maximum=16384),
+    "data_volume": VOLUME,
+    "permissions": list_of(string("Extra IAM permission.", choices=PERMISSIONS),
+                           "IAM beyond SSM + CloudWatch (which every service gets).", [],
+                           shapes_modules=True),
+    "packages": list_of(string("OS package name.", pattern=r"[A-Za-z0-9][A-Za-z0-9.+_-]*"),
+                        "System packages installed by user data.", [], shapes_modules=True),
+    "pip_packages": list_of(string("Python package requirement.", pattern=r"[A-Za-z0-9][A-Za-z0-9.=<>_\[\],-]*"),
+                            "Python packages installed into /opt/<service>/venv by user data.", [],
+                            shapes_modules=True),
+    "exec_start": string("Command the systemd unit runs.", shapes_modules=True,
+                         pattern=r"[ -~]{1,300}", examples=("/opt/backend/venv/bin/python -m app",)),
+    "start_on_boot": boolean("Start and enable the unit at boot (only where the code is on the image).",
+                             False, shapes_modules=True),
+})
+
+DATABASE = obj("RDS MySQL.", {
+    "engine_version": string("MySQL version: a major.minor such as 8.4 (RDS picks the current default minor "
+                             "and auto minor upgrades keep it current) or a full 8.x.y pin.", "8.4",
+                             examples=("8.4", "8.0.40"), shapes_modules=True),
+    "instance_class": string("DB instance class.", "db.t4g.micro", examples=("db.t4g.micro",)),
+    "allocated_storage_gb": integer("gp3 storage in GiB (can only grow).", 20),
+    "max_allocated_storage_gb": integer("Storage autoscaling ceiling in GiB (0 disables).", 100, minimum=0),
+    "iops": integer("Provisioned gp3 IOPS; only allowed from 400 GiB (below, MySQL gets a fixed 3000).", None,
+                    nullable=True),
+    "storage_throughput": integer("gp3 throughput in MiB/s; only allowed from 400 GiB.", None, nullable=True),
+    "multi_az": boolean("Standby replica in a second AZ.", True),
+    "backup_retention_days": integer("Automated backup retention (0-35 days).", 7),
+    "backup_window": string("Daily backup window (UTC).", "03:00-04:00", pattern=r"\d\d:\d\d-\d\d:\d\d"),
+    "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",
+                                 pattern=r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d"),
+    "deletion_protection": boolean("Refuse to delete the database.", False),
+    "skip_final_snapshot": boolean("Skip the final snapshot on destroy.", True),
+    "monitoring_interval": integer("Enhanced monitoring interval in seconds.", 60,
+                                   choices=(0, 1, 5, 10, 15, 30, 60)),
+    "db_name": string("Initial database name (letters and digits).", "imageunderstander",
+                      pattern=r"[A-Za-z][A-Za-z0-9]{0,63}", shapes_modules=True),
+    "username": string("Master user name (the password is generated and kept by RDS in Secrets Manager).",
+                       "admin", pattern=r"[A-Za-z][A-Za-z0-9_]{0,15}"),
+    "ingress_from": list_of(string("Service name."), "Services that may reach MySQL on 3306.",
+                            shapes_modules=True),
+    "parameters": map_of(string("Parameter value."), "MySQL parameter group settings.",
+                         {"require_secure_transport": "1"}, key_pattern=r"[a-z_]+", shapes_modules=True),
+})
+
+LOADBALANCER = obj("Application Load Balancer with HTTPS.", {
+    "target_service": string("Service the ALB forwards to.", "frontend", shapes_modules=True),
+    "health_check_path": string("Target health check path.", "/health", pattern=r"/[ -~]*"),
+    "health_check_interval": integer("Seconds between health checks.", 30, minimum=5, maximum=300),
+    "stickiness_hours": integer("Load-balancer cookie lifetime in hours (0 disables stickiness).", 24,
+                                minimum=0, maximum=168),
+    "ssl_policy": string("TLS policy of the HTTPS listener.", "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                         pattern=r"ELBSecurityPolicy-(TLS13|TLS-1-2|FS-1-2)[A-Za-z0-9-]*"),
+    "deletion_protection": boolean("Refuse to delete the load balancer.", False),
+    "idle_timeout": integer("Idle timeout in seconds.", 60, minimum=1, maximum=4000),
+    "access_logs": boolean("Write ALB access logs to a dedicated S3 bucket.", False),
+    "waf": boolean("Attach an AWS WAFv2 web ACL with AWS managed rule groups.", False),
+})
+
+DNS = obj("Domain, certificate and optional Route 53 management.", {
+    "domain": string("Domain served by the ALB (certificate covers it and the subdomains).",
+                     examples=("app.example.com",)),
+    "subdomains": list_of(string("Subdomain label.", pattern=r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"),
+                          "Alias records and certificate names besides the apex.", ["www", "api"]),
+    "create_hosted_zone": boolean("Create a Route 53 hosted zone, validation and alias records.", False),
+    "health_check": boolean("Route 53 HTTPS health check with an alarm (needs the hosted zone).", False),
+})
+
+STORAGE = obj("Uploads bucket and secrets.", {
+    "ia_transition_days": integer("Move objects to Standard-IA after this many days (>= 30).", 30),
+    "noncurrent_expiration_days": integer("Delete noncurrent object versions after this many days.", 90,
+                                          minimum=1),
+    "cors_allowed_origins": list_of(string("Origin URL."), "CORS origins for browser uploads; empty means "
+                                    "https://<domain> and https://www.<domain>.", []),
+    "secret_recovery_window_days": integer("Secrets Manager recovery window (0 or 7-30).", 7),
+    "app_secret_keys": list_of(string("Key name inside the application secret.", pattern=r"[a-z][a-z0-9_]*"),
+                               "Keys of the application secret, generated once and never in state.",
+                               ["jwt_secret_key", "encryption_key", "llm_api_key"], shapes_modules=True),
+})
+
+LOGS = obj("CloudWatch Logs.", {
+    "retention_days": integer("Retention of every log group.", 30, choices=LOG_RETENTION_DAYS),
+})
+
+SPEC: Field = obj("A tfgen environment spec.", {
+    "project": PROJECT,
+    "environment": ENVIRONMENT,
+    "region": string("AWS region of the environment.", examples=("us-east-1",)),
+    "state": STATE,
+    "network": NETWORK,
+    "services": map_of(SERVICE, "EC2 services by name.", key_pattern=SERVICE_NAME_PATTERN),
+    "database": DATABASE,
+    "loadbalancer": LOADBALANCER,
+    "dns": DNS,
+    "storage": STORAGE,
+    "logs": LOGS,
+    "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
+                   key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
+    "estimated_monthly_cost_usd": number("Estimated monthly cost shown in the generated docs.", None,
+                                         nullable=True, minimum=0),
+})

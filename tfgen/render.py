@@ -1,0 +1,102 @@
+"""Stage 4: render templates with one strict Jinja environment, then format HCL canonically."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from tfgen.context import RenderUnit
+from tfgen.errors import FormatError, TemplateError
+from tfgen.filters import FILTERS
+
+HCL_SUFFIXES = (".tf", ".tfvars", ".tfvars.example")
+
+
+def _refuse_raw_containers(value: Any) -> Any:
+    """`{{ some_list }}` would print Python repr into HCL; demand the hcl filter instead."""
+    if isinstance(value, list | tuple | dict | set) or value is None or isinstance(value, bool):
+        raise TypeError(f"refusing to print {type(value).__name__} {value!r} directly: use the hcl filter")
+    return value
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=_refuse_raw_containers,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def list_templates(templates_dir: Path) -> list[str]:
+    """Template names relative to templates/ (POSIX), skipping partials under `_partials/`."""
+    return sorted(
+        p.relative_to(templates_dir).as_posix()
+        for p in templates_dir.rglob("*.j2")
+        if p.is_file() and "_partials" not in p.relative_to(templates_dir).parts
+    )
+
+
+def _template_line(exc: BaseException, template_name: str) -> int | None:
+    """Find the line in the template (or an included one) where a runtime error happened."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.lineno
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".j2") or frame.filename == "<template>":
+            line = frame.lineno
+    return line
+
+
+def _error_template(exc: BaseException, default: str) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
+        return exc.name
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return "templates/" + frame.filename.split("/templates/", 1)[-1]
+    return default
+
+
+def render_unit(env: jinja2.Environment, unit: RenderUnit) -> str:
+    try:
+        return env.get_template(unit.template).render(**unit.context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(_error_template(exc, f"templates/{unit.template}"),
+                            _template_line(exc, unit.template), str(exc)) from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise TemplateError(_error_template(exc, f"templates/{unit.template}"),
+                            _template_line(exc, unit.template), f"{type(exc).__name__}: {exc}") from None
+
+
+def format_output(dest: str, text: str) -> str:
+    """HCL files become `terraform fmt`-canonical; other files only get tidy line ends."""
+    if dest.endswith(HCL_SUFFIXES):
+        from tfgen.hclfmt import format_hcl
+
+        return format_hcl(text, source=f"generated/{dest}")
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def render_units(templates_dir: Path, units: list[RenderUnit]) -> dict[str, bytes]:
+    """Render and format every unit in memory; any failure raises before anything is written."""
+    env = make_environment(templates_dir)
+    rendered: dict[str, bytes] = {}
+    for unit in units:
+        text = render_unit(env, unit)
+        try:
+            text = format_output(unit.dest, text)
+        except FormatError as exc:
+            raise TemplateError(f"templates/{unit.template}", exc.line, f"rendered HCL does not parse: {exc}")
+        rendered[unit.dest] = text.encode("utf-8")
+    return rendered

@@ -1,0 +1,287 @@
+"""A small declarative type system for specs: one definition drives validation, defaults and JSON Schema.
+
+We keep this instead of a heavyweight model library so start-up stays fast and every error can point at
+the exact file:line of the offending value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfgen.errors import Problem
+from tfgen.spec import LoadedSpec, Path_
+
+REQUIRED: Any = object()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its type, default, constraints and documentation."""
+
+    kind: str  # "string" | "integer" | "number" | "boolean" | "list" | "map" | "object"
+    description: str
+    default: Any = REQUIRED
+    choices: tuple[Any, ...] | None = None
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    min_items: int | None = None
+    max_length: int | None = None
+    items: Field | None = None
+    values: Field | None = None
+    key_pattern: str | None = None
+    fields: dict[str, Field] = field(default_factory=dict)
+    examples: tuple[Any, ...] = ()
+    nullable: bool = False
+    shapes_modules: bool = False  # must agree across every environment (design invariant 2)
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+def string(description: str, default: Any = REQUIRED, **kw: Any) -> Field:
+    return Field("string", description, default, **kw)
+
+
+def integer(description: str, default: Any = REQUIRED, **kw: Any) -> Field:
+    return Field("integer", description, default, **kw)
+
+
+def number(description: str, default: Any = REQUIRED, **kw: Any) -> Field:
+    return Field("number", description, default, **kw)
+
+
+def boolean(description: str, default: Any = REQUIRED, **kw: Any) -> Field:
+    return Field("boolean", description, default, **kw)
+
+
+def list_of(item: Field, description: str, default: Any = REQUIRED, **kw: Any) -> Field:
+    return Field("list", description, default, items=item, **kw)
+
+
+def map_of(value: Field, description: str, default: Any = REQUIRED, **kw: Any) -> Field:
+    return Field("map", description, default, values=value, **kw)
+
+
+def obj(description: str, fields: dict[str, Field], default: Any = None, **kw: Any) -> Field:
+    """An object whose missing keys take their defaults; `default=None` means 'build from field defaults'."""
+    return Field("object", description, {} if default is None else default, fields=fields, **kw)
+
+
+_TYPE_NAMES = {
+    "string": "a string", "integer": "an integer", "number": "a number",
+    "boolean": "true or false", "list": "a list", "map": "a mapping", "object": "a mapping",
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, list)
+    return isinstance(value, dict)
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    """Explain YAML surprises (`no`, `on`, quoted numbers) where they are the likely cause."""
+    if kind == "boolean" and isinstance(value, str) and value.lower() in {"yes", "no", "on", "off", "y", "n"}:
+        return "; YAML 1.1 words like 'yes'/'no'/'on'/'off' are strings in tfgen specs: write true or false"
+    if kind in ("integer", "number") and isinstance(value, str) and re.fullmatch(r"[-+]?\d+(\.\d+)?", value):
+        return "; remove the quotes to make it a number"
+    if kind == "string" and isinstance(value, bool | int | float):
+        return "; quote it to make it a string"
+    return ""
+
+
+class Validator:
+    """Walks a document against a Field tree, filling defaults and collecting every problem."""
+
+    def __init__(self, spec: LoadedSpec):
+        self.spec = spec
+        self.problems: list[Problem] = []
+
+    def report(self, path: Path_, message: str) -> None:
+        self.problems.append(self.spec.problem(path, message))
+
+    def check(self, spec_field: Field, value: Any, path: Path_) -> Any:
+        if value is None and spec_field.nullable:
+            return None
+        if not _type_ok(spec_field.kind, value):
+            expected = _TYPE_NAMES[spec_field.kind]
+            hint = _type_hint(spec_field.kind, value)
+            self.report(path, f"expected {expected}, got {_describe(value)}{hint}")
+            return None
+        handler = getattr(self, f"_check_{spec_field.kind}", None)
+        return handler(spec_field, value, path) if handler else self._check_scalar(spec_field, value, path)
+
+    def _check_scalar(self, spec_field: Field, value: Any, path: Path_) -> Any:
+        if spec_field.choices is not None and value not in spec_field.choices:
+            options = ", ".join(str(c) for c in spec_field.choices)
+            self.report(path, f"{_describe(value)} is not one of: {options}")
+        if spec_field.minimum is not None and value < spec_field.minimum:
+            self.report(path, f"{value} is below the minimum {_num(spec_field.minimum)}")
+        if spec_field.maximum is not None and value > spec_field.maximum:
+            self.report(path, f"{value} is above the maximum {_num(spec_field.maximum)}")
+        return value
+
+    def _check_string(self, spec_field: Field, value: str, path: Path_) -> str:
+        if spec_field.pattern and not re.fullmatch(spec_field.pattern, value):
+            self.report(path, f"{value!r} does not match the pattern {spec_field.pattern}")
+        if spec_field.max_length is not None and len(value) > spec_field.max_length:
+            self.report(path, f"{value!r} is longer than {spec_field.max_length} characters")
+        return self._check_scalar(spec_field, value, path)
+
+    def _check_list(self, spec_field: Field, value: list, path: Path_) -> list:
+        if spec_field.min_items is not None and len(value) < spec_field.min_items:
+            self.report(path, f"needs at least {spec_field.min_items} item(s), got {len(value)}")
+        assert spec_field.items is not None
+        return [self.check(spec_field.items, item, (*path, i)) for i, item in enumerate(value)]
+
+    def _check_map(self, spec_field: Field, value: dict, path: Path_) -> dict:
+        assert spec_field.values is not None
+        result = {}
+        for key in sorted(value):
+            if spec_field.key_pattern and not re.fullmatch(spec_field.key_pattern, key):
+                self.report((*path, key), f"name {key!r} does not match the pattern {spec_field.key_pattern}")
+            result[key] = self.check(spec_field.values, value[key], (*path, key))
+        return result
+
+    def _check_object(self, spec_field: Field, value: dict, path: Path_) -> dict:
+        known = spec_field.fields
+        for key in value:
+            if key not in known:
+                self.report((*path, key), _unknown_key_message(key, known))
+        result = {}
+        for name, sub in known.items():
+            if name in value and not (value[name] is None and not sub.nullable and not sub.required):
+                result[name] = self.check(sub, value[name], (*path, name))
+            elif sub.required:
+                self.report((*path, name), f"is required ({sub.description})")
+                result[name] = None
+            else:
+                result[name] = self._default(sub, (*path, name))
+        return result
+
+    def _default(self, spec_field: Field, path: Path_) -> Any:
+        if spec_field.kind == "object" and spec_field.default is not None:
+            return self._check_object(spec_field, dict(spec_field.default), path)
+        default = spec_field.default
+        return list(default) if isinstance(default, list | tuple) else (
+            dict(default) if isinstance(default, dict) else default
+        )
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _unknown_key_message(key: str, known: dict[str, Field]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    suggestion = f"; did you mean {close[0]!r}?" if close else ""
+    options = ", ".join(sorted(known))
+    return f"unknown key {key!r}{suggestion} (allowed: {options})"
+
+
+def validate_document(root: Field, spec: LoadedSpec) -> tuple[dict[str, Any], list[Problem]]:
+    """Type-check a merged spec, returning the normalized document (defaults filled) and all problems."""
+    validator = Validator(spec)
+    result = validator.check(root, spec.data, ())
+    return (result or {}), validator.problems
+
+
+def module_shaping_paths(root: Field, document: dict[str, Any], path: Path_ = ()) -> dict[Path_, Any]:
+    """Every value in a normalized document flagged `shapes_modules`, keyed by its path."""
+    found: dict[Path_, Any] = {}
+    _collect_shaping(root, document, path, found)
+    return found
+
+
+def _collect_shaping(spec_field: Field, value: Any, path: Path_, found: dict[Path_, Any]) -> None:
+    if spec_field.shapes_modules:
+        found[path] = value
+        return
+    if spec_field.kind == "object" and spec_field.nullable:
+        found[(*path, "<present>")] = value is not None
+    if spec_field.kind == "object" and isinstance(value, dict):
+        for name, sub in spec_field.fields.items():
+            _collect_shaping(sub, value.get(name), (*path, name), found)
+    elif spec_field.kind == "map" and isinstance(value, dict) and spec_field.values is not None:
+        found[(*path, "<names>")] = sorted(value)
+        for key, item in value.items():
+            _collect_shaping(spec_field.values, item, (*path, key), found)
+
+
+def to_json_schema(root: Field, title: str) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the spec format, generated from the same Field tree."""
+    schema = _field_schema(root)
+    schema.pop("default", None)
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Another spec in specs/ whose settings this one starts from (deep-merged).",
+        "examples": ["base.yaml"],
+    }
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
+
+
+def _field_schema(spec_field: Field) -> dict[str, Any]:
+    kind = spec_field.kind
+    out: dict[str, Any] = {"description": spec_field.description}
+    json_type = {"map": "object", "list": "array"}.get(kind, kind)
+    out["type"] = [json_type, "null"] if spec_field.nullable else json_type
+    _add_constraints(spec_field, out)
+    if kind == "object":
+        out["properties"] = {name: _field_schema(sub) for name, sub in spec_field.fields.items()}
+        out["additionalProperties"] = False
+        required = [name for name, sub in spec_field.fields.items() if sub.required]
+        if required:
+            out["required"] = required
+    elif kind == "map" and spec_field.values is not None:
+        out["additionalProperties"] = _field_schema(spec_field.values)
+        if spec_field.key_pattern:
+            out["propertyNames"] = {"pattern": f"^(?:{spec_field.key_pattern})$"}
+    elif kind == "list" and spec_field.items is not None:
+        out["items"] = _field_schema(spec_field.items)
+    if not spec_field.required and kind != "object":
+        out["default"] = spec_field.default
+    if spec_field.examples:
+        out["examples"] = list(spec_field.examples)
+    return out
+
+
+def _add_constraints(spec_field: Field, out: dict[str, Any]) -> None:
+    if spec_field.choices is not None:
+        out["enum"] = list(spec_field.choices) + ([None] if spec_field.nullable else [])
+    if spec_field.pattern:
+        out["pattern"] = f"^(?:{spec_field.pattern})$"
+    if spec_field.minimum is not None:
+        out["minimum"] = spec_field.minimum
+    if spec_field.maximum is not None:
+        out["maximum"] = spec_field.maximum
+    if spec_field.min_items is not None:
+        out["minItems"] = spec_field.min_items
+    if spec_field.max_length is not None:
+        out["maxLength"] = spec_field.max_length

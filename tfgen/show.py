@@ -1,0 +1,80 @@
+"""Effective specs for people: merged YAML, provenance of each value, and differences between environments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tfgen.pipeline import validate_project
+from tfgen.spec import Path_, format_path
+from tfgen.validate import ValidatedSpec
+
+
+def effective_spec(project_dir: Path, env: str) -> ValidatedSpec:
+    """The validated spec of one environment (all environments are validated, modules are shared)."""
+    return next(v for v in validate_project(project_dir) if v.spec.env == env)
+
+
+def render_yaml(doc: dict[str, Any]) -> str:
+    return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, allow_unicode=True)
+
+
+def flatten(value: Any, path: Path_ = ()) -> dict[Path_, Any]:
+    """Leaf values by path; empty containers count as leaves so they still show up."""
+    if isinstance(value, dict) and value:
+        out: dict[Path_, Any] = {}
+        for key in sorted(value):
+            out.update(flatten(value[key], (*path, key)))
+        return out
+    if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(flatten(item, (*path, i)))
+        return out
+    return {path: value}
+
+
+def origin(validated: ValidatedSpec, path: Path_) -> str:
+    """Where a value was set: `file:line:col`, or `default` when no spec file sets it."""
+    for cut in range(len(path), 0, -1):
+        loc = validated.spec.provenance.get(tuple(path[:cut]))
+        if loc is not None:
+            return str(loc)
+    return "default"
+
+
+def render_provenance(validated: ValidatedSpec) -> str:
+    rows = [(format_path(p), _scalar(v), origin(validated, p)) for p, v in flatten(validated.doc).items()]
+    width = max(len(r[0]) for r in rows)
+    vwidth = min(48, max(len(r[1]) for r in rows))
+    return "".join(f"{p:<{width}}  {v:<{vwidth}}  # {o}\n" for p, v, o in rows)
+
+
+def _scalar(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
+
+
+def diff_specs(a: ValidatedSpec, b: ValidatedSpec) -> list[dict[str, Any]]:
+    """Rows (path, value in a, value in b, origin in a, origin in b) for every differing leaf."""
+    flat_a, flat_b = flatten(a.doc), flatten(b.doc)
+    rows = []
+    for path in sorted(set(flat_a) | set(flat_b), key=format_path):
+        va, vb = flat_a.get(path), flat_b.get(path)
+        if va != vb:
+            rows.append({"path": format_path(path), "a": va, "b": vb,
+                         "a_origin": origin(a, path), "b_origin": origin(b, path)})
+    return rows
+
+
+def render_diff_table(env_a: str, env_b: str, rows: list[dict[str, Any]]) -> str:
+    """A plain-text table: path, value in each environment, and which file set each."""
+    header = ("path", env_a, env_b, f"{env_a} from", f"{env_b} from")
+    table = [header] + [
+        (r["path"], _scalar(r["a"]), _scalar(r["b"]), r["a_origin"], r["b_origin"]) for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
