@@ -1,0 +1,457 @@
+"""Start moto's server for the apply rehearsal, after patching the gaps the real provider trips over.
+
+Runs under the emulator's own virtualenv (``.venv-e2e``), never under the project's venv.
+
+Why patches at all: moto 5.2.5 lacks a few behaviours that terraform-provider-aws 5.100 relies on
+(see /work/shared/apply-rehearsal.md). Without them an otherwise correct tree either hangs during
+apply or shows a perpetual diff in the re-plan, which would make the rehearsal useless as a drift
+detector. Each patch is narrow, server-side, and *guarded*: before patching we assert that moto still
+behaves the unpatched way (or still has the attribute we replace). A moto upgrade that fixes or moves
+the code therefore fails loudly at start-up instead of being silently double-patched or skipped.
+
+AMIs: moto 5.2.5 *replaces* its built-in catalogue when ``MOTO_AMIS_PATH`` is set (and then also skips
+the per-region ``latest_amis`` files that the public SSM parameters for Amazon Linux point at). So the
+wrapper treats ``MOTO_AMIS_PATH`` as the *extension* fixture, merges it with moto's own lists into a
+temporary file and re-points ``MOTO_AMIS_PATH`` there before moto is imported.
+
+Usage::
+
+    .venv-e2e/bin/python tests/rehearsal/moto_server.py --port 45123
+    .venv-e2e/bin/python tests/rehearsal/moto_server.py --check   # apply + verify patches, then exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import gzip
+import importlib.util
+import inspect
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import types
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PINNED_MOTO = "5.2.5"
+PROBE_ACCOUNT = "000000000000"  # throw-away backends for the guards; terraform uses 123456789012
+
+
+class MotoChangedError(AssertionError):
+    """moto no longer looks like the version these patches were written against."""
+
+
+def _expect(condition: bool, patch: str, what: str) -> None:
+    """Fail loudly (naming the patch) when an assumption about moto internals no longer holds."""
+    if not condition:
+        raise MotoChangedError(
+            f"[{patch}] moto changed: {what}. Re-check this patch against moto's source "
+            f"(written for moto=={PINNED_MOTO}) and drop or adapt it."
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# AMI catalogue
+# --------------------------------------------------------------------------------------------------
+
+
+def _moto_package_dir() -> Path:
+    """Locate the moto package without importing it (importing would freeze the AMI list)."""
+    spec = importlib.util.find_spec("moto")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("moto is not installed in this interpreter; use the .venv-e2e python")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _load_json(path: Path) -> Any:
+    """Read a plain or gzipped JSON resource, as moto ships both forms."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _first_existing(*candidates: Path) -> Path:
+    """Return the first existing path; moto has shipped resources both gzipped and plain."""
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise MotoChangedError(f"[amis] none of {[str(c) for c in candidates]} exists")
+
+
+def build_ami_catalogue(extra: Path, out_dir: Path) -> tuple[Path, int]:
+    """Merge moto's default + per-region latest AMIs with the fixture; return (file, entry count).
+
+    The per-region ``latest_amis`` are needed because the AL2023 SSM parameters resolve to them; the
+    fixture entries win on an ID clash so a look-alike can deliberately shadow a default.
+    """
+    resources = _moto_package_dir() / "ec2" / "resources"
+    default_list = _first_existing(resources / "amis.json.gz", resources / "amis.json")
+    merged: dict[str, dict[str, Any]] = {ami["ami_id"]: ami for ami in _load_json(default_list)}
+    latest_dir = resources / "latest_amis"
+    _expect(latest_dir.is_dir(), "amis", f"{latest_dir} is missing")
+    for region_file in sorted(latest_dir.iterdir()):
+        for ami in _load_json(region_file):
+            merged.setdefault(ami["ami_id"], ami)
+    for ami in _load_json(extra):
+        merged[ami["ami_id"]] = ami
+    out = out_dir / "moto-amis-merged.json"
+    out.write_text(json.dumps(list(merged.values())), encoding="utf-8")
+    return out, len(merged)
+
+
+def prepare_amis() -> int | None:
+    """Point MOTO_AMIS_PATH at the merged catalogue (must run before moto is imported)."""
+    extra = os.environ.get("MOTO_AMIS_PATH")
+    if not extra:
+        return None
+    _expect("moto.ec2.models.amis" not in sys.modules, "amis", "moto's AMI module was imported too early")
+    out_dir = Path(tempfile.mkdtemp(prefix="moto-amis-"))
+    atexit.register(shutil.rmtree, out_dir, True)
+    merged, count = build_ami_catalogue(Path(extra), out_dir)
+    os.environ["MOTO_AMIS_PATH"] = str(merged)
+    return count
+
+
+def verify_amis(expected_count: int | None) -> None:
+    """Check that moto took the merged list verbatim (i.e. still *replaces* rather than merges)."""
+    if expected_count is None:
+        return
+    from moto.ec2.models import amis as amis_module
+
+    _expect(
+        len(amis_module.AMIS) == expected_count,
+        "amis",
+        f"MOTO_AMIS_PATH list has {len(amis_module.AMIS)} entries, expected {expected_count}",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Patches. Each returns a one-line description of what it did, for the start-up log.
+# --------------------------------------------------------------------------------------------------
+
+
+def _probe_ec2_backend() -> Any:
+    """A private EC2 backend (not registered in moto's account map) for behavioural guards."""
+    from moto.ec2.models import EC2Backend
+
+    return EC2Backend("us-east-1", PROBE_ACCOUNT)
+
+
+def patch_monitor_instances() -> str:
+    """EC2 MonitorInstances/UnmonitorInstances: moto raises NotImplementedError.
+
+    The provider calls them when ``monitoring = true`` and the instance then never leaves "creating".
+    """
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses import EC2Response
+    from moto.ec2.responses.monitoring import Monitoring
+
+    for name in ("monitor_instances", "unmonitor_instances"):
+        original = getattr(Monitoring, name, None)
+        _expect(callable(original), "monitor", f"Monitoring.{name} is gone")
+        _expect(
+            "not yet implemented" in inspect.getsource(original),
+            "monitor",
+            f"Monitoring.{name} is implemented upstream now",
+        )
+
+    def _set_monitoring(self: Any, state: str) -> Any:
+        self.error_on_dryrun()
+        instance_ids = self._get_param("InstanceIds", [])
+        monitorings = []
+        for instance in self.ec2_backend.get_multi_instances_by_id(instance_ids):
+            instance.monitoring_state = state
+            monitorings.append({"InstanceId": instance.id, "Monitoring": {"State": state}})
+        return ActionResult({"InstanceMonitorings": monitorings})
+
+    Monitoring.monitor_instances = lambda self: _set_monitoring(self, "enabled")
+    Monitoring.unmonitor_instances = lambda self: _set_monitoring(self, "disabled")
+    _expect(
+        EC2Response.monitor_instances is Monitoring.monitor_instances,
+        "monitor",
+        "EC2Response no longer resolves monitor_instances through Monitoring",
+    )
+    return "EC2 MonitorInstances/UnmonitorInstances implemented (state set immediately)"
+
+
+_PROBE_SOURCE_GROUP = {"GroupId": "sg-probe-source", "Description": "d"}
+
+
+def patch_sg_rule_descriptions() -> str:
+    """EC2 security-group rules: description of group-referencing / prefix-list rules is lost on read.
+
+    moto keeps the description inside ``source_group`` but its ``description`` property only looks at
+    ``ip_range``; DescribeSecurityGroupRules therefore returns none and every plan wants to re-add it.
+    """
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    _expect(isinstance(SecurityGroupRule.__dict__.get("description"), property), "sg-desc", "no property")
+    _expect(
+        "prefix_list_id" in inspect.signature(SecurityGroupRule.__init__).parameters,
+        "sg-desc",
+        "SecurityGroupRule.__init__ lost its prefix_list_id parameter",
+    )
+    backend = _probe_ec2_backend()
+    probe = SecurityGroupRule(backend, "tcp", "sg-probe", "1", "1", None, _PROBE_SOURCE_GROUP)
+    _expect(probe.description is None, "sg-desc", "group-referencing rule descriptions are readable now")
+
+    original_init = SecurityGroupRule.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        bound = inspect.signature(original_init).bind(self, *args, **kwargs)
+        prefix = bound.arguments.get("prefix_list_id") or {}
+        original_init(self, *args, **kwargs)
+        self._rehearsal_prefix_list_description = prefix.get("Description")
+
+    def description(self: Any) -> str | None:
+        if "Description" in self.ip_range:
+            return self.ip_range["Description"]
+        if self.source_group.get("Description") is not None:
+            return self.source_group["Description"]
+        return getattr(self, "_rehearsal_prefix_list_description", None)
+
+    SecurityGroupRule.__init__ = __init__
+    SecurityGroupRule.description = property(description)
+    probe = SecurityGroupRule(backend, "tcp", "sg-probe", "1", "1", None, _PROBE_SOURCE_GROUP)
+    _expect(probe.description == "d", "sg-desc", "patched description property not effective")
+    return "EC2 SG rule descriptions readable for referenced-group and prefix-list rules"
+
+
+def patch_db_parameter_source() -> str:
+    """RDS ModifyDBParameterGroup: stored parameters lack ``Source = "user"``.
+
+    The provider only keeps user-sourced parameters on read, so every ``parameter {}`` block would be
+    re-added on each plan. moto's groups start empty, so everything stored is user-modified.
+    """
+    from moto.rds.models import DBParameterGroup
+
+    original = DBParameterGroup.update_parameters
+    probe = types.SimpleNamespace(parameters=defaultdict(dict))
+    original(probe, [{"ParameterName": "p", "ParameterValue": "1", "ApplyMethod": "immediate"}])
+    _expect("Source" not in probe.parameters["p"], "db-param-source", "moto sets Source itself now")
+
+    def update_parameters(self: Any, new_parameters: Any) -> None:
+        new_parameters = list(new_parameters)
+        original(self, new_parameters)
+        for parameter in new_parameters:
+            self.parameters[parameter["ParameterName"]].setdefault("Source", "user")
+
+    DBParameterGroup.update_parameters = update_parameters
+    return "RDS ModifyDBParameterGroup stores Source=user"
+
+
+_SPOT_REQUEST_KWARGS = (
+    "spot_request_id",
+    "price",
+    "image_id",
+    "spot_instance_type",
+    "valid_from",
+    "valid_until",
+    "launch_group",
+    "availability_zone_group",
+    "key_name",
+    "security_groups",
+    "user_data",
+    "instance_type",
+    "placement",
+    "kernel_id",
+    "ramdisk_id",
+    "monitoring_enabled",
+    "subnet_id",
+    "tags",
+    "spot_fleet_id",
+    "instance_interruption_behaviour",
+)
+
+
+def _adopted_spot_request_class(base: type) -> type:
+    """A SpotInstanceRequest that wraps an instance RunInstances already launched (no second launch)."""
+
+    class AdoptedSpotInstanceRequest(base):  # type: ignore[misc, valid-type]
+        # moto's model metaclass files every model under the service named by its module.
+        __module__ = base.__module__
+
+        def __init__(
+            self, backend: Any, instance: Any, spot_options: dict[str, Any], request_id: str
+        ) -> None:
+            self._adopted_instance = instance
+            super().__init__(
+                backend,
+                spot_request_id=request_id,
+                price=spot_options.get("MaxPrice"),
+                image_id=instance.image_id,
+                spot_instance_type=spot_options.get("SpotInstanceType") or "one-time",
+                valid_from=None,
+                valid_until=spot_options.get("ValidUntil"),
+                launch_group=None,
+                availability_zone_group=None,
+                key_name=instance.key_name,
+                security_groups=[group.id for group in instance.security_groups],
+                user_data=None,
+                instance_type=instance.instance_type,
+                placement=instance.placement.zone,
+                kernel_id=None,
+                ramdisk_id=None,
+                monitoring_enabled=instance.monitored,
+                subnet_id=instance.subnet_id,
+                tags={},
+                spot_fleet_id=None,
+                instance_interruption_behaviour=spot_options.get("InstanceInterruptionBehavior"),
+            )
+
+        def launch_instance(self) -> Any:
+            return self._adopted_instance
+
+    return AdoptedSpotInstanceRequest
+
+
+def patch_run_instances_spot() -> str:
+    """EC2 RunInstances with spot market options: no spot request is recorded.
+
+    The provider reads ``instance_market_options`` back through the instance's SpotInstanceRequestId
+    and DescribeSpotInstanceRequests; without them spot instances are replaced on every plan.
+    """
+    from moto.ec2.models.spot_requests import SpotInstanceRequest
+    from moto.ec2.responses import EC2Response
+    from moto.ec2.responses.instances import InstanceResponse
+    from moto.ec2.utils import random_spot_request_id
+
+    params = inspect.signature(SpotInstanceRequest.__init__).parameters
+    _expect(all(name in params for name in _SPOT_REQUEST_KWARGS), "spot", "SpotInstanceRequest args changed")
+    _expect(callable(getattr(SpotInstanceRequest, "launch_instance", None)), "spot", "launch_instance gone")
+    backend = _probe_ec2_backend()
+    reservation = backend.run_instances(
+        "ami-probe",
+        1,
+        None,
+        [],
+        instance_type="t3.micro",
+        is_instance_type_default=False,
+        region_name="us-east-1",
+        instance_market_options="spot",
+    )
+    probe = reservation.instances[0]
+    _expect(probe.lifecycle == "spot", "spot", "RunInstances no longer marks spot lifecycle")
+    _expect(
+        not backend.spot_instance_requests and getattr(probe, "spot_instance_request_id", None) is None,
+        "spot",
+        "RunInstances records spot requests itself now",
+    )
+
+    adopted_cls = _adopted_spot_request_class(SpotInstanceRequest)
+    original = InstanceResponse.run_instances
+
+    def run_instances(self: Any) -> Any:
+        market = self._get_param("InstanceMarketOptions", {}) or {}
+        result = original(self)
+        if market.get("MarketType") == "spot":
+            for instance in result.result.instances:
+                request_id = random_spot_request_id()
+                request = adopted_cls(self.ec2_backend, instance, market.get("SpotOptions") or {}, request_id)
+                self.ec2_backend.spot_instance_requests[request_id] = request
+                instance.spot_instance_request_id = request_id
+        return result
+
+    InstanceResponse.run_instances = run_instances
+    _expect(EC2Response.run_instances is run_instances, "spot", "EC2Response bypasses InstanceResponse")
+    return "EC2 RunInstances(spot) records a fulfilled spot request readable by the provider"
+
+
+def patch_elbv2_deletion_protection() -> str:
+    """ELBv2 DeleteLoadBalancer ignores ``deletion_protection.enabled`` (fidelity, not a crash).
+
+    Real AWS refuses with OperationNotPermitted. Without this, a prod tree with
+    ``enable_deletion_protection = true`` would destroy cleanly here and the rehearsal would not
+    prove that the operator's flip-apply-destroy sequence (``run.py --destroy-var``) is needed/works.
+    """
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.delete_load_balancer
+    _expect(
+        "deletion_protection" not in inspect.getsource(original),
+        "elbv2-deletion-protection",
+        "DeleteLoadBalancer checks deletion protection upstream now",
+    )
+
+    def delete_load_balancer(self: Any, arn: str) -> None:
+        balancer = self.load_balancers.get(arn)
+        if balancer is not None and balancer.attrs.get("deletion_protection.enabled") == "true":
+            raise ELBClientError(
+                "OperationNotPermitted",
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
+            )
+        original(self, arn)
+
+    ELBv2Backend.delete_load_balancer = delete_load_balancer
+    return "ELBv2 DeleteLoadBalancer refuses while deletion_protection.enabled=true (as AWS does)"
+
+
+PATCHES: tuple[Callable[[], str], ...] = (
+    patch_monitor_instances,
+    patch_sg_rule_descriptions,
+    patch_db_parameter_source,
+    patch_run_instances_spot,
+    patch_elbv2_deletion_protection,
+)
+
+
+def apply_patches() -> list[str]:
+    """Check moto's version, then apply every patch; returns their descriptions."""
+    import moto
+
+    _expect(moto.__version__ == PINNED_MOTO, "version", f"moto {moto.__version__} installed")
+    return [patch() for patch in PATCHES]
+
+
+# --------------------------------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------------------------------
+
+
+def serve(host: str, port: int) -> None:
+    """Run moto's threaded server until SIGTERM/SIGINT (the harness stops us by PID)."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.start()
+    print(f"moto {PINNED_MOTO} (patched) listening on http://{host}:{port}", flush=True)
+    stop.wait()
+    server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: prepare AMIs, patch, then serve (or just verify with --check)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--check", action="store_true", help="apply and verify the patches, then exit")
+    args = parser.parse_args(argv)
+
+    ami_count = prepare_amis()
+    for line in apply_patches():
+        print(f"patch: {line}", flush=True)
+    verify_amis(ami_count)
+    if ami_count is not None:
+        print(f"amis: {ami_count} entries from {os.environ['MOTO_AMIS_PATH']}", flush=True)
+    if args.check:
+        return 0
+    serve(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

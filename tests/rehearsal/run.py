@@ -1,0 +1,599 @@
+"""Offline apply rehearsal: init, plan, apply, re-plan (must be empty), destroy against moto.
+
+Why: ``terraform validate`` and a plain ``plan`` cannot catch API-level defects (overlapping CIDRs,
+wrong enum casing, missing waiter inputs, perpetual diffs). Applying the real tree with the real
+hashicorp/aws provider against an emulator catches them offline, in ~3.5 min per environment.
+
+Per environment the harness
+  1. copies the Terraform tree into a scratch directory (never writes into ``generated/``),
+  2. writes ``zz_rehearsal_override.tf`` (local backend, every ``provider "aws"`` sent to moto),
+  3. starts a private moto server (own venv ``.venv-e2e``, created on first use) on a free port,
+  4. runs init -> plan -> apply -> plan -detailed-exitcode (0 required; 2 = drift = failure)
+     -> [apply with --destroy-var values] -> destroy -> check the state is empty,
+     attempting destroy whenever apply has started, whatever failed before,
+  5. stops the emulator by PID, prints per-step timings and a final table.
+
+Stdlib only, so it runs under the project's interpreter:
+
+    python tests/rehearsal/run.py --env dev --env staging --env prod \\
+        --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false
+
+Exit status: 0 when every environment passed, 1 otherwise (2 for usage/setup errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from override import OverrideError, skeleton, write_override
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_PROJECT = HERE.parents[1]
+MIRROR = Path("/opt/tf-plugins")
+CLI_CONFIG = """provider_installation {
+  filesystem_mirror {
+    path    = "%s"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+}
+"""
+STEP_TIMEOUTS = {"init": 300, "plan": 900, "apply": 2400, "replan": 900, "unprotect": 2400, "destroy": 2400}
+TAIL_LINES = 60
+# Errors whose cause is a protection setting in the tree, with the remedy the operator would use.
+PROTECTION_HINTS = (
+    (
+        re.compile(r"prevent_destroy", re.I),
+        "a resource has lifecycle.prevent_destroy = true: destroy is "
+        "impossible without editing the tree (generate it without prevent_destroy, or make it a spec toggle)",
+    ),
+    (
+        re.compile(r"deletion protection|DeletionProtection|OperationNotPermitted", re.I),
+        "deletion protection is on: pass --destroy-var NAME=false for the variable driving it (the harness "
+        "then applies the flip before destroying); a literal `true` in the tree cannot be flipped",
+    ),
+)
+
+
+class SetupError(RuntimeError):
+    """The rehearsal cannot start (missing terraform, tree, mirror or emulator)."""
+
+
+class Interrupted(RuntimeError):
+    """SIGTERM/SIGINT received: unwind so that destroy and emulator shutdown still run."""
+
+
+@dataclass
+class StepResult:
+    """Outcome of one terraform invocation."""
+
+    name: str
+    rc: int | None
+    seconds: float
+    log: str
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class EnvResult:
+    """Outcome of one environment's rehearsal."""
+
+    env: str
+    status: str = "PASS"  # PASS | FAIL | DRIFT | ERROR
+    reason: str = ""
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def fail(self, status: str, reason: str) -> None:
+        """Record the first failure only: later ones (e.g. destroy) are appended to the reason."""
+        if self.status == "PASS":
+            self.status, self.reason = status, reason
+        else:
+            self.reason += f"; {reason}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Emulator
+# --------------------------------------------------------------------------------------------------
+
+
+def _requirements_digest(requirements: Path) -> str:
+    """Identifies the requirements the venv was built from (rebuilt when they change)."""
+    return hashlib.sha256(requirements.read_bytes()).hexdigest()
+
+
+def ensure_emulator_venv(project: Path) -> Path:
+    """Create ``.venv-e2e`` with moto on first use and return its python (locked against races)."""
+    venv = project / ".venv-e2e"
+    python = venv / "bin" / "python"
+    requirements = HERE / "requirements.txt"
+    stamp = venv / ".rehearsal-requirements.sha256"
+    digest = _requirements_digest(requirements)
+    with open(project / ".venv-e2e.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if python.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+            return python
+        print(f"[setup] creating {venv} (moto server, first use only) ...", flush=True)
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "-r", str(requirements)], check=True)
+        stamp.write_text(digest + "\n")
+    return python
+
+
+def free_port() -> int:
+    """A currently free loopback port (moto binds it a moment later; retried on a clash)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    """True once the server answers HTTP at all (any status)."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/moto-api/")
+        conn.getresponse().read()
+        conn.close()
+        return True
+    except OSError:
+        return False
+
+
+class Emulator:
+    """A private moto server process for one environment, stopped by its PID."""
+
+    def __init__(self, python: Path, log: Path, amis: Path) -> None:
+        self.python, self.log_path, self.amis = python, log, amis
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_", "TF_"))}
+        env.update(
+            MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+            MOTO_ACM_VALIDATION_WAIT="0",
+            MOTO_AMIS_PATH=str(self.amis),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self, attempts: int = 3, timeout: float = 90.0) -> str:
+        """Start on a free port and wait until it answers; returns the endpoint URL."""
+        for _ in range(attempts):
+            self.port = free_port()
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [str(self.python), str(HERE / "moto_server.py"), "--port", str(self.port)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self._env(),
+                    start_new_session=True,
+                )
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                if _answers(self.port):
+                    return f"http://127.0.0.1:{self.port}"
+                time.sleep(0.3)
+            self.stop()
+        raise SetupError(f"emulator did not start; see {self.log_path}:\n{tail(self.log_path)}")
+
+    def stop(self) -> None:
+        """Terminate by PID, then kill if it does not exit within 10 s."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------------------------------
+# Terraform
+# --------------------------------------------------------------------------------------------------
+
+
+def tail(path: Path, lines: int = TAIL_LINES) -> str:
+    """Last *lines* lines of a log file (for failure reports)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no log)"
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+def terraform_env(cli_config: Path) -> dict[str, str]:
+    """Environment for terraform: mirror-only CLI config, automation mode, no ambient AWS config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(
+        TF_CLI_CONFIG_FILE=str(cli_config),
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        CHECKPOINT_DISABLE="1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+    )
+    return env
+
+
+def run_step(name: str, args: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> StepResult:
+    """Run one terraform command with its output in *log*; kills the process group on timeout."""
+    started = time.monotonic()
+    print(f"  {name:<9} terraform {' '.join(args)}", flush=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            ["terraform", *args],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            rc: int | None = proc.wait(timeout=STEP_TIMEOUTS[name])
+            note = ""
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            rc, note = None, f"timeout after {STEP_TIMEOUTS[name]} s"
+        except (Interrupted, KeyboardInterrupt):
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=60)
+            raise
+    seconds = time.monotonic() - started
+    ok = rc == 0
+    print(f"  {name:<9} {'ok' if ok else 'FAILED'} rc={rc} {seconds:6.1f}s {note}", flush=True)
+    return StepResult(name, rc, round(seconds, 1), str(log), ok, note)
+
+
+def drift_report(log: Path) -> str:
+    """The part of a re-plan log that shows what would change."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    starts = [
+        m.start()
+        for m in re.finditer(
+            r"^(Terraform detected the following changes|Terraform will perform|Changes to Outputs)",
+            text,
+            re.M,
+        )
+    ]
+    if not starts:
+        return tail(log)
+    section = text[min(starts) :]
+    end = re.search(r"^Plan: .*$", section, re.M)
+    return section[: end.end()] if end else section
+
+
+def protection_hint(log: Path) -> str:
+    """A remedy when a failure log shows a protection setting, else empty."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "; ".join(hint for pattern, hint in PROTECTION_HINTS if pattern.search(text))
+
+
+def declared_variables(root: Path) -> set[str]:
+    """Names of the root module's ``variable`` blocks (to pass only -var values it declares)."""
+    names: set[str] = set()
+    for path in root.glob("*.tf"):
+        text = path.read_text(encoding="utf-8")
+        skel = skeleton(text)
+        for m in re.finditer(r'(?m)^[ \t]*variable[ \t]+"', skel):
+            end = skel.index('"', m.end())
+            names.add(text[m.end() : end])
+    return names
+
+
+def prevent_destroy_sites(tree: Path) -> list[str]:
+    """Files/lines with ``prevent_destroy = true``: destroy cannot succeed while they exist."""
+    sites = []
+    for path in sorted(tree.rglob("*.tf")):
+        skel = skeleton(path.read_text(encoding="utf-8"))
+        for m in re.finditer(r"(?m)^[ \t]*prevent_destroy[ \t]*=[ \t]*true\b", skel):
+            sites.append(f"{path.relative_to(tree)}:{skel.count(chr(10), 0, m.start()) + 1}")
+    return sites
+
+
+# --------------------------------------------------------------------------------------------------
+# One environment
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    """Command-line options shared by every environment."""
+
+    project: Path
+    tree: Path
+    work: Path
+    logs: Path
+    keep: bool
+    destroy_vars: list[tuple[str, str]]
+
+
+def prepare_scratch(opts: Options, env: str) -> Path:
+    """Copy the tree into a fresh scratch dir; return the environment's root module in it."""
+    scratch = opts.work / env
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(
+        opts.tree,
+        scratch,
+        ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tfplan", "*_override.tf"),
+    )
+    root = scratch / "environments" / env
+    if not root.is_dir():
+        raise SetupError(f"{opts.tree}/environments/{env} does not exist")
+    return root
+
+
+class EnvRun:
+    """The terraform steps of one environment, in a prepared scratch root with a running emulator."""
+
+    def __init__(self, root: Path, opts: Options, env_vars: dict[str, str], logs: Path, result: EnvResult):
+        self.root, self.opts, self.env_vars, self.logs, self.result = root, opts, env_vars, logs, result
+
+    def step(self, name: str, *args: str) -> StepResult:
+        """Run and record one terraform step."""
+        res = run_step(name, args, self.root, self.env_vars, self.logs / f"{name}.log")
+        self.result.steps.append(res)
+        return res
+
+    def run(self) -> None:
+        """init/plan/apply/re-plan, then (once apply has started) unprotect + destroy + state check.
+
+        An interruption skips the teardown on purpose: the emulator, and all it holds, is discarded.
+        """
+        for name, args in (
+            ("init", ("init", "-input=false", "-no-color")),
+            ("plan", ("plan", "-input=false", "-no-color", "-out=tfplan")),
+        ):
+            if not self.step(name, *args).ok:
+                self.result.fail("FAIL", f"{name} failed")
+                return
+        try:
+            self.apply_and_replan()
+        except (Interrupted, KeyboardInterrupt):
+            raise
+        except BaseException:
+            self.teardown()
+            raise
+        self.teardown()
+
+    def apply_and_replan(self) -> None:
+        """Apply the saved plan, then require an empty re-plan (exit 2 = drift = failure)."""
+        if not self.step("apply", "apply", "-input=false", "-no-color", "tfplan").ok:
+            self.result.fail("FAIL", "apply failed")
+            return
+        replan = self.step("replan", "plan", "-input=false", "-no-color", "-detailed-exitcode")
+        if replan.rc == 2:
+            replan.ok, replan.note = False, "drift"
+            self.result.fail("DRIFT", "re-plan after apply is not empty")
+            print("  drift:\n" + indent(drift_report(Path(replan.log))), flush=True)
+        elif not replan.ok:
+            self.result.fail("FAIL", "re-plan failed")
+
+    def var_args(self) -> list[str]:
+        """``-var`` arguments for the destroy-vars this root module declares (others are reported)."""
+        declared = declared_variables(self.root)
+        args = []
+        for name, value in self.opts.destroy_vars:
+            if name in declared:
+                args += ["-var", f"{name}={value}"]
+            else:
+                print(
+                    f"  note: --destroy-var {name} is not a variable of {self.result.env}; skipped",
+                    flush=True,
+                )
+        return args
+
+    def teardown(self) -> None:
+        """Flip protections (if asked) the way an operator would, destroy, verify the state is empty."""
+        var_args = self.var_args()
+        if var_args:
+            unprotect = self.step(
+                "unprotect", "apply", "-auto-approve", "-input=false", "-no-color", *var_args
+            )
+            if not unprotect.ok:
+                self.result.fail("FAIL", "apply of the --destroy-var values failed")
+        destroy = self.step("destroy", "destroy", "-auto-approve", "-input=false", "-no-color", *var_args)
+        if not destroy.ok:
+            hint = protection_hint(Path(destroy.log))
+            self.result.fail("FAIL", "destroy failed" + (f": {hint}" if hint else ""))
+            return
+        listed = subprocess.run(
+            ["terraform", "state", "list"],
+            cwd=self.root,
+            env=self.env_vars,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        left = listed.stdout.split()
+        if listed.returncode != 0 or left:
+            self.result.fail("FAIL", f"destroy left {len(left)} resources in state: {left[:5]}")
+
+
+def indent(text: str, prefix: str = "    | ") -> str:
+    """Prefix every line (for quoting logs in the console)."""
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
+    """Run the full rehearsal for one environment; never raises for terraform failures."""
+    result = EnvResult(env)
+    started = time.monotonic()
+    logs = opts.logs / env
+    if logs.exists():
+        shutil.rmtree(logs)
+    logs.mkdir(parents=True)
+    print(f"\n=== {env} ===", flush=True)
+    emulator = Emulator(python, logs / "moto.log", HERE / "amis.json")
+    try:
+        root = prepare_scratch(opts, env)
+        cli_config = root.parent.parent / "cli.tfrc"
+        cli_config.write_text(CLI_CONFIG % MIRROR)
+        sites = prevent_destroy_sites(root.parent.parent)
+        if sites:
+            print(f"  warning: prevent_destroy = true at {sites}: destroy will fail", flush=True)
+        endpoint = emulator.start()
+        override, blocks = write_override(root, endpoint)
+        aliases = ", ".join(b.alias or "(default)" for b in blocks)
+        print(
+            f"  emulator {endpoint} (pid {emulator.proc.pid if emulator.proc else '?'}); "
+            f"override {override.name} for provider aws: {aliases}",
+            flush=True,
+        )
+        EnvRun(root, opts, terraform_env(cli_config), logs, result).run()
+    except (SetupError, OverrideError) as exc:
+        result.fail("ERROR", str(exc))
+    finally:
+        emulator.stop()
+        result.seconds = round(time.monotonic() - started, 1)
+        if not opts.keep:
+            shutil.rmtree(opts.work / env, ignore_errors=True)
+    report_failures(result)
+    return result
+
+
+def report_failures(result: EnvResult) -> None:
+    """Print the tail of every failed step's log."""
+    for res in result.steps:
+        if not res.ok and res.note != "drift":
+            print(f"  --- {result.env}/{res.name} failed; last {TAIL_LINES} lines of {res.log}:", flush=True)
+            print(indent(tail(Path(res.log))), flush=True)
+    if result.status != "PASS":
+        print(f"  {result.env}: {result.status}: {result.reason}", flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------
+
+COLUMNS = ("init", "plan", "apply", "replan", "unprotect", "destroy")
+
+
+def summary_table(results: list[EnvResult]) -> str:
+    """Final per-env table of step timings (s) and result."""
+    header = f"{'env':<12}" + "".join(f"{c:>11}" for c in COLUMNS) + f"{'total':>9}  result"
+    lines = [header, "-" * len(header)]
+    for res in results:
+        by_name = {s.name: s for s in res.steps}
+        cells = []
+        for col in COLUMNS:
+            s = by_name.get(col)
+            cells.append("-" if s is None else f"{s.seconds:.1f}{'' if s.ok else '!'}")
+        lines.append(
+            f"{res.env:<12}"
+            + "".join(f"{c:>11}" for c in cells)
+            + f"{res.seconds:>9.1f}  {res.status}"
+            + (f" ({res.reason})" if res.reason else "")
+        )
+    return "\n".join(lines)
+
+
+def parse_var(text: str) -> tuple[str, str]:
+    """argparse type for NAME=VALUE."""
+    name, sep, value = text.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command line."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--env", action="append", required=True, help="environment (repeatable)")
+    p.add_argument("--project-dir", type=Path, default=DEFAULT_PROJECT)
+    p.add_argument(
+        "--tree",
+        type=Path,
+        default=None,
+        help="Terraform tree with environments/ and modules/ (default: generated/terraform)",
+    )
+    p.add_argument("--keep", action="store_true", help="keep the scratch copies under .e2e/work")
+    p.add_argument(
+        "--destroy-var",
+        action="append",
+        type=parse_var,
+        default=[],
+        metavar="NAME=VALUE",
+        help="applied before destroy and passed to destroy (e.g. db_deletion_protection=false)",
+    )
+    p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    return p.parse_args(argv)
+
+
+def check_prerequisites(tree: Path) -> None:
+    """Fail fast with a clear message when a tool or input is missing."""
+    if shutil.which("terraform") is None:
+        raise SetupError("terraform not found on PATH")
+    if not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        raise SetupError(f"provider mirror {MIRROR} has no hashicorp/aws")
+    if not (tree / "environments").is_dir():
+        raise SetupError(f"{tree}/environments does not exist (generate the tree first)")
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Turn SIGTERM into an exception so teardown (destroy, emulator stop) still runs."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Interrupted(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Rehearse every requested environment; exit 1 on any failure or drift."""
+    args = parse_args(argv)
+    project = args.project_dir.resolve()
+    tree = (args.tree if args.tree else project / "generated" / "terraform").resolve()
+    opts = Options(
+        project, tree, project / ".e2e" / "work", project / ".e2e" / "logs", args.keep, args.destroy_var
+    )
+    try:
+        check_prerequisites(tree)
+        python = ensure_emulator_venv(project)
+    except (SetupError, subprocess.CalledProcessError) as exc:
+        print(f"rehearsal: setup error: {exc}", file=sys.stderr)
+        return 2
+    results: list[EnvResult] = []
+    try:
+        with interruptible():
+            for env in args.env:
+                results.append(rehearse(env, opts, python))
+    except (Interrupted, KeyboardInterrupt):
+        print("\nrehearsal interrupted; emulator stopped", file=sys.stderr)
+        return 130
+    print("\n" + summary_table(results))
+    print(f"logs: {opts.logs}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
+    return 0 if all(r.status == "PASS" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
