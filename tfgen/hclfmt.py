@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from itertools import pairwise
 
 from tfgen.errors import FormatError
 
@@ -25,6 +26,7 @@ DCOLON = "::"
 
 _OPENERS = frozenset({OBRACE, OBRACK, OPAREN, INTERP, CONTROL})
 _CLOSERS = frozenset({CBRACE, CBRACK, CPAREN, SEQEND})
+_DELTA = dict.fromkeys(_OPENERS, 1) | dict.fromkeys(_CLOSERS, -1)
 _CLOSER_FOR = {OBRACE: "}", OBRACK: "]", OPAREN: ")", INTERP: "}", CONTROL: "}"}
 # Tokens after which a `-` is a negation (hclwrite's spaceAfterToken heuristic).
 _NEG_BEFORE = frozenset(
@@ -35,13 +37,15 @@ _NO_SPACE_SUBJECT = frozenset({QLIT, SLIT, OQUOTE, OHEREDOC})
 _NO_SPACE_AFTER = frozenset({QLIT, SLIT, CQUOTE, CHEREDOC})
 
 _SIMPLE_STR = r'"(?:[^"\\\n$%]|\\[^\n]|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*"'
-_MAIN = re.compile(
-    r"(?P<ws>[ \t]+)|(?P<nl>\r?\n)|(?P<str>" + _SIMPLE_STR + r")|(?P<id>[^\W\d][\w-]*)"
+_MAIN = re.compile(  # blanks are folded into the following token's match
+    r"[ \t]*(?:(?P<nl>\r?\n)|(?P<str>" + _SIMPLE_STR + r")|(?P<id>[^\W\d][\w-]*)"
     r"|(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<cmt>(?:#|//)[^\n]*\n?|/\*.*?\*/)"
-    r"|(?P<hd><<-?[^\W\d][\w-]*\r?\n)"
-    r"|(?P<op>\.\.\.|::|=>|==|!=|<=|>=|&&|\|\||~\}|[{}\[\]().,=<>!+\-*/%?:\"])",
+    r"|(?P<hd><<-?[^\W\d][\w-]*\r?\n)|(?P<op>\.\.\.|::|=>|==|!=|<=|>=|&&|\|\||[.,=<>!+\-*/%?:])"
+    r"|(?P<br>~\}|[{}\[\]()\"])|(?P<bad>[^ \t]))",
     re.S,
 )
+_KINDS = (None, NL, STR, IDENT, NUMBER, COMMENT, None, "", None, None)  # by group; "": operator
+_SUSPECT = {"<": "<", "/": "*"}  # an operator followed by this means a broken heredoc or comment
 _QUOTED_LIT = re.compile(r"(?:[^\"\\\n$%]|\\.|\$\$\{|%%\{|\$(?!\{)|%(?!\{))+")
 _HEREDOC_LIT = re.compile(r"(?:[^$%\n]|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*\n?")
 _TEMPLATE_OPEN = re.compile(r"([$%])\{~?")
@@ -63,7 +67,7 @@ def format_hcl(text: str, source: str = "<string>") -> str:
     """Return text formatted exactly as `terraform fmt` would."""
     toks = _Lexer(text, source).run()
     toks = _Rewriter(toks, source).run()
-    lines = [_cells(line) for line in _split_lines(toks)]
+    lines = _split_lines(toks)
     _format_indent(lines)
     _format_spaces(lines)
     _format_cells(lines)
@@ -94,63 +98,74 @@ class _Lexer:
 
     def run(self) -> list[Tok]:
         """Tokenize the whole text; the EOF token keeps the trailing blanks, as hclwrite does."""
-        while self.pos < len(self.text):
-            mode = self.stack[-1][0] if self.stack else None
+        stack, size = self.stack, len(self.text)
+        while self.pos < size:
+            mode = stack[-1][0] if stack else None
             if mode == OQUOTE:
                 self.quoted()
             elif mode == OHEREDOC:
                 self.heredoc()
             else:
-                self.main()
-        if self.stack:
-            kind, line, _ = self.stack[-1]
+                self.expression()
+        if stack:
+            kind, line, _ = stack[-1]
             what = {OQUOTE: "unterminated string", OHEREDOC: "unterminated heredoc"}.get(kind)
             raise self.fail(line, what or f"unclosed '{kind}'")
         eof = Tok(EOF, "", self.line)
-        eof.sp = len(self.text) - self.end
+        eof.sp = size - self.end
         self.toks.append(eof)
         return self.toks
 
-    def main(self) -> None:
-        """Scan one token (or a run of blanks) in expression mode."""
-        m = _MAIN.match(self.text, self.pos)
-        if m is None:
-            if self.text.startswith("/*", self.pos):
-                raise self.fail(self.line, "unterminated comment")
-            raise self.fail(self.line, f"invalid character {self.text[self.pos]!r}")
-        group, value = m.lastgroup, m.group()
-        if group == "ws":
-            self.pos = m.end()
-            return
-        if value == "<" and self.text.startswith("<", m.end()):
-            raise self.fail(self.line, "invalid heredoc introducer (expected <<MARKER and a newline)")
-        if group == "op":
-            self.operator(value)
-        elif group == "hd":
+    def expression(self) -> None:
+        """Scan expression-mode tokens until a quote, heredoc or template end changes the mode.
+
+        This is the hot path, so plain tokens are appended inline from one `finditer` sweep.
+        """
+        text, toks, kinds = self.text, self.toks, _KINDS
+        line, m = self.line, None
+        for m in _MAIN.finditer(text, self.pos):
+            index = m.lastindex
+            kind, value = kinds[index], m[index]
+            if kind is None:  # brackets, quotes, heredocs and bad characters use the mode stack
+                self.pos, self.line = m.start(index), line
+                if self.special(m.lastgroup, value):
+                    return
+                continue
+            if not kind:  # an operator: its text is its kind
+                kind = value
+                if value in _SUSPECT and text.startswith(_SUSPECT[value], m.end()):
+                    raise self.fail(line, f"invalid {value}{_SUSPECT[value]}: heredoc or comment not closed")
+            toks.append(Tok(kind, value, line))
+            if kind == NL:
+                line += 1
+            elif kind == COMMENT:
+                line += value.count("\n")
+        self.line = line
+        if m is not None and m.end() > self.end:
+            self.end = m.end()
+        self.pos = len(text)  # only blanks can be left unmatched at the end
+
+    def special(self, group: str, value: str) -> bool:
+        """Emit a heredoc opener, bracket or quote; True when the scanning mode changed."""
+        if group == "bad":
+            raise self.fail(self.line, f"invalid character {value!r}")
+        if group == "hd":
             self.emit(OHEREDOC, value)
             marker = value[3:] if value[2] == "-" else value[2:]
             self.stack.append((OHEREDOC, self.line - 1, marker.rstrip("\r\n")))
             self.heredoc_bol = True
-        else:
-            kind = {"nl": NL, "str": STR, "id": IDENT, "num": NUMBER, "cmt": COMMENT}[group]
+            return True
+        if value in ('"', OBRACE, OBRACK, OPAREN):
+            kind = OQUOTE if value == '"' else value
+            self.stack.append((kind, self.line, ""))
             self.emit(kind, value)
-
-    def operator(self, value: str) -> None:
-        """Emit punctuation, tracking bracket nesting and where template sequences end."""
-        if value == '"':
-            self.stack.append((OQUOTE, self.line, ""))
-            self.emit(OQUOTE, value)
-        elif value in (OBRACE, OBRACK, OPAREN):
-            self.stack.append((value, self.line, ""))
-            self.emit(value, value)
-        elif value in ("}", "]", ")", "~}"):
-            top = self.stack[-1][0] if self.stack else None
-            if top is None or _CLOSER_FOR.get(top) != value[-1] or (value == "~}" and top == OBRACE):
-                raise self.fail(self.line, f"unexpected '{value}'")
-            self.stack.pop()
-            self.emit(SEQEND if top in (INTERP, CONTROL) else value, value)
-        else:
-            self.emit(value, value)
+            return kind == OQUOTE
+        top = self.stack[-1][0] if self.stack else None
+        if top is None or _CLOSER_FOR.get(top) != value[-1] or (value == "~}" and top == OBRACE):
+            raise self.fail(self.line, f"unexpected '{value}'")
+        self.stack.pop()
+        self.emit(SEQEND if top in (INTERP, CONTROL) else value, value)
+        return top in (INTERP, CONTROL)
 
     def template_open(self) -> bool:
         """Enter a `${`/`%{` sequence if one starts here."""
@@ -371,40 +386,43 @@ def _type_expr(expr: list[Tok]) -> list[Tok]:
 # ------------------------------------------------------------------------- hclwrite format passes
 
 
-def _split_lines(toks: list[Tok]) -> list[list[Tok]]:
-    """Split at newlines; `#`/`//` comments carry their newline, so they end a line too."""
-    lines: list[list[Tok]] = []
-    cur: list[Tok] = []
-    for tok in toks:
-        if tok.kind == EOF:
-            break
-        cur.append(tok)
-        if tok.kind == NL or (tok.kind == COMMENT and tok.text.endswith("\n")):
-            lines.append(cur)
-            cur = []
-    lines.append(cur)
+Line = tuple[list[Tok], list[Tok], list[Tok]]  # lead, assign, comment cells (hclwrite's formatLine)
+
+
+def _split_lines(toks: list[Tok]) -> list[Line]:
+    """Split at newlines (`#`/`//` comments carry their newline) into cells, like linesForFormat."""
+    lines: list[Line] = []
+    start, equals = 0, -1
+    for i, tok in enumerate(toks):
+        kind = tok.kind
+        if kind == EQUAL:
+            if equals < 0 and i > start:
+                equals = i - start
+        elif kind == NL or (kind == COMMENT and tok.text[-1] == "\n"):
+            lines.append(_cells(toks[start : i + 1], equals))
+            start, equals = i + 1, -1
+        elif kind == EOF:
+            lines.append(_cells(toks[start:i], equals))
     return lines
 
 
-def _change(tok: Tok) -> int:
-    kind = tok.kind
-    return 1 if kind in _OPENERS else -1 if kind in _CLOSERS else 0
+def _net(toks: list[Tok]) -> int:
+    """Net bracket change over tokens (hclwrite's tokenBracketChange, summed)."""
+    delta = _DELTA
+    return sum([delta.get(t.kind, 0) for t in toks])
 
 
-def _cells(line: list[Tok]) -> tuple[list[Tok], list[Tok], list[Tok]]:
-    """Split a line into lead / assign (from a balanced `=`) / trailing comment, like linesForFormat."""
-    lead, assign, comment = line, [], []
+def _cells(lead: list[Tok], equals: int) -> Line:
+    """Split off a trailing comment, and the assign cell when the first `=` starts a balanced rest."""
+    comment: list[Tok] = []
     if len(lead) > 1 and lead[-1].kind == COMMENT:
         lead, comment = lead[:-1], lead[-1:]
-    for i in range(1, len(lead)):
-        if lead[i].kind == EQUAL:
-            if sum(_change(t) for t in lead[i:]) == 0:
-                lead, assign = lead[:i], lead[i:]
-            break
-    return lead, assign, comment
+    if 0 < equals < len(lead) and _net(lead[equals:]) == 0:
+        return lead[:equals], lead[equals:], comment
+    return lead, [], comment
 
 
-def _format_indent(lines: list[tuple[list[Tok], list[Tok], list[Tok]]]) -> None:
+def _format_indent(lines: list[Line]) -> None:
     """Indent two spaces per net-open bracket line, using hclwrite's indent stack."""
     indents: list[int] = []
     for lead, assign, _ in lines:
@@ -415,10 +433,10 @@ def _format_indent(lines: list[tuple[list[Tok], list[Tok], list[Tok]]]) -> None:
             continue
         net = 0
         for tok in lead:
-            net += _change(tok)
+            net += _DELTA.get(tok.kind, 0)
             if tok.kind == OHEREDOC:
                 break
-        net += sum(_change(t) for t in assign)
+        net += _net(assign)
         if net < 0:
             closed = -net
             while closed > 0 and indents:
@@ -432,15 +450,23 @@ def _format_indent(lines: list[tuple[list[Tok], list[Tok], list[Tok]]]) -> None:
             indents.append(net)
 
 
-def _format_spaces(lines: list[tuple[list[Tok], list[Tok], list[Tok]]]) -> None:
+def _format_spaces(lines: list[Line]) -> None:
+    """Set the gap after each token within the lead and assign cells (hclwrite's formatSpaces)."""
+    memo: dict[tuple[str, str], int] = {}
     for lead, assign, _ in lines:
         if assign:
             assign[0].sp = 1
         for cell in (lead, assign):
             before = _NIL
-            for i in range(len(cell) - 1):
-                subject, after = cell[i], cell[i + 1]
-                after.sp = 1 if _space_after(subject, before, after) else 0
+            for subject, after in pairwise(cell):
+                key = (subject.kind, after.kind)
+                if key[0] == MINUS or (key[0] == IDENT and subject.text == "in"):
+                    after.sp = int(_space_after(subject, before, after))  # these rules look at `before`
+                else:
+                    gap = memo.get(key)
+                    if gap is None:
+                        gap = memo[key] = int(_space_after(subject, before, after))
+                    after.sp = gap
                 before = subject
 
 
@@ -486,13 +512,13 @@ def _columns(cell: list[Tok]) -> int:
     return total
 
 
-def _format_cells(lines: list[tuple[list[Tok], list[Tok], list[Tok]]]) -> None:
+def _format_cells(lines: list[Line]) -> None:
     """Align `=` across runs of consecutive assignment lines, then trailing comments likewise."""
     _align(lines, 1, lambda line: _columns(line[0]))
     _align(lines, 2, lambda line: _columns(line[0]) + _columns(line[1]))
 
 
-def _align(lines: list[tuple[list[Tok], list[Tok], list[Tok]]], cell: int, width: Callable) -> None:
+def _align(lines: list[Line], cell: int, width: Callable) -> None:
     """Pad the first token of `cell` so it starts one column after the widest line of each run."""
     run: list[tuple[Tok, int]] = []
     for line in [*lines, ([], [], [])]:
