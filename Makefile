@@ -1,0 +1,81 @@
+# tfgen: one YAML spec per environment -> a complete, terraform-fmt-canonical Terraform tree.
+#   make render ENV=dev     bootstrap .venv on first use, then render specs/dev.yaml into generated/
+#   make test               the whole test suite (what CI runs)
+SHELL := /bin/bash
+ENV ?= dev
+PYTHON ?= python3
+VENV := .venv
+TFGEN := $(VENV)/bin/tfgen
+STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+ENV_DIR := generated/terraform/environments/$(ENV)
+TF_MIRROR ?= /opt/tf-plugins
+
+.PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate security bench e2e clean-venv
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+render: $(STAMP) ## render one environment: make render ENV=dev
+	$(TFGEN) render $(ENV)
+
+render-all: $(STAMP) ## render every environment
+	$(TFGEN) render --all
+
+check: $(STAMP) ## fail when generated/ is stale
+	$(TFGEN) check --all
+
+test: $(STAMP) ## run the whole test suite
+	$(VENV)/bin/pytest -q
+
+test-fast: $(STAMP) ## unit tests only (no terraform, checkov, shellcheck)
+	$(VENV)/bin/pytest -q -m 'not terraform and not slow and not e2e'
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check .
+
+fmt: $(STAMP) ## format python (ruff) and every .tf file (tfgen fmt)
+	$(VENV)/bin/ruff check --fix --quiet . || true
+	$(TFGEN) fmt generated
+
+plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket)
+	cd $(ENV_DIR) && terraform init -input=false && terraform plan -input=false -out=tfplan
+
+apply: ## apply the plan saved by `make plan`
+	cd $(ENV_DIR) && terraform apply -input=false tfplan
+
+destroy: ## destroy ENV (asks for confirmation)
+	cd $(ENV_DIR) && terraform destroy
+
+validate: ## offline terraform init -backend=false + validate for ENV, in a scratch copy
+	@command -v terraform >/dev/null || { echo "terraform is not installed: skipping validate"; exit 0; }
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	cp -r generated/terraform "$$scratch/"; \
+	if [ -d "$(TF_MIRROR)" ]; then \
+	  printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(TF_MIRROR)" > "$$scratch/tf.rc"; \
+	  export TF_CLI_CONFIG_FILE="$$scratch/tf.rc"; \
+	fi; \
+	cd "$$scratch/terraform/environments/$(ENV)" && terraform init -backend=false -input=false >/dev/null && terraform validate
+
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+
+security: $(CHECKOV_VENV)/bin/checkov ## checkov on every environment (own venv: it shadows python-hcl2)
+	$(CHECKOV_VENV)/bin/checkov -d generated/terraform --framework terraform --quiet --compact
+
+bench: $(STAMP) ## speed and memory figures
+	$(VENV)/bin/python scripts/bench.py
+
+e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all envs when ENV is unset on the command line
+	$(VENV)/bin/python tests/rehearsal/run.py $(if $(filter command line,$(origin ENV)),--env $(ENV),--env dev --env staging --env prod)
+
+clean-venv:
+	rm -rf $(VENV) $(CHECKOV_VENV) .venv-e2e

@@ -1,0 +1,40 @@
+"""Shared fixtures: a throwaway copy of the project (specs + templates) and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tfgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project directory with the real specs and templates and no generated/ tree yet."""
+    dest = tmp_path / "project"
+    dest.mkdir()
+    shutil.copytree(ROOT / "specs", dest / "specs")
+    shutil.copytree(ROOT / "templates", dest / "templates")
+    return dest
+
+
+@pytest.fixture
+def run():
+    """Invoke the CLI in-process; returns click's Result (stdout and stderr kept apart)."""
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, for before/after comparisons."""
+    if not root.exists():
+        return {}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
