@@ -7,6 +7,8 @@ import math
 import re
 from typing import Any
 
+import jinja2
+
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -39,6 +41,8 @@ def _hcl_key(key: str) -> str:
 
 def hcl(value: Any, multiline: bool | None = None) -> str:
     """Render a Python value as an HCL literal: strings escaped, lists/maps as HCL, never Python repr."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing variable
     if value is None:
         return "null"
     if isinstance(value, bool):

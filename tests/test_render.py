@@ -1,0 +1,60 @@
+"""Stage 4: the strict Jinja environment and template error reporting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfgen.context import RenderUnit
+from tfgen.errors import TemplateError
+from tfgen.render import list_templates, render_units
+
+
+def templates(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "templates"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_undefined_variable_names_template_and_line(tmp_path: Path) -> None:
+    root = templates(tmp_path, {"x/main.tf.j2": 'a = "1"\n\nb = {{ missing | hcl }}\n'})
+    with pytest.raises(TemplateError) as err:
+        render_units(root, [RenderUnit("x/main.tf.j2", "x/main.tf", {})])
+    assert "templates/x/main.tf.j2:3" in str(err.value)
+    assert "missing" in str(err.value)
+
+
+def test_syntax_error_names_template_and_line(tmp_path: Path) -> None:
+    root = templates(tmp_path, {"x/main.tf.j2": "a = 1\n{% if %}\n"})
+    with pytest.raises(TemplateError) as err:
+        render_units(root, [RenderUnit("x/main.tf.j2", "x/main.tf", {})])
+    assert ":2" in str(err.value)
+
+
+def test_printing_a_list_without_the_hcl_filter_is_refused(tmp_path: Path) -> None:
+    root = templates(tmp_path, {"main.tf.j2": "a = {{ items }}\n"})
+    with pytest.raises(TemplateError) as err:
+        render_units(root, [RenderUnit("main.tf.j2", "main.tf", {"items": ["a", "b"]})])
+    assert "use the hcl filter" in str(err.value)
+
+
+def test_loader_is_confined_to_templates(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("s3cr3t")
+    root = templates(tmp_path, {"main.tf.j2": '{% include "../secret.txt" %}\n'})
+    with pytest.raises(TemplateError):
+        render_units(root, [RenderUnit("main.tf.j2", "main.tf", {})])
+
+
+def test_hcl_output_is_formatted_and_text_is_tidied(tmp_path: Path) -> None:
+    root = templates(tmp_path, {"a.tf.j2": 'x {\na = 1\nlong_name = "v"\n}\n', "b.md.j2": "text   \n\n\n"})
+    out = render_units(root, [RenderUnit("a.tf.j2", "a.tf", {}), RenderUnit("b.md.j2", "b.md", {})])
+    assert out["a.tf"] == b'x {\n  a         = 1\n  long_name = "v"\n}\n'
+    assert out["b.md"] == b"text\n"
+
+
+def test_partials_are_not_output_templates(tmp_path: Path) -> None:
+    root = templates(tmp_path, {"_partials/p.j2": "x", "a.tf.j2": "", "d/b.md.j2": ""})
+    assert list_templates(root) == ["a.tf.j2", "d/b.md.j2"]
