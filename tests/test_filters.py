@@ -86,7 +86,8 @@ def hostile_corpus() -> list[str]:
     rng = random.Random(20261126)
     alphabet = ["$", "{", "}", "%", '"', "\\", "\n", "\t", "~", "a", "é", "😀", "\x01", " ", "#", "*/", "<<EOF"]
     corpus = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(300)]
-    return corpus + ['${file("/etc/passwd")}', "%{ for x in y }${x}%{ endfor }", '"\n}\nresource "x" "y" {', "$${", "%%{"]
+    attacks = ['${file("/etc/passwd")}', "%{ for x in y }${x}%{ endfor }", '"\n}\nresource "x" "y" {', "$${", "%%{"]
+    return corpus + attacks
 
 
 @pytest.mark.terraform

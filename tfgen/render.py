@@ -97,6 +97,6 @@ def render_units(templates_dir: Path, units: list[RenderUnit]) -> dict[str, byte
         try:
             text = format_output(unit.dest, text)
         except FormatError as exc:
-            raise TemplateError(f"templates/{unit.template}", exc.line, f"rendered HCL does not parse: {exc}")
+            raise TemplateError(f"templates/{unit.template}", exc.line, f"rendered HCL does not parse: {exc}") from None
         rendered[unit.dest] = text.encode("utf-8")
     return rendered

@@ -1,0 +1,97 @@
+"""`make bench`: cold wall time and peak memory of tfgen commands, beside the floor of any Python Jinja CLI.
+
+Each figure is the median of several fresh processes (cold: a new interpreter every run). Prints a table;
+it never fails on a number: targets are printed next to the figures for people to judge.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 5
+SYNTHETIC_ENVS = 100
+
+
+def measure(argv: list[str], cwd: Path, prepare=None) -> tuple[float, float]:
+    """Median wall seconds and max peak RSS (MB) of `argv` over RUNS fresh processes."""
+    times, peaks = [], []
+    for _ in range(RUNS):
+        if prepare:
+            prepare()
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - start)
+        peaks.append(usage.ru_maxrss / 1024)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
+    return statistics.median(times), max(peaks)
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in ("specs", "templates"):
+        shutil.copytree(ROOT / name, dest / name)
+    if (ROOT / "generated").exists():
+        shutil.copytree(ROOT / "generated", dest / "generated")
+    return dest
+
+
+def add_synthetic_envs(project: Path, count: int) -> None:
+    """Environments that extend the base spec with small differences (domain, log retention)."""
+    retention = (7, 14, 30, 60, 90)
+    for i in range(count):
+        (project / "specs" / f"e{i:03d}.yaml").write_text(
+            "extends: base.yaml\n"
+            f"dns:\n  domain: e{i:03d}.example.com\n"
+            f"logs:\n  retention_days: {retention[i % len(retention)]}\n"
+        )
+
+
+def main() -> None:
+    tfgen = [sys.executable, "-m", "tfgen.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp) / "project")
+        fresh = lambda: shutil.rmtree(project / "generated", ignore_errors=True)  # noqa: E731
+        floor = measure([sys.executable, "-c", "import jinja2, yaml, click"], project)
+        render_dev = measure([*tfgen, "render", "dev"], project, prepare=fresh)
+        render_dev_warm = measure([*tfgen, "render", "dev"], project)
+        shutil.rmtree(project / "generated", ignore_errors=True)
+        subprocess.run([*tfgen, "render", "--all"], cwd=project, check=True, capture_output=True)
+        check_all = measure([*tfgen, "check", "--all"], project)
+        many = copy_project(Path(tmp) / "many")
+        add_synthetic_envs(many, SYNTHETIC_ENVS)
+        fresh_many = lambda: shutil.rmtree(many / "generated", ignore_errors=True)  # noqa: E731
+        render_many = measure([*tfgen, "render", "--all"], many, prepare=fresh_many)
+
+    rows = [
+        ("floor: python -c 'import jinja2, yaml, click'", floor, None, None),
+        ("tfgen render dev (empty tree)", render_dev, 2.5, None),
+        ("tfgen render dev (tree up to date)", render_dev_warm, 2.5, None),
+        ("tfgen check --all", check_all, 3.0, None),
+        (f"tfgen render --all ({SYNTHETIC_ENVS + 3} environments)", render_many, None, 3.0),
+    ]
+    print(f"{'command':<52} {'wall s':>8} {'x floor':>8} {'peak MB':>8}  target")
+    for name, (wall, peak), ratio_target, seconds_target in rows:
+        ratio = wall / floor[0]
+        target = []
+        if ratio_target:
+            target.append(f"<= {ratio_target}x floor")
+        if seconds_target:
+            target.append(f"< {seconds_target:.0f} s")
+        if name.startswith("tfgen"):
+            target.append("< 80 MB")
+        print(f"{name:<52} {wall:>8.3f} {ratio:>8.2f} {peak:>8.1f}  {', '.join(target)}")
+    print(f"(median of {RUNS} cold runs each; peak = max RSS over the runs; {os.cpu_count()} CPUs)")
+
+
+if __name__ == "__main__":
+    main()
