@@ -33,19 +33,27 @@ _NEG_BEFORE = frozenset(
     {NIL, OPAREN, OBRACE, OBRACK, EQUAL, COLON, COMMA, QUESTION, "+", "*", "/", "%", MINUS, "==", "!=", ">",
      ">=", "<", "<=", "&&", "||", BANG}
 )
+_EXTEND = frozenset({"Mn", "Me", "Mc"})  # categories that never start a grapheme cluster
 _NO_SPACE_SUBJECT = frozenset({QLIT, SLIT, OQUOTE, OHEREDOC})
 _NO_SPACE_AFTER = frozenset({QLIT, SLIT, CQUOTE, CHEREDOC})
 
+_IDENT = (  # ID_Start, then ID_Continue or '-'; Python's \w lacks combining marks, so common blocks are added
+    "[^\\W\\d][\\w\\-\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0900-\u0903"
+    "\u093a-\u094f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20f0\ufe00-\ufe0f\ufe20-\ufe2f]*"
+)
 _SIMPLE_STR = r'"(?:[^"\\\n$%]|\\[^\n]|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*"'
 _MAIN = re.compile(  # blanks are folded into the following token's match
-    r"[ \t]*(?:(?P<nl>\r?\n)|(?P<str>" + _SIMPLE_STR + r")|(?P<id>[^\W\d][\w-]*)"
+    r"[ \t]*(?:(?P<nl>\r?\n)|(?P<str>" + _SIMPLE_STR + r")|(?P<id>" + _IDENT + r")"
     r"|(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<cmt>(?:#|//)[^\n]*\n?|/\*.*?\*/)"
     r"|(?P<hd><<-?[^\W\d][\w-]*\r?\n)|(?P<op>\.\.\.|::|=>|==|!=|<=|>=|&&|\|\||[.,=<>!+\-*/%?:])"
     r"|(?P<br>~\}|[{}\[\]()\"])|(?P<bad>[^ \t]))",
     re.S,
 )
 _KINDS = (None, NL, STR, IDENT, NUMBER, COMMENT, None, "", None, None)  # by group; "": operator
-_SUSPECT = {"<": "<", "/": "*"}  # an operator followed by this means a broken heredoc or comment
+_SUSPECT = {  # an operator followed by this text means a broken heredoc introducer or comment
+    "<": ("<", "invalid heredoc: expected <<MARKER (or <<-MARKER) followed by a newline"),
+    "/": ("*", "unterminated /* comment"),
+}
 _QUOTED_LIT = re.compile(r"(?:[^\"\\\n$%]|\\.|\$\$\{|%%\{|\$(?!\{)|%(?!\{))+")
 _HEREDOC_LIT = re.compile(r"(?:[^$%\n]|\$\$\{|%%\{|\$(?!\{)|%(?!\{))*\n?")
 _TEMPLATE_OPEN = re.compile(r"([$%])\{~?")
@@ -65,7 +73,7 @@ _NIL = Tok(NIL, "")
 
 def format_hcl(text: str, source: str = "<string>") -> str:
     """Return text formatted exactly as `terraform fmt` would."""
-    toks = _Lexer(text, source).run()
+    toks = _Lexer(text.removeprefix("\ufeff"), source).run()  # terraform drops a byte-order mark
     toks = _Rewriter(toks, source).run()
     lines = _split_lines(toks)
     _format_indent(lines)
@@ -133,8 +141,8 @@ class _Lexer:
                 continue
             if not kind:  # an operator: its text is its kind
                 kind = value
-                if value in _SUSPECT and text.startswith(_SUSPECT[value], m.end()):
-                    raise self.fail(line, f"invalid {value}{_SUSPECT[value]}: heredoc or comment not closed")
+                if value in _SUSPECT and text.startswith(_SUSPECT[value][0], m.end()):
+                    raise self.fail(line, _SUSPECT[value][1])
             toks.append(Tok(kind, value, line))
             if kind == NL:
                 line += 1
@@ -501,15 +509,28 @@ def _space_after(subject: Tok, before: Tok, after: Tok) -> bool:
 
 
 def _columns(cell: list[Tok]) -> int:
-    """Width as hclwrite counts it: spaces plus grapheme clusters (approximated per code point)."""
+    """Width as hclwrite counts it: spaces plus grapheme clusters of the token text."""
     total = 0
     for tok in cell:
         text = tok.text
-        if text.isascii():
-            total += tok.sp + len(text) - text.count("\r\n")
-        else:
-            total += tok.sp + sum(1 for c in text if not (unicodedata.combining(c) or c in "\u200d\ufe0f"))
+        total += tok.sp + (len(text) - text.count("\r\n") if text.isascii() else _graphemes(text))
     return total
+
+
+def _graphemes(text: str) -> int:
+    """Approximate extended grapheme clusters: marks, ZWJ joins, emoji modifiers, flag pairs, CRLF."""
+    count, joined, flags, prev = 0, False, 0, ""
+    for ch in text:
+        code = ord(ch)
+        if 0x1F1E6 <= code <= 0x1F1FF:  # regional indicators pair up into one flag
+            flags += 1
+            count += flags % 2
+        elif not (joined or ch in "\u200c\u200d" or 0x1F3FB <= code <= 0x1F3FF or unicodedata.category(ch) in _EXTEND):
+            count += 0 if (prev == "\r" and ch == "\n") else 1
+        if not 0x1F1E6 <= code <= 0x1F1FF:
+            flags = 0
+        joined, prev = ch == "\u200d", ch
+    return count
 
 
 def _format_cells(lines: list[Line]) -> None:
