@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from tfgen import __version__
-from tfgen.errors import EXIT_OK, EXIT_STALE, ConflictError, SpecError, TfgenError
+from tfgen.errors import EXIT_OK, EXIT_STALE, ConflictError, Problem, SpecError, TfgenError
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
 from tfgen.spec import list_environments
 
@@ -27,7 +27,19 @@ Examples:
   tfgen validate --all          check every spec, print every problem with file:line
   tfgen show prod --provenance  effective prod spec and where each value came from
   tfgen diff dev prod           what differs between two environments
+  tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
+  tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
   tfgen fmt --check generated   like terraform fmt -check, without terraform
+  tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
+
+\b
+Exit codes: 0 ok, 1 stale/different/would change, 2 invalid input, 3 conflict (refused to overwrite).
+
+\b
+Shell completion (commands, options and environment names from specs/):
+  bash  eval "$(_TFGEN_COMPLETE=bash_source tfgen)"         in ~/.bashrc
+  zsh   eval "$(_TFGEN_COMPLETE=zsh_source tfgen)"          in ~/.zshrc
+  fish  _TFGEN_COMPLETE=fish_source tfgen | source           in ~/.config/fish/config.fish
 """
 
 
@@ -86,7 +98,8 @@ def _print_warnings(warnings: list[str]) -> None:
 @click.pass_context
 @handle_errors
 def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: bool, dry_run: bool) -> None:
-    """Render environments into generated/ (one status word per file)."""
+    """Render environments into generated/ (one status word per file) and refresh specs/tfgen.schema.json."""
+    from tfgen.schemafile import SCHEMA_PATH, schema_status, write_schema
     from tfgen.writer import sync_tree
 
     root = _project(ctx)
@@ -98,6 +111,8 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
         _print_changes(getattr(exc, "report", None), show_diffs=True)
         raise
     _print_changes(report, show_diffs=False)
+    schema = schema_status(root) if dry_run else write_schema(root)
+    _status(f"{schema:>9}  {SCHEMA_PATH}")
     _status(("dry run: " if dry_run else "") + report.summary())
 
 
@@ -110,62 +125,93 @@ def _print_changes(report: Any, show_diffs: bool) -> None:
             click.echo(change.diff, nl=not change.diff.endswith("\n"))
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json")
+# ---------------------------------------------------------------- machine-readable output (--json)
+# Every --json report is one JSON object on stdout with `version` (1), `command` and `status`, plus the
+# same keys whatever the status, so CI can read them without branching. Documented in docs/ecosystem.md.
+
+JSON_VERSION = 1
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    loc = problem.location
+    return {"file": loc.file if loc else None, "line": loc.line if loc else None,
+            "column": loc.col if loc else None, "path": problem.path, "message": problem.message}
+
+
+def _error_problems(exc: TfgenError) -> list[dict[str, Any]]:
+    """Spec errors carry located problems; other errors (template, format, lock) become one message."""
+    if isinstance(exc, SpecError):
+        return [_problem_json(p) for p in exc.problems]
+    return [{"file": None, "line": None, "column": None, "path": "", "message": str(exc)}]
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload, indent=2, sort_keys=True))
+
+
+def _emit_failure(payload: dict[str, Any], exc: TfgenError) -> None:
+    """Print the report of a failed command (status `invalid`) before the error handler exits."""
+    _emit_json({**payload, "status": "invalid", "problems": _error_problems(exc)})
+
+
+def check_report(environments: list[str], files: list[dict[str, Any]], warnings: list[str]) -> dict[str, Any]:
+    return {"version": JSON_VERSION, "command": "check", "status": "stale" if files else "ok",
+            "environments": environments, "files": files, "problems": [], "warnings": warnings}
+
+
+def _drift_json(drifts: list[Any]) -> list[dict[str, Any]]:
+    return [{"path": f"{OUTPUT_DIR}/{d.path}", "kind": d.kind, "diff": d.diff} for d in drifts]
+
+
+def _print_drift(entry: dict[str, Any]) -> None:
+    _status(f"{entry['kind']:>8}  {entry['path']}")
+    if entry["diff"]:
+        click.echo(entry["diff"], nl=not entry["diff"].endswith("\n"))
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/ecosystem.md).")
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
-    """Fail (exit 1) when generated/ differs from what the specs render to. Never writes."""
+    """Fail (exit 1) when generated/ or specs/tfgen.schema.json differ from what the specs render to.
+
+    Never writes. Reports each file as changed (with a unified diff), missing, or extra.
+    """
+    from tfgen.schemafile import schema_drift
     from tfgen.writer import compare_tree
 
     root = _project(ctx)
     try:
         result = render_project(root, resolve_environments(root, envs, all_envs))
-    except SpecError as exc:
+        drifts = compare_tree(root / OUTPUT_DIR, result.files, result.scopes)
+    except TfgenError as exc:
         if as_json:
-            click.echo(json.dumps(_problems_json(exc), indent=2))
+            _emit_failure(check_report(sorted(set(envs)), [], []), exc)
         raise
-    drifts = compare_tree(root / OUTPUT_DIR, result.files, result.scopes)
+    files = _drift_json(drifts) + [d for d in [schema_drift(root)] if d]
     if as_json:
-        click.echo(json.dumps(_check_json(result.environments, drifts), indent=2))
+        _emit_json(check_report(result.environments, sorted(files, key=lambda f: f["path"]), result.warnings))
     else:
-        for drift in drifts:
-            _status(f"{drift.kind:>8}  {OUTPUT_DIR}/{drift.path}")
-            if drift.diff:
-                click.echo(drift.diff, nl=not drift.diff.endswith("\n"))
-    if drifts:
-        _status(f"{len(drifts)} file(s) out of date: run `tfgen render {' '.join(result.environments)}`")
+        for entry in files:
+            _print_drift(entry)
+    if files:
+        _status(f"{len(files)} file(s) out of date: run `tfgen render {' '.join(result.environments)}`")
         sys.exit(EXIT_STALE)
     _status(f"up to date: {', '.join(result.environments)} ({len(result.files)} files)")
 
 
-def _check_json(environments: list[str], drifts: list[Any]) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "status": "stale" if drifts else "ok",
-        "environments": environments,
-        "files": [{"path": f"{OUTPUT_DIR}/{d.path}", "kind": d.kind, "diff": d.diff} for d in drifts],
-    }
-
-
-def _problems_json(exc: SpecError) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "status": "invalid",
-        "problems": [
-            {"file": p.location.file if p.location else None, "line": p.location.line if p.location else None,
-             "column": p.location.col if p.location else None, "path": p.path, "message": p.message}
-            for p in exc.problems
-        ],
-    }
+def validate_report(environments: list[str], warnings: list[str]) -> dict[str, Any]:
+    return {"version": JSON_VERSION, "command": "validate", "status": "ok", "environments": environments,
+            "problems": [], "warnings": warnings}
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen validate --all\n  tfgen validate prod --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/ecosystem.md).")
 @click.pass_context
 @handle_errors
 def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -176,15 +222,14 @@ def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json:
     try:
         selected = resolve_environments(root, envs, all_envs)
         validated = validate_project(root)
-    except SpecError as exc:
+    except TfgenError as exc:
         if as_json:
-            click.echo(json.dumps(_problems_json(exc), indent=2))
+            _emit_failure(validate_report(sorted(set(envs)), []), exc)
         raise
     warnings = [w for v in validated if v.spec.env in selected for w in v.warnings]
     _print_warnings(warnings)
     if as_json:
-        click.echo(json.dumps({"version": 1, "status": "ok", "environments": selected, "problems": [],
-                               "warnings": warnings}, indent=2))
+        _emit_json(validate_report(selected, warnings))
     _status(f"valid: {', '.join(selected)}")
 
 
@@ -209,28 +254,80 @@ def show(ctx: click.Context, env: str, provenance: bool, as_json: bool) -> None:
         click.echo(render_yaml(validated.doc), nl=False)
 
 
+def diff_report(env_a: str, env_b: str, rows: list[dict[str, Any]] | None) -> dict[str, Any]:
+    status = "invalid" if rows is None else ("different" if rows else "identical")
+    return {"version": JSON_VERSION, "command": "diff", "status": status, "a": env_a, "b": env_b,
+            "identical": None if rows is None else not rows, "differences": rows or [], "problems": []}
+
+
 @main.command(epilog="\b\nExamples:\n  tfgen diff dev prod\n  tfgen diff staging prod --json")
 @click.argument("env_a", shell_complete=_complete_env)
 @click.argument("env_b", shell_complete=_complete_env)
-@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/ecosystem.md).")
 @click.pass_context
 @handle_errors
 def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
-    """Show what differs between two environments' effective specs (exit 1 when they differ)."""
+    """Compare two environments' effective specs: path, each value, and which file set it.
+
+    Exit 0 when identical, 1 when they differ.
+    """
     from tfgen.pipeline import validate_project
     from tfgen.show import diff_specs, render_diff_table
 
     root = _project(ctx)
-    resolve_environments(root, [env_a, env_b], False)
-    by_env = {v.spec.env: v for v in validate_project(root)}
+    try:
+        resolve_environments(root, [env_a, env_b], False)
+        by_env = {v.spec.env: v for v in validate_project(root)}
+    except TfgenError as exc:
+        if as_json:
+            _emit_failure(diff_report(env_a, env_b, None), exc)
+        raise
     rows = diff_specs(by_env[env_a], by_env[env_b])
     if as_json:
-        click.echo(json.dumps({"version": 1, "a": env_a, "b": env_b, "identical": not rows,
-                               "differences": rows}, indent=2, sort_keys=True))
+        _emit_json(diff_report(env_a, env_b, rows))
     elif rows:
         click.echo(render_diff_table(env_a, env_b, rows), nl=False)
     _status(f"{len(rows)} difference(s) between {env_a} and {env_b}")
     sys.exit(EXIT_STALE if rows else EXIT_OK)
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen new qa --from dev\n  tfgen new perf --from prod\n"
+                     "  tfgen render qa")
+@click.argument("env")
+@click.option("--from", "source", default="dev", show_default=True, shell_complete=_complete_env,
+              help="Existing environment to start from; the new spec extends the same base.")
+@click.pass_context
+@handle_errors
+def new(ctx: click.Context, env: str, source: str) -> None:
+    """Create specs/ENV.yaml: a minimal overlay of SOURCE's base, validated. Never overwrites (exit 3).
+
+    The new spec extends what SOURCE extends and sets only what SOURCE changes on top of it, with a
+    domain of its own. Render it with `tfgen render ENV`.
+    """
+    from tfgen.newenv import new_environment
+
+    root = _project(ctx)
+    created = new_environment(root, env, source)
+    _status(f"{'create':>9}  specs/{created.path.name} (extends {created.extends})")
+    _status(f"next: tfgen render {env}")
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen graph prod\n  tfgen graph prod --format dot | dot -Tsvg > prod.svg")
+@click.argument("env", shell_complete=_complete_env)
+@click.option("--format", "fmt_name", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Mermaid (GitHub renders it) or Graphviz DOT.")
+@click.pass_context
+@handle_errors
+def graph(ctx: click.Context, env: str, fmt_name: str) -> None:
+    """Draw ENV's architecture: internet, ALB, services and ports, security-group edges, database, subnets."""
+    from tfgen.context import environment_context, project_context
+    from tfgen.graph import render_graph
+    from tfgen.show import effective_spec
+
+    root = _project(ctx)
+    resolve_environments(root, [env], False)
+    doc = effective_spec(root, env).doc
+    click.echo(render_graph(project_context(doc), environment_context(env, doc), fmt_name), nl=False)
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen fmt generated\n  tfgen fmt --check --diff main.tf")
@@ -247,13 +344,13 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen schema > specs/tfgen.schema.json")
+@main.command(epilog="\b\nExamples:\n  tfgen schema > specs/tfgen.schema.json\n"
+                     "  (tfgen render keeps that file current; tfgen check reports it when stale)")
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and yaml-language-server)."""
-    from tfgen.model import SPEC
-    from tfgen.schema import to_json_schema
+    from tfgen.schemafile import schema_text
 
-    click.echo(json.dumps(to_json_schema(SPEC, "tfgen environment spec"), indent=2))
+    click.echo(schema_text(), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
