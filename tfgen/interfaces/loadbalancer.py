@@ -1,0 +1,64 @@
+"""loadbalancer: internet-facing ALB with HTTPS, HTTP redirect, alarms, optional access logs and WAF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tfgen.interfaces import ModuleInterface, common_vars, out, var, wired
+
+
+def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+    lb = env["spec"]["loadbalancer"]
+    target = project["lb_target"]
+    return ModuleInterface(
+        name="loadbalancer",
+        title="Load balancer",
+        description=f"Internet-facing Application Load Balancer in the public subnets: HTTPS listener with the "
+                    f"ACM certificate and a TLS 1.3 policy, HTTP listener redirecting to HTTPS, target group for "
+                    f"the {target['name']} service on port {target['port']} with health checks and cookie "
+                    f"stickiness, CloudWatch alarms (unhealthy hosts, 5xx, latency), and optional access logs "
+                    f"(dedicated S3 bucket) and AWS WAFv2 web ACL with AWS managed rule groups.",
+        variables=(
+            *common_vars(env),
+            var("aws_region", "string", "Region of the ALB (selects the access-log delivery principal).",
+                env["region"]),
+            wired("vpc_id", "string", "ID of the VPC (target group).", "module.networking.vpc_id"),
+            wired("public_subnet_ids", "list(string)", "Public subnet IDs for the ALB (at least two AZs).",
+                  "module.networking.public_subnet_ids"),
+            wired("alb_security_group_id", "string", "Security group of the ALB.",
+                  "module.security.alb_security_group_id"),
+            wired("certificate_arn", "string", "ARN of the (validated) ACM certificate for the HTTPS listener.",
+                  "local.certificate_arn"),
+            wired("target_instance_id", "string", f"Instance ID of the {target['name']} service (the target).",
+                  f'module.compute.instance_ids["{target["name"]}"]'),
+            var("alb_deletion_protection", "bool", "Refuse to delete the ALB (set false and apply before destroy).",
+                lb["deletion_protection"]),
+            var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb["idle_timeout"]),
+            var("ssl_policy", "string", "TLS security policy of the HTTPS listener.", lb["ssl_policy"]),
+            var("health_check_path", "string", "HTTP path of the target (and Route 53) health check.",
+                lb["health_check_path"]),
+            var("health_check_interval", "number", "Seconds between target health checks.",
+                lb["health_check_interval"]),
+            var("stickiness_hours", "number", "Load-balancer cookie lifetime in hours; 0 disables stickiness.",
+                lb["stickiness_hours"]),
+            var("enable_access_logs", "bool", "Write ALB access logs to a dedicated S3 bucket.", lb["access_logs"]),
+            var("enable_waf", "bool", "Attach an AWS WAFv2 web ACL with AWS managed rule groups.", lb["waf"]),
+            var("log_retention_days", "number", "Retention of the WAF log group and of access logs, in days.",
+                env["spec"]["logs"]["retention_days"]),
+        ),
+        outputs=(
+            out("alb_dns_name", "DNS name of the ALB (CNAME/alias target without Route 53).",
+                "aws_lb.main.dns_name", export=True),
+            out("alb_zone_id", "Canonical hosted zone ID of the ALB (for alias records).", "aws_lb.main.zone_id",
+                export=True),
+            out("alb_arn", "ARN of the ALB.", "aws_lb.main.arn", export=True),
+            out("alb_arn_suffix", "ARN suffix of the ALB (CloudWatch dimension).", "aws_lb.main.arn_suffix"),
+            out("target_group_arn", f"ARN of the {target['name']} target group.", "aws_lb_target_group.main.arn",
+                export=True),
+            out("https_listener_arn", "ARN of the HTTPS listener.", "aws_lb_listener.https.arn"),
+            out("access_logs_bucket_name", "S3 bucket with the ALB access logs (null when disabled).",
+                "one(aws_s3_bucket.access_logs[*].id)", export=True, export_name="alb_access_logs_bucket_name"),
+            out("web_acl_arn", "ARN of the WAFv2 web ACL (null when disabled).",
+                "one(aws_wafv2_web_acl.main[*].arn)", export=True),
+        ),
+    )

@@ -1,0 +1,48 @@
+"""route53 (optional): hosted zone, ACM validation records, alias records, optional health check + alarm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tfgen.interfaces import ModuleInterface, common_vars, out, var, wired
+
+VALIDATION_OPTIONS_TYPE = ("set(object({ domain_name = string, resource_record_name = string, "
+                           "resource_record_type = string, resource_record_value = string }))")
+
+
+def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+    dns = env["spec"]["dns"]
+    return ModuleInterface(
+        name="route53",
+        title="Route 53",
+        description="Optional DNS management (only when create_hosted_zone is true): a public hosted zone for "
+                    "the domain, the ACM DNS validation records, alias A records for the apex and every "
+                    "subdomain pointing at the ALB, and an optional HTTPS health check with a CloudWatch alarm "
+                    "created in us-east-1, where Route 53 publishes health-check metrics.",
+        variables=(
+            *common_vars(env),
+            var("domain_name", "string", "Domain served by the ALB (the hosted zone's name).", dns["domain"]),
+            var("subdomains", "list(string)", "Subdomain labels with alias records (and certificate names).",
+                dns["subdomains"]),
+            var("enable_health_check", "bool", "Create the HTTPS health check and its alarm.", dns["health_check"]),
+            var("health_check_path", "string", "HTTP path of the target (and Route 53) health check.",
+                env["spec"]["loadbalancer"]["health_check_path"]),
+            wired("alb_dns_name", "string", "DNS name of the ALB.", "module.loadbalancer.alb_dns_name"),
+            wired("alb_zone_id", "string", "Canonical hosted zone ID of the ALB.", "module.loadbalancer.alb_zone_id"),
+            wired("certificate_domain_validation_options", VALIDATION_OPTIONS_TYPE,
+                  "domain_validation_options of the ACM certificate.",
+                  "aws_acm_certificate.main.domain_validation_options"),
+        ),
+        outputs=(
+            out("zone_id", "ID of the hosted zone.", "aws_route53_zone.main.zone_id", export=True,
+                export_name="route53_zone_id"),
+            out("name_servers", "Name servers of the hosted zone: delegate the domain to them at the registrar.",
+                "aws_route53_zone.main.name_servers", export=True, export_name="route53_name_servers"),
+            out("validation_record_fqdns", "FQDNs of the ACM validation records (for the certificate waiter).",
+                "[for record in aws_route53_record.certificate_validation : record.fqdn]"),
+            out("health_check_id", "ID of the Route 53 health check (null when disabled).",
+                "one(aws_route53_health_check.main[*].id)", export=True, export_name="route53_health_check_id"),
+        ),
+        count="var.create_hosted_zone",
+        providers={"us_east_1": "us_east_1"},
+    )
