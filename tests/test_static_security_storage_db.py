@@ -1,0 +1,317 @@
+"""Static facts of the generated security, storage and database modules, pinned to the seed's requirements.
+
+Reads the committed tree under generated/terraform (the golden test keeps it current) with python-hcl2.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TREE = ROOT / "generated" / "terraform"
+ENVS = ("dev", "staging", "prod")
+SERVICES = ("backend", "chromadb", "frontend", "llm")
+GROUPS = ("alb", *SERVICES, "rds")
+
+# The seed's rule table: (group, source, port); source is a security group name or a CIDR.
+SEED_INGRESS = {
+    ("alb", "0.0.0.0/0", 443),
+    ("alb", "0.0.0.0/0", 80),
+    ("frontend", "alb", 8080),
+    ("backend", "frontend", 8000),
+    ("llm", "backend", 8001),
+    ("chromadb", "backend", 8000),
+    ("chromadb", "llm", 8000),
+    ("rds", "backend", 3306),
+    ("rds", "llm", 3306),
+}
+SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+CLOUDWATCH_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
+
+# Environment differences from the seed and the issue (values of the root variables).
+ENV_VALUES = {
+    "dev": {"log_retention_days": 30, "db_multi_az": False, "db_deletion_protection": False,
+            "db_skip_final_snapshot": True, "uploads_force_destroy": True},
+    "staging": {"log_retention_days": 60, "db_multi_az": True, "db_deletion_protection": False,
+                "db_skip_final_snapshot": False, "uploads_force_destroy": True},
+    "prod": {"log_retention_days": 90, "db_multi_az": True, "db_deletion_protection": True,
+             "db_skip_final_snapshot": False, "uploads_force_destroy": False},
+}
+COMMON_VALUES = {
+    "ia_transition_days": 30, "noncurrent_expiration_days": 90, "secret_recovery_window_days": 7,
+    "db_backup_retention_days": 7, "db_monitoring_interval": 60, "db_engine_version": "8.4",
+    "db_iops": None, "db_storage_throughput": None,
+}
+
+
+def _clean(value: Any) -> Any:
+    """python-hcl2 8.x keeps quotes on strings/labels and wraps expressions in ${...}: strip both."""
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items() if k != "__is_block__"}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, str):
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            return value[1:-1]
+        if value.startswith("${") and value.endswith("}"):
+            return value[2:-1]
+    return value
+
+
+@cache
+def parse(relative: str) -> dict[str, Any]:
+    path = TREE / relative
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run `make render-all`")
+    return _clean(hcl2.loads(path.read_text()))
+
+
+def resources(module: str, rtype: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in parse(f"modules/{module}/main.tf").get("resource", []):
+        for kind, named in block.items():
+            if kind == rtype:
+                found.update(named)
+    return found
+
+
+def data_sources(module: str, dtype: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in parse(f"modules/{module}/main.tf").get("data", []):
+        for kind, named in block.items():
+            if kind == dtype:
+                found.update(named)
+    return found
+
+
+def locals_of(module: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for block in parse(f"modules/{module}/main.tf").get("locals", []):
+        merged.update(block)
+    return merged
+
+
+def root_defaults(env: str) -> dict[str, Any]:
+    return {name: body.get("default") for block in parse(f"environments/{env}/variables.tf")["variable"]
+            for name, body in block.items()}
+
+
+def block(body: dict[str, Any], name: str) -> dict[str, Any]:
+    (only,) = body[name]
+    return only
+
+
+def sg_name(reference: str) -> str:
+    match = re.fullmatch(r"aws_security_group\.(\w+)\.id", reference)
+    assert match, f"not a security group reference: {reference}"
+    return match.group(1)
+
+
+# -----------------------------------------------------------------------------
+# Security groups
+# -----------------------------------------------------------------------------
+
+def test_six_security_groups_with_name_prefix_and_create_before_destroy():
+    groups = resources("security", "aws_security_group")
+    assert set(groups) == set(GROUPS)
+    for name, body in groups.items():
+        assert body["name_prefix"] == f"${{var.name_prefix}}-{name}-"
+        assert "name" not in body
+        assert body["description"].isascii() and body["description"]
+        assert block(body, "lifecycle")["create_before_destroy"] is True
+        assert "ingress" not in body and "egress" not in body, "inline rules conflict with rule resources"
+
+
+def test_ingress_rules_are_exactly_the_seed_table_by_group_reference():
+    table = set()
+    for key, rule in resources("security", "aws_vpc_security_group_ingress_rule").items():
+        assert rule["ip_protocol"] == "tcp"
+        assert rule["from_port"] == rule["to_port"]
+        assert rule["description"]
+        target = sg_name(rule["security_group_id"])
+        if "referenced_security_group_id" in rule:
+            assert "cidr_ipv4" not in rule
+            source = sg_name(rule["referenced_security_group_id"])
+        else:
+            source = rule["cidr_ipv4"]
+            assert target == "alb", f"{key}: only the ALB may be open to a CIDR"
+        table.add((target, source, rule["from_port"]))
+    assert table == SEED_INGRESS
+
+
+def test_egress_alb_limited_to_vpc_rds_none_services_all():
+    egress = resources("security", "aws_vpc_security_group_egress_rule")
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for rule in egress.values():
+        by_group.setdefault(sg_name(rule["security_group_id"]), []).append(rule)
+    assert "rds" not in by_group
+    (alb,) = by_group["alb"]
+    assert alb["cidr_ipv4"] == "var.vpc_cidr" and alb["ip_protocol"] == "tcp" and alb["from_port"] == 8080
+    for service in SERVICES:
+        (rule,) = by_group[service]
+        assert rule["ip_protocol"] == "-1" and rule["cidr_ipv4"] == "0.0.0.0/0"
+
+
+# -----------------------------------------------------------------------------
+# IAM
+# -----------------------------------------------------------------------------
+
+def test_every_service_role_gets_ssm_and_cloudwatch():
+    roles = resources("security", "aws_iam_role")
+    assert set(roles) == set(SERVICES)
+    assert set(locals_of("security")["managed_policy_arns"].values()) == {SSM_POLICY, CLOUDWATCH_POLICY}
+    attachments = resources("security", "aws_iam_role_policy_attachment")
+    profiles = resources("security", "aws_iam_instance_profile")
+    for service in SERVICES:
+        assert "managed_policy_arns" not in roles[service] and "inline_policy" not in roles[service]
+        assert roles[service]["assume_role_policy"] == "data.aws_iam_policy_document.ec2_assume.json"
+        assert attachments[service]["for_each"] == "local.managed_policy_arns"
+        assert attachments[service]["role"] == f"aws_iam_role.{service}.name"
+        assert profiles[service]["role"] == f"aws_iam_role.{service}.name"
+    trust = block(data_sources("security", "aws_iam_policy_document")["ec2_assume"], "statement")
+    assert block(trust, "principals")["identifiers"] == ["ec2.amazonaws.com"]
+
+
+def _statements(service: str) -> dict[str, dict[str, Any]]:
+    document = data_sources("security", "aws_iam_policy_document")[service]
+    return {s["sid"]: s for s in document["statement"]}
+
+
+def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more():
+    policies = resources("security", "aws_iam_role_policy")
+    assert set(policies) == {"backend", "llm"}, "frontend and chromadb get SSM + CloudWatch only"
+    for service in ("backend", "llm"):
+        statements = _statements(service)
+        assert statements["UploadsList"]["actions"] == ["s3:ListBucket"]
+        assert statements["UploadsList"]["resources"] == ["var.uploads_bucket_arn"]
+        assert set(statements["UploadsReadWrite"]["actions"]) == {"s3:GetObject", "s3:PutObject",
+                                                                  "s3:DeleteObject"}
+        assert statements["UploadsReadWrite"]["resources"] == ["${var.uploads_bucket_arn}/*"]
+        assert "secretsmanager:GetSecretValue" in statements["AppSecretRead"]["actions"]
+        assert statements["AppSecretRead"]["resources"] == ["var.app_secret_arn"]
+        for statement in statements.values():
+            assert "*" not in statement["resources"] and statement.get("effect", "Allow") == "Allow"
+    assert _statements("backend")["DatabaseSecretRead"]["resources"] == ["var.db_secret_arn"]
+    assert "DatabaseSecretRead" not in _statements("llm")
+
+
+# -----------------------------------------------------------------------------
+# Storage
+# -----------------------------------------------------------------------------
+
+def test_uploads_bucket_versioning_encryption_public_access_block():
+    bucket = resources("storage", "aws_s3_bucket")["uploads"]
+    assert bucket["bucket_prefix"] == "local.uploads_bucket_prefix" and "bucket" not in bucket
+    assert bucket["force_destroy"] == "var.uploads_force_destroy"
+    versioning = resources("storage", "aws_s3_bucket_versioning")["uploads"]
+    assert block(versioning, "versioning_configuration")["status"] == "Enabled"
+    sse = resources("storage", "aws_s3_bucket_server_side_encryption_configuration")["uploads"]
+    assert block(block(sse, "rule"), "apply_server_side_encryption_by_default")["sse_algorithm"] == "AES256"
+    pab = resources("storage", "aws_s3_bucket_public_access_block")["uploads"]
+    for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+        assert pab[flag] is True
+
+
+def test_uploads_bucket_cors_and_lifecycle():
+    cors = block(resources("storage", "aws_s3_bucket_cors_configuration")["uploads"], "cors_rule")
+    assert cors["allowed_origins"] == "var.cors_allowed_origins"
+    assert {"PUT", "POST"} <= set(cors["allowed_methods"])
+    rules = resources("storage", "aws_s3_bucket_lifecycle_configuration")["uploads"]["rule"]
+    assert all(r["status"] == "Enabled" and r["filter"] == [{}] for r in rules)
+    transitions = [t for r in rules for t in r.get("transition", [])]
+    assert transitions == [{"days": "var.ia_transition_days", "storage_class": "STANDARD_IA"}]
+    expirations = [e for r in rules for e in r.get("noncurrent_version_expiration", [])]
+    assert expirations == [{"noncurrent_days": "var.noncurrent_expiration_days"}]
+    assert all(block(r, "abort_incomplete_multipart_upload")["days_after_initiation"] == 7 for r in rules)
+
+
+def test_app_secret_written_only_and_recovery_window():
+    secret = resources("storage", "aws_secretsmanager_secret")["app"]
+    assert secret["recovery_window_in_days"] == "var.secret_recovery_window_days"
+    assert "name" not in secret and secret["name_prefix"]
+    version = resources("storage", "aws_secretsmanager_secret_version")["app"]
+    assert "secret_string" not in version and "secret_string_wo" in version
+    assert version["secret_string_wo_version"] == 1
+    text = (TREE / "modules/storage/main.tf").read_text()
+    assert 'ephemeral "aws_secretsmanager_random_password" "app"' in text
+
+
+def test_log_group_per_service_with_environment_retention():
+    group = resources("storage", "aws_cloudwatch_log_group")["service"]
+    assert group["for_each"] == "toset(local.services)"
+    assert sorted(locals_of("storage")["services"]) == sorted(SERVICES)
+    assert group["name"] == "/aws/ec2/${var.name_prefix}/${each.key}"
+    assert group["retention_in_days"] == "var.log_retention_days"
+
+
+# -----------------------------------------------------------------------------
+# Database
+# -----------------------------------------------------------------------------
+
+def test_rds_instance_settings():
+    db = resources("database", "aws_db_instance")["main"]
+    assert db["engine"] == "mysql" and db["engine_version"] == "var.db_engine_version"
+    assert db["storage_encrypted"] is True and db["storage_type"] == "gp3"
+    assert db["multi_az"] == "var.db_multi_az"
+    assert db["backup_retention_period"] == "var.db_backup_retention_days"
+    assert db["manage_master_user_password"] is True and "password" not in db and "password_wo" not in db
+    assert db["publicly_accessible"] is False
+    assert db["iam_database_authentication_enabled"] is True and db["copy_tags_to_snapshot"] is True
+    assert db["auto_minor_version_upgrade"] is True
+    assert db["deletion_protection"] == "var.db_deletion_protection"
+    assert db["skip_final_snapshot"] == "var.db_skip_final_snapshot"
+    assert db["final_snapshot_identifier"] == "var.db_skip_final_snapshot ? null : local.final_snapshot_identifier"
+    assert db["vpc_security_group_ids"] == ["var.rds_security_group_id"]
+    assert db["enabled_cloudwatch_logs_exports"] == "local.cloudwatch_logs_exports"
+
+
+def test_rds_enhanced_monitoring_role():
+    db = resources("database", "aws_db_instance")["main"]
+    assert db["monitoring_interval"] == "var.db_monitoring_interval"
+    assert "aws_iam_role.rds_monitoring.arn" in db["monitoring_role_arn"]
+    trust = block(data_sources("database", "aws_iam_policy_document")["rds_monitoring_assume"], "statement")
+    assert block(trust, "principals")["identifiers"] == ["monitoring.rds.amazonaws.com"]
+    attachment = resources("database", "aws_iam_role_policy_attachment")["rds_monitoring"]
+    assert attachment["policy_arn"].endswith(":policy/service-role/AmazonRDSEnhancedMonitoringRole")
+
+
+def test_rds_parameter_group_requires_tls():
+    group = resources("database", "aws_db_parameter_group")["main"]
+    assert group["family"] == "mysql8.4" and "name_prefix" in group
+    assert block(group, "lifecycle")["create_before_destroy"] is True
+    parameters = {p["name"]: p["value"] for p in group["parameter"]}
+    assert parameters["require_secure_transport"] == "1"
+
+
+def test_rds_alarms_cpu_storage_connections_on_identifier():
+    alarms = resources("database", "aws_cloudwatch_metric_alarm")
+    assert {a["metric_name"] for a in alarms.values()} == {"CPUUtilization", "FreeStorageSpace",
+                                                            "DatabaseConnections"}
+    for alarm in alarms.values():
+        assert alarm["namespace"] == "AWS/RDS"
+        assert alarm["dimensions"] == {"DBInstanceIdentifier": "aws_db_instance.main.identifier"}
+
+
+# -----------------------------------------------------------------------------
+# Environment differences (root variable defaults come from the specs)
+# -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("env", ENVS)
+def test_environment_values(env):
+    defaults = root_defaults(env)
+    for name, expected in {**COMMON_VALUES, **ENV_VALUES[env]}.items():
+        assert defaults[name] == expected, f"{env}: {name}"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_no_random_provider_and_no_secret_outputs(env):
+    text = "".join(p.read_text() for p in (TREE / "environments" / env).glob("*.tf"))
+    text += "".join(p.read_text() for p in (TREE / "modules").rglob("*.tf"))
+    assert "hashicorp/random" not in text and 'resource "random_' not in text
+    assert "secret_string " not in text and "secret_string=" not in text
