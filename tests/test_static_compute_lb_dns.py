@@ -1,0 +1,344 @@
+"""Static facts of the generated compute, loadbalancer and route53 modules, pinned to the seed's requirements.
+
+The tree is rendered in memory from specs/ and templates/ (no dependency on a committed generated/) and
+parsed with python-hcl2; environment differences are read from each environment's root variable defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+from tfgen.pipeline import render_project
+from tfgen.spec import list_environments
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVS = ("dev", "staging", "prod")
+
+# The seed's compute table: instance type, architecture, market, AMI family, data volume size.
+SEED_SERVICES = {
+    "frontend": {"instance_type": "t4g.micro", "architecture": "arm64", "market": "spot", "ami": "al2023",
+                 "data": None},
+    "backend": {"instance_type": "t4g.micro", "architecture": "arm64", "market": "spot", "ami": "al2023",
+                "data": None},
+    "llm": {"instance_type": "g5.xlarge", "architecture": "x86_64", "market": "on-demand", "ami": "dlami",
+            "data": 50},
+    "chromadb": {"instance_type": "t3.medium", "architecture": "x86_64", "market": "on-demand", "ami": "al2023",
+                 "data": 100},
+}
+DLAMI_NAME = "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
+DLAMI_ARM_NAME = "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
+
+
+def _clean(value: Any) -> Any:
+    """python-hcl2 keeps quotes on strings/labels and wraps expressions in ${...}: strip both."""
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items() if k not in ("__is_block__", "__comments__")}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, str):
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            return value[1:-1]
+        if value.startswith("${") and value.endswith("}"):
+            return value[2:-1]
+    return value
+
+
+@cache
+def files() -> dict[str, str]:
+    result = render_project(ROOT, list_environments(ROOT))
+    return {dest.removeprefix("terraform/"): data.decode() for dest, data in result.files.items()}
+
+
+@cache
+def parse(relative: str) -> dict[str, Any]:
+    return _clean(hcl2.loads(files()[relative]))
+
+
+def blocks(module: str, kind: str, rtype: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in parse(f"modules/{module}/main.tf").get(kind, []):
+        for name, named in block.items():
+            if name == rtype:
+                found.update(named)
+    return found
+
+
+def resources(module: str, rtype: str) -> dict[str, dict[str, Any]]:
+    return blocks(module, "resource", rtype)
+
+
+def one(body: dict[str, Any], name: str) -> dict[str, Any]:
+    (only,) = body[name]
+    return only
+
+
+@cache
+def defaults(env: str) -> dict[str, Any]:
+    return {name: body.get("default") for block in parse(f"environments/{env}/variables.tf")["variable"]
+            for name, body in block.items()}
+
+
+def module_call(env: str, name: str) -> dict[str, Any]:
+    for block in parse(f"environments/{env}/main.tf")["module"]:
+        if name in block:
+            return block[name]
+    raise AssertionError(f"module {name} not composed in {env}")
+
+
+def raw(module: str) -> str:
+    return files()[f"modules/{module}/main.tf"]
+
+
+# -----------------------------------------------------------------------------
+# Compute: instances
+# -----------------------------------------------------------------------------
+
+def test_one_instance_per_service_with_static_names():
+    assert set(resources("compute", "aws_instance")) == set(SEED_SERVICES)
+
+
+@pytest.mark.parametrize("service", sorted(SEED_SERVICES))
+def test_instance_hardening(service: str):
+    body = resources("compute", "aws_instance")[service]
+    metadata = one(body, "metadata_options")
+    assert metadata["http_tokens"] == "required"
+    assert metadata["http_endpoint"] == "enabled"
+    assert metadata["http_put_response_hop_limit"] == 1
+    root = one(body, "root_block_device")
+    assert root["encrypted"] is True and root["volume_type"] == "gp3"
+    assert root["volume_size"] == f"var.{service}_root_volume_size"
+    assert body["monitoring"] is True and body["ebs_optimized"] is True
+    assert "associate_public_ip_address" not in body
+    assert body["subnet_id"].startswith("var.private_subnet_ids[")
+    assert body["vpc_security_group_ids"] == [f'var.security_group_ids["{service}"]']
+    assert body["iam_instance_profile"] == f'var.instance_profile_names["{service}"]'
+    assert body["user_data_replace_on_change"] is False
+    assert f"/user_data/{service}.sh.tftpl" in body["user_data"]
+    lifecycle = one(body, "lifecycle")
+    assert [str(x).strip("${}") for x in lifecycle["ignore_changes"]] == ["ami"]
+
+
+@pytest.mark.parametrize("service", sorted(SEED_SERVICES))
+def test_spot_is_one_time_and_terminates_and_follows_the_market_variable(service: str):
+    body = resources("compute", "aws_instance")[service]
+    (dynamic,) = body["dynamic"]
+    market = dynamic["instance_market_options"]
+    assert market["for_each"].startswith(f'var.{service}_market == "spot"')
+    content = one(market, "content")
+    assert content["market_type"] == "spot"
+    spot = one(content, "spot_options")
+    assert spot["spot_instance_type"] == "one-time"
+    assert spot["instance_interruption_behavior"] == "terminate"
+    assert spot["max_price"] == f"var.{service}_spot_max_price"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_seed_instance_types_markets_and_architectures(env: str):
+    values = defaults(env)
+    for service, seed in SEED_SERVICES.items():
+        assert values[f"{service}_instance_type"] == seed["instance_type"]
+        assert values[f"{service}_architecture"] == seed["architecture"]
+        assert values[f"{service}_market"] == seed["market"]
+        assert values[f"{service}_spot_max_price"] is None
+
+
+def test_amis_come_from_data_sources_matching_the_architecture():
+    ssm = blocks("compute", "data", "aws_ssm_parameter")
+    amis = blocks("compute", "data", "aws_ami")
+    instances = resources("compute", "aws_instance")
+    for service, seed in SEED_SERVICES.items():
+        if seed["ami"] == "al2023":
+            name = ssm[f"{service}_ami"]["name"]
+            assert name == ("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"
+                            f"${{var.{service}_architecture}}")
+            assert instances[service]["ami"] == f"data.aws_ssm_parameter.{service}_ami.insecure_value"
+        else:
+            ami = amis[service]
+            assert ami["most_recent"] is True and ami["owners"] == ["amazon"]
+            filters = {f["name"]: f["values"] for f in ami["filter"]}
+            assert filters["architecture"] == [f"var.{service}_architecture"]
+            (name_filter,) = filters["name"]
+            assert DLAMI_NAME in name_filter and DLAMI_ARM_NAME in name_filter
+            assert instances[service]["ami"] == f"data.aws_ami.{service}.id"
+
+
+def test_architecture_mismatch_is_a_precondition():
+    text = raw("compute")
+    for service in SEED_SERVICES:
+        assert f"{service}_architecture does not match the architecture of {service}_instance_type" in text
+
+
+# -----------------------------------------------------------------------------
+# Compute: persistent data volumes
+# -----------------------------------------------------------------------------
+
+def test_separate_encrypted_data_volumes_with_attachments():
+    volumes = resources("compute", "aws_ebs_volume")
+    attachments = resources("compute", "aws_volume_attachment")
+    with_data = {s for s, seed in SEED_SERVICES.items() if seed["data"]}
+    assert set(volumes) == {f"{s}_data" for s in with_data}
+    assert set(attachments) == {f"{s}_data" for s in with_data}
+    for service in with_data:
+        volume = volumes[f"{service}_data"]
+        assert volume["encrypted"] is True and volume["type"] == "gp3" and volume["final_snapshot"] is True
+        assert volume["size"] == f"var.{service}_data_volume_size"
+        assert "lifecycle" not in volume, "prevent_destroy would block the destroy rehearsal"
+        attachment = attachments[f"{service}_data"]
+        assert attachment["volume_id"] == f"aws_ebs_volume.{service}_data.id"
+        assert attachment["instance_id"] == f"aws_instance.{service}.id"
+        assert attachment["stop_instance_before_detaching"] is True
+        assert attachment["device_name"] == "/dev/sdf"
+    assert "ebs_block_device" not in raw("compute")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_seed_data_volume_sizes(env: str):
+    values = defaults(env)
+    for service, seed in SEED_SERVICES.items():
+        assert values.get(f"{service}_data_volume_size") == seed["data"]
+
+
+def test_user_data_values_are_not_secrets():
+    text = raw("compute")
+    assert "secret_string" not in text and "password" not in text.lower()
+
+
+# -----------------------------------------------------------------------------
+# Load balancer
+# -----------------------------------------------------------------------------
+
+def test_alb_is_public_hardened_and_uses_a_short_name_prefix():
+    alb = resources("loadbalancer", "aws_lb")["main"]
+    assert alb["internal"] is False and alb["load_balancer_type"] == "application"
+    assert alb["drop_invalid_header_fields"] is True
+    assert alb["enable_deletion_protection"] == "var.alb_deletion_protection"
+    assert alb["subnets"] == "var.public_subnet_ids"
+    assert len(alb["name_prefix"]) <= 6 and alb["name_prefix"].endswith("-")
+    assert len(resources("loadbalancer", "aws_lb_target_group")["main"]["name_prefix"]) <= 6
+
+
+def test_https_listener_policy_and_certificate():
+    https = resources("loadbalancer", "aws_lb_listener")["https"]
+    assert https["port"] == 443 and https["protocol"] == "HTTPS"
+    assert https["ssl_policy"] == "var.ssl_policy" and https["certificate_arn"] == "var.certificate_arn"
+    assert one(https, "default_action")["type"] == "forward"
+    for env in ENVS:
+        assert defaults(env)["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        assert module_call(env, "loadbalancer")["certificate_arn"] == "local.certificate_arn"
+
+
+def test_http_listener_only_redirects_to_https_with_301():
+    http = resources("loadbalancer", "aws_lb_listener")["http"]
+    assert http["port"] == 80 and http["protocol"] == "HTTP"
+    action = one(http, "default_action")
+    assert action["type"] == "redirect"
+    redirect = one(action, "redirect")
+    assert redirect == {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}
+
+
+def test_target_group_health_check_and_stickiness():
+    group = resources("loadbalancer", "aws_lb_target_group")["main"]
+    assert group["port"] == 8080 and group["protocol"] == "HTTP"
+    check = one(group, "health_check")
+    assert check["path"] == "var.health_check_path" and check["interval"] == "var.health_check_interval"
+    assert check["matcher"] == "200"
+    assert check["timeout"] == "min(10, var.health_check_interval - 1)"
+    stickiness = one(group, "stickiness")
+    assert stickiness["type"] == "lb_cookie"
+    assert stickiness["cookie_duration"] == "max(1, var.stickiness_hours * 3600)"
+    assert one(group, "lifecycle")["create_before_destroy"] is True
+    for env in ENVS:
+        values = defaults(env)
+        assert values["health_check_path"] == "/health" and values["health_check_interval"] == 30
+        assert values["stickiness_hours"] * 3600 == 86400
+    attachment = resources("loadbalancer", "aws_lb_target_group_attachment")["main"]
+    assert attachment["port"] == 8080
+    assert module_call("dev", "loadbalancer")["target_instance_id"] == 'module.compute.instance_ids["frontend"]'
+
+
+def test_alarms_use_arn_suffix_dimensions():
+    alarms = resources("loadbalancer", "aws_cloudwatch_metric_alarm")
+    metrics = {body["metric_name"] for body in alarms.values()}
+    assert {"UnHealthyHostCount", "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count",
+            "TargetResponseTime"} <= metrics
+    for body in alarms.values():
+        assert body["dimensions"]["LoadBalancer"] == "aws_lb.main.arn_suffix"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_deletion_protection_access_logs_and_waf_per_environment(env: str):
+    values = defaults(env)
+    production = env == "prod"
+    assert values["alb_deletion_protection"] is production
+    assert values["enable_access_logs"] is production
+    assert values["enable_waf"] is production
+
+
+def test_access_log_bucket_is_private_sse_s3_and_expires():
+    assert one(one(resources("loadbalancer", "aws_s3_bucket_server_side_encryption_configuration")
+                   ["access_logs"], "rule"), "apply_server_side_encryption_by_default")["sse_algorithm"] == "AES256"
+    block = resources("loadbalancer", "aws_s3_bucket_public_access_block")["access_logs"]
+    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                                          "restrict_public_buckets"))
+    assert "logdelivery.elasticloadbalancing.amazonaws.com" in raw("loadbalancer")
+    assert resources("loadbalancer", "aws_s3_bucket")["access_logs"]["count"] == "var.enable_access_logs ? 1 : 0"
+
+
+def test_waf_managed_rule_groups_association_and_logging():
+    acl = resources("loadbalancer", "aws_wafv2_web_acl")["main"]
+    assert acl["scope"] == "REGIONAL"
+    names = {r["name"] for r in acl["rule"]}
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesAnonymousIpList"} <= names
+    assert "main" in resources("loadbalancer", "aws_wafv2_web_acl_association")
+    assert "main" in resources("loadbalancer", "aws_wafv2_web_acl_logging_configuration")
+    group = resources("loadbalancer", "aws_cloudwatch_log_group")["waf"]
+    assert group["name"].startswith("aws-waf-logs-")
+
+
+# -----------------------------------------------------------------------------
+# Route 53
+# -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("env", ENVS)
+def test_zone_only_in_staging_and_prod_health_check_only_in_prod(env: str):
+    values = defaults(env)
+    assert values["create_hosted_zone"] is (env != "dev")
+    assert values["enable_health_check"] is (env == "prod")
+    call = module_call(env, "route53")
+    assert call["count"] == "var.create_hosted_zone ? 1 : 0"
+    assert call["providers"] == {"aws": "aws", "aws.us_east_1": "aws.us_east_1"}
+
+
+def test_validation_records_are_keyed_by_names_known_at_plan():
+    records = resources("route53", "aws_route53_record")
+    validation = records["certificate_validation"]
+    assert validation["allow_overwrite"] is True
+    assert validation["for_each"] == "toset(local.domain_names)"
+    assert "domain_validation_options" not in validation["for_each"]
+
+
+def test_alias_records_point_at_the_alb():
+    alias_record = resources("route53", "aws_route53_record")["alias"]
+    assert alias_record["type"] == "A" and "ttl" not in alias_record
+    alias = one(alias_record, "alias")
+    assert alias == {"name": "var.alb_dns_name", "zone_id": "var.alb_zone_id", "evaluate_target_health": True}
+    assert module_call("prod", "route53")["alb_zone_id"] == "module.loadbalancer.alb_zone_id"
+    for env in ENVS:
+        assert defaults(env)["subdomains"] == ["www", "api"]
+
+
+def test_health_check_alarm_lives_in_us_east_1():
+    check = resources("route53", "aws_route53_health_check")["main"]
+    assert check["type"] == "HTTPS" and check["port"] == 443 and check["resource_path"] == "var.health_check_path"
+    alarm = resources("route53", "aws_cloudwatch_metric_alarm")["health_check"]
+    assert alarm["provider"] == "aws.us_east_1"
+    assert alarm["namespace"] == "AWS/Route53" and alarm["metric_name"] == "HealthCheckStatus"
+    versions = files()["modules/route53/versions.tf"]
+    assert re.search(r"configuration_aliases\s*=\s*\[aws\.us_east_1\]", versions)
