@@ -37,4 +37,8 @@ def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes, for before/after comparisons."""
     if not root.exists():
         return {}
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".tfgen.lock"  # the lock file is runtime state, gitignored
+    }

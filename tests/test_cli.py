@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, snapshot
+from conftest import ROOT, snapshot
 
 ENV_DIR = "generated/terraform/environments"
 
@@ -27,7 +27,8 @@ def test_render_then_check_is_clean(run, project: Path) -> None:
     assert first.stdout == ""
     second = render(run, project, "dev")
     assert second.exit_code == 0
-    assert "create" not in second.stderr and "update" not in second.stderr
+    statuses = {line.split()[0] for line in second.stderr.splitlines() if "  generated/" in line}
+    assert statuses == {"unchanged"}
     checked = run("-C", str(project), "check", "dev")
     assert checked.exit_code == 0, checked.stdout + checked.stderr
 
