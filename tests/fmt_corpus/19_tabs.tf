@@ -1,0 +1,8 @@
+resource "aws_instance" "web" {
+	ami = "x"
+	instance_type	=	"t3.micro"
+	tags = {
+		Name = "web"
+		Owner	= "me"
+	}
+}

