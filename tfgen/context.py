@@ -197,7 +197,10 @@ def environment_units(templates: list[str], env: dict[str, Any], project: dict[s
 def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[str, Any]],
                interfaces: list[ModuleInterface]) -> list[RenderUnit]:
     """Top-level docs describe every environment at once, so rendering one env never changes them."""
-    context = {"project": project, "envs": envs, "modules": interfaces}
+    from tfgen.graph import mermaid_for
+
+    diagrams = {env["name"]: mermaid_for(project, env) for env in envs}
+    context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams}
     return [
         RenderUnit(t, _dest(t), context)
         for t in _template_files(templates, "terraform/")

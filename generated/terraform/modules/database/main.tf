@@ -36,7 +36,17 @@ resource "aws_db_parameter_group" "main" {
   }
 
   parameter {
+    name  = "long_query_time"
+    value = "2"
+  }
+
+  parameter {
     name  = "require_secure_transport"
+    value = "1"
+  }
+
+  parameter {
+    name  = "slow_query_log"
     value = "1"
   }
 
