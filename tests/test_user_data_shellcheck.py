@@ -50,8 +50,8 @@ EXPECTED_EXPRESSIONS = {
 
 
 @cache
-def rendered() -> dict[str, str]:
-    result = render_project(ROOT, list_environments(ROOT))
+def rendered(root: Path = ROOT) -> dict[str, str]:
+    result = render_project(root, list_environments(root))
     return {dest: data.decode() for dest, data in result.files.items()}
 
 
@@ -59,9 +59,9 @@ def services() -> list[str]:
     return sorted(d[len(USER_DATA):-len(".sh.tftpl")] for d in rendered() if d.startswith(USER_DATA))
 
 
-def templatefile_args(service: str) -> dict[str, str]:
+def templatefile_args(service: str, root: Path = ROOT) -> dict[str, str]:
     """The variable map compute/main.tf passes to templatefile() for this service."""
-    main = rendered()["terraform/modules/compute/main.tf"]
+    main = rendered(root)["terraform/modules/compute/main.tf"]
     match = re.search(r'templatefile\("\$\{path\.module\}/user_data/' + service + r'\.sh\.tftpl", \{\n(.*?)\n\s*\}\)',
                       main, re.S)
     assert match, f"no templatefile() call for {service} in compute/main.tf"
@@ -101,9 +101,9 @@ def terraform_templatefile(path: Path, args: dict[str, str], workdir: Path) -> s
     return base64.b64decode(proc.stdout.strip().strip('"')).decode()
 
 
-def substituted(service: str, tmp_path: Path) -> str:
-    text = rendered()[f"{USER_DATA}{service}.sh.tftpl"]
-    args = templatefile_args(service)
+def substituted(service: str, tmp_path: Path, root: Path = ROOT) -> str:
+    text = rendered(root)[f"{USER_DATA}{service}.sh.tftpl"]
+    args = templatefile_args(service, root)
     emulated = emulate_templatefile(text, args)
     if TERRAFORM:
         path = tmp_path / f"{service}.sh.tftpl"
@@ -163,3 +163,36 @@ def test_no_unsubstituted_template_syntax(service: str, tmp_path: Path):
     # What remains of ${...} is bash or CloudWatch agent syntax, never a Terraform variable name.
     leftovers = set(re.findall(r"\$\{([^}]*)\}", script))
     assert leftovers <= {"aws:InstanceId"}, leftovers
+
+
+# A spec string with quotes, Terraform template syntax, shell expansions and systemd specifiers.
+HOSTILE_EXEC = """/usr/bin/env X='a b' node -e "console.log('${HOME} %{x} $(id) `id` $$ %h')" """.strip()
+HOSTILE_DESCRIPTION = "Web frontend ${jsonencode(1)} %{if true}x%{endif} $(id) 100% 'quoted'"
+
+
+def _yaml_single_quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def test_spec_strings_reach_the_unit_file_verbatim(tmp_path: Path):
+    """Spec values pass templatefile() and bash untouched; only systemd's % is doubled."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "specs", project / "specs")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    base = project / "specs" / "base.yaml"
+    text = base.read_text()
+    text = text.replace("exec_start: /usr/bin/node /opt/frontend/server.js",
+                        f"exec_start: {_yaml_single_quoted(HOSTILE_EXEC)}", 1)
+    text = text.replace("description: Web frontend behind the ALB",
+                        f"description: {_yaml_single_quoted(HOSTILE_DESCRIPTION)}", 1)
+    assert HOSTILE_EXEC.split()[0] in text and "%{if true}" in text
+    base.write_text(text)
+    script = substituted("frontend", tmp_path, project)
+    lines = script.splitlines()
+    assert "ExecStart=" + HOSTILE_EXEC.replace("%", "%%") in lines
+    assert "Description=" + HOSTILE_DESCRIPTION.replace("%", "%%") in lines
+    path = tmp_path / "hostile.sh"
+    path.write_text(script)
+    assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
+    if SHELLCHECK:
+        assert not shellcheck(script, tmp_path, "hostile-check.sh")
