@@ -314,46 +314,37 @@ class _Rewriter:
 
 _UNESCAPE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _ESCAPE = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+_ESCAPE_SEQ = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
+_NEEDS_ESCAPE = re.compile(r'[\n\r\t"\\]|[$%](?=\{)|[^ -~]')
 
 
 def _label(tok: Tok) -> list[Tok]:
-    """Re-encode one label like hclwrite's TokensForValue; hclwrite drops labels holding $${ or %%{."""
-    if tok.kind == IDENT:
-        return [Tok(STR, f'"{_escape(tok.text)}"', tok.line)]
-    if "$${" in tok.text or "%%{" in tok.text:
+    """Re-encode a label as hclwrite's SetLabels does.
+
+    hclwrite only understands a label lexed as one literal token, and the lexer cuts literals at
+    every `$` and `%`, so `terraform fmt` silently drops labels such as "a$b"; we do the same.
+    """
+    if tok.kind == STR and ("$" in tok.text or "%" in tok.text) and len(tok.text) > 3:
         return []
-    if "\\" not in tok.text:
-        return [tok]
-    return [Tok(STR, f'"{_escape(_unescape(tok.text[1:-1]))}"', tok.line)]
+    value = tok.text if tok.kind == IDENT else _ESCAPE_SEQ.sub(_unescape, tok.text[1:-1])
+    return [Tok(STR, '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"', tok.line)]
 
 
-def _unescape(body: str) -> str:
-    out, i = [], 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        code = body[i + 1]
-        width = {"u": 4, "U": 8}.get(code, 0)
-        out.append(chr(int(body[i + 2 : i + 2 + width], 16)) if width else _UNESCAPE.get(code, code))
-        i += 2 + width
-    return "".join(out)
+def _unescape(m: re.Match[str]) -> str:
+    code = m.group(1)
+    return chr(int(code[1:], 16)) if len(code) > 1 else _UNESCAPE.get(code, code)
 
 
-def _escape(value: str) -> str:
-    out = []
-    for i, ch in enumerate(value):
-        if ch in _ESCAPE:
-            out.append(_ESCAPE[ch])
-        elif ch in "$%" and value[i + 1 : i + 2] == "{":
-            out.append(ch + ch)
-        elif not ch.isprintable():
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+def _escape(m: re.Match[str]) -> str:
+    """Escape one character as hclwrite's escapeQuotedStringLit does."""
+    ch = m.group()
+    if ch in _ESCAPE:
+        return _ESCAPE[ch]
+    if ch in "$%":
+        return ch + ch
+    if ch.isprintable():
+        return ch
+    return f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
 
 
 def _value_expr(expr: list[Tok]) -> list[Tok]:
@@ -539,7 +530,7 @@ def _format_cells(lines: list[Line]) -> None:
     _align(lines, 2, lambda line: _columns(line[0]) + _columns(line[1]))
 
 
-def _align(lines: list[Line], cell: int, width: Callable) -> None:
+def _align(lines: list[Line], cell: int, width: Callable[[Line], int]) -> None:
     """Pad the first token of `cell` so it starts one column after the widest line of each run."""
     run: list[tuple[Tok, int]] = []
     for line in [*lines, ([], [], [])]:
