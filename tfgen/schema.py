@@ -7,6 +7,7 @@ the exact file:line of the offending value.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,8 +89,13 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"string {value!r}"
+        return f"string {_short(value)}"
     return f"{type(value).__name__} {value!r}"
+
+
+def _short(value: str, limit: int = 60) -> str:
+    """repr of a string, shortened so a huge value cannot flood the error output."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
 
 
 def _type_ok(kind: str, value: Any) -> bool:
@@ -98,7 +104,7 @@ def _type_ok(kind: str, value: Any) -> bool:
     if kind == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "list":
@@ -114,6 +120,10 @@ def _type_hint(kind: str, value: Any) -> str:
         return "; remove the quotes to make it a number"
     if kind == "string" and isinstance(value, bool | int | float):
         return "; quote it to make it a string"
+    if kind in ("integer", "number") and isinstance(value, float) and not math.isfinite(value):
+        return "; infinity and NaN are not allowed"
+    if kind == "integer" and isinstance(value, float) and value.is_integer():
+        return f"; write {int(value)} (a decimal point or exponent such as 1e3 makes a float)"
     return ""
 
 
@@ -150,9 +160,10 @@ class Validator:
 
     def _check_string(self, spec_field: Field, value: str, path: Path_) -> str:
         if spec_field.pattern and not re.fullmatch(spec_field.pattern, value):
-            self.report(path, f"{value!r} does not match the pattern {spec_field.pattern}")
+            self.report(path, f"{_short(value)} does not match the pattern {spec_field.pattern} "
+                              f"({spec_field.description.rstrip('.')})")
         if spec_field.max_length is not None and len(value) > spec_field.max_length:
-            self.report(path, f"{value!r} is longer than {spec_field.max_length} characters")
+            self.report(path, f"{_short(value)} is longer than {spec_field.max_length} characters")
         return self._check_scalar(spec_field, value, path)
 
     def _check_list(self, spec_field: Field, value: list, path: Path_) -> list:
@@ -166,7 +177,7 @@ class Validator:
         result = {}
         for key in sorted(value):
             if spec_field.key_pattern and not re.fullmatch(spec_field.key_pattern, key):
-                self.report((*path, key), f"name {key!r} does not match the pattern {spec_field.key_pattern}")
+                self.report((*path, key), f"name {_short(key)} does not match the pattern {spec_field.key_pattern}")
             result[key] = self.check(spec_field.values, value[key], (*path, key))
         return result
 
@@ -203,7 +214,7 @@ def _unknown_key_message(key: str, known: dict[str, Field]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     suggestion = f"; did you mean {close[0]!r}?" if close else ""
     options = ", ".join(sorted(known))
-    return f"unknown key {key!r}{suggestion} (allowed: {options})"
+    return f"unknown key {_short(key)}{suggestion} (allowed: {options})"
 
 
 def validate_document(root: Field, spec: LoadedSpec) -> tuple[dict[str, Any], list[Problem]]:

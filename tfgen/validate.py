@@ -5,14 +5,15 @@ Collects every problem of every environment before failing, so one run shows the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from tfgen.errors import Problem, SpecError
 from tfgen.model import SPEC
 from tfgen.rules import RULES, Check
-from tfgen.schema import module_shaping_paths, validate_document
-from tfgen.spec import LoadedSpec, format_path
+from tfgen.schema import Field, module_shaping_paths, validate_document
+from tfgen.spec import LoadedSpec, Path_, format_path
 
 
 @dataclass
@@ -25,8 +26,11 @@ class ValidatedSpec:
 
 
 def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
-    """Type-check then (only if types are right) run semantic rules; returns all problems found."""
+    """Scan for secrets and type-check, then (only if both pass) run semantic rules; returns all problems."""
+    secrets = find_secrets(spec)
     doc, problems = validate_document(SPEC, spec)
+    flagged = [p.path for p in secrets]
+    problems = secrets + [p for p in problems if not any(_within(p.path, f) for f in flagged)]
     if problems:
         return None, problems
     check = Check(spec)
@@ -46,10 +50,32 @@ def cross_environment_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     problems = []
     for other in validated[1:]:
         values = module_shaping_paths(SPEC, other.doc)
+        one_sided: list[tuple] = []  # entries only one environment defines: reported once, not field by field
         for path in sorted(set(ref_values) | set(values), key=format_path):
-            if ref_values.get(path) != values.get(path):
-                problems.append(_disagreement(reference, other, path, ref_values.get(path), values.get(path)))
+            a, b = ref_values.get(path), values.get(path)
+            if a == b or any(path[: len(entry)] == entry for entry in one_sided):
+                continue
+            if path[-1] == "<names>":
+                found = _name_set_problems(reference, other, path[:-1], a or [], b or [])
+                one_sided += [entry for _, entry in found]
+                problems += [problem for problem, _ in found]
+            else:
+                problems.append(_disagreement(reference, other, path, a, b))
     return problems
+
+
+def _name_set_problems(ref: ValidatedSpec, other: ValidatedSpec, prefix: tuple, a: list, b: list
+                       ) -> list[tuple[Problem, tuple]]:
+    """One problem per entry (a service, a parameter) that only one of two environments defines."""
+    found = []
+    for has, lacks, names in ((ref, other, sorted(set(a) - set(b))), (other, ref, sorted(set(b) - set(a)))):
+        for name in names:
+            path = (*prefix, name)
+            message = (f"is defined for environment {has.spec.env!r} but not for {lacks.spec.env!r} "
+                       f"({lacks.spec.files[-1]}); {format_path(prefix)} entries shape the shared modules, so every "
+                       "environment must define the same ones (define it in the base spec)")
+            found.append((Problem(has.spec.location(path), format_path(path), message), path))
+    return found
 
 
 def _disagreement(ref: ValidatedSpec, other: ValidatedSpec, path: tuple, a: Any, b: Any) -> Problem:
@@ -75,3 +101,77 @@ def validate_specs(specs: list[LoadedSpec]) -> list[ValidatedSpec]:
     if problems:
         raise SpecError(problems)
     return validated
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Secrets: scanned on the raw merged document, before type-checking, so a `password:` key gets a message
+# about Secrets Manager instead of "unknown key" (and its value never appears in any message).
+# ---------------------------------------------------------------------------------------------------------
+
+SECRET_KEY_RE = re.compile(
+    r"(?:^|_)(?:password|passwd|pwd|passphrase|secret|token|api_?key|private_?key|access_?key|secret_?key|"
+    r"credentials?|connection_string|signing_key|encryption_key|master_key)$"
+)
+SECRET_VALUE_PATTERNS = (
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA|AGPA)[A-Z0-9]{16}\b")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("an API secret key", re.compile(r"\b[sr]k[-_](?:live_|test_|proj-)?[A-Za-z0-9_-]{20,}")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    ("credentials inside a URL", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    ("a password or token on a command line", re.compile(
+        r"(?i)(?<!\S)--?[a-z0-9-]*(?:password|passwd|secret|token|api-?key|private-key)(?:=|\s+)(?![$-])\S+")),
+    ("a password or token assignment", re.compile(
+        r"(?i)(?<![a-z0-9])[a-z0-9_]*(?:password|passwd|secret|token|api_?key|private_?key)=(?![\"']?\$)\S+")),
+)
+SECRETS_ADVICE = ("never put secrets in a spec (specs are committed, and values reach the generated tree): keep "
+                  "it in AWS Secrets Manager and let the service read it at run time (storage.app_secret_keys "
+                  "lists the keys of the generated application secret)")
+_REFERENCE_PREFIXES = ("arn:aws:secretsmanager:", "arn:aws:ssm:", "{{resolve:", "${", "$")
+
+
+def find_secrets(spec: LoadedSpec) -> list[Problem]:
+    """Secret values in a spec: literal values under secret-named keys, and values shaped like credentials."""
+    found: list[Problem] = []
+    _scan(SPEC, spec.data, (), spec, found)
+    return found
+
+
+def _scan(spec_field: Field | None, value: Any, path: Path_, spec: LoadedSpec, found: list[Problem]) -> None:
+    if isinstance(value, dict):
+        known = spec_field.fields if spec_field is not None and spec_field.kind == "object" else {}
+        for key, item in value.items():
+            sub = known.get(key) if known else (spec_field.values if spec_field is not None and
+                                                spec_field.kind == "map" else None)
+            if key not in known and _is_secret_key(key) and _is_literal(item):
+                found.append(spec.problem((*path, key), f"{key!r} names a secret and holds a literal value; "
+                                                        f"{SECRETS_ADVICE}"))
+                continue
+            _scan(sub, item, (*path, key), spec, found)
+    elif isinstance(value, list):
+        items = spec_field.items if spec_field is not None and spec_field.kind == "list" else None
+        for i, item in enumerate(value):
+            _scan(items, item, (*path, i), spec, found)
+    elif isinstance(value, str):
+        for what, pattern in SECRET_VALUE_PATTERNS:
+            if pattern.search(value):
+                found.append(spec.problem(path, f"looks like {what}; {SECRETS_ADVICE}"))
+                break
+
+
+def _is_secret_key(key: str) -> bool:
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()
+    return bool(SECRET_KEY_RE.search(re.sub(r"[^a-z0-9]+", "_", words).strip("_")))
+
+
+def _is_literal(value: Any) -> bool:
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and bool(value.strip()) and not value.strip().startswith(_REFERENCE_PREFIXES)
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
