@@ -226,11 +226,8 @@ def documents(draw: st.DrawFn) -> str:
 @settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # each step runs terraform
 @given(batch=st.lists(documents(), min_size=12, max_size=12))
-def test_random_documents_match_terraform(batch: list[str]) -> None:
-    found = _terraform()
-    if found is None:
-        pytest.skip("no terraform binary")
-    reference = terraform_fmt(found[0], {f"doc{i:02d}.tf": text for i, text in enumerate(batch)})
+def test_random_documents_match_terraform(terraform: tuple[str, tuple[int, int]], batch: list[str]) -> None:
+    reference = terraform_fmt(terraform[0], {f"doc{i:02d}.tf": text for i, text in enumerate(batch)})
     for i, text in enumerate(batch):
         assert format_hcl(text) == reference[f"doc{i:02d}.tf"], text
 
@@ -258,6 +255,10 @@ def test_random_documents_match_terraform(batch: list[str]) -> None:
     ("x = { for k, v in m : k => -1 }\n", "x = { for k, v in m : k => - 1 }\n"),  # hclwrite's minus heuristic
     ('x = "abc"[0]\n', 'x = "abc" [0]\n'),
     ("x = [for x in (y): x]\n", "x = [for x in(y) : x]\n"),
+    ('resource "a" "b$c" {\n}\n', 'resource "a" {\n}\n'),  # hclwrite drops labels it cannot read
+    ('resource "a" "\\u0041" {\n}\n', 'resource "a" "A" {\n}\n'),
+    ("a = 1\n   ", "a = 1\n   "),  # blanks before EOF survive (they belong to the EOF token)
+    ("\ufeffa=1\n", "a = 1\n"),
 ])
 def test_pinned_behaviour(source: str, expected: str) -> None:
     assert format_hcl(source) == expected
