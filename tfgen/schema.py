@@ -231,10 +231,20 @@ def module_shaping_paths(root: Field, document: dict[str, Any], path: Path_ = ()
     return found
 
 
+def _has_shaping(spec_field: Field) -> bool:
+    """Whether anything inside a field shapes the modules (a map of such entries: its names do too)."""
+    if spec_field.shapes_modules:
+        return True
+    children = [*spec_field.fields.values(), spec_field.values, spec_field.items]
+    return any(_has_shaping(child) for child in children if child is not None)
+
+
 def _collect_shaping(spec_field: Field, value: Any, path: Path_, found: dict[Path_, Any]) -> None:
     if spec_field.shapes_modules:
         found[path] = value
         return
+    if not _has_shaping(spec_field):
+        return  # e.g. tags, guardrail_overrides: environments may differ freely
     if spec_field.kind == "object" and spec_field.nullable:
         found[(*path, "<present>")] = value is not None
     if spec_field.kind == "object" and isinstance(value, dict):
