@@ -231,3 +231,12 @@ def test_environment_names_complete_from_specs(project: Path) -> None:
     assert complete(project, f"tfgen -C {project} graph p") == ["prod"]
     assert complete(project, f"tfgen -C {project} new x --from d") == ["dev"]
     assert "graph" in complete(project, "tfgen g") and "new" in complete(project, "tfgen n")
+
+
+@pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o nosort -F"), ("zsh", "compdef"),
+                                               ("fish", "complete --no-files --command tfgen")])
+def test_completion_scripts_are_generated(shell: str, marker: str) -> None:
+    """The lines documented in --help and docs/ecosystem.md produce a script for each shell."""
+    env = {"_TFGEN_COMPLETE": f"{shell}_source"}
+    result = CliRunner().invoke(main, [], env=env, prog_name="tfgen", catch_exceptions=False)
+    assert result.exit_code == 0 and marker in result.stdout and "_TFGEN_COMPLETE" in result.stdout
