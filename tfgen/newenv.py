@@ -93,7 +93,7 @@ def spec_text(env: str, source_env: str, extends: str, values: dict[str, Any]) -
         f"# {env}: created by `tfgen new {env} --from {source_env}`. It extends {extends} and sets only what",
         f"# {source_env} changes on top of it (with a domain of its own). See the effective spec with",
         f"# `tfgen show {env} --provenance` and what differs from {source_env} with `tfgen diff {source_env} {env}`.",
-        f"extends: {extends}",
+        yaml.safe_dump({"extends": extends}).rstrip("\n"),
     ]
     body = yaml.safe_dump(values, sort_keys=False, default_flow_style=False, allow_unicode=True, width=110)
     return "\n".join(header) + "\n" + ("\n" + body if values else "")
