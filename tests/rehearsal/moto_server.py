@@ -279,9 +279,7 @@ def _adopted_spot_request_class(base: type) -> type:
         # moto's model metaclass files every model under the service named by its module.
         __module__ = base.__module__
 
-        def __init__(
-            self, backend: Any, instance: Any, spot_options: dict[str, Any], request_id: str
-        ) -> None:
+        def __init__(self, backend: Any, instance: Any, spot_options: dict[str, Any], request_id: str) -> None:
             self._adopted_instance = instance
             super().__init__(
                 backend,
@@ -395,21 +393,27 @@ def patch_elbv2_deletion_protection() -> str:
     return "ELBv2 DeleteLoadBalancer refuses while deletion_protection.enabled=true (as AWS does)"
 
 
-PATCHES: tuple[Callable[[], str], ...] = (
-    patch_monitor_instances,
-    patch_sg_rule_descriptions,
-    patch_db_parameter_source,
-    patch_run_instances_spot,
-    patch_elbv2_deletion_protection,
-)
+PATCHES: dict[str, Callable[[], str]] = {
+    "monitor": patch_monitor_instances,
+    "sg-desc": patch_sg_rule_descriptions,
+    "db-param-source": patch_db_parameter_source,
+    "spot": patch_run_instances_spot,
+    "elbv2-deletion-protection": patch_elbv2_deletion_protection,
+}
 
 
-def apply_patches() -> list[str]:
-    """Check moto's version, then apply every patch; returns their descriptions."""
+def apply_patches(skip: frozenset[str] = frozenset()) -> list[str]:
+    """Check moto's version, then apply every patch not in *skip*; returns their descriptions.
+
+    Skipping exists only to prove that a patch is still needed (the rehearsal should then fail).
+    """
     import moto
 
     _expect(moto.__version__ == PINNED_MOTO, "version", f"moto {moto.__version__} installed")
-    return [patch() for patch in PATCHES]
+    unknown = skip - PATCHES.keys()
+    if unknown:
+        raise SystemExit(f"unknown patch names {sorted(unknown)}; known: {sorted(PATCHES)}")
+    return [patch() if name not in skip else f"SKIPPED {name}" for name, patch in PATCHES.items()]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -433,16 +437,17 @@ def serve(host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: prepare AMIs, patch, then serve (or just verify with --check)."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--check", action="store_true", help="apply and verify the patches, then exit")
+    parser.add_argument(
+        "--skip-patch", action="append", default=[], metavar="NAME", help=f"diagnostic; one of {sorted(PATCHES)}"
+    )
     args = parser.parse_args(argv)
 
     ami_count = prepare_amis()
-    for line in apply_patches():
+    for line in apply_patches(frozenset(args.skip_patch)):
         print(f"patch: {line}", flush=True)
     verify_amis(ami_count)
     if ami_count is not None:

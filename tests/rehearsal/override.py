@@ -294,9 +294,7 @@ def _base_files(root: Path) -> list[Path]:
     """The module's base .tf files (override files never declare base provider blocks)."""
     if any(root.glob("*.tf.json")):
         raise OverrideError(f"{root}: .tf.json files are not supported by the rehearsal override")
-    return sorted(
-        p for p in root.glob("*.tf") if not (p.name == "override.tf" or p.name.endswith("_override.tf"))
-    )
+    return sorted(p for p in root.glob("*.tf") if not (p.name == "override.tf" or p.name.endswith("_override.tf")))
 
 
 def _hcl2_aliases(files: Iterable[Path]) -> list[str | None] | None:

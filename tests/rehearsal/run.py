@@ -55,6 +55,7 @@ CLI_CONFIG = """provider_installation {
 """
 STEP_TIMEOUTS = {"init": 300, "plan": 900, "apply": 2400, "replan": 900, "unprotect": 2400, "destroy": 2400}
 TAIL_LINES = 60
+DRIFT_LINES = 200
 # Errors whose cause is a protection setting in the tree, with the remedy the operator would use.
 PROTECTION_HINTS = (
     (
@@ -118,22 +119,29 @@ def _requirements_digest(requirements: Path) -> str:
     return hashlib.sha256(requirements.read_bytes()).hexdigest()
 
 
-def ensure_emulator_venv(project: Path) -> Path:
-    """Create ``.venv-e2e`` with moto on first use and return its python (locked against races)."""
+def ensure_emulator_venv(project: Path, work: Path) -> Path:
+    """Create ``.venv-e2e`` with moto on first use and return its python (locked against races).
+
+    A separate venv keeps moto and its ~300 MB of dependencies out of the project's environment.
+    """
     venv = project / ".venv-e2e"
     python = venv / "bin" / "python"
     requirements = HERE / "requirements.txt"
     stamp = venv / ".rehearsal-requirements.sha256"
     digest = _requirements_digest(requirements)
-    with open(project / ".venv-e2e.lock", "w") as lock:
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / "venv.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if python.exists() and stamp.exists() and stamp.read_text().strip() == digest:
             return python
-        print(f"[setup] creating {venv} (moto server, first use only) ...", flush=True)
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-        subprocess.run([*pip, "-r", str(requirements)], check=True)
+        log = work / "venv-setup.log"
+        print(f"[setup] installing {requirements.name} into {venv} (first use only; log {log}) ...", flush=True)
+        with open(log, "wb") as out:
+            if not python.exists():
+                subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, stdout=out, stderr=out)
+            pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-r", str(requirements)]
+            if subprocess.run(pip, stdout=out, stderr=subprocess.STDOUT, check=False).returncode != 0:
+                raise SetupError(f"pip install into {venv} failed:\n{tail(log)}")
         stamp.write_text(digest + "\n")
     return python
 
@@ -160,8 +168,8 @@ def _answers(port: int) -> bool:
 class Emulator:
     """A private moto server process for one environment, stopped by its PID."""
 
-    def __init__(self, python: Path, log: Path, amis: Path) -> None:
-        self.python, self.log_path, self.amis = python, log, amis
+    def __init__(self, python: Path, log: Path, amis: Path, skip_patches: Sequence[str] = ()) -> None:
+        self.python, self.log_path, self.amis, self.skip_patches = python, log, amis, skip_patches
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -181,7 +189,13 @@ class Emulator:
             self.port = free_port()
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [str(self.python), str(HERE / "moto_server.py"), "--port", str(self.port)],
+                    [
+                        str(self.python),
+                        str(HERE / "moto_server.py"),
+                        "--port",
+                        str(self.port),
+                        *(f"--skip-patch={name}" for name in self.skip_patches),
+                    ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env=self._env(),
@@ -284,6 +298,21 @@ def drift_report(log: Path) -> str:
     return section[: end.end()] if end else section
 
 
+def drift_summary(report: str) -> list[str]:
+    """One line per drifting resource ("# aws_x.y will be updated in-place", ...)."""
+    return re.findall(r"^\s*# (\S+ (?:will be|must be|has changed|has been).*)$", report, re.M)
+
+
+def error_blocks(log: Path, limit: int = 8, lines_per_block: int = 14) -> str:
+    """Terraform's ``Error:`` blocks from a log: they may sit far above the tail when steps interleave."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+    blocks = []
+    for idx, line in enumerate(lines):
+        if line.startswith("Error: ") and len(blocks) < limit:
+            blocks.append("\n".join(lines[idx : idx + lines_per_block]).rstrip())
+    return "\n\n".join(blocks)
+
+
 def protection_hint(log: Path) -> str:
     """A remedy when a failure log shows a protection setting, else empty."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
@@ -327,6 +356,7 @@ class Options:
     logs: Path
     keep: bool
     destroy_vars: list[tuple[str, str]]
+    skip_patches: list[str] = field(default_factory=list)
 
 
 def prepare_scratch(opts: Options, env: str) -> Path:
@@ -370,26 +400,37 @@ class EnvRun:
                 self.result.fail("FAIL", f"{name} failed")
                 return
         try:
-            self.apply_and_replan()
+            apply_ok = self.apply_and_replan()
         except (Interrupted, KeyboardInterrupt):
             raise
         except BaseException:
-            self.teardown()
+            self.teardown(apply_ok=False)
             raise
-        self.teardown()
+        self.teardown(apply_ok)
 
-    def apply_and_replan(self) -> None:
-        """Apply the saved plan, then require an empty re-plan (exit 2 = drift = failure)."""
+    def apply_and_replan(self) -> bool:
+        """Apply the saved plan, then require an empty re-plan (exit 2 = drift = failure).
+
+        Returns whether the apply itself succeeded (drift or a failed re-plan do not count).
+        """
         if not self.step("apply", "apply", "-input=false", "-no-color", "tfplan").ok:
             self.result.fail("FAIL", "apply failed")
-            return
+            return False
         replan = self.step("replan", "plan", "-input=false", "-no-color", "-detailed-exitcode")
         if replan.rc == 2:
             replan.ok, replan.note = False, "drift"
-            self.result.fail("DRIFT", "re-plan after apply is not empty")
-            print("  drift:\n" + indent(drift_report(Path(replan.log))), flush=True)
+            report = drift_report(Path(replan.log))
+            changed = drift_summary(report)
+            self.result.fail("DRIFT", f"re-plan after apply wants {len(changed)} change(s)")
+            print("  drift (re-plan right after apply is not empty):", flush=True)
+            print(indent("\n".join(changed), "    * "), flush=True)
+            lines = report.splitlines()
+            print(indent("\n".join(lines[:DRIFT_LINES])), flush=True)
+            if len(lines) > DRIFT_LINES:
+                print(f"    | ... {len(lines) - DRIFT_LINES} more lines in {replan.log}", flush=True)
         elif not replan.ok:
             self.result.fail("FAIL", "re-plan failed")
+        return True
 
     def var_args(self) -> list[str]:
         """``-var`` arguments for the destroy-vars this root module declares (others are reported)."""
@@ -405,31 +446,36 @@ class EnvRun:
                 )
         return args
 
-    def teardown(self) -> None:
-        """Flip protections (if asked) the way an operator would, destroy, verify the state is empty."""
+    def state_addresses(self) -> list[str] | None:
+        """Managed-resource addresses in the state (None when the state cannot be read)."""
+        listed = subprocess.run(
+            ["terraform", "state", "list"], cwd=self.root, env=self.env_vars, capture_output=True, text=True
+        )
+        if listed.returncode != 0:
+            return None
+        return [a for a in listed.stdout.split() if not a.startswith("data.") and ".data." not in a]
+
+    def teardown(self, apply_ok: bool) -> None:
+        """Flip protections (if asked) the way an operator would, destroy, verify the state is empty.
+
+        After a failed apply the flip is targeted at what exists, so that it does not retry creating
+        the rest of the tree (which would only fail again and double the time).
+        """
         var_args = self.var_args()
         if var_args:
-            unprotect = self.step(
-                "unprotect", "apply", "-auto-approve", "-input=false", "-no-color", *var_args
-            )
-            if not unprotect.ok:
-                self.result.fail("FAIL", "apply of the --destroy-var values failed")
+            targets = [] if apply_ok else [f"-target={a}" for a in self.state_addresses() or []]
+            if apply_ok or targets:
+                flip = ("apply", "-auto-approve", "-input=false", "-no-color", *var_args, *targets)
+                if not self.step("unprotect", *flip).ok:
+                    self.result.fail("FAIL", "apply of the --destroy-var values failed")
         destroy = self.step("destroy", "destroy", "-auto-approve", "-input=false", "-no-color", *var_args)
         if not destroy.ok:
             hint = protection_hint(Path(destroy.log))
             self.result.fail("FAIL", "destroy failed" + (f": {hint}" if hint else ""))
             return
-        listed = subprocess.run(
-            ["terraform", "state", "list"],
-            cwd=self.root,
-            env=self.env_vars,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        left = listed.stdout.split()
-        if listed.returncode != 0 or left:
-            self.result.fail("FAIL", f"destroy left {len(left)} resources in state: {left[:5]}")
+        left = self.state_addresses()
+        if left is None or left:
+            self.result.fail("FAIL", f"destroy left resources in state: {(left or ['(unreadable state)'])[:5]}")
 
 
 def indent(text: str, prefix: str = "    | ") -> str:
@@ -446,7 +492,7 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
         shutil.rmtree(logs)
     logs.mkdir(parents=True)
     print(f"\n=== {env} ===", flush=True)
-    emulator = Emulator(python, logs / "moto.log", HERE / "amis.json")
+    emulator = Emulator(python, logs / "moto.log", HERE / "amis.json", opts.skip_patches)
     try:
         root = prepare_scratch(opts, env)
         cli_config = root.parent.parent / "cli.tfrc"
@@ -475,11 +521,13 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
 
 
 def report_failures(result: EnvResult) -> None:
-    """Print the tail of every failed step's log."""
+    """Print the errors (or the tail) of every failed step's log."""
     for res in result.steps:
         if not res.ok and res.note != "drift":
-            print(f"  --- {result.env}/{res.name} failed; last {TAIL_LINES} lines of {res.log}:", flush=True)
-            print(indent(tail(Path(res.log))), flush=True)
+            errors = error_blocks(Path(res.log))
+            what = "errors" if errors else f"last {TAIL_LINES} lines"
+            print(f"  --- {result.env}/{res.name} failed ({res.note or f'rc={res.rc}'}); {what} of {res.log}:")
+            print(indent(errors or tail(Path(res.log))), flush=True)
     if result.status != "PASS":
         print(f"  {result.env}: {result.status}: {result.reason}", flush=True)
 
@@ -529,7 +577,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="Terraform tree with environments/ and modules/ (default: generated/terraform)",
     )
-    p.add_argument("--keep", action="store_true", help="keep the scratch copies under .e2e/work")
+    p.add_argument("--work-dir", type=Path, default=None, help="scratch copies and logs (default: <project>/.e2e)")
+    p.add_argument("--keep", action="store_true", help="keep the scratch copies (<work-dir>/work/<env>)")
     p.add_argument(
         "--destroy-var",
         action="append",
@@ -539,6 +588,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="applied before destroy and passed to destroy (e.g. db_deletion_protection=false)",
     )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument(
+        "--skip-patch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="diagnostic: start moto without this patch, to prove it is still needed",
+    )
     return p.parse_args(argv)
 
 
@@ -571,12 +627,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     project = args.project_dir.resolve()
     tree = (args.tree if args.tree else project / "generated" / "terraform").resolve()
-    opts = Options(
-        project, tree, project / ".e2e" / "work", project / ".e2e" / "logs", args.keep, args.destroy_var
-    )
+    work = (args.work_dir or project / ".e2e").resolve()
+    opts = Options(project, tree, work / "work", work / "logs", args.keep, args.destroy_var, args.skip_patch)
     try:
         check_prerequisites(tree)
-        python = ensure_emulator_venv(project)
+        python = ensure_emulator_venv(project, work)
     except (SetupError, subprocess.CalledProcessError) as exc:
         print(f"rehearsal: setup error: {exc}", file=sys.stderr)
         return 2

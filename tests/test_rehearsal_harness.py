@@ -1,0 +1,312 @@
+"""Tests of the offline apply rehearsal harness (tests/rehearsal/).
+
+Fast unit tests cover the override generator and the runner's pure helpers: a missed provider block
+would send real API calls to AWS, and a wrong override could hide a defect. The ``e2e`` tests run the
+whole rehearsal (moto + real Terraform + real hashicorp/aws) and are deselected by default
+(``pytest -m e2e`` runs them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REHEARSAL = ROOT / "tests" / "rehearsal"
+sys.path.insert(0, str(REHEARSAL))
+
+import override  # noqa: E402
+import run  # noqa: E402
+
+FIXTURE = REHEARSAL / "fixture"
+MIRROR = Path("/opt/tf-plugins/registry.terraform.io/hashicorp/aws")
+E2E_VENV_PYTHON = ROOT / ".venv-e2e" / "bin" / "python"
+ENDPOINT = "http://127.0.0.1:45678"
+# Variables that keep a real environment from being destroyed; passed to run.py only where declared.
+DESTROY_VARS = (
+    "db_deletion_protection=false",
+    "alb_deletion_protection=false",
+    "deletion_protection=false",
+    "enable_deletion_protection=false",
+)
+
+PROVIDERS_TF = """
+# provider "aws" { alias = "commented_out" }
+/* provider "aws" {
+  alias = "block_comment"
+} */
+locals {
+  braces = "${jsonencode({ a = "}" })} {"
+  doc    = <<-EOT
+    provider "aws" {
+      alias = "in_heredoc"
+    }
+  EOT
+}
+
+provider "aws" {
+  region = var.aws_region # }
+
+  default_tags {
+    tags = { alias = "not_an_alias" }
+  }
+}
+
+provider "aws" {
+  alias   = "us_east_1" // {
+  region  = "us-east-1"
+  profile = "prod-admin"
+}
+
+provider "random" {}
+"""
+
+
+def _module(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+# --------------------------------------------------------------------------------------------------
+# override generator
+# --------------------------------------------------------------------------------------------------
+
+
+def test_skeleton_keeps_offsets_and_hides_strings_comments_heredocs() -> None:
+    skel = override.skeleton(PROVIDERS_TF)
+    assert len(skel) == len(PROVIDERS_TF)
+    assert skel.count("\n") == PROVIDERS_TF.count("\n")
+    assert "commented_out" not in skel and "in_heredoc" not in skel and "not_an_alias" not in skel
+    assert skel.count("{") == skel.count("}")
+
+
+def test_finds_every_aws_provider_block_and_alias(tmp_path: Path) -> None:
+    root = _module(tmp_path, {"provider.tf": PROVIDERS_TF, "extra.tf": 'provider "aws" { alias = "eu" }\n'})
+    blocks = override.find_aws_providers(root)
+    assert sorted(str(b.alias) for b in blocks) == ["None", "eu", "us_east_1"]
+    aliased = next(b for b in blocks if b.alias == "us_east_1")
+    assert aliased.file == "provider.tf" and aliased.line == 23
+    assert aliased.bindings == ("profile",)
+
+
+def test_existing_override_files_are_not_base_blocks(tmp_path: Path) -> None:
+    root = _module(
+        tmp_path,
+        {"provider.tf": 'provider "aws" {}\n', "x_override.tf": 'provider "aws" {\n  alias = "ghost"\n}\n'},
+    )
+    assert [b.alias for b in override.find_aws_providers(root)] == [None]
+
+
+def test_no_aws_provider_is_an_error(tmp_path: Path) -> None:
+    root = _module(tmp_path, {"main.tf": 'resource "aws_vpc" "x" {\n  cidr_block = "10.0.0.0/16"\n}\n'})
+    with pytest.raises(override.OverrideError, match="no provider"):
+        override.find_aws_providers(root)
+
+
+def test_json_configuration_is_refused(tmp_path: Path) -> None:
+    root = _module(tmp_path, {"provider.tf": 'provider "aws" {}\n', "main.tf.json": "{}"})
+    with pytest.raises(override.OverrideError, match="tf.json"):
+        override.find_aws_providers(root)
+
+
+def test_rendered_override_redirects_only(tmp_path: Path) -> None:
+    root = _module(tmp_path, {"provider.tf": PROVIDERS_TF})
+    path, blocks = override.write_override(root, ENDPOINT)
+    text = path.read_text()
+    assert path.name.endswith("_override.tf")
+    assert re.search(r'terraform \{\n  backend "local" \{\}\n\}', text)
+    assert text.count('provider "aws" {') == len(blocks) == 2
+    assert re.search(r'alias\s+= "us_east_1"', text)
+    for setting in (
+        "skip_credentials_validation = true",
+        "skip_metadata_api_check     = true",
+        "skip_region_validation      = true",
+        "s3_use_path_style           = true",
+        "max_retries                 = 3",
+    ):
+        assert text.count(setting) == 2, setting
+    assert "skip_requesting_account_id" not in text
+    assert re.search(r"profile\s+= null", text)
+    for service in override.ENDPOINT_SERVICES:
+        assert len(re.findall(rf'^    {service}\s+= "{ENDPOINT}"$', text, re.M)) == 2, service
+    for required in ("ec2", "elbv2", "rds", "s3", "iam", "sts", "secretsmanager", "ssm", "logs",
+                     "cloudwatch", "acm", "route53", "kms", "wafv2", "dynamodb", "sns"):  # fmt: skip
+        assert required in override.ENDPOINT_SERVICES
+
+
+def test_rendered_override_parses_with_hcl2(tmp_path: Path) -> None:
+    hcl2 = pytest.importorskip("hcl2")
+    root = _module(tmp_path, {"provider.tf": PROVIDERS_TF})
+    path, _ = override.write_override(root, ENDPOINT)
+    with path.open() as fh:
+        doc = hcl2.load(fh)
+    assert "local" in json.dumps(doc["terraform"])
+    # python-hcl2 >= 7 keeps the quotes of block labels.
+    providers = [body for entry in doc["provider"] for name, body in entry.items() if name.strip('"') == "aws"]
+    assert len(providers) == 2
+    for body in providers:
+        endpoints = body["endpoints"][0]
+        assert {k.strip('"') for k in endpoints if not k.startswith("__")} == set(override.ENDPOINT_SERVICES)
+        assert {v.strip('"') for k, v in endpoints.items() if not k.startswith("__")} == {ENDPOINT}
+
+
+def test_lexer_agrees_with_hcl2_on_fixture() -> None:
+    pytest.importorskip("hcl2")
+    for env_dir in (FIXTURE / "environments").iterdir():
+        aliases = override._hcl2_aliases(override._base_files(env_dir))
+        assert aliases is not None
+        assert sorted(map(str, aliases)) == sorted(str(b.alias) for b in override.find_aws_providers(env_dir))
+
+
+@pytest.mark.terraform
+def test_override_is_accepted_by_terraform_and_provider_schema(tmp_path: Path) -> None:
+    """Every endpoint key must exist in hashicorp/aws 5.100's schema, or init/validate fails."""
+    if shutil.which("terraform") is None or not MIRROR.is_dir():
+        pytest.skip("terraform or the hashicorp/aws mirror is absent")
+    root = tmp_path / "env"
+    shutil.copytree(FIXTURE / "environments" / "rehearsal", root)
+    shutil.copytree(FIXTURE / "modules", tmp_path / "modules")
+    (root / "main.tf").write_text((root / "main.tf").read_text().replace("../../modules", "../modules"))
+    override.write_override(root, ENDPOINT)
+    cli = tmp_path / "cli.tfrc"
+    cli.write_text(run.CLI_CONFIG % "/opt/tf-plugins")
+    env = run.terraform_env(cli)
+    for args in (["init", "-backend=false", "-input=false", "-no-color"], ["validate", "-no-color"]):
+        proc = subprocess.run(["terraform", *args], cwd=root, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------------------------------
+# runner helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def test_parse_var() -> None:
+    assert run.parse_var("db_deletion_protection=false") == ("db_deletion_protection", "false")
+    with pytest.raises(Exception, match="NAME=VALUE"):
+        run.parse_var("no-equals")
+
+
+def test_declared_variables_and_prevent_destroy(tmp_path: Path) -> None:
+    _module(
+        tmp_path,
+        {
+            "variables.tf": 'variable "a" {}\n# variable "ghost" {}\nvariable "db_deletion_protection" {\n}\n',
+            "ebs.tf": 'resource "aws_ebs_volume" "v" {\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n'
+            "# prevent_destroy = true\n",
+        },
+    )
+    assert run.declared_variables(tmp_path) == {"a", "db_deletion_protection"}
+    assert run.prevent_destroy_sites(tmp_path) == ["ebs.tf:3"]
+
+
+def test_drift_report_and_protection_hint(tmp_path: Path) -> None:
+    log = tmp_path / "replan.log"
+    log.write_text(
+        "noise\nTerraform will perform the following actions:\n  # aws_instance.x will be updated\n"
+        "Plan: 0 to add, 1 to change, 0 to destroy.\ntrailer\n"
+    )
+    report = run.drift_report(log)
+    assert report.startswith("Terraform will perform") and report.endswith("0 to destroy.")
+    log.write_text("Error: Cannot delete protected DB Instance, please disable deletion protection\n")
+    assert "--destroy-var" in run.protection_hint(log)
+    log.write_text("Error: Instance cannot be destroyed ... lifecycle.prevent_destroy\n")
+    assert "prevent_destroy" in run.protection_hint(log)
+
+
+def test_summary_table_marks_failed_steps() -> None:
+    res = run.EnvResult("dev", steps=[run.StepResult("init", 0, 1.0, "x", True),
+                                      run.StepResult("apply", 1, 9.5, "y", False)])  # fmt: skip
+    res.fail("FAIL", "apply failed")
+    table = run.summary_table([res])
+    assert "9.5!" in table and "FAIL (apply failed)" in table
+
+
+# --------------------------------------------------------------------------------------------------
+# emulator fixture and patches
+# --------------------------------------------------------------------------------------------------
+
+
+def test_ami_fixture_has_dlami_lookalikes() -> None:
+    amis = json.loads((REHEARSAL / "amis.json").read_text())
+    ids = [a["ami_id"] for a in amis]
+    assert len(ids) == len(set(ids)) and all(re.fullmatch(r"ami-[0-9a-f]{17}", i) for i in ids)
+    pattern = re.compile(r"Deep Learning Base OSS Nvidia Driver GPU AMI \(Ubuntu 22\.04\) \d{8}")
+    dlamis = [a for a in amis if pattern.fullmatch(a["name"])]
+    assert dlamis and all(a["architecture"] == "x86_64" for a in dlamis)
+    assert all(a["root_device_name"] == "/dev/sda1" and a["public"] for a in dlamis)
+
+
+@pytest.mark.skipif(not E2E_VENV_PYTHON.exists(), reason=".venv-e2e not created yet (run.py creates it)")
+def test_moto_patches_apply_against_pinned_moto() -> None:
+    proc = subprocess.run(
+        [str(E2E_VENV_PYTHON), str(REHEARSAL / "moto_server.py"), "--check"],
+        env={"MOTO_AMIS_PATH": str(REHEARSAL / "amis.json"), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("patch: ") == 5 and "SKIPPED" not in proc.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# end to end
+# --------------------------------------------------------------------------------------------------
+
+
+def _skip_without_tools() -> None:
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform binary not found on PATH")
+    if not MIRROR.is_dir():
+        pytest.skip(f"hashicorp/aws provider mirror {MIRROR} not found")
+
+
+def _rehearse(tmp_path: Path, env: str, *extra: str) -> tuple[int, list[dict], str]:
+    out = tmp_path / f"{env}.json"
+    cmd = [sys.executable, str(REHEARSAL / "run.py"), "--project-dir", str(ROOT), "--env", env,
+           "--json", str(out), *extra]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    results = json.loads(out.read_text()) if out.exists() else []
+    return proc.returncode, results, proc.stdout + proc.stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_generated_tree_rehearsal(env: str, tmp_path: Path) -> None:
+    _skip_without_tools()
+    if not (ROOT / "generated" / "terraform" / "environments" / env).is_dir():
+        pytest.skip(f"generated/terraform/environments/{env} is absent (run tfgen first)")
+    destroy_vars = [arg for pair in DESTROY_VARS for arg in ("--destroy-var", pair)]
+    rc, results, output = _rehearse(tmp_path, env, *destroy_vars)
+    assert rc == 0, output[-8000:]
+    assert results[0]["status"] == "PASS"
+
+
+@pytest.mark.e2e
+def test_fixture_rehearsal_passes(tmp_path: Path) -> None:
+    _skip_without_tools()
+    rc, results, output = _rehearse(
+        tmp_path, "rehearsal", "--tree", str(FIXTURE),
+        "--destroy-var", "db_deletion_protection=false", "--destroy-var", "alb_deletion_protection=false",
+    )  # fmt: skip
+    assert rc == 0, output[-8000:]
+    steps = {s["name"]: s for s in results[0]["steps"]}
+    assert [s for s in steps] == ["init", "plan", "apply", "replan", "unprotect", "destroy"]
+    assert all(s["ok"] for s in steps.values())
+
+
+@pytest.mark.e2e
+def test_fixture_with_overlapping_subnets_fails_and_is_destroyed(tmp_path: Path) -> None:
+    _skip_without_tools()
+    rc, results, output = _rehearse(tmp_path, "overlap", "--tree", str(FIXTURE))
+    assert rc == 1, output[-8000:]
+    steps = {s["name"]: s for s in results[0]["steps"]}
+    assert not steps["apply"]["ok"]
+    assert "InvalidSubnet.Conflict" in Path(steps["apply"]["log"]).read_text()
+    assert steps["destroy"]["ok"], "destroy must run (and succeed) after a failed apply"
