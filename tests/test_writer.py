@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tfgen.writer as writer
 from tfgen.errors import EXIT_CONFLICT, ConflictError, LockError
 from tfgen.writer import (
     LOCK_NAME,
@@ -520,28 +521,56 @@ def test_leftover_temp_files_are_cleaned_and_lookalikes_kept(root: Path) -> None
     assert lookalike.read_bytes() == b"user file\n"
 
 
-def test_interrupted_sync_is_recognised_as_ours_next_time(root: Path, monkeypatch: pytest.MonkeyPatch):
-    import tfgen.writer as writer
-
-    sync_tree(root, render("dev"), scopes("dev"))
-    real_write, calls = writer._atomic_write, []
+def interrupted_sync(root: Path, files: dict[str, bytes], scope_list: list[str], die_at: str) -> None:
+    """Run sync_tree but die (like a SIGKILL, without cleanup) just before writing ``die_at``."""
+    real_write = writer._atomic_write
 
     def dying_write(target: Path, data: bytes) -> None:
-        calls.append(target)
-        if len(calls) == 4:
+        if target.relative_to(root).as_posix() == die_at:
             raise KeyboardInterrupt("killed mid-sync")
         real_write(target, data)
 
-    monkeypatch.setattr(writer, "_atomic_write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
-        sync_tree(root, render("dev", 2, modules=("networking", "storage")), scopes("dev"))
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer, "_atomic_write", dying_write)
+        with pytest.raises(KeyboardInterrupt):
+            sync_tree(root, files, scope_list)
     assert (root / PENDING_NAME).exists(), "journal left behind by the interrupted run"
+
+
+def test_interrupted_sync_is_recognised_as_ours_next_time(root: Path) -> None:
+    sync_tree(root, render("dev"), scopes("dev"))
+    interrupted_sync(root, render("dev", 2), scopes("dev"), die_at="terraform/modules/compute/main.tf")
+    assert (root / "terraform/README.md").read_bytes() == render("dev", 2)["terraform/README.md"]
     report = sync_tree(root, render("dev", 3), scopes("dev"))
-    assert not report.conflicts
+    assert not report.conflicts, "files the killed run wrote are ours, not hand edits"
     assert_files(root, render("dev", 3))
     assert not (root / PENDING_NAME).exists()
     assert compare_tree(root, render("dev", 3), scopes("dev")) == []
+
+
+def test_files_created_by_an_interrupted_sync_can_still_be_pruned(root: Path) -> None:
+    sync_tree(root, render("dev"), scopes("dev"))
+    interrupted_sync(root, render("dev", 2, modules=("storage",)), scopes("dev"), die_at=MANIFEST_NAME)
+    assert (root / "terraform/modules/storage/main.tf").exists()
+    assert "terraform/modules/storage/main.tf" not in read_manifest(root)
+    report = sync_tree(root, render("dev", 3), scopes("dev"))
+    assert statuses(report)["terraform/modules/storage/main.tf"] == "remove"
+    assert not (root / "terraform/modules/storage").exists()
+    assert_files(root, render("dev", 3))
+
+
+def test_journal_of_another_scope_survives_a_successful_sync(root: Path) -> None:
+    sync_tree(root, render("prod"), scopes("prod"))
+    prod_main = "terraform/environments/prod/main.tf"
+    interrupted_sync(root, render("prod", 2), scopes("prod"), die_at=MANIFEST_NAME)
+    sync_tree(root, {"terraform/environments/dev/main.tf": b"# dev\n"}, ["terraform/environments/dev/"])
+    rewritten = {p for p in render("prod") if not p.endswith("variables.tf")}  # variables.tf was unchanged
+    assert set(json.loads((root / PENDING_NAME).read_text())["files"]) == rewritten, (
+        "only the other scope's journal entries are kept"
+    )
+    report = sync_tree(root, render("prod", 3), scopes("prod"))
+    assert not report.conflicts and statuses(report)[prod_main] == "update"
+    assert not (root / PENDING_NAME).exists()
 
 
 CHURN_SCRIPT = r"""

@@ -127,7 +127,8 @@ class _Plan:
     writes: dict[str, bytes]
     removes: tuple[str, ...]
     manifest: dict[str, str]
-    pending: dict[str, list[str]]
+    pending: dict[str, list[str]]  # journal while writing
+    pending_after: dict[str, list[str]]  # journal entries of other scopes, kept after success
 
 
 # ---------------------------------------------------------------- validation
@@ -307,8 +308,10 @@ def _plan(root: Path, rendered: Mapping[str, bytes], scopes: tuple[str, ...], fo
     """Decide every path from disk, manifest and pending journal; pure apart from reading."""
     manifest, pending = read_manifest(root), _read_pending(root)
     ours = {p: {*pending.get(p, ()), *filter(None, [manifest.get(p)])} for p in {*manifest, *pending}}
-    gone = [p for p in sorted(manifest) if _in_scope(p, scopes) and p not in rendered]
+    gone = [p for p in sorted({*manifest, *pending}) if _in_scope(p, scopes) and p not in rendered]
     disk = {p: _read_file(root / p) for p in sorted([*rendered, *gone])}
+    # A journal-only path (a killed run created it) is pruned only if it is still our content.
+    gone = [p for p in gone if p in manifest or disk[p] is None or _sha(disk[p]) in ours[p]]
     changes = [_plan_rendered(p, rendered[p], disk[p], ours.get(p, set()), force) for p in sorted(rendered)]
     changes += [_plan_prune(p, disk[p], ours[p], force) for p in gone]
     writes = {c.path: rendered[c.path] for c in changes if c.status in ("create", "update")}
@@ -319,6 +322,7 @@ def _plan(root: Path, rendered: Mapping[str, bytes], scopes: tuple[str, ...], fo
         removes=tuple(c.path for c in changes if c.status == "remove"),
         manifest=_next_manifest(manifest, rendered, scopes),
         pending=dict(sorted({**pending, **journal}.items())),
+        pending_after={p: v for p, v in sorted(pending.items()) if not _in_scope(p, scopes)},
     )
 
 
@@ -394,7 +398,10 @@ def _apply(root: Path, plan: _Plan) -> None:
     new_manifest = manifest_bytes(plan.manifest)
     if _read_file(root / MANIFEST_NAME) != new_manifest:
         _atomic_write(root / MANIFEST_NAME, new_manifest)
-    (root / PENDING_NAME).unlink(missing_ok=True)
+    if plan.pending_after:
+        _atomic_write(root / PENDING_NAME, _doc_bytes(plan.pending_after))
+    else:
+        (root / PENDING_NAME).unlink(missing_ok=True)
     _fsync_dir(root)
 
 
