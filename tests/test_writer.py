@@ -392,7 +392,18 @@ def test_corrupt_or_tampered_manifest_is_refused(root: Path, tmp_path: Path) -> 
     (root / MANIFEST_NAME).write_text('{"version": 2, "files": {}}')
     with pytest.raises(TreeError, match="version"):
         read_manifest(root)
+    (root / MANIFEST_NAME).unlink()
+    (root / PENDING_NAME).write_text(json.dumps({"version": 1, "files": {"terraform/a": sha(b"")}}))
+    with pytest.raises(TreeError, match="64 lowercase hex"):
+        sync_tree(root, {}, ["terraform/"])
     assert victim.read_text() == "keep me\n"
+
+
+def test_a_directory_where_a_file_goes_is_an_error_not_a_silent_skip(root: Path) -> None:
+    (root / "terraform/README.md").mkdir(parents=True)
+    with pytest.raises(TreeError, match="in the way"):
+        sync_tree(root, render("dev"), scopes("dev"))
+    assert snapshot(root) == {"terraform/": "dir", "terraform/README.md/": "dir"}
 
 
 # ---------------------------------------------------------------- path validation
@@ -469,6 +480,10 @@ def test_compare_tree_matrix(root: Path) -> None:
     ]
     assert "+++ /dev/null" in drifts[1].diff
     assert snapshot(root, mtimes=True) == before, "compare_tree never writes"
+    (root / "terraform/modules/compute/main.tf").write_bytes(b"")
+    assert ("terraform/modules/compute/main.tf", "extra") in [
+        (d.path, d.kind) for d in compare_tree(root, fewer, scopes("dev"))
+    ]
 
 
 def test_compare_tree_hand_edits_and_stale_manifest(root: Path) -> None:

@@ -6,24 +6,20 @@ edits. A rendered tree is a ``Mapping[str, bytes]`` keyed by POSIX paths relativ
 
 API
     sync_tree(root, rendered, scopes, *, force=False, dry_run=False, lock_timeout=30.0) -> SyncReport
-        Plan under the tree lock, then write. Any conflict (and not ``force``) raises
-        SyncConflictError (a ConflictError, exit code 3) carrying ``.report`` before anything is
-        written. ``dry_run`` takes no lock, writes nothing and returns the report even when it has
-        conflicts (``report.raise_for_conflicts()`` turns them into the error).
-    compare_tree(root, rendered, scopes) -> list[Drift]
-        Read-only drift check for ``tfgen check``: changed / missing / extra, plus a stale manifest
-        reported under ``.tfgen-manifest.json``. Takes no lock, never writes.
-    lock_tree(root, timeout) -> context manager holding ``<root>/.tfgen.lock`` (fcntl.flock).
-    read_manifest(root) -> dict[str, str];  manifest_bytes(files) -> bytes (deterministic).
+        Plans under the tree lock, then writes. Conflicts (unless ``force``) raise SyncConflictError
+        (a ConflictError, exit code 3, with ``.report``) before anything is written. ``dry_run`` takes
+        no lock, writes nothing and returns the report even with conflicts (``raise_for_conflicts()``).
+    compare_tree(root, rendered, scopes) -> list[Drift]   read-only, no lock; for ``tfgen check``
+    lock_tree(root, timeout); read_manifest(root); manifest_bytes(files); unified_diff(path, old, new)
 
 Scopes: a render owns path prefixes. ``"a/b/"`` owns everything below a/b; ``"a/README.md"`` owns that
 path (and anything below ``a/README.md/``). Every rendered path must be inside a scope (ValueError
 otherwise), so "in scope" == "this render decides about it". Only manifest entries in scope are pruned.
 
 Files under root: ``.tfgen-manifest.json`` (commit it), ``.tfgen.lock``, ``.tfgen-pending.json`` and
-``.<name>.tfgen-tmp-<random>`` (gitignore them). The pending journal lists the hashes a sync is about to
-write; it is removed once the manifest is written, so after a SIGKILL the next run still recognises the
-half-applied files as its own instead of reporting them as hand edits.
+``.<name>.tfgen-tmp-<random>`` (gitignore them). The pending journal records the hashes a sync is about
+to write and loses a scope's entries once that scope's manifest is written, so after a SIGKILL the next
+run still recognises half-applied files as its own (to update or prune) instead of calling them hand edits.
 """
 
 from __future__ import annotations
@@ -131,8 +127,6 @@ class _Plan:
     pending_after: dict[str, list[str]]  # journal entries of other scopes, kept after success
 
 
-# ---------------------------------------------------------------- validation
-
 
 def _check_path(path: object) -> str:
     """Reject anything that could escape root or alias another path (defence in depth)."""
@@ -181,24 +175,18 @@ def _validate_rendered(rendered: Mapping[str, bytes], scopes: tuple[str, ...]) -
         raise ValueError(f"rendered paths used both as file and directory: {clashes}")
 
 
-# ---------------------------------------------------------------- manifest and disk
-
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifest_bytes(files: Mapping[str, str]) -> bytes:
-    """Deterministic manifest bytes: sorted keys, 2-space indent, trailing newline (it is committed)."""
-    return _doc_bytes(files)
-
-
-def _doc_bytes(files: Mapping[str, object]) -> bytes:
+def manifest_bytes(files: Mapping[str, object]) -> bytes:
+    """Deterministic manifest (and journal) bytes: sorted keys, 2-space indent, trailing newline."""
     doc = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
 
 
-def _load_files(path: Path) -> dict:
+def _load_files(path: Path, as_list: bool) -> dict:
     """Read a ``{"version": 1, "files": {...}}`` document; missing means empty, malformed is an error."""
     raw = _read_file(path)
     if raw is None:
@@ -216,29 +204,29 @@ def _load_files(path: Path) -> dict:
             _check_path(key)
     except ValueError as exc:
         raise TreeError(f"{path}: {exc}") from exc
+    if not all(_is_sha(h) for v in doc["files"].values() for h in _hashes(v, as_list)):
+        raise TreeError(f"{path}: every hash must be 64 lowercase hex digits")
     return doc["files"]
 
 
-def _check_shas(path: Path, shas: Iterable[object]) -> None:
-    if not all(isinstance(s, str) and _SHA_RE.match(s) for s in shas):
-        raise TreeError(f"{path}: every hash must be 64 lowercase hex digits")
+def _hashes(value: object, as_list: bool) -> list:
+    """The journal maps a path to a list of hashes, the manifest to one hash."""
+    if not as_list:
+        return [value]
+    return value if isinstance(value, list) else [None]
+
+
+def _is_sha(value: object) -> bool:
+    return isinstance(value, str) and bool(_SHA_RE.match(value))
 
 
 def read_manifest(root: Path) -> dict[str, str]:
     """The manifest on disk as ``{relpath: sha256hex}``; empty when there is none yet."""
-    path = Path(root) / MANIFEST_NAME
-    files = _load_files(path)
-    _check_shas(path, files.values())
-    return files
+    return _load_files(Path(root) / MANIFEST_NAME, as_list=False)
 
 
 def _read_pending(root: Path) -> dict[str, list[str]]:
-    path = root / PENDING_NAME
-    files = _load_files(path)
-    if not all(isinstance(v, list) for v in files.values()):
-        raise TreeError(f"{path}: every entry must be a list of hashes")
-    _check_shas(path, (s for v in files.values() for s in v))
-    return files
+    return _load_files(root / PENDING_NAME, as_list=True)
 
 
 def _read_file(path: Path) -> bytes | None:
@@ -248,10 +236,8 @@ def _read_file(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except (IsADirectoryError, NotADirectoryError) as exc:
-        raise TreeError(f"{path}: expected a file or nothing, found a directory in the way") from exc
+        raise TreeError(f"{path}: expected a file or nothing, but something is in the way ({exc.strerror})") from exc
 
-
-# ---------------------------------------------------------------- diffs
 
 
 def _lines(data: bytes | None) -> list[str]:
@@ -269,8 +255,6 @@ def unified_diff(path: str, old: bytes | None, new: bytes | None) -> str:
     out = difflib.unified_diff(_lines(old), _lines(new), fromfile, tofile)
     return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in out)
 
-
-# ---------------------------------------------------------------- planning
 
 
 def _next_manifest(manifest: Mapping[str, str], rendered: Mapping[str, bytes], scopes: tuple[str, ...]):
@@ -325,8 +309,6 @@ def _plan(root: Path, rendered: Mapping[str, bytes], scopes: tuple[str, ...], fo
         pending_after={p: v for p, v in sorted(pending.items()) if not _in_scope(p, scopes)},
     )
 
-
-# ---------------------------------------------------------------- writing
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -387,7 +369,7 @@ def _clean_temp_files(root: Path, paths: Iterable[str]) -> None:
 def _apply(root: Path, plan: _Plan) -> None:
     """Journal, files, prunes, then the manifest last, so a kill at any point is recoverable."""
     if plan.writes:
-        _atomic_write(root / PENDING_NAME, _doc_bytes(plan.pending))
+        _atomic_write(root / PENDING_NAME, manifest_bytes(plan.pending))
         _fsync_dir(root)
     for path in sorted(plan.writes):
         _atomic_write(root / path, plan.writes[path])
@@ -399,13 +381,11 @@ def _apply(root: Path, plan: _Plan) -> None:
     if _read_file(root / MANIFEST_NAME) != new_manifest:
         _atomic_write(root / MANIFEST_NAME, new_manifest)
     if plan.pending_after:
-        _atomic_write(root / PENDING_NAME, _doc_bytes(plan.pending_after))
+        _atomic_write(root / PENDING_NAME, manifest_bytes(plan.pending_after))
     else:
         (root / PENDING_NAME).unlink(missing_ok=True)
     _fsync_dir(root)
 
-
-# ---------------------------------------------------------------- locking
 
 
 @contextlib.contextmanager
@@ -437,8 +417,6 @@ def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
             time.sleep(min(0.05, remaining))
 
 
-# ---------------------------------------------------------------- public entry points
-
 
 def sync_tree(
     root: Path,
@@ -469,10 +447,8 @@ def compare_tree(root: Path, rendered: Mapping[str, bytes], scopes: Sequence[str
     _validate_rendered(rendered, scope_list)
     manifest = read_manifest(root)
     drifts = [d for p in sorted(rendered) if (d := _drift(p, _read_file(root / p), rendered[p]))]
-    for path in sorted(p for p in manifest if _in_scope(p, scope_list) and p not in rendered):
-        disk = _read_file(root / path)
-        if disk is not None:
-            drifts.append(Drift(path, "extra", unified_diff(path, disk, None)))
+    extra = [p for p in sorted(manifest) if _in_scope(p, scope_list) and p not in rendered]
+    drifts += [Drift(p, "extra", unified_diff(p, d, None)) for p in extra if (d := _read_file(root / p)) is not None]
     expected = manifest_bytes(_next_manifest(manifest, rendered, scope_list))
     stale = _drift(MANIFEST_NAME, _read_file(root / MANIFEST_NAME), expected)
     return sorted([*drifts, *([stale] if stale else [])], key=lambda d: d.path)
