@@ -287,21 +287,6 @@ def test_broken_input_raises(source: str, line: int, message: str) -> None:
     assert message in str(info.value)
 
 
-def test_formatting_is_fast() -> None:
-    """60 files of ~100 lines; the budget is generous here so a loaded CI machine stays green."""
-    texts = [read(p) for p in CORPUS_FILES if p.suffix == ".tf"]
-    files = []
-    for start in range(60):
-        chunk: list[str] = []
-        while sum(t.count("\n") for t in chunk) < 100:
-            chunk.append(texts[(start + len(chunk)) % len(texts)])
-        files.append("\n".join(chunk))
-    began = time.perf_counter()
-    for text in files:
-        format_hcl(text)
-    assert time.perf_counter() - began < 0.5
-
-
 @pytest.mark.parametrize("text", [
     '"' + "$" * 50_000,
     "a = \"" + "\\\\" * 30_000 + "${",
