@@ -738,7 +738,7 @@ env_renders = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(env_renders, min_size=1, max_size=5))
 def test_any_sequence_of_renders_keeps_invariants(tmp_path_factory: pytest.TempPathFactory, steps) -> None:
     root = tmp_path_factory.mktemp("prop") / "generated"

@@ -127,7 +127,6 @@ class _Plan:
     pending_after: dict[str, list[str]]  # journal entries of other scopes, kept after success
 
 
-
 def _check_path(path: object) -> str:
     """Reject anything that could escape root or alias another path (defence in depth)."""
     if not isinstance(path, str) or not path:
@@ -173,7 +172,6 @@ def _validate_rendered(rendered: Mapping[str, bytes], scopes: tuple[str, ...]) -
     clashes = sorted({a for p in rendered for a in _ancestors(p)} & set(rendered))
     if clashes:
         raise ValueError(f"rendered paths used both as file and directory: {clashes}")
-
 
 
 def _sha(data: bytes) -> str:
@@ -239,7 +237,6 @@ def _read_file(path: Path) -> bytes | None:
         raise TreeError(f"{path}: expected a file or nothing, but something is in the way ({exc.strerror})") from exc
 
 
-
 def _lines(data: bytes | None) -> list[str]:
     if not data:
         return []
@@ -254,7 +251,6 @@ def unified_diff(path: str, old: bytes | None, new: bytes | None) -> str:
     tofile = f"b/{path}" if new is not None else "/dev/null"
     out = difflib.unified_diff(_lines(old), _lines(new), fromfile, tofile)
     return "".join(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n" for ln in out)
-
 
 
 def _next_manifest(manifest: Mapping[str, str], rendered: Mapping[str, bytes], scopes: tuple[str, ...]):
@@ -308,7 +304,6 @@ def _plan(root: Path, rendered: Mapping[str, bytes], scopes: tuple[str, ...], fo
         pending=dict(sorted({**pending, **journal}.items())),
         pending_after={p: v for p, v in sorted(pending.items()) if not _in_scope(p, scopes)},
     )
-
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -387,7 +382,6 @@ def _apply(root: Path, plan: _Plan) -> None:
     _fsync_dir(root)
 
 
-
 @contextlib.contextmanager
 def lock_tree(root: Path, timeout: float = 30.0) -> Iterator[None]:
     """Serialize writers with flock on ``<root>/.tfgen.lock``; the kernel drops it if the holder dies."""
@@ -415,7 +409,6 @@ def _acquire(fd: int, lock_path: Path, timeout: float) -> None:
                     f"{timeout:g}s; wait for it to finish and retry"
                 ) from None
             time.sleep(min(0.05, remaining))
-
 
 
 def sync_tree(
