@@ -20,7 +20,7 @@ MAX_NODES = 20_000
 MAX_DEPTH = 64
 MAX_EXTENDS_DEPTH = 8
 MAX_INT_DIGITS = 30
-ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}\Z")  # \Z: "dev\n" must not pass
 
 Path_ = tuple[str | int, ...]
 
@@ -295,6 +295,8 @@ def read_document(path: Path, project_dir: Path) -> tuple[dict[str, Any], dict[P
         raise SpecError([Problem(Location(rel, 1, 1), "", "spec is empty; expected a mapping of settings")])
     builder = _Builder(rel)
     data = builder.build(node)
+    if data is None:  # "---" alone, or "~"
+        raise SpecError([Problem(Location(rel, 1, 1), "", "spec is empty; expected a mapping of settings")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise SpecError([Problem(builder.loc(node), "", f"top level is {kind}; expected a mapping")])
