@@ -303,10 +303,19 @@ def test_fixture_rehearsal_passes(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_fixture_with_overlapping_subnets_fails_and_is_destroyed(tmp_path: Path) -> None:
+    """validate cannot see overlapping CIDRs; the rehearsal must, and must still clean up.
+
+    The failed apply leaves a deletion-protected database behind, so this also proves the targeted
+    flip (``unprotect`` limited to what exists) before destroy.
+    """
     _skip_without_tools()
-    rc, results, output = _rehearse(tmp_path, "overlap", "--tree", str(FIXTURE))
+    rc, results, output = _rehearse(
+        tmp_path, "overlap", "--tree", str(FIXTURE),
+        "--destroy-var", "db_deletion_protection=false", "--destroy-var", "alb_deletion_protection=false",
+    )  # fmt: skip
     assert rc == 1, output[-8000:]
     steps = {s["name"]: s for s in results[0]["steps"]}
-    assert not steps["apply"]["ok"]
+    assert not steps["apply"]["ok"] and "replan" not in steps
     assert "InvalidSubnet.Conflict" in Path(steps["apply"]["log"]).read_text()
+    assert "-target=module.stack.aws_db_instance.mysql" in steps["unprotect"]["command"]
     assert steps["destroy"]["ok"], "destroy must run (and succeed) after a failed apply"

@@ -36,8 +36,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -71,6 +73,18 @@ PROTECTION_HINTS = (
 )
 
 
+STOP = threading.Event()  # set on SIGTERM/SIGINT: every environment stops at its next poll
+_PRINT_LOCK = threading.Lock()
+_START_LOCK = threading.Lock()  # one emulator picks its port and comes up at a time
+
+
+def say(label: str, text: str) -> None:
+    """Print *text* with every line prefixed by the environment, so parallel runs stay readable."""
+    with _PRINT_LOCK:
+        for line in text.splitlines() or [""]:
+            print(f"[{label}] {line}", flush=True)
+
+
 class SetupError(RuntimeError):
     """The rehearsal cannot start (missing terraform, tree, mirror or emulator)."""
 
@@ -89,6 +103,7 @@ class StepResult:
     log: str
     ok: bool
     note: str = ""
+    command: str = ""
 
 
 @dataclass
@@ -184,7 +199,19 @@ class Emulator:
         return env
 
     def start(self, attempts: int = 3, timeout: float = 90.0) -> str:
-        """Start on a free port and wait until it answers; returns the endpoint URL."""
+        """Start on a free port and wait until it answers; returns the endpoint URL.
+
+        Serialised across environments so that two emulators never race for the same free port.
+        """
+        with _START_LOCK:
+            return self._start(attempts, timeout)
+
+    def _ready(self) -> bool:
+        """Our process printed its banner for our port (so a neighbour's server cannot fool us) and answers."""
+        banner = f"listening on http://127.0.0.1:{self.port}"
+        return banner in self.log_path.read_text(errors="replace") and _answers(self.port)
+
+    def _start(self, attempts: int, timeout: float) -> str:
         for _ in range(attempts):
             self.port = free_port()
             with open(self.log_path, "ab") as log:
@@ -202,8 +229,8 @@ class Emulator:
                     start_new_session=True,
                 )
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                if _answers(self.port):
+            while time.monotonic() < deadline and self.proc.poll() is None and not STOP.is_set():
+                if self._ready():
                     return f"http://127.0.0.1:{self.port}"
                 time.sleep(0.3)
             self.stop()
@@ -250,34 +277,48 @@ def terraform_env(cli_config: Path) -> dict[str, str]:
     return env
 
 
-def run_step(name: str, args: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> StepResult:
-    """Run one terraform command with its output in *log*; kills the process group on timeout."""
+def _stop_process_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Signal terraform's whole process group (it runs the provider plugin as a child)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def run_step(label: str, name: str, args: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> StepResult:
+    """Run one terraform command with its output in *log*; kills the process group on timeout/stop."""
     started = time.monotonic()
-    print(f"  {name:<9} terraform {' '.join(args)}", flush=True)
+    command = " ".join(["terraform", *args])
+    say(label, f"  {name:<9} {command}")
+    rc: int | None = None
+    note = ""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            ["terraform", *args],
-            cwd=cwd,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            ["terraform", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+        deadline = started + STEP_TIMEOUTS[name]
         try:
-            rc: int | None = proc.wait(timeout=STEP_TIMEOUTS[name])
-            note = ""
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            rc, note = None, f"timeout after {STEP_TIMEOUTS[name]} s"
+            while rc is None:
+                try:
+                    rc = proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    if STOP.is_set():
+                        raise Interrupted(f"{label}: stopped during {name}") from None
+                    if time.monotonic() > deadline:
+                        _stop_process_group(proc, signal.SIGKILL)
+                        note = f"timeout after {STEP_TIMEOUTS[name]} s"
+                        break
         except (Interrupted, KeyboardInterrupt):
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=60)
+            _stop_process_group(proc, signal.SIGINT)
             raise
     seconds = time.monotonic() - started
     ok = rc == 0
-    print(f"  {name:<9} {'ok' if ok else 'FAILED'} rc={rc} {seconds:6.1f}s {note}", flush=True)
-    return StepResult(name, rc, round(seconds, 1), str(log), ok, note)
+    say(label, f"  {name:<9} {'ok' if ok else 'FAILED'} rc={rc} {seconds:6.1f}s {note}")
+    return StepResult(name, rc, round(seconds, 1), str(log), ok, note, command)
 
 
 def drift_report(log: Path) -> str:
@@ -383,7 +424,7 @@ class EnvRun:
 
     def step(self, name: str, *args: str) -> StepResult:
         """Run and record one terraform step."""
-        res = run_step(name, args, self.root, self.env_vars, self.logs / f"{name}.log")
+        res = run_step(self.result.env, name, args, self.root, self.env_vars, self.logs / f"{name}.log")
         self.result.steps.append(res)
         return res
 
@@ -422,12 +463,21 @@ class EnvRun:
             report = drift_report(Path(replan.log))
             changed = drift_summary(report)
             self.result.fail("DRIFT", f"re-plan after apply wants {len(changed)} change(s)")
-            print("  drift (re-plan right after apply is not empty):", flush=True)
-            print(indent("\n".join(changed), "    * "), flush=True)
             lines = report.splitlines()
-            print(indent("\n".join(lines[:DRIFT_LINES])), flush=True)
-            if len(lines) > DRIFT_LINES:
-                print(f"    | ... {len(lines) - DRIFT_LINES} more lines in {replan.log}", flush=True)
+            more = (
+                [f"    | ... {len(lines) - DRIFT_LINES} more lines in {replan.log}"] if len(lines) > DRIFT_LINES else []
+            )
+            say(
+                self.result.env,
+                "\n".join(
+                    [
+                        "  drift (re-plan right after apply is not empty):",
+                        indent("\n".join(changed), "    * "),
+                        indent("\n".join(lines[:DRIFT_LINES])),
+                        *more,
+                    ]
+                ),
+            )
         elif not replan.ok:
             self.result.fail("FAIL", "re-plan failed")
         return True
@@ -440,10 +490,7 @@ class EnvRun:
             if name in declared:
                 args += ["-var", f"{name}={value}"]
             else:
-                print(
-                    f"  note: --destroy-var {name} is not a variable of {self.result.env}; skipped",
-                    flush=True,
-                )
+                say(self.result.env, f"  note: --destroy-var {name} is not a variable of this root module; skipped")
         return args
 
     def state_addresses(self) -> list[str] | None:
@@ -465,7 +512,8 @@ class EnvRun:
         if var_args:
             targets = [] if apply_ok else [f"-target={a}" for a in self.state_addresses() or []]
             if apply_ok or targets:
-                flip = ("apply", "-auto-approve", "-input=false", "-no-color", *var_args, *targets)
+                # The re-plan (or the failed apply) has just refreshed the state: skip a second refresh.
+                flip = ("apply", "-auto-approve", "-input=false", "-no-color", "-refresh=false", *var_args, *targets)
                 if not self.step("unprotect", *flip).ok:
                     self.result.fail("FAIL", "apply of the --destroy-var values failed")
         destroy = self.step("destroy", "destroy", "-auto-approve", "-input=false", "-no-color", *var_args)
@@ -491,7 +539,7 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
     if logs.exists():
         shutil.rmtree(logs)
     logs.mkdir(parents=True)
-    print(f"\n=== {env} ===", flush=True)
+    say(env, "=== rehearsal ===")
     emulator = Emulator(python, logs / "moto.log", HERE / "amis.json", opts.skip_patches)
     try:
         root = prepare_scratch(opts, env)
@@ -499,15 +547,12 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
         cli_config.write_text(CLI_CONFIG % MIRROR)
         sites = prevent_destroy_sites(root.parent.parent)
         if sites:
-            print(f"  warning: prevent_destroy = true at {sites}: destroy will fail", flush=True)
+            say(env, f"  warning: prevent_destroy = true at {sites}: destroy will fail")
         endpoint = emulator.start()
         override, blocks = write_override(root, endpoint)
         aliases = ", ".join(b.alias or "(default)" for b in blocks)
-        print(
-            f"  emulator {endpoint} (pid {emulator.proc.pid if emulator.proc else '?'}); "
-            f"override {override.name} for provider aws: {aliases}",
-            flush=True,
-        )
+        pid = emulator.proc.pid if emulator.proc else "?"
+        say(env, f"  emulator {endpoint} (pid {pid}); {override.name} redirects provider aws: {aliases}")
         EnvRun(root, opts, terraform_env(cli_config), logs, result).run()
     except (SetupError, OverrideError) as exc:
         result.fail("ERROR", str(exc))
@@ -526,10 +571,10 @@ def report_failures(result: EnvResult) -> None:
         if not res.ok and res.note != "drift":
             errors = error_blocks(Path(res.log))
             what = "errors" if errors else f"last {TAIL_LINES} lines"
-            print(f"  --- {result.env}/{res.name} failed ({res.note or f'rc={res.rc}'}); {what} of {res.log}:")
-            print(indent(errors or tail(Path(res.log))), flush=True)
+            head = f"  --- {res.name} failed ({res.note or f'rc={res.rc}'}); {what} of {res.log}:"
+            say(result.env, head + "\n" + indent(errors or tail(Path(res.log))))
     if result.status != "PASS":
-        print(f"  {result.env}: {result.status}: {result.reason}", flush=True)
+        say(result.env, f"  {result.status}: {result.reason}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -588,6 +633,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="applied before destroy and passed to destroy (e.g. db_deletion_protection=false)",
     )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument("--jobs", type=int, default=1, help="environments rehearsed in parallel (each has its own emulator)")
     p.add_argument(
         "--skip-patch",
         action="append",
@@ -613,6 +659,7 @@ def interruptible() -> Iterator[None]:
     """Turn SIGTERM into an exception so teardown (destroy, emulator stop) still runs."""
 
     def handler(signum: int, _frame: object) -> None:
+        STOP.set()
         raise Interrupted(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, handler)
@@ -620,6 +667,21 @@ def interruptible() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def rehearse_all(envs: Sequence[str], opts: Options, python: Path, jobs: int) -> list[EnvResult]:
+    """Rehearse *envs*, *jobs* at a time (time is mostly provider waiters, so 2 cores cope with 3)."""
+    if jobs == 1:
+        return [rehearse(env, opts, python) for env in envs]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(rehearse, env, opts, python) for env in envs]
+        try:
+            while not all(f.done() for f in futures):
+                time.sleep(0.5)
+        except BaseException:
+            STOP.set()  # workers notice within a second, stop terraform and their emulator
+            raise
+        return [f.result() for f in futures]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -635,13 +697,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SetupError, subprocess.CalledProcessError) as exc:
         print(f"rehearsal: setup error: {exc}", file=sys.stderr)
         return 2
-    results: list[EnvResult] = []
     try:
         with interruptible():
-            for env in args.env:
-                results.append(rehearse(env, opts, python))
+            results = rehearse_all(args.env, opts, python, max(1, args.jobs))
     except (Interrupted, KeyboardInterrupt):
-        print("\nrehearsal interrupted; emulator stopped", file=sys.stderr)
+        STOP.set()
+        print("\nrehearsal interrupted; emulators stopped", file=sys.stderr)
         return 130
     print("\n" + summary_table(results))
     print(f"logs: {opts.logs}")
