@@ -355,6 +355,7 @@ def test_docs_list_every_rule_and_guardrail() -> None:
     ({("services", "backend", "exec_start"): "env DB_PASSWORD=abcd1234 /opt/app"}, "services.backend.exec_start"),
     ({("services", "backend", "description"): "key ghp_" + "a" * 36}, "services.backend.description"),
     ({("project", "display_name"): "sk_live_" + "x" * 24}, "project.display_name"),
+    ({("tags",): {"DbPassword": "$ecret-but-literal"}}, "tags.DbPassword"),
 ])
 def test_secrets_are_refused_without_echoing_them(loaded: dict[str, LoadedSpec], edits: dict, path: str) -> None:
     validated, problems = check_spec(_edit(loaded["dev"], edits))
@@ -377,6 +378,7 @@ def _leaves(value: Any) -> list[Any]:
     {("tags",): {"SecretRotation": "manual", "TokenBucket": "none", "Password": ""}},
     {("services", "backend", "exec_start"): "/opt/app --token-file /run/secrets/token --password $DB_PASSWORD"},
     {("storage", "app_secret_keys"): ["jwt_secret_key", "api_token"]},
+    {("tags",): {"DbPassword": "${DB_PASSWORD}", "ApiToken": "arn:aws:secretsmanager:us-east-1:1:secret:x"}},
 ])
 def test_secret_looking_names_without_secret_values_pass(loaded: dict[str, LoadedSpec], edits: dict) -> None:
     found = [p for p in _problems(_edit(loaded["dev"], edits)) if "Secrets Manager" in p]

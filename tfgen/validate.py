@@ -128,7 +128,7 @@ SECRET_VALUE_PATTERNS = (
 SECRETS_ADVICE = ("never put secrets in a spec (specs are committed, and values reach the generated tree): keep "
                   "it in AWS Secrets Manager and let the service read it at run time (storage.app_secret_keys "
                   "lists the keys of the generated application secret)")
-_REFERENCE_PREFIXES = ("arn:aws:secretsmanager:", "arn:aws:ssm:", "{{resolve:", "${", "$")
+_REFERENCE_RE = re.compile(r"^(?:arn:aws:(?:secretsmanager|ssm):|\{\{resolve:|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$)")
 
 
 def find_secrets(spec: LoadedSpec) -> list[Problem]:
@@ -170,7 +170,7 @@ def _is_literal(value: Any) -> bool:
         return False
     if isinstance(value, int | float):
         return True
-    return isinstance(value, str) and bool(value.strip()) and not value.strip().startswith(_REFERENCE_PREFIXES)
+    return isinstance(value, str) and bool(value.strip()) and not _REFERENCE_RE.match(value.strip())
 
 
 def _within(path: str, prefix: str) -> bool:
