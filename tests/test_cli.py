@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, snapshot
 
 ENV_DIR = "generated/terraform/environments"
@@ -188,3 +187,16 @@ def test_generated_tree_is_terraform_fmt_clean(run, project: Path) -> None:
     result = subprocess.run([terraform, "fmt", "-check", "-recursive", "-list=true", "generated"],
                             cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dry_run_reports_a_conflict_with_exit_3(run, project: Path) -> None:
+    assert render(run, project, "dev").exit_code == 0
+    edited = project / ENV_DIR / "dev/versions.tf"
+    edited.write_text(edited.read_text() + "# mine\n")
+    spec = project / "specs/dev.yaml"
+    spec.write_text(spec.read_text().replace("retention_days: 30", "retention_days: 60"))
+    before = snapshot(project / "generated")
+    result = render(run, project, "dev", "--dry-run")
+    assert result.exit_code == 3
+    assert "conflict  generated/terraform/environments/dev/versions.tf" in result.stderr
+    assert snapshot(project / "generated") == before

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from tfgen import __version__
-from tfgen.errors import EXIT_OK, EXIT_STALE, ConflictError, Problem, SpecError, TfgenError
+from tfgen.errors import EXIT_CONFLICT, EXIT_OK, EXIT_STALE, ConflictError, Problem, SpecError, TfgenError
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
 from tfgen.spec import list_environments
 
@@ -110,10 +110,12 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
     except ConflictError as exc:
         _print_changes(getattr(exc, "report", None), show_diffs=True)
         raise
-    _print_changes(report, show_diffs=False)
+    _print_changes(report, show_diffs=bool(report.conflicts))
     schema = schema_status(root) if dry_run else write_schema(root)
     _status(f"{schema:>9}  {SCHEMA_PATH}")
     _status(("dry run: " if dry_run else "") + report.summary())
+    if report.conflicts:  # only reachable in a dry run: a real run raised before writing anything
+        sys.exit(EXIT_CONFLICT)
 
 
 def _print_changes(report: Any, show_diffs: bool) -> None:
