@@ -200,3 +200,11 @@ def test_dry_run_reports_a_conflict_with_exit_3(run, project: Path) -> None:
     assert result.exit_code == 3
     assert "conflict  generated/terraform/environments/dev/versions.tf" in result.stderr
     assert snapshot(project / "generated") == before
+
+
+@pytest.mark.parametrize("name", ["Dev.yaml", "my_env.yaml", "qa.yml"])
+def test_misnamed_spec_files_are_reported_not_skipped(run, project: Path, name: str) -> None:
+    (project / "specs" / name).write_text("extends: base.yaml\n")
+    result = run("-C", str(project), "validate", "--all")
+    assert result.exit_code == 2
+    assert f"specs/{name}:1:1: " in result.stderr

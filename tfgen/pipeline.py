@@ -8,7 +8,7 @@ from pathlib import Path
 from tfgen.context import build_units
 from tfgen.errors import Problem, SpecError
 from tfgen.render import list_templates, render_units
-from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec
+from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
 from tfgen.validate import ValidatedSpec, validate_specs
 
 OUTPUT_DIR = "generated"
@@ -44,7 +44,7 @@ def resolve_environments(project_dir: Path, names: tuple[str, ...] | list[str], 
 
 def load_all(project_dir: Path) -> list[LoadedSpec]:
     """Load every environment spec, collecting load errors of all files before failing."""
-    loaded, problems = [], []
+    loaded, problems = [], misnamed_specs(project_dir)
     for env in list_environments(project_dir):
         try:
             loaded.append(load_spec(env, project_dir))

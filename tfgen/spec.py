@@ -410,6 +410,26 @@ def load_spec(env: str, project_dir: Path) -> LoadedSpec:
     return LoadedSpec(env=env, data=data, provenance=prov, files=[layer.file for layer in layers], layers=layers)
 
 
+def misnamed_specs(project_dir: Path) -> list[Problem]:
+    """Spec files that are neither a base nor a usable environment name would be skipped silently: report them."""
+    specs_dir = project_dir / "specs"
+    if not specs_dir.is_dir():
+        return []
+    problems = []
+    for path in sorted([*specs_dir.glob("*.yaml"), *specs_dir.glob("*.yml")]):
+        stem = path.stem
+        if path.suffix == ".yml":
+            message = "spec files end in .yaml; rename it so tfgen sees it"
+        elif stem.startswith(("_", "base")) or ENV_NAME_RE.match(stem):
+            continue
+        else:
+            message = (f"{stem!r} is not a valid environment name (1-20 lowercase letters, digits or hyphens, "
+                       "starting with a letter); rename it, or start the name with '_' or 'base' if it is a "
+                       "shared base spec")
+        problems.append(Problem(Location(f"specs/{path.name}", 1, 1), "", message))
+    return problems
+
+
 def list_environments(project_dir: Path) -> list[str]:
     """Environments are the specs that are not only a base: files not named `base*` or starting `_`."""
     specs_dir = project_dir / "specs"
