@@ -1,7 +1,7 @@
 """Facts about AWS that specs are checked against and templates rely on. No network access, ever.
 
 Every number here is an AWS limit that `terraform validate` and `plan` do not check, so breaking it would
-only fail at apply time (see docs/validation-rules.md for the rules that use them).
+only fail at apply time (see README.md (Validation rules) for the rules that use them).
 """
 
 from __future__ import annotations

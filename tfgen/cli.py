@@ -129,7 +129,7 @@ def _print_changes(report: Any, show_diffs: bool) -> None:
 
 # ---------------------------------------------------------------- machine-readable output (--json)
 # Every --json report is one JSON object on stdout with `version` (1), `command` and `status`, plus the
-# same keys whatever the status, so CI can read them without branching. Documented in docs/ecosystem.md.
+# same keys whatever the status, so CI can read them without branching. Documented in README.md.
 
 JSON_VERSION = 1
 
@@ -174,7 +174,7 @@ def _print_drift(entry: dict[str, Any]) -> None:
 @main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/ecosystem.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -213,7 +213,7 @@ def validate_report(environments: list[str], warnings: list[str]) -> dict[str, A
 @main.command(epilog="\b\nExamples:\n  tfgen validate --all\n  tfgen validate prod --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/ecosystem.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
 @click.pass_context
 @handle_errors
 def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -265,7 +265,7 @@ def diff_report(env_a: str, env_b: str, rows: list[dict[str, Any]] | None) -> di
 @main.command(epilog="\b\nExamples:\n  tfgen diff dev prod\n  tfgen diff staging prod --json")
 @click.argument("env_a", shell_complete=_complete_env)
 @click.argument("env_b", shell_complete=_complete_env)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/ecosystem.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
 @click.pass_context
 @handle_errors
 def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
