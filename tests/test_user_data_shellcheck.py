@@ -32,7 +32,9 @@ VALUES = {
     "aws_region": "us-east-1",
     "log_group_name": "/aws/ec2/imageunderstander-dev/{service}",
     "app_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:imageunderstander-dev-app-20250101-AbCdEf",
-    "db_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-89ef-0123-456789abcdef-XyZ123",
+    "db_secret_arn": (
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-89ef-0123-456789abcdef-XyZ123"
+    ),
     "db_address": "imageunderstander-dev-mysql-2025.c9akciq32xyz.us-east-1.rds.amazonaws.com",
     "uploads_bucket_name": "imageunderstander-dev-uploads-20250101000000000000000001",
     "data_volume_serial": "vol0123456789abcdef0",
