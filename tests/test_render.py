@@ -58,3 +58,28 @@ def test_hcl_output_is_formatted_and_text_is_tidied(tmp_path: Path) -> None:
 def test_partials_are_not_output_templates(tmp_path: Path) -> None:
     root = templates(tmp_path, {"_partials/p.j2": "x", "a.tf.j2": "", "d/b.md.j2": ""})
     assert list_templates(root) == ["a.tf.j2", "d/b.md.j2"]
+
+
+def test_format_cache_returns_exactly_what_formatting_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfgen.hclfmt import format_hcl
+    from tfgen.render import FormatCache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TFGEN_NO_CACHE", raising=False)
+    text = 'x {\na = 1\nlong_name = "${var.v}"\n}\n'
+    cache = FormatCache()
+    assert cache.directory is not None and cache.directory.is_relative_to(tmp_path)
+    first = cache.format(text, "a.tf")  # miss: formats and stores
+    assert list(cache.directory.iterdir())
+    assert cache.format(text, "a.tf") == first == format_hcl(text)  # hit
+
+
+def test_caches_can_be_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfgen.render import FormatCache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TFGEN_NO_CACHE", "1")
+    assert FormatCache().directory is None
+    root = templates(tmp_path, {"a.tf.j2": "x {\na = 1\n}\n"})
+    assert render_units(root, [RenderUnit("a.tf.j2", "a.tf", {})])["a.tf"] == b"x {\n  a = 1\n}\n"
+    assert not (tmp_path / "cache").exists()

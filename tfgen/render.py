@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,66 @@ def _refuse_raw_containers(value: Any) -> Any:
     return value
 
 
+def _cache_dir(name: str) -> Path | None:
+    """A per-user cache directory (XDG), or None when caching is off (TFGEN_NO_CACHE) or impossible."""
+    if os.environ.get("TFGEN_NO_CACHE"):
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    directory = base / "tfgen" / name
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return directory if os.access(directory, os.W_OK) else None
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates cached per user (like .pyc files): compiling dominates a cold render otherwise.
+
+    Entries are keyed by template name and source checksum, so an edited template is recompiled. Set
+    TFGEN_NO_CACHE=1 to disable; an unwritable cache directory silently disables it.
+    """
+    directory = _cache_dir(f"jinja-{jinja2.__version__}")
+    return jinja2.FileSystemBytecodeCache(str(directory)) if directory else None
+
+
+class FormatCache:
+    """Memo of `format_hcl` results on disk, keyed by the formatter's own source and the input text.
+
+    Formatting is a pure function, so a hit is exactly what formatting would return; any change to
+    tfgen/hclfmt.py changes every key. Misses are written atomically; an unusable cache is simply skipped.
+    """
+
+    def __init__(self) -> None:
+        from tfgen import hclfmt
+
+        salt = hashlib.sha256(Path(hclfmt.__file__).read_bytes()).hexdigest()[:16]
+        self.directory = _cache_dir(f"fmt-{salt}")
+
+    def format(self, text: str, source: str) -> str:
+        from tfgen.hclfmt import format_hcl
+
+        if self.directory is None:
+            return format_hcl(text, source=source)
+        entry = self.directory / hashlib.sha256(text.encode("utf-8")).hexdigest()
+        try:
+            return entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass
+        formatted = format_hcl(text, source=source)
+        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(formatted, encoding="utf-8")
+            os.replace(tmp, entry)
+        except OSError:
+            pass
+        return formatted
+
+
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -76,12 +135,13 @@ def render_unit(env: jinja2.Environment, unit: RenderUnit) -> str:
                             _template_line(exc, unit.template), f"{type(exc).__name__}: {exc}") from None
 
 
-def format_output(dest: str, text: str) -> str:
+def format_output(dest: str, text: str, cache: FormatCache | None = None) -> str:
     """HCL files become `terraform fmt`-canonical; other files only get tidy line ends."""
     if dest.endswith(HCL_SUFFIXES):
         from tfgen.hclfmt import format_hcl
 
-        return format_hcl(text, source=f"generated/{dest}")
+        source = f"generated/{dest}"
+        return cache.format(text, source) if cache else format_hcl(text, source=source)
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[-1]:
         lines.pop()
@@ -91,11 +151,12 @@ def format_output(dest: str, text: str) -> str:
 def render_units(templates_dir: Path, units: list[RenderUnit]) -> dict[str, bytes]:
     """Render and format every unit in memory; any failure raises before anything is written."""
     env = make_environment(templates_dir)
+    cache = FormatCache()
     rendered: dict[str, bytes] = {}
     for unit in units:
         text = render_unit(env, unit)
         try:
-            text = format_output(unit.dest, text)
+            text = format_output(unit.dest, text, cache)
         except FormatError as exc:
             raise TemplateError(f"templates/{unit.template}", exc.line, f"rendered HCL does not parse: {exc}") from None
         rendered[unit.dest] = text.encode("utf-8")
