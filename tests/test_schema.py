@@ -100,3 +100,23 @@ def test_validate_document_fills_nested_defaults(specs: Path) -> None:
     doc, found = validate_document(SPEC, load_spec("dev", specs))
     assert not found
     assert doc["storage"]["app_secret_keys"] == ["jwt_secret_key", "encryption_key", "llm_api_key"]
+
+
+def test_base_values_that_every_environment_overrides_are_still_checked(specs: Path) -> None:
+    edit(specs, "base.yaml", "  nat_gateway: single", "  nat_gateway: single\n  flow_logs: sometimes")
+    for name in ("dev.yaml", "staging.yaml"):
+        path = specs / "specs" / name
+        path.write_text(path.read_text() + "\nnetwork:\n  flow_logs: false\n")
+    found = problems(specs)
+    assert found == ["specs/base.yaml:23:14: network.flow_logs: expected true or false, got string 'sometimes'"]
+
+
+def test_a_secret_in_a_shadowed_base_value_is_still_found(specs: Path) -> None:
+    edit(specs, "base.yaml", "    exec_start: /usr/bin/node /opt/frontend/server.js",
+         "    exec_start: /usr/bin/node /opt/frontend/server.js --password hunter2hunter2")
+    for name in ("dev.yaml", "staging.yaml", "prod.yaml"):  # every environment replaces the value
+        path = specs / "specs" / name
+        path.write_text(path.read_text() + "\nservices:\n  frontend:\n    exec_start: /usr/bin/node server.js\n")
+    found = problems(specs)
+    assert len(found) == 1 and found[0].startswith("specs/base.yaml:") and "Secrets Manager" in found[0], found
+    assert "hunter2" not in found[0]

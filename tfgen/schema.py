@@ -130,8 +130,9 @@ def _type_hint(kind: str, value: Any) -> str:
 class Validator:
     """Walks a document against a Field tree, filling defaults and collecting every problem."""
 
-    def __init__(self, spec: LoadedSpec):
+    def __init__(self, spec: LoadedSpec, partial: bool = False):
         self.spec = spec
+        self.partial = partial  # a single file of an extends chain: check what is there, require nothing
         self.problems: list[Problem] = []
 
     def report(self, path: Path_, message: str) -> None:
@@ -190,6 +191,8 @@ class Validator:
         for name, sub in known.items():
             if name in value and not (value[name] is None and not sub.nullable and not sub.required):
                 result[name] = self.check(sub, value[name], (*path, name))
+            elif self.partial:
+                continue
             elif sub.required:
                 self.report((*path, name), f"is required ({sub.description})")
                 result[name] = None
@@ -217,9 +220,12 @@ def _unknown_key_message(key: str, known: dict[str, Field]) -> str:
     return f"unknown key {_short(key)}{suggestion} (allowed: {options})"
 
 
-def validate_document(root: Field, spec: LoadedSpec) -> tuple[dict[str, Any], list[Problem]]:
-    """Type-check a merged spec, returning the normalized document (defaults filled) and all problems."""
-    validator = Validator(spec)
+def validate_document(root: Field, spec: LoadedSpec, partial: bool = False) -> tuple[dict[str, Any], list[Problem]]:
+    """Type-check a merged spec, returning the normalized document (defaults filled) and all problems.
+
+    With `partial`, `spec` is one file of an extends chain: present values are checked, nothing is required.
+    """
+    validator = Validator(spec, partial)
     result = validator.check(root, spec.data, ())
     return (result or {}), validator.problems
 

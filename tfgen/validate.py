@@ -27,8 +27,12 @@ class ValidatedSpec:
 
 def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
     """Scan for secrets and type-check, then (only if both pass) run semantic rules; returns all problems."""
-    secrets = find_secrets(spec)
+    layers = _shadowed_layers(spec)
+    secrets = list(dict.fromkeys(find_secrets(spec) + [p for layer in layers for p in find_secrets(layer)]))
     doc, problems = validate_document(SPEC, spec)
+    problems = list(dict.fromkeys(
+        problems + [p for layer in layers for p in validate_document(SPEC, layer, partial=True)[1]]
+    ))
     flagged = [p.path for p in secrets]
     problems = secrets + [p for p in problems if not any(_within(p.path, f) for f in flagged)]
     if problems:
@@ -39,6 +43,12 @@ def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
     if check.problems:
         return None, check.problems
     return ValidatedSpec(spec, doc, check.warnings), []
+
+
+def _shadowed_layers(spec: LoadedSpec) -> list[LoadedSpec]:
+    """The files an environment extends, each on its own: a value every environment overrides is still
+    committed in the base file, so it must be well-typed (and secret-free) too."""
+    return [LoadedSpec(spec.env, layer.data, layer.provenance, [layer.file]) for layer in spec.layers[:-1]]
 
 
 def cross_environment_problems(validated: list[ValidatedSpec]) -> list[Problem]:
