@@ -9,34 +9,21 @@ provider mirror present it also runs `terraform validate` on every environment.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 from click.testing import CliRunner
+from tfhelpers import MIRROR, TERRAFORM, clean_hcl2, terraform_validate, write_cli_config
 
 from tfgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "worker_project"
 ENVS = ("dev", "staging", "prod")
-MIRROR = Path(os.environ.get("TF_MIRROR", "/opt/tf-plugins"))
-TERRAFORM = shutil.which("terraform")
-CLI_CONFIG = """provider_installation {{
-  filesystem_mirror {{
-    path    = "{mirror}"
-    include = ["registry.terraform.io/hashicorp/*"]
-  }}
-}}
-"""
-
-
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("worker") / "project"
@@ -47,21 +34,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project / "generated" / "terraform"
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items() if k not in ("__is_block__", "__comments__")}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, str):
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            return value[1:-1]
-        if value.startswith("${") and value.endswith("}"):
-            return value[2:-1]
-    return value
-
-
 def parse(path: Path) -> dict[str, Any]:
-    return _clean(hcl2.loads(path.read_text()))
+    return clean_hcl2(hcl2.loads(path.read_text()))
 
 
 def resources(tree: Path, module: str, rtype: str) -> dict[str, dict[str, Any]]:
@@ -153,16 +127,7 @@ def test_existing_services_are_not_moved_by_the_new_one(tree: Path):
 def test_terraform_validate_with_the_worker(tree: Path, env: str, tmp_path: Path):
     copy = tmp_path / "terraform"
     shutil.copytree(tree, copy)
-    config = tmp_path / "tf.rc"
-    config.write_text(CLI_CONFIG.format(mirror=MIRROR))
-    run_env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    workdir = copy / "environments" / env
-    init = subprocess.run([TERRAFORM, "init", "-backend=false", "-input=false", "-no-color"], cwd=workdir,
-                          env=run_env, capture_output=True, text=True, timeout=600)
-    assert init.returncode == 0, init.stdout + init.stderr
-    validate = subprocess.run([TERRAFORM, "validate", "-json", "-no-color"], cwd=workdir, env=run_env,
-                              capture_output=True, text=True, timeout=600)
-    report = json.loads(validate.stdout)
+    report = terraform_validate(copy / "environments" / env, write_cli_config(tmp_path))
     assert report["valid"] and report["error_count"] == 0 and report["warning_count"] == 0, report["diagnostics"]
 
 

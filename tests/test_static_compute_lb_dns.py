@@ -13,6 +13,7 @@ from typing import Any
 
 import hcl2
 import pytest
+from tfhelpers import clean_hcl2
 
 from tfgen.pipeline import render_project
 from tfgen.spec import list_environments
@@ -35,20 +36,6 @@ DLAMI_NAME = "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
 DLAMI_ARM_NAME = "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
 
 
-def _clean(value: Any) -> Any:
-    """python-hcl2 keeps quotes on strings/labels and wraps expressions in ${...}: strip both."""
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items() if k not in ("__is_block__", "__comments__")}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, str):
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            return value[1:-1]
-        if value.startswith("${") and value.endswith("}"):
-            return value[2:-1]
-    return value
-
-
 @cache
 def files() -> dict[str, str]:
     result = render_project(ROOT, list_environments(ROOT))
@@ -57,7 +44,7 @@ def files() -> dict[str, str]:
 
 @cache
 def parse(relative: str) -> dict[str, Any]:
-    return _clean(hcl2.loads(files()[relative]))
+    return clean_hcl2(hcl2.loads(files()[relative]))
 
 
 def blocks(module: str, kind: str, rtype: str) -> dict[str, dict[str, Any]]:

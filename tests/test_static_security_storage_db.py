@@ -12,6 +12,7 @@ from typing import Any
 
 import hcl2
 import pytest
+from tfhelpers import clean_hcl2
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "generated" / "terraform"
@@ -50,26 +51,12 @@ COMMON_VALUES = {
 }
 
 
-def _clean(value: Any) -> Any:
-    """python-hcl2 8.x keeps quotes on strings/labels and wraps expressions in ${...}: strip both."""
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items() if k != "__is_block__"}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, str):
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            return value[1:-1]
-        if value.startswith("${") and value.endswith("}"):
-            return value[2:-1]
-    return value
-
-
 @cache
 def parse(relative: str) -> dict[str, Any]:
     path = TREE / relative
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make render-all`")
-    return _clean(hcl2.loads(path.read_text()))
+    return clean_hcl2(hcl2.loads(path.read_text()))
 
 
 def resources(module: str, rtype: str) -> dict[str, dict[str, Any]]:

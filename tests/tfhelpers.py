@@ -1,0 +1,57 @@
+"""Helpers shared by the tests that read generated HCL or run the real terraform binary."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+MIRROR = Path(os.environ.get("TF_MIRROR", "/opt/tf-plugins"))
+TERRAFORM = shutil.which("terraform")
+CLI_CONFIG = """provider_installation {{
+  filesystem_mirror {{
+    path    = "{mirror}"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }}
+}}
+"""
+
+
+def clean_hcl2(value: Any) -> Any:
+    """python-hcl2 8.x keeps quotes on strings/labels and wraps expressions in ${...}: strip both."""
+    if isinstance(value, dict):
+        return {clean_hcl2(k): clean_hcl2(v) for k, v in value.items() if k not in ("__is_block__", "__comments__")}
+    if isinstance(value, list):
+        return [clean_hcl2(v) for v in value]
+    if isinstance(value, str):
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            return value[1:-1]
+        if value.startswith("${") and value.endswith("}"):
+            return value[2:-1]
+    return value
+
+
+def write_cli_config(directory: Path) -> Path:
+    """A terraform CLI config that installs providers only from the offline filesystem mirror."""
+    config = directory / "tf.rc"
+    config.write_text(CLI_CONFIG.format(mirror=MIRROR))
+    return config
+
+
+def run_terraform(args: list[str], cwd: Path, config: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run the real terraform with the mirror config, no checkpoint calls, captured output."""
+    assert TERRAFORM is not None
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    return subprocess.run([TERRAFORM, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def terraform_validate(workdir: Path, config: Path) -> dict[str, Any]:
+    """`terraform init -backend=false` then `terraform validate -json`; returns the JSON report."""
+    init = run_terraform(["init", "-backend=false", "-input=false", "-no-color"], workdir, config)
+    assert init.returncode == 0, f"terraform init failed in {workdir}:\n{init.stdout}\n{init.stderr}"
+    result = run_terraform(["validate", "-json", "-no-color"], workdir, config)
+    return json.loads(result.stdout)
