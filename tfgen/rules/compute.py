@@ -1,0 +1,143 @@
+"""Compute rules: instance types, AMI and GPU consistency, spot, volumes, service references."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tfgen import aws
+from tfgen.rules import Check, _report_duplicates, rule
+
+RESERVED_SERVICE_NAMES = {"alb": "the load balancer's security group", "rds": "the database's security group"}
+SYSTEM_MOUNT_PATHS = ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root",
+                      "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var")
+DLAMI = "deep-learning-base-ubuntu22"
+
+
+@rule
+def instance_types(doc: dict[str, Any], check: Check) -> None:
+    """Instance types are `family.size`; GPU services run on GPU families and GPU families are marked gpu."""
+    for name, svc in doc["services"].items():
+        path = ("services", name, "instance_type")
+        itype = svc["instance_type"]
+        problem = aws.instance_type_problem(itype)
+        if problem:
+            check.report(path, f"{itype!r} {problem}")
+            continue
+        gpu_family = aws.is_gpu_family(itype)
+        if svc["gpu"] and not gpu_family:
+            check.report(path, f"{itype!r} has no GPU but services.{name}.gpu is true; use a GPU family "
+                               "(g*, p*, inf*, trn*) such as g5.xlarge")
+        elif gpu_family and not svc["gpu"]:
+            check.report(path, f"{itype!r} is a GPU instance but services.{name}.gpu is false; set gpu: true, "
+                               "or pick a non-GPU family (GPU instances cost several times more)")
+
+
+@rule
+def ami_matches_instance(doc: dict[str, Any], check: Check) -> None:
+    """The AMI family fits the instance: the NVIDIA Deep Learning AMI only on NVIDIA GPUs, which need it."""
+    for name, svc in doc["services"].items():
+        itype = svc["instance_type"]
+        if aws.instance_type_problem(itype):
+            continue
+        arch = aws.instance_architecture(itype)
+        if svc["ami"] == DLAMI and not aws.is_nvidia_gpu_family(itype):
+            check.report(("services", name, "ami"),
+                         f"the Deep Learning Base AMI (NVIDIA driver) does not support {itype} ({arch}); use "
+                         "ami: al2023, or an NVIDIA GPU family such as g5.xlarge (x86_64) or g5g.xlarge (arm64)")
+        elif svc["ami"] == "al2023" and svc["gpu"] and aws.is_nvidia_gpu_family(itype):
+            check.report(("services", name, "ami"),
+                         f"al2023 has no NVIDIA driver for the GPU of {itype}; use ami: {DLAMI}")
+
+
+@rule
+def spot_only_where_interruptible(doc: dict[str, Any], check: Check) -> None:
+    """Spot only on interruptible (stateless) services; a max price only with spot, and positive."""
+    for name, svc in doc["services"].items():
+        if svc["market"] == "spot" and not svc["interruptible"]:
+            check.report(("services", name, "market"),
+                         f"spot instances can be reclaimed at any time; set services.{name}.interruptible: true "
+                         "if the service is stateless, or use market: on-demand")
+        price = svc["spot_max_price"]
+        if price is None:
+            continue
+        path = ("services", name, "spot_max_price")
+        if svc["market"] != "spot":
+            check.report(path, "is only used with market: spot; remove it")
+        elif not _positive_number(price):
+            check.report(path, f"{price!r} is not a positive price in USD/hour; remove it to pay the current "
+                               "spot price (recommended), or set a price above zero")
+
+
+def _positive_number(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) and value > 0
+
+
+@rule
+def volumes(doc: dict[str, Any], check: Check) -> None:
+    """EBS gp3 sizes 1-16384 GiB; data volumes mount on their own directory, not a system one."""
+    for name, svc in doc["services"].items():
+        root = svc["root_volume_gb"]
+        if not aws.GP3_MIN_GB <= root <= aws.GP3_MAX_GB:
+            check.report(("services", name, "root_volume_gb"),
+                         f"{root} GiB is outside the gp3 range {aws.GP3_MIN_GB}-{aws.GP3_MAX_GB} GiB")
+        volume = svc["data_volume"]
+        if volume is None:
+            continue
+        size = volume["size_gb"]
+        if not aws.GP3_MIN_GB <= size <= aws.GP3_MAX_GB:
+            check.report(("services", name, "data_volume", "size_gb"),
+                         f"{size} GiB is outside the gp3 range {aws.GP3_MIN_GB}-{aws.GP3_MAX_GB} GiB")
+        mount = volume["mount_path"]
+        normalized = "/" + "/".join(p for p in mount.split("/") if p)
+        if ".." in mount.split("/") or normalized in SYSTEM_MOUNT_PATHS:
+            check.report(("services", name, "data_volume", "mount_path"),
+                         f"{mount!r} would hide a system directory; mount the volume on its own directory such "
+                         f"as /opt/{name}-data or /var/lib/{name}")
+
+
+@rule
+def service_names_and_lists(doc: dict[str, Any], check: Check) -> None:
+    """Service names do not clash with built-in groups; set-like lists have no repeats."""
+    for name, svc in doc["services"].items():
+        if name in RESERVED_SERVICE_NAMES:
+            check.report(("services", name), f"the service name {name!r} is reserved for "
+                                             f"{RESERVED_SERVICE_NAMES[name]}; rename the service")
+        for key, what in (("ingress_from", "source"), ("permissions", "permission"), ("packages", "package"),
+                          ("pip_packages", "package")):
+            _report_duplicates(check, svc[key], ("services", name, key), what)
+    _report_duplicates(check, doc["database"]["ingress_from"], ("database", "ingress_from"), "service")
+
+
+@rule
+def references_exist(doc: dict[str, Any], check: Check) -> None:
+    """ingress_from, database.ingress_from and loadbalancer.target_service name real services."""
+    names = set(doc["services"])
+    listing = ", ".join(sorted(names)) or "none defined"
+    for name, svc in doc["services"].items():
+        for i, source in enumerate(svc["ingress_from"]):
+            if source != "alb" and source not in names:
+                check.report(("services", name, "ingress_from", i),
+                             f"{source!r} is neither 'alb' nor a service ({listing})")
+            if source == name:
+                check.report(("services", name, "ingress_from", i), "a service cannot list itself")
+    for i, source in enumerate(doc["database"]["ingress_from"]):
+        if source not in names:
+            check.report(("database", "ingress_from", i), f"{source!r} is not a service ({listing})")
+    target = doc["loadbalancer"]["target_service"]
+    if target not in names:
+        check.report(("loadbalancer", "target_service"), f"{target!r} is not a service ({listing})")
+    elif "alb" not in doc["services"][target]["ingress_from"]:
+        check.report(("services", target, "ingress_from"),
+                     f"{target!r} is the load balancer's target but does not accept traffic from it; add 'alb' "
+                     "to its ingress_from")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Database
+# ---------------------------------------------------------------------------------------------------------
+

@@ -1,0 +1,55 @@
+"""Production guardrails and their documented overrides."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from tfgen.rules import Check, Path_, rule
+
+GUARDRAILS: dict[str, tuple[Path_, Callable[[dict[str, Any]], bool], str]] = {
+    "database_deletion_protection": (("database", "deletion_protection"),
+                                     lambda d: d["database"]["deletion_protection"],
+                                     "deletion protection on the database (database.deletion_protection: true)"),
+    "loadbalancer_deletion_protection": (("loadbalancer", "deletion_protection"),
+                                         lambda d: d["loadbalancer"]["deletion_protection"],
+                                         "deletion protection on the load balancer "
+                                         "(loadbalancer.deletion_protection: true)"),
+    "final_snapshot": (("database", "skip_final_snapshot"), lambda d: not d["database"]["skip_final_snapshot"],
+                       "a final database snapshot (database.skip_final_snapshot: false)"),
+    "multi_az": (("database", "multi_az"), lambda d: d["database"]["multi_az"],
+                 "a Multi-AZ database (database.multi_az: true)"),
+    "log_retention": (("logs", "retention_days"), lambda d: d["logs"]["retention_days"] >= 90,
+                      "at least 90 days of logs (logs.retention_days: 90 or more)"),
+}
+MIN_REASON_CHARS = 10
+
+
+@rule
+def production_guardrails(doc: dict[str, Any], check: Check) -> None:
+    """Production: deletion protection (DB, ALB), final snapshot, Multi-AZ, >= 90 days of logs, or an override."""
+    production = doc["environment"]["production"]
+    overrides = doc["environment"]["guardrail_overrides"]
+    for rule_id, reason in overrides.items():
+        path = ("environment", "guardrail_overrides", rule_id)
+        if rule_id not in GUARDRAILS:
+            close = difflib.get_close_matches(rule_id, list(GUARDRAILS), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            check.report(path, f"unknown guardrail {rule_id!r}; {hint}(guardrails: {', '.join(GUARDRAILS)})")
+        elif not production:
+            check.report(path, "overrides apply only to production environments (environment.production: true); "
+                               "remove it")
+        elif GUARDRAILS[rule_id][1](doc):
+            check.report(path, f"the spec already has {GUARDRAILS[rule_id][2]}; remove the stale override")
+        elif len(reason.strip()) < MIN_REASON_CHARS:
+            check.report(path, f"give the reason for this exception (at least {MIN_REASON_CHARS} characters); it "
+                               "is printed on every render")
+        else:
+            check.warn(f"production guardrail {rule_id!r} is overridden: {reason.strip()}")
+    if not production:
+        return
+    for rule_id, (path, satisfied, requirement) in GUARDRAILS.items():
+        if not satisfied(doc) and rule_id not in overrides:
+            check.report(path, f"production environments need {requirement}; or record an exception as "
+                               f"environment.guardrail_overrides.{rule_id}: \"<reason>\"")

@@ -1,0 +1,84 @@
+"""Network rules: regions, VPC and subnet CIDR math, availability zones."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from tfgen import aws
+from tfgen.rules import Check, Path_, _report_duplicates, parse_network, rule
+from tfgen.spec import format_path
+
+
+def _region_problem(region: str) -> str | None:
+    if region in aws.REGIONS:
+        return None
+    close = aws.suggest_region(region)
+    hint = f"; did you mean {close!r}?" if close else " (use a code such as us-east-1 or eu-west-1)"
+    return f"{region!r} is not an AWS region{hint}"
+
+
+@rule
+def regions_exist(doc: dict[str, Any], check: Check) -> None:
+    """region and state.region are real AWS region codes."""
+    for path in (("region",), ("state", "region")):
+        value = doc[path[0]] if len(path) == 1 else doc[path[0]][path[1]]
+        problem = _region_problem(value)
+        if problem:
+            check.report(path, problem)
+
+
+@rule
+def vpc_and_subnets(doc: dict[str, Any], check: Check) -> None:
+    """VPC /16-/28; every subnet /16-/28, inside the VPC, overlapping no other subnet."""
+    net = doc["network"]
+    vpc = parse_network(net["vpc_cidr"], check, ("network", "vpc_cidr"))
+    if vpc is not None and not 16 <= vpc.prefixlen <= 28:
+        check.report(("network", "vpc_cidr"),
+                     f"a VPC CIDR must be between /16 and /28 (AWS limit), got /{vpc.prefixlen}")
+    parsed: list[tuple[Path_, ipaddress.IPv4Network]] = []
+    for key in ("public_subnet_cidrs", "private_subnet_cidrs"):
+        for i, cidr in enumerate(net[key]):
+            path = ("network", key, i)
+            subnet = parse_network(cidr, check, path)
+            if subnet is None:
+                continue
+            if not 16 <= subnet.prefixlen <= 28:
+                check.report(path, f"a subnet CIDR must be between /16 and /28 (AWS limit), got /{subnet.prefixlen}")
+            elif vpc is not None and not subnet.subnet_of(vpc):
+                check.report(path, f"{cidr} is outside the VPC {vpc}; every subnet must be inside network.vpc_cidr")
+            for other_path, other in parsed:
+                if subnet.overlaps(other):
+                    check.report(path, f"{cidr} overlaps {format_path(other_path)} ({other}); subnets must not "
+                                       "overlap")
+                    break
+            parsed.append((path, subnet))
+
+
+@rule
+def availability_zones(doc: dict[str, Any], check: Check) -> None:
+    """At least 2 AZs, all in the region, none twice; one public and one private subnet per AZ."""
+    net, region = doc["network"], doc["region"]
+    zones = net["availability_zones"]
+    if len(zones) < 2:
+        check.report(("network", "availability_zones"),
+                     "needs at least 2 availability zones (the ALB and Multi-AZ RDS require two)")
+    if region in aws.REGIONS:
+        for i, zone in enumerate(zones):
+            if not aws.az_in_region(zone, region):
+                check.report(("network", "availability_zones", i),
+                             f"{zone!r} is not an availability zone of region {region!r} "
+                             f"(its zones are named {region}a, {region}b, ...)")
+    _report_duplicates(check, zones, ("network", "availability_zones"), "availability zone")
+    for key, kind in (("public_subnet_cidrs", "public"), ("private_subnet_cidrs", "private")):
+        if len(net[key]) != len(zones):
+            check.report(("network", key),
+                         f"has {len(net[key])} {kind} subnet(s) for {len(zones)} availability zone(s); give "
+                         "exactly one per zone, in the order of network.availability_zones")
+    _report_duplicates(check, net["interface_endpoints"], ("network", "interface_endpoints"), "endpoint")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Compute
+# ---------------------------------------------------------------------------------------------------------
+
