@@ -267,55 +267,77 @@ def _skip_without_tools() -> None:
         pytest.skip(f"hashicorp/aws provider mirror {MIRROR} not found")
 
 
-def _rehearse(tmp_path: Path, env: str, *extra: str) -> tuple[int, list[dict], str]:
-    out = tmp_path / f"{env}.json"
-    cmd = [sys.executable, str(REHEARSAL / "run.py"), "--project-dir", str(ROOT), "--env", env,
-           "--json", str(out), *extra]  # fmt: skip
+def _rehearse(work: Path, envs: list[str], *extra: str) -> tuple[int, dict[str, dict], str]:
+    """Run run.py once for *envs* (in parallel) and return (exit code, results by env, output)."""
+    out = work / "results.json"
+    env_args = [arg for env in envs for arg in ("--env", env)]
+    cmd = [sys.executable, str(REHEARSAL / "run.py"), "--project-dir", str(ROOT), "--jobs", str(len(envs)),
+           "--json", str(out), *env_args, *extra]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    results = json.loads(out.read_text()) if out.exists() else []
+    results = {r["env"]: r for r in json.loads(out.read_text())} if out.exists() else {}
     return proc.returncode, results, proc.stdout + proc.stderr
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_generated_tree_rehearsal(env: str, tmp_path: Path) -> None:
+TREE_ENVS = ["dev", "staging", "prod"]
+
+
+@pytest.fixture(scope="module")
+def tree_rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, dict], str]:
+    """One parallel rehearsal of every generated environment (each has its own emulator)."""
     _skip_without_tools()
-    if not (ROOT / "generated" / "terraform" / "environments" / env).is_dir():
-        pytest.skip(f"generated/terraform/environments/{env} is absent (run tfgen first)")
+    present = [env for env in TREE_ENVS if (ROOT / "generated" / "terraform" / "environments" / env).is_dir()]
+    if not present:
+        pytest.skip("generated/terraform/environments/* is absent (run tfgen first)")
     destroy_vars = [arg for pair in DESTROY_VARS for arg in ("--destroy-var", pair)]
-    rc, results, output = _rehearse(tmp_path, env, *destroy_vars)
-    assert rc == 0, output[-8000:]
-    assert results[0]["status"] == "PASS"
+    return _rehearse(tmp_path_factory.mktemp("tree"), present, *destroy_vars)
 
 
-@pytest.mark.e2e
-def test_fixture_rehearsal_passes(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def fixture_rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, dict], str]:
+    """The fixture's positive (``rehearsal``) and negative (``overlap``) environments, in parallel."""
     _skip_without_tools()
-    rc, results, output = _rehearse(
-        tmp_path, "rehearsal", "--tree", str(FIXTURE),
+    return _rehearse(
+        tmp_path_factory.mktemp("fixture"), ["rehearsal", "overlap"], "--tree", str(FIXTURE),
         "--destroy-var", "db_deletion_protection=false", "--destroy-var", "alb_deletion_protection=false",
     )  # fmt: skip
-    assert rc == 0, output[-8000:]
-    steps = {s["name"]: s for s in results[0]["steps"]}
-    assert [s for s in steps] == ["init", "plan", "apply", "replan", "unprotect", "destroy"]
-    assert all(s["ok"] for s in steps.values())
 
 
 @pytest.mark.e2e
-def test_fixture_with_overlapping_subnets_fails_and_is_destroyed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("env", TREE_ENVS)
+def test_generated_tree_rehearsal(env: str, tree_rehearsal: tuple[int, dict[str, dict], str]) -> None:
+    if not (ROOT / "generated" / "terraform" / "environments" / env).is_dir():
+        pytest.skip(f"generated/terraform/environments/{env} is absent (run tfgen first)")
+    _, results, output = tree_rehearsal
+    assert env in results, output[-8000:]
+    assert results[env]["status"] == "PASS", _env_output(output, env)
+
+
+@pytest.mark.e2e
+def test_fixture_rehearsal_passes(fixture_rehearsal: tuple[int, dict[str, dict], str]) -> None:
+    _, results, output = fixture_rehearsal
+    steps = {s["name"]: s for s in results["rehearsal"]["steps"]}
+    assert list(steps) == ["init", "plan", "apply", "replan", "unprotect", "destroy"], _env_output(output, "rehearsal")
+    assert all(s["ok"] for s in steps.values()), _env_output(output, "rehearsal")
+
+
+@pytest.mark.e2e
+def test_fixture_with_overlapping_subnets_fails_and_is_destroyed(
+    fixture_rehearsal: tuple[int, dict[str, dict], str],
+) -> None:
     """validate cannot see overlapping CIDRs; the rehearsal must, and must still clean up.
 
     The failed apply leaves a deletion-protected database behind, so this also proves the targeted
     flip (``unprotect`` limited to what exists) before destroy.
     """
-    _skip_without_tools()
-    rc, results, output = _rehearse(
-        tmp_path, "overlap", "--tree", str(FIXTURE),
-        "--destroy-var", "db_deletion_protection=false", "--destroy-var", "alb_deletion_protection=false",
-    )  # fmt: skip
-    assert rc == 1, output[-8000:]
-    steps = {s["name"]: s for s in results[0]["steps"]}
+    rc, results, output = fixture_rehearsal
+    assert rc == 1 and results["overlap"]["status"] == "FAIL", output[-8000:]
+    steps = {s["name"]: s for s in results["overlap"]["steps"]}
     assert not steps["apply"]["ok"] and "replan" not in steps
     assert "InvalidSubnet.Conflict" in Path(steps["apply"]["log"]).read_text()
     assert "-target=module.stack.aws_db_instance.mysql" in steps["unprotect"]["command"]
     assert steps["destroy"]["ok"], "destroy must run (and succeed) after a failed apply"
+
+
+def _env_output(output: str, env: str) -> str:
+    """The console lines of one environment (run.py prefixes them with [env])."""
+    return "\n".join(line for line in output.splitlines() if line.startswith(f"[{env}]"))[-8000:]
