@@ -207,6 +207,14 @@ def test_declared_variables_and_prevent_destroy(tmp_path: Path) -> None:
     assert run.prevent_destroy_sites(tmp_path) == ["ebs.tf:3"]
 
 
+def test_provider_blocks_inside_modules_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "environments" / "dev").mkdir(parents=True)
+    (tmp_path / "environments" / "dev" / "provider.tf").write_text('provider "aws" {}\n')
+    (tmp_path / "modules" / "net").mkdir(parents=True)
+    (tmp_path / "modules" / "net" / "main.tf").write_text('\nprovider "aws" {\n  region = "eu-west-1"\n}\n')
+    assert run.module_provider_blocks(tmp_path) == ["modules/net/main.tf:2"]
+
+
 def test_drift_report_and_protection_hint(tmp_path: Path) -> None:
     log = tmp_path / "replan.log"
     log.write_text(

@@ -2,7 +2,8 @@
 
 Why: ``terraform validate`` and a plain ``plan`` cannot catch API-level defects (overlapping CIDRs,
 wrong enum casing, missing waiter inputs, perpetual diffs). Applying the real tree with the real
-hashicorp/aws provider against an emulator catches them offline, in ~3.5 min per environment.
+hashicorp/aws provider against an emulator catches them offline, in ~5 min per environment
+(mostly the provider's own waiters, so ``--jobs 3`` rehearses dev, staging and prod in about that time).
 
 Per environment the harness
   1. copies the Terraform tree into a scratch directory (never writes into ``generated/``),
@@ -15,7 +16,7 @@ Per environment the harness
 
 Stdlib only, so it runs under the project's interpreter:
 
-    python tests/rehearsal/run.py --env dev --env staging --env prod \\
+    python tests/rehearsal/run.py --env dev --env staging --env prod --jobs 3 \\
         --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false
 
 Exit status: 0 when every environment passed, 1 otherwise (2 for usage/setup errors).
@@ -43,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from override import OverrideError, skeleton, write_override
+from override import OverrideError, providers_in_text, skeleton, write_override
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROJECT = HERE.parents[1]
@@ -90,7 +91,7 @@ class SetupError(RuntimeError):
 
 
 class Interrupted(RuntimeError):
-    """SIGTERM/SIGINT received: unwind so that destroy and emulator shutdown still run."""
+    """SIGTERM/SIGINT received: stop terraform and the emulators (skipping destroy: the state dies with them)."""
 
 
 @dataclass
@@ -400,6 +401,16 @@ class Options:
     skip_patches: list[str] = field(default_factory=list)
 
 
+def module_provider_blocks(tree: Path) -> list[str]:
+    """``provider "aws"`` blocks outside the root modules: the override cannot redirect those."""
+    found = []
+    for path in sorted(tree.rglob("*.tf")):
+        rel = path.relative_to(tree)
+        if rel.parts[0] != "environments":
+            found += [f"{rel}:{b.line}" for b in providers_in_text(path.read_text(encoding="utf-8"), str(rel))]
+    return found
+
+
 def prepare_scratch(opts: Options, env: str) -> Path:
     """Copy the tree into a fresh scratch dir; return the environment's root module in it."""
     scratch = opts.work / env
@@ -545,6 +556,9 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
         root = prepare_scratch(opts, env)
         cli_config = root.parent.parent / "cli.tfrc"
         cli_config.write_text(CLI_CONFIG % MIRROR)
+        stray = module_provider_blocks(root.parent.parent)
+        if stray:
+            raise SetupError(f'provider "aws" blocks inside modules would bypass the emulator: {stray}')
         sites = prevent_destroy_sites(root.parent.parent)
         if sites:
             say(env, f"  warning: prevent_destroy = true at {sites}: destroy will fail")
@@ -656,7 +670,7 @@ def check_prerequisites(tree: Path) -> None:
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """Turn SIGTERM into an exception so teardown (destroy, emulator stop) still runs."""
+    """Turn SIGTERM into an exception so that terraform is stopped and every emulator is terminated."""
 
     def handler(signum: int, _frame: object) -> None:
         STOP.set()
