@@ -75,7 +75,7 @@ bench: $(STAMP) ## speed and memory figures
 	$(VENV)/bin/python scripts/bench.py
 
 e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all envs when ENV is unset on the command line
-	$(VENV)/bin/python tests/rehearsal/run.py $(E2E_ENVS) $(E2E_UNPROTECT)
+	$(VENV)/bin/python tests/rehearsal/run.py --jobs 3 $(E2E_ENVS) $(E2E_UNPROTECT)
 
 # make e2e ENV=dev rehearses one environment; plain `make e2e` all of them. Before destroy the harness flips
 # the deletion protections off and applies, as an operator would.
@@ -83,4 +83,4 @@ E2E_ENVS = $(if $(filter command line,$(origin ENV)),--env $(ENV),--env dev --en
 E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false
 
 clean-venv:
-	rm -rf $(VENV) $(CHECKOV_VENV) .venv-e2e
+	rm -rf $(VENV) $(CHECKOV_VENV) .venv-e2e .e2e

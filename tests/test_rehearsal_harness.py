@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from tfhelpers import terraform_validate, write_cli_config
+
+from tfgen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 REHEARSAL = ROOT / "tests" / "rehearsal"
@@ -349,3 +353,27 @@ def test_fixture_with_overlapping_subnets_fails_and_is_destroyed(
 def _env_output(output: str, env: str) -> str:
     """The console lines of one environment (run.py prefixes them with [env])."""
     return "\n".join(line for line in output.splitlines() if line.startswith(f"[{env}]"))[-8000:]
+
+
+@pytest.mark.e2e
+def test_spec_that_passes_every_validation_but_breaks_at_apply_fails_the_rehearsal(tmp_path: Path) -> None:
+    """A spec mistake that tfgen validate and terraform validate both accept (an instance type with a valid
+    family and size name that AWS does not sell) must make the rehearsal fail at apply, and still be destroyed.
+    When tfgen's validation learns to catch this class of mistake, pick another one."""
+    _skip_without_tools()
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "specs", project / "specs")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    spec = project / "specs" / "dev.yaml"
+    spec.write_text(spec.read_text() + "\nservices:\n  frontend:\n    instance_type: t4g.96xlarge\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["-C", str(project), "validate", "dev"]).exit_code == 0
+    assert runner.invoke(main, ["-C", str(project), "render", "dev"]).exit_code == 0
+    tree = project / "generated" / "terraform"
+    report = terraform_validate(tree / "environments" / "dev", write_cli_config(tmp_path))
+    assert report["valid"] and report["warning_count"] == 0, report
+    rc, results, output = _rehearse(tmp_path, ["dev"], "--tree", str(tree))
+    assert rc == 1 and results["dev"]["status"] == "FAIL", output[-8000:]
+    steps = {s["name"]: s for s in results["dev"]["steps"]}
+    assert not steps["apply"]["ok"] and steps["destroy"]["ok"], output[-8000:]
+    assert "InvalidInstanceType" in Path(steps["apply"]["log"]).read_text()

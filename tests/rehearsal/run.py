@@ -194,6 +194,8 @@ class Emulator:
         env.update(
             MOTO_IAM_LOAD_MANAGED_POLICIES="true",
             MOTO_ACM_VALIDATION_WAIT="0",
+            # Like AWS, refuse instance types that do not exist (moto accepts any name by default).
+            MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION="true",
             MOTO_AMIS_PATH=str(self.amis),
             PYTHONUNBUFFERED="1",
         )
