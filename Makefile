@@ -58,6 +58,7 @@ validate: ## offline terraform init -backend=false + validate for ENV, in a scra
 	@command -v terraform >/dev/null || { echo "terraform is not installed: skipping validate"; exit 0; }
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	cp -r generated/terraform "$$scratch/"; \
+	if [ ! -d "$(TF_MIRROR)" ]; then echo "no provider mirror at $(TF_MIRROR): terraform init will use the public registry"; fi; \
 	if [ -d "$(TF_MIRROR)" ]; then \
 	  printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(TF_MIRROR)" > "$$scratch/tf.rc"; \
 	  export TF_CLI_CONFIG_FILE="$$scratch/tf.rc"; \
@@ -75,6 +76,9 @@ bench: $(STAMP) ## speed and memory figures
 	$(VENV)/bin/python scripts/bench.py
 
 e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all envs when ENV is unset on the command line
+	@if ! command -v terraform >/dev/null; then echo "make e2e: SKIPPED: terraform is not installed"; exit 0; fi; \
+	if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/aws" ]; then \
+	  echo "make e2e: SKIPPED: no hashicorp/aws provider mirror at $(TF_MIRROR) (the rehearsal runs offline)"; exit 0; fi; \
 	$(VENV)/bin/python tests/rehearsal/run.py --jobs 3 $(E2E_ENVS) $(E2E_UNPROTECT)
 
 # make e2e ENV=dev rehearses one environment; plain `make e2e` all of them. Before destroy the harness flips
