@@ -56,6 +56,12 @@ def test_fixture_is_the_bundled_specs_plus_one_service():
         assert (FIXTURE / "specs" / f"{env}.yaml").read_text().strip() in (ROOT / "specs" / f"{env}.yaml").read_text()
     base = (FIXTURE / "specs" / "base.yaml").read_text()
     assert "  worker:\n" in base and "port: 9000" in base and "ingress_from: [backend]" in base
+    # Everything but the worker entry is the bundled base.yaml (whose first line is the schema comment).
+    start = base.index("\n  # Fixture addition")
+    end = base.index("\ndatabase:\n")
+    without_worker = base[:start] + base[end:]
+    bundled = (ROOT / "specs" / "base.yaml").read_text()
+    assert without_worker == bundled.split("\n", 1)[1], "sync tests/fixtures/worker_project/specs/base.yaml"
 
 
 def test_worker_instance_and_user_data(tree: Path):

@@ -112,11 +112,11 @@ def test_base_values_that_every_environment_overrides_are_still_checked(specs: P
 
 
 def test_a_secret_in_a_shadowed_base_value_is_still_found(specs: Path) -> None:
-    edit(specs, "base.yaml", "    exec_start: /usr/bin/node /opt/frontend/server.js",
-         "    exec_start: /usr/bin/node /opt/frontend/server.js --password hunter2hunter2")
+    edit(specs, "base.yaml", "    exec_start: /usr/bin/node-20 /opt/frontend/server.js",
+         "    exec_start: /usr/bin/node-20 /opt/frontend/server.js --password hunter2hunter2")
     for name in ("dev.yaml", "staging.yaml", "prod.yaml"):  # every environment replaces the value
         path = specs / "specs" / name
-        path.write_text(path.read_text() + "\nservices:\n  frontend:\n    exec_start: /usr/bin/node server.js\n")
+        path.write_text(path.read_text() + "\nservices:\n  frontend:\n    exec_start: /usr/bin/node-20 server.js\n")
     found = problems(specs)
     assert len(found) == 1 and found[0].startswith("specs/base.yaml:") and "Secrets Manager" in found[0], found
     assert "hunter2" not in found[0]

@@ -105,10 +105,20 @@ def test_instance_hardening(service: str):
     assert body["subnet_id"].startswith("var.private_subnet_ids[")
     assert body["vpc_security_group_ids"] == [f'var.security_group_ids["{service}"]']
     assert body["iam_instance_profile"] == f'var.instance_profile_names["{service}"]'
-    assert body["user_data_replace_on_change"] is False
+    # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it.
+    assert body["user_data_replace_on_change"] is True
     assert f"/user_data/{service}.sh.tftpl" in body["user_data"]
     lifecycle = one(body, "lifecycle")
     assert [str(x).strip("${}") for x in lifecycle["ignore_changes"]] == ["ami"]
+
+
+@pytest.mark.parametrize("service", sorted(SEED_SERVICES))
+def test_spot_instances_are_replaced_on_a_type_change_on_demand_ones_resized(service: str):
+    trigger = resources("compute", "terraform_data")[f"{service}_spot_type"]
+    assert trigger["input"] == (f'var.{service}_market == "spot" ? var.{service}_instance_type : "on-demand"')
+    lifecycle = one(resources("compute", "aws_instance")[service], "lifecycle")
+    assert [str(x).strip("${}") for x in lifecycle["replace_triggered_by"]] == [
+        f"terraform_data.{service}_spot_type"]
 
 
 @pytest.mark.parametrize("service", sorted(SEED_SERVICES))
@@ -179,7 +189,8 @@ def test_separate_encrypted_data_volumes_with_attachments():
         attachment = attachments[f"{service}_data"]
         assert attachment["volume_id"] == f"aws_ebs_volume.{service}_data.id"
         assert attachment["instance_id"] == f"aws_instance.{service}.id"
-        assert attachment["stop_instance_before_detaching"] is True
+        # EC2 cannot stop a one-time spot instance: only on-demand ones are stopped before the detach.
+        assert attachment["stop_instance_before_detaching"] == f'var.{service}_market != "spot"'
         assert attachment["device_name"] == "/dev/sdf"
     assert "ebs_block_device" not in raw("compute")
 
@@ -258,6 +269,28 @@ def test_alarms_use_arn_suffix_dimensions():
         assert body["dimensions"]["LoadBalancer"] == "aws_lb.main.arn_suffix"
 
 
+@pytest.mark.parametrize("module", ["loadbalancer", "route53"])
+def test_every_alarm_notifies_the_alarm_actions(module: str):
+    alarms = resources(module, "aws_cloudwatch_metric_alarm")
+    assert alarms
+    for name, body in alarms.items():
+        assert body.get("alarm_actions") == "var.alarm_actions", name
+        assert body.get("ok_actions") == "var.alarm_actions", name
+    for env in ENVS:
+        assert module_call(env, module)["alarm_actions"] == "var.alarm_actions"
+        assert module_call(env, "database")["alarm_actions"] == "var.alarm_actions"
+        assert defaults(env)["alarm_actions"] == []
+    variables = parse(f"modules/{module}/variables.tf")["variable"]
+    (declared,) = [body for block in variables for name, body in block.items() if name == "alarm_actions"]
+    assert declared["type"] == "list(string)"
+
+
+def test_health_check_alarm_actions_must_be_in_us_east_1():
+    lifecycle = one(resources("route53", "aws_cloudwatch_metric_alarm")["health_check"], "lifecycle")
+    (condition,) = [p["condition"] for p in lifecycle["precondition"]]
+    assert 'split(":", arn)[3], "") == "us-east-1"' in condition
+
+
 @pytest.mark.parametrize("env", ENVS)
 def test_deletion_protection_access_logs_and_waf_per_environment(env: str):
     values = defaults(env)
@@ -287,6 +320,22 @@ def test_waf_managed_rule_groups_association_and_logging():
     assert "main" in resources("loadbalancer", "aws_wafv2_web_acl_logging_configuration")
     group = resources("loadbalancer", "aws_cloudwatch_log_group")["waf"]
     assert group["name"].startswith("aws-waf-logs-")
+
+
+def _rule_overrides(rule_group: str) -> dict[str, Any]:
+    acl = resources("loadbalancer", "aws_wafv2_web_acl")["main"]
+    (rule,) = [r for r in acl["rule"] if r["name"] == rule_group]
+    statement = one(one(rule, "statement"), "managed_rule_group_statement")
+    return {o["name"]: one(o, "action_to_use") for o in statement.get("rule_action_override", [])}
+
+
+def test_waf_counts_hosting_provider_ips_and_large_bodies():
+    # Route 53 health checkers (and callers hosted on a cloud) are on the hosting-provider list.
+    assert _rule_overrides("AWSManagedRulesAnonymousIpList") == {"HostingProviderIPList": {"count": [{}]}}
+    # SizeRestrictions_BODY blocks bodies over 8 KB, i.e. every image upload.
+    assert _rule_overrides("AWSManagedRulesCommonRuleSet") == {"SizeRestrictions_BODY": {"count": [{}]}}
+    # Log4j protection (CKV2_AWS_76) stays blocking.
+    assert _rule_overrides("AWSManagedRulesKnownBadInputsRuleSet") == {}
 
 
 # -----------------------------------------------------------------------------

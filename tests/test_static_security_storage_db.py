@@ -184,8 +184,77 @@ def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more():
         assert statements["AppSecretRead"]["resources"] == ["var.app_secret_arn"]
         for statement in statements.values():
             assert "*" not in statement["resources"] and statement.get("effect", "Allow") == "Allow"
-    assert _statements("backend")["DatabaseSecretRead"]["resources"] == ["var.db_secret_arn"]
-    assert "DatabaseSecretRead" not in _statements("llm")
+    # The seed opens RDS to backend and LLM: both read the database secret.
+    for service in ("backend", "llm"):
+        assert _statements(service)["DatabaseSecretRead"]["resources"] == ["var.db_secret_arn"]
+
+
+def test_database_settings_in_user_data_follow_the_db_secret_permission():
+    readers = {"backend", "llm"}
+    for service in SERVICES:
+        script = (TREE / "modules" / "compute" / "user_data" / f"{service}.sh.tftpl").read_text()
+        writes_db = "echo 'DB_HOST=${db_address}'" in script and "fetch_secret '${db_secret_arn}' DB_" in script
+        assert writes_db is (service in readers), service
+        permitted = "DatabaseSecretRead" in (_statements(service) if service in {"backend", "llm"} else {})
+        assert permitted is (service in readers), service
+
+
+def _output(module: str, name: str) -> dict[str, Any]:
+    for entry in parse(f"modules/{module}/outputs.tf")["output"]:
+        if name in entry:
+            return entry[name]
+    raise AssertionError(f"{module} has no output {name}")
+
+
+def _refs(values: list[str]) -> list[str]:
+    return [v.strip("${}") for v in values]
+
+
+def test_instance_profiles_are_handed_out_only_after_their_policies():
+    depends = set(_refs(_output("security", "instance_profile_names")["depends_on"]))
+    expected = {f"aws_iam_role_policy_attachment.{s}" for s in SERVICES}
+    expected |= {f"aws_iam_role_policy.{s}" for s in resources("security", "aws_iam_role_policy")}
+    assert depends == expected
+
+
+def test_app_secret_arn_is_handed_out_only_after_its_first_value():
+    assert _refs(_output("storage", "app_secret_arn")["depends_on"]) == ["aws_secretsmanager_secret_version.app"]
+
+
+def test_user_data_secret_fetch_retries_with_backoff():
+    for service in ("backend", "llm"):
+        script = (TREE / "modules" / "compute" / "user_data" / f"{service}.sh.tftpl").read_text()
+        fetch = script[script.index("fetch_secret() {"):]
+        fetch = fetch[:fetch.index("\n}\n")]
+        assert "for attempt in 1 2 3 4 5 6 7 8 9 10; do" in fetch
+        assert "if secret=$(aws secretsmanager get-secret-value" in fetch, "a failed call must not hit set -e"
+        assert "sleep $((attempt < 5 ? 2 ** attempt : 30))" in fetch
+        assert "return 1" in fetch
+        # systemd's default 90 s start timeout would kill ExecStartPre while it retries.
+        assert "TimeoutStartSec=300" in script
+
+
+# -----------------------------------------------------------------------------
+# Networking: flow logs
+# -----------------------------------------------------------------------------
+
+def test_flow_log_waits_for_its_role_policy_and_the_role_name_fits():
+    flow_log = resources("networking", "aws_flow_log")["main"]
+    assert _refs(flow_log["depends_on"]) == ["aws_iam_role_policy.flow_logs"]
+    role = resources("networking", "aws_iam_role")["flow_logs"]
+    assert role["name_prefix"] == 'substr("${var.name_prefix}-flowlogs-", 0, 38)'
+    (statement,) = data_sources("networking", "aws_iam_policy_document")["flow_logs_write"]["statement"]
+    assert "logs:DescribeLogGroups" not in statement["actions"], "cannot be scoped to the flow-log group"
+    assert set(statement["actions"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_log_retention_variable_is_described_for_every_log_group(env):
+    for entry in parse(f"environments/{env}/variables.tf")["variable"]:
+        if "log_retention_days" in entry:
+            description = entry["log_retention_days"]["description"]
+            assert "every CloudWatch log group" in description and not description.startswith(
+                "Retention of the flow-log group")
 
 
 # -----------------------------------------------------------------------------
@@ -253,7 +322,12 @@ def test_rds_instance_settings():
     assert db["auto_minor_version_upgrade"] is True
     assert db["deletion_protection"] == "var.db_deletion_protection"
     assert db["skip_final_snapshot"] == "var.db_skip_final_snapshot"
-    assert db["final_snapshot_identifier"] == "var.db_skip_final_snapshot ? null : local.final_snapshot_identifier"
+    # A creation-time suffix: a second destroy of a re-created environment must not hit DBSnapshotAlreadyExists.
+    assert db["final_snapshot_identifier"] == (
+        'var.db_skip_final_snapshot ? null : "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"')
+    suffix = resources("database", "terraform_data")["snapshot_suffix"]
+    assert suffix["input"] == 'formatdate("YYYYMMDDhhmmss", timestamp())'
+    assert _refs(block(suffix, "lifecycle")["ignore_changes"]) == ["input"], "a re-plan must show no change"
     assert db["vpc_security_group_ids"] == ["var.rds_security_group_id"]
     assert db["enabled_cloudwatch_logs_exports"] == "local.cloudwatch_logs_exports"
 

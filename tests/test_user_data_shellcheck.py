@@ -183,7 +183,7 @@ def test_spec_strings_reach_the_unit_file_verbatim(tmp_path: Path):
     shutil.copytree(ROOT / "templates", project / "templates")
     base = project / "specs" / "base.yaml"
     text = base.read_text()
-    text = text.replace("exec_start: /usr/bin/node /opt/frontend/server.js",
+    text = text.replace("exec_start: /usr/bin/node-20 /opt/frontend/server.js",
                         f"exec_start: {_yaml_single_quoted(HOSTILE_EXEC)}", 1)
     text = text.replace("description: Web frontend behind the ALB",
                         f"description: {_yaml_single_quoted(HOSTILE_DESCRIPTION)}", 1)

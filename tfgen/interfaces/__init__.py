@@ -42,6 +42,8 @@ class ModuleOutput:
     sensitive: bool = False
     export: bool = False
     export_name: str | None = None
+    # Resources the output waits for (output `depends_on`): consumers of the value then wait for them too.
+    depends_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ def _service_vars(svc: dict[str, Any], values: dict[str, Any]) -> list[ModuleVar
         var(f"{name}_market", "string", f"Purchase option of the {name} instance: on-demand or spot.",
             values["market"]),
         var(f"{name}_spot_max_price", "string",
-            f"Spot max price (USD/hour) of the {name} instance; null pays the current spot price.",
+            f"Spot max price (USD/hour) of the {name} instance; null caps it at the on-demand price "
+            "(recommended; the current spot price is paid either way).",
             values["spot_max_price"], nullable=True),
         var(f"{name}_root_volume_size", "number", f"Size of the {name} root volume in GiB (encrypted gp3).",
             values["root_volume_gb"]),

@@ -74,6 +74,10 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
             out("db_name", "Name of the initial database.", "aws_db_instance.main.db_name"),
             out("engine_version_actual", "MySQL version RDS is running.",
                 "aws_db_instance.main.engine_version_actual", export=True, export_name="db_engine_version"),
+            out("final_snapshot_identifier", "Name of the snapshot taken when the database is destroyed: "
+                "<identifier>-final-<creation time, UTC> (null when skipped).",
+                "aws_db_instance.main.final_snapshot_identifier", export=True,
+                export_name="db_final_snapshot_identifier"),
             out("master_user_secret_arn", "ARN of the RDS-managed Secrets Manager secret holding the master "
                 "credentials.", "aws_db_instance.main.master_user_secret[0].secret_arn", export=True,
                 export_name="db_master_user_secret_arn"),

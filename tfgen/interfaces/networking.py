@@ -30,7 +30,8 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
             var("interface_endpoints", "set(string)", "Interface endpoint services (ssm, ssmmessages, ec2messages).",
                 sorted(net["interface_endpoints"])),
             var("enable_flow_logs", "bool", "Send VPC flow logs to CloudWatch Logs.", net["flow_logs"]),
-            var("log_retention_days", "number", "Retention of the flow-log group in days.",
+            var("log_retention_days", "number", "Retention in days of every CloudWatch log group (and log "
+                "bucket) of the environment; networking applies it to the flow-log group.",
                 env["spec"]["logs"]["retention_days"]),
         ),
         outputs=(

@@ -27,6 +27,8 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
             var("enable_health_check", "bool", "Create the HTTPS health check and its alarm.", dns["health_check"]),
             var("health_check_path", "string", "HTTP path of the target (and Route 53) health check.",
                 env["spec"]["loadbalancer"]["health_check_path"]),
+            var("alarm_actions", "list(string)", "SNS topic ARNs notified by the alarms (empty: console only).",
+                []),
             wired("alb_dns_name", "string", "DNS name of the ALB.", "module.loadbalancer.alb_dns_name"),
             wired("alb_zone_id", "string", "Canonical hosted zone ID of the ALB.", "module.loadbalancer.alb_zone_id"),
             wired("certificate_domain_validation_options", VALIDATION_OPTIONS_TYPE,

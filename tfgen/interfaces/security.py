@@ -35,8 +35,11 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
                 export=True),
             out("alb_security_group_id", "ID of the ALB security group.", "aws_security_group.alb.id"),
             out("rds_security_group_id", "ID of the RDS security group.", "aws_security_group.rds.id"),
-            out("instance_profile_names", "Instance profile name by service.",
-                _service_map(project, "aws_iam_instance_profile.{}.name")),
+            # Instances launched with a profile must find its policies in place: user data reads secrets and
+            # S3 on the first boot.
+            out("instance_profile_names", "Instance profile name by service (available once the role's "
+                "policies are attached).", _service_map(project, "aws_iam_instance_profile.{}.name"),
+                depends_on=_policy_resources(project)),
             out("role_arns", "IAM role ARN by service.", _service_map(project, "aws_iam_role.{}.arn"),
                 export=True),
             out("role_names", "IAM role name by service.", _service_map(project, "aws_iam_role.{}.name")),
@@ -46,3 +49,13 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
 
 def _service_map(project: dict[str, Any], template: str) -> str:
     return "{\n" + "".join(f"{name} = {template.format(name)}\n" for name in project["service_names"]) + "}"
+
+
+def _policy_resources(project: dict[str, Any]) -> tuple[str, ...]:
+    """Every policy attachment and inline policy of the service roles."""
+    found: list[str] = []
+    for svc in project["services"]:
+        found.append(f"aws_iam_role_policy_attachment.{svc['name']}")
+        if svc["permissions"]:
+            found.append(f"aws_iam_role_policy.{svc['name']}")
+    return tuple(found)

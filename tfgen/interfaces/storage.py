@@ -36,8 +36,9 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
         outputs=(
             out("uploads_bucket_name", "Name of the uploads bucket.", "aws_s3_bucket.uploads.id", export=True),
             out("uploads_bucket_arn", "ARN of the uploads bucket.", "aws_s3_bucket.uploads.arn"),
-            out("app_secret_arn", "ARN of the application secret (values are fetched at boot, never output).",
-                "aws_secretsmanager_secret.app.arn", export=True),
+            out("app_secret_arn", "ARN of the application secret (values are fetched at boot, never output); "
+                "available once the secret has its first value.", "aws_secretsmanager_secret.app.arn",
+                export=True, depends_on=("aws_secretsmanager_secret_version.app",)),
             out("app_secret_name", "Name of the application secret.", "aws_secretsmanager_secret.app.name",
                 export=True),
             out("log_group_names", "CloudWatch log group name by service.",

@@ -36,7 +36,7 @@ output "uploads_bucket_name" {
 }
 
 output "app_secret_arn" {
-  description = "ARN of the application secret (values are fetched at boot, never output)."
+  description = "ARN of the application secret (values are fetched at boot, never output); available once the secret has its first value."
   value       = module.storage.app_secret_arn
 }
 
@@ -68,6 +68,11 @@ output "db_identifier" {
 output "db_engine_version" {
   description = "MySQL version RDS is running."
   value       = module.database.engine_version_actual
+}
+
+output "db_final_snapshot_identifier" {
+  description = "Name of the snapshot taken when the database is destroyed: <identifier>-final-<creation time, UTC> (null when skipped)."
+  value       = module.database.final_snapshot_identifier
 }
 
 output "db_master_user_secret_arn" {

@@ -86,7 +86,7 @@ variable "enable_flow_logs" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the flow-log group in days."
+  description = "Retention in days of every CloudWatch log group (and log bucket) of the environment; networking applies it to the flow-log group."
   type        = number
   default     = 60
 }
@@ -248,7 +248,7 @@ variable "backend_market" {
 }
 
 variable "backend_spot_max_price" {
-  description = "Spot max price (USD/hour) of the backend instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the backend instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }
@@ -278,7 +278,7 @@ variable "chromadb_market" {
 }
 
 variable "chromadb_spot_max_price" {
-  description = "Spot max price (USD/hour) of the chromadb instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the chromadb instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }
@@ -314,7 +314,7 @@ variable "frontend_market" {
 }
 
 variable "frontend_spot_max_price" {
-  description = "Spot max price (USD/hour) of the frontend instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the frontend instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }
@@ -344,7 +344,7 @@ variable "llm_market" {
 }
 
 variable "llm_spot_max_price" {
-  description = "Spot max price (USD/hour) of the llm instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the llm instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }

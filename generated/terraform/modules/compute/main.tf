@@ -27,6 +27,13 @@ data "aws_ssm_parameter" "backend_ami" {
   name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${var.backend_architecture}"
 }
 
+# EC2 cannot stop a one-time spot instance, so it cannot resize one in place: a spot instance is replaced when
+# its type changes (this value changes), an on-demand one keeps the stop/resize/start update ("on-demand" is
+# constant, so switching types never replaces it; switching the market replaces it anyway).
+resource "terraform_data" "backend_spot_type" {
+  input = var.backend_market == "spot" ? var.backend_instance_type : "on-demand"
+}
+
 resource "aws_instance" "backend" {
   ami                    = data.aws_ssm_parameter.backend_ami.insecure_value
   instance_type          = var.backend_instance_type
@@ -73,12 +80,15 @@ resource "aws_instance" "backend" {
     db_address          = var.db_address
     uploads_bucket_name = var.uploads_bucket_name
   })
-  user_data_replace_on_change = false
+  # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
+  # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
+  user_data_replace_on_change = true
 
   tags = merge({ Name = "${var.name_prefix}-backend", Service = "backend" }, var.tags)
 
   lifecycle {
-    ignore_changes = [ami]
+    ignore_changes       = [ami]
+    replace_triggered_by = [terraform_data.backend_spot_type]
 
     precondition {
       condition     = (var.backend_architecture == "arm64") == can(regex(local.arm64_instance_type_pattern, var.backend_instance_type))
@@ -108,6 +118,13 @@ resource "aws_ebs_volume" "chromadb_data" {
   final_snapshot    = true
 
   tags = merge({ Name = "${var.name_prefix}-chromadb-data" }, var.tags)
+}
+
+# EC2 cannot stop a one-time spot instance, so it cannot resize one in place: a spot instance is replaced when
+# its type changes (this value changes), an on-demand one keeps the stop/resize/start update ("on-demand" is
+# constant, so switching types never replaces it; switching the market replaces it anyway).
+resource "terraform_data" "chromadb_spot_type" {
+  input = var.chromadb_market == "spot" ? var.chromadb_instance_type : "on-demand"
 }
 
 resource "aws_instance" "chromadb" {
@@ -153,12 +170,15 @@ resource "aws_instance" "chromadb" {
     log_group_name     = var.log_group_names["chromadb"]
     data_volume_serial = replace(aws_ebs_volume.chromadb_data.id, "-", "")
   })
-  user_data_replace_on_change = false
+  # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
+  # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
+  user_data_replace_on_change = true
 
   tags = merge({ Name = "${var.name_prefix}-chromadb", Service = "chromadb" }, var.tags)
 
   lifecycle {
-    ignore_changes = [ami]
+    ignore_changes       = [ami]
+    replace_triggered_by = [terraform_data.chromadb_spot_type]
 
     precondition {
       condition     = (var.chromadb_architecture == "arm64") == can(regex(local.arm64_instance_type_pattern, var.chromadb_instance_type))
@@ -167,11 +187,15 @@ resource "aws_instance" "chromadb" {
   }
 }
 
+# Replacing the instance replaces this attachment (instance_id forces it): the old instance is stopped, the
+# volume detached, the instance replaced and the volume attached to the new one, whose user data finds the
+# existing filesystem and mounts it without formatting. EC2 cannot stop a one-time spot instance, so a spot
+# instance's volume is detached while it runs (the instance is terminated right after).
 resource "aws_volume_attachment" "chromadb_data" {
   device_name                    = "/dev/sdf"
   volume_id                      = aws_ebs_volume.chromadb_data.id
   instance_id                    = aws_instance.chromadb.id
-  stop_instance_before_detaching = true
+  stop_instance_before_detaching = var.chromadb_market != "spot"
 
   lifecycle {
     precondition {
@@ -188,6 +212,13 @@ resource "aws_volume_attachment" "chromadb_data" {
 # Latest Amazon Linux 2023 for the instance's architecture (public SSM parameter, not a secret).
 data "aws_ssm_parameter" "frontend_ami" {
   name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${var.frontend_architecture}"
+}
+
+# EC2 cannot stop a one-time spot instance, so it cannot resize one in place: a spot instance is replaced when
+# its type changes (this value changes), an on-demand one keeps the stop/resize/start update ("on-demand" is
+# constant, so switching types never replaces it; switching the market replaces it anyway).
+resource "terraform_data" "frontend_spot_type" {
+  input = var.frontend_market == "spot" ? var.frontend_instance_type : "on-demand"
 }
 
 resource "aws_instance" "frontend" {
@@ -232,12 +263,15 @@ resource "aws_instance" "frontend" {
     aws_region     = var.aws_region
     log_group_name = var.log_group_names["frontend"]
   })
-  user_data_replace_on_change = false
+  # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
+  # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
+  user_data_replace_on_change = true
 
   tags = merge({ Name = "${var.name_prefix}-frontend", Service = "frontend" }, var.tags)
 
   lifecycle {
-    ignore_changes = [ami]
+    ignore_changes       = [ami]
+    replace_triggered_by = [terraform_data.frontend_spot_type]
 
     precondition {
       condition     = (var.frontend_architecture == "arm64") == can(regex(local.arm64_instance_type_pattern, var.frontend_instance_type))
@@ -278,6 +312,13 @@ resource "aws_ebs_volume" "llm_data" {
   final_snapshot    = true
 
   tags = merge({ Name = "${var.name_prefix}-llm-data" }, var.tags)
+}
+
+# EC2 cannot stop a one-time spot instance, so it cannot resize one in place: a spot instance is replaced when
+# its type changes (this value changes), an on-demand one keeps the stop/resize/start update ("on-demand" is
+# constant, so switching types never replaces it; switching the market replaces it anyway).
+resource "terraform_data" "llm_spot_type" {
+  input = var.llm_market == "spot" ? var.llm_instance_type : "on-demand"
 }
 
 resource "aws_instance" "llm" {
@@ -322,15 +363,20 @@ resource "aws_instance" "llm" {
     aws_region          = var.aws_region
     log_group_name      = var.log_group_names["llm"]
     app_secret_arn      = var.app_secret_arn
+    db_secret_arn       = var.db_secret_arn
+    db_address          = var.db_address
     uploads_bucket_name = var.uploads_bucket_name
     data_volume_serial  = replace(aws_ebs_volume.llm_data.id, "-", "")
   })
-  user_data_replace_on_change = false
+  # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
+  # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
+  user_data_replace_on_change = true
 
   tags = merge({ Name = "${var.name_prefix}-llm", Service = "llm" }, var.tags)
 
   lifecycle {
-    ignore_changes = [ami]
+    ignore_changes       = [ami]
+    replace_triggered_by = [terraform_data.llm_spot_type]
 
     precondition {
       condition     = (var.llm_architecture == "arm64") == can(regex(local.arm64_instance_type_pattern, var.llm_instance_type))
@@ -344,11 +390,15 @@ resource "aws_instance" "llm" {
   }
 }
 
+# Replacing the instance replaces this attachment (instance_id forces it): the old instance is stopped, the
+# volume detached, the instance replaced and the volume attached to the new one, whose user data finds the
+# existing filesystem and mounts it without formatting. EC2 cannot stop a one-time spot instance, so a spot
+# instance's volume is detached while it runs (the instance is terminated right after).
 resource "aws_volume_attachment" "llm_data" {
   device_name                    = "/dev/sdf"
   volume_id                      = aws_ebs_volume.llm_data.id
   instance_id                    = aws_instance.llm.id
-  stop_instance_before_detaching = true
+  stop_instance_before_detaching = var.llm_market != "spot"
 
   lifecycle {
     precondition {

@@ -76,7 +76,7 @@ variable "backend_market" {
 }
 
 variable "backend_spot_max_price" {
-  description = "Spot max price (USD/hour) of the backend instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the backend instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }
@@ -102,7 +102,7 @@ variable "chromadb_market" {
 }
 
 variable "chromadb_spot_max_price" {
-  description = "Spot max price (USD/hour) of the chromadb instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the chromadb instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }
@@ -133,7 +133,7 @@ variable "frontend_market" {
 }
 
 variable "frontend_spot_max_price" {
-  description = "Spot max price (USD/hour) of the frontend instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the frontend instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }
@@ -159,7 +159,7 @@ variable "llm_market" {
 }
 
 variable "llm_spot_max_price" {
-  description = "Spot max price (USD/hour) of the llm instance; null pays the current spot price."
+  description = "Spot max price (USD/hour) of the llm instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
   type        = string
   default     = null
 }

@@ -3,9 +3,19 @@
 locals {
   # A fixed identifier (not identifier_prefix): alarms, log groups and the final snapshot need it before the
   # instance exists, and the 63-character limit is checked here instead of failing at apply.
-  identifier                = "${var.name_prefix}-mysql"
-  final_snapshot_identifier = "${local.identifier}-final"
-  cloudwatch_logs_exports   = ["error", "slowquery"]
+  identifier              = "${var.name_prefix}-mysql"
+  cloudwatch_logs_exports = ["error", "slowquery"]
+}
+
+# Creation time of this database (UTC), recorded once: it suffixes the final snapshot identifier, so that
+# destroying a re-created environment does not collide with the snapshot of the previous one
+# (DBSnapshotAlreadyExists). ignore_changes keeps the first value: re-plans show no change.
+resource "terraform_data" "snapshot_suffix" {
+  input = formatdate("YYYYMMDDhhmmss", timestamp())
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 # -----------------------------------------------------------------------------
@@ -142,7 +152,7 @@ resource "aws_db_instance" "main" {
   copy_tags_to_snapshot     = true
   deletion_protection       = var.db_deletion_protection
   skip_final_snapshot       = var.db_skip_final_snapshot
-  final_snapshot_identifier = var.db_skip_final_snapshot ? null : local.final_snapshot_identifier
+  final_snapshot_identifier = var.db_skip_final_snapshot ? null : "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"
 
   auto_minor_version_upgrade      = true
   monitoring_interval             = var.db_monitoring_interval

@@ -30,6 +30,11 @@ output "engine_version_actual" {
   value       = aws_db_instance.main.engine_version_actual
 }
 
+output "final_snapshot_identifier" {
+  description = "Name of the snapshot taken when the database is destroyed: <identifier>-final-<creation time, UTC> (null when skipped)."
+  value       = aws_db_instance.main.final_snapshot_identifier
+}
+
 output "master_user_secret_arn" {
   description = "ARN of the RDS-managed Secrets Manager secret holding the master credentials."
   value       = aws_db_instance.main.master_user_secret[0].secret_arn

@@ -144,6 +144,8 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 
   dimensions = {
     LoadBalancer = aws_lb.main.arn_suffix
@@ -164,6 +166,8 @@ resource "aws_cloudwatch_metric_alarm" "elb_5xx" {
   threshold           = 10
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 
   dimensions = {
     LoadBalancer = aws_lb.main.arn_suffix
@@ -183,6 +187,8 @@ resource "aws_cloudwatch_metric_alarm" "target_5xx" {
   threshold           = 10
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 
   dimensions = {
     LoadBalancer = aws_lb.main.arn_suffix
@@ -203,6 +209,8 @@ resource "aws_cloudwatch_metric_alarm" "target_response_time" {
   threshold           = 2
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 
   dimensions = {
     LoadBalancer = aws_lb.main.arn_suffix
@@ -386,6 +394,15 @@ resource "aws_wafv2_web_acl" "main" {
       managed_rule_group_statement {
         name        = "AWSManagedRulesCommonRuleSet"
         vendor_name = "AWS"
+
+        # The rule blocks request bodies over 8 KB, i.e. every image upload: count it instead of blocking.
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+
+          action_to_use {
+            count {}
+          }
+        }
       }
     }
 
@@ -452,6 +469,16 @@ resource "aws_wafv2_web_acl" "main" {
       managed_rule_group_statement {
         name        = "AWSManagedRulesAnonymousIpList"
         vendor_name = "AWS"
+
+        # Hosting-provider addresses include the Route 53 health checkers and any caller running on a cloud:
+        # count them instead of blocking (the anonymizer rule of the group still blocks).
+        rule_action_override {
+          name = "HostingProviderIPList"
+
+          action_to_use {
+            count {}
+          }
+        }
       }
     }
 

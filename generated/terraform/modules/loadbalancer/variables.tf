@@ -84,3 +84,8 @@ variable "log_retention_days" {
   description = "Retention of the WAF log group and of access logs, in days."
   type        = number
 }
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs notified by the alarms (empty: console only)."
+  type        = list(string)
+}

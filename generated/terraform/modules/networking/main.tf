@@ -217,11 +217,11 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 data "aws_iam_policy_document" "flow_logs_write" {
   count = var.enable_flow_logs ? 1 : 0
 
+  # Scoped to the flow-log group (DescribeLogGroups cannot be scoped to a group and is not needed).
   statement {
     actions = [
       "logs:CreateLogStream",
       "logs:PutLogEvents",
-      "logs:DescribeLogGroups",
       "logs:DescribeLogStreams",
     ]
     resources = [aws_cloudwatch_log_group.flow_logs[0].arn, "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
@@ -231,7 +231,8 @@ data "aws_iam_policy_document" "flow_logs_write" {
 resource "aws_iam_role" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
 
-  name_prefix        = "${var.name_prefix}-flowlogs-"
+  # IAM limits name_prefix to 38 characters.
+  name_prefix        = substr("${var.name_prefix}-flowlogs-", 0, 38)
   assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
 
   tags = var.tags
@@ -255,4 +256,7 @@ resource "aws_flow_log" "main" {
   iam_role_arn         = aws_iam_role.flow_logs[0].arn
 
   tags = merge({ Name = "${var.name_prefix}-flow-logs" }, var.tags)
+
+  # Without the role's policy the first deliveries fail (the role is usable before its policy is).
+  depends_on = [aws_iam_role_policy.flow_logs]
 }

@@ -51,6 +51,6 @@ variable "enable_flow_logs" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the flow-log group in days."
+  description = "Retention in days of every CloudWatch log group (and log bucket) of the environment; networking applies it to the flow-log group."
   type        = number
 }

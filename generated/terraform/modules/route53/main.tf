@@ -86,10 +86,20 @@ resource "aws_cloudwatch_metric_alarm" "health_check" {
   evaluation_periods  = 2
   threshold           = 1
   comparison_operator = "LessThanThreshold"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 
   dimensions = {
     HealthCheckId = aws_route53_health_check.main[0].id
   }
 
   tags = var.tags
+
+  lifecycle {
+    # CloudWatch only notifies actions in the alarm's own region.
+    precondition {
+      condition     = alltrue([for arn in var.alarm_actions : try(split(":", arn)[3], "") == "us-east-1"])
+      error_message = "The Route 53 health-check alarm lives in us-east-1: every alarm_actions ARN must be in us-east-1."
+    }
+  }
 }

@@ -30,6 +30,11 @@ variable "health_check_path" {
   type        = string
 }
 
+variable "alarm_actions" {
+  description = "SNS topic ARNs notified by the alarms (empty: console only)."
+  type        = list(string)
+}
+
 variable "alb_dns_name" {
   description = "DNS name of the ALB."
   type        = string

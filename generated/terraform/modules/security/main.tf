@@ -380,7 +380,7 @@ resource "aws_iam_instance_profile" "frontend" {
   tags = merge({ Name = "${var.name_prefix}-frontend" }, var.tags)
 }
 
-# llm: SSM + CloudWatch, uploads-rw, app-secrets-read
+# llm: SSM + CloudWatch, uploads-rw, app-secrets-read, db-secret-read
 resource "aws_iam_role" "llm" {
   # IAM limits name_prefix to 38 characters.
   name_prefix        = substr("${var.name_prefix}-llm-", 0, 38)
@@ -421,6 +421,12 @@ data "aws_iam_policy_document" "llm" {
     sid       = "AppSecretRead"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     resources = [var.app_secret_arn]
+  }
+
+  statement {
+    sid       = "DatabaseSecretRead"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    resources = [var.db_secret_arn]
   }
 }
 

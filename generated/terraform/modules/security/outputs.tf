@@ -23,13 +23,22 @@ output "rds_security_group_id" {
 }
 
 output "instance_profile_names" {
-  description = "Instance profile name by service."
+  description = "Instance profile name by service (available once the role's policies are attached)."
   value = {
     backend  = aws_iam_instance_profile.backend.name
     chromadb = aws_iam_instance_profile.chromadb.name
     frontend = aws_iam_instance_profile.frontend.name
     llm      = aws_iam_instance_profile.llm.name
   }
+
+  depends_on = [
+    aws_iam_role_policy_attachment.backend,
+    aws_iam_role_policy.backend,
+    aws_iam_role_policy_attachment.chromadb,
+    aws_iam_role_policy_attachment.frontend,
+    aws_iam_role_policy_attachment.llm,
+    aws_iam_role_policy.llm,
+  ]
 }
 
 output "role_arns" {

@@ -11,8 +11,12 @@ output "uploads_bucket_arn" {
 }
 
 output "app_secret_arn" {
-  description = "ARN of the application secret (values are fetched at boot, never output)."
+  description = "ARN of the application secret (values are fetched at boot, never output); available once the secret has its first value."
   value       = aws_secretsmanager_secret.app.arn
+
+  depends_on = [
+    aws_secretsmanager_secret_version.app,
+  ]
 }
 
 output "app_secret_name" {
