@@ -18,6 +18,7 @@ help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tfgen needs Python >= 3.11; run make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
@@ -41,8 +42,8 @@ test-fast: $(STAMP) ## unit tests only (no terraform, checkov, shellcheck)
 lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check .
 
-fmt: $(STAMP) ## format python (ruff) and every .tf file (tfgen fmt)
-	$(VENV)/bin/ruff check --fix --quiet . || true
+fmt: $(STAMP) ## apply ruff's safe fixes and format every .tf file under generated/ (tfgen fmt)
+	$(VENV)/bin/ruff check --fix --quiet .
 	$(TFGEN) fmt generated
 
 plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,11 @@ from click.testing import CliRunner
 from tfgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests (and the tfgen subprocesses they start) use a fresh per-run cache, never the user's."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tfgen-test-cache-")
 
 
 @pytest.fixture

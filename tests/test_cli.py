@@ -75,18 +75,21 @@ USER_FILES = ("terraform.tfvars", ".terraform/providers/x", ".terraform.lock.hcl
 
 def test_user_files_are_never_touched(run, project: Path) -> None:
     assert render(run, project, "--all").exit_code == 0
-    for env in ("dev", "prod"):
+    for env in ("dev", "prod", "staging"):
         for name in USER_FILES:
             path = project / ENV_DIR / env / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(f"user data {env} {name}\n")
-    (project / "specs/staging.yaml").unlink()  # staging's generated files are now orphans, but not in scope
-    assert render(run, project, "--all").exit_code == 0
+    (project / "specs/staging.yaml").unlink()  # staging's generated files are now orphans
     assert render(run, project, "dev", "--force").exit_code == 0
-    for env in ("dev", "prod"):
+    assert (project / ENV_DIR / "staging/main.tf").exists(), "rendering dev alone never prunes staging"
+    stale = run("-C", str(project), "check", "--all")
+    assert stale.exit_code == 1 and "extra  generated/terraform/environments/staging/main.tf" in stale.stderr
+    assert render(run, project, "--all").exit_code == 0
+    assert not (project / ENV_DIR / "staging/main.tf").exists(), "--all prunes the deleted environment"
+    for env in ("dev", "prod", "staging"):
         for name in USER_FILES:
             assert (project / ENV_DIR / env / name).read_text() == f"user data {env} {name}\n"
-    assert (project / ENV_DIR / "staging/main.tf").exists()
 
 
 def test_rendering_one_environment_never_prunes_another(run, project: Path) -> None:
@@ -120,7 +123,7 @@ def test_invalid_spec_writes_nothing_and_exits_2(run, project: Path) -> None:
     assert snapshot(project / "generated") == before
 
 
-@pytest.mark.parametrize("name", ["../x", "/etc", "a/b", "Dev", "nope"])
+@pytest.mark.parametrize("name", ["../x", "/etc", "a/b", "Dev", "nope", "baseline", "_x"])
 def test_bad_environment_names_exit_2(run, project: Path, name: str) -> None:
     result = render(run, project, name)
     assert result.exit_code == 2
@@ -208,3 +211,38 @@ def test_misnamed_spec_files_are_reported_not_skipped(run, project: Path, name: 
     result = run("-C", str(project), "validate", "--all")
     assert result.exit_code == 2
     assert f"specs/{name}:1:1: " in result.stderr
+
+
+def test_missing_templates_never_prune_the_tree(run, project: Path) -> None:
+    assert render(run, project, "--all").exit_code == 0
+    before = snapshot(project / "generated")
+    shutil.rmtree(project / "templates")
+    result = render(run, project, "--all")
+    assert result.exit_code == 2 and "no templates found" in result.stderr
+    assert snapshot(project / "generated") == before
+
+
+def test_file_system_trouble_is_an_error_not_a_traceback(run, project: Path) -> None:
+    (project / "generated").write_text("not a directory\n")
+    result = render(run, project, "dev")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    as_json = run("-C", str(project), "check", "dev", "--json")
+    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["status"] == "invalid"
+
+
+def test_new_refuses_names_that_would_be_base_specs(run, project: Path) -> None:
+    result = run("-C", str(project), "new", "baseline", "--from", "dev")
+    assert result.exit_code == 2 and "reserved" in result.stderr
+    assert not (project / "specs/baseline.yaml").exists()
+
+
+def test_provenance_says_default_for_defaulted_keys(run, project: Path) -> None:
+    lines = run("-C", str(project), "show", "dev", "--provenance").stdout.splitlines()
+    iops = next(ln for ln in lines if ln.startswith("database.iops "))
+    assert iops.endswith("# default")
+
+
+def test_names_and_all_together_are_refused(run, project: Path) -> None:
+    result = render(run, project, "--all", "dev")
+    assert result.exit_code == 2 and "not both" in result.stderr

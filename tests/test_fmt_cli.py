@@ -50,3 +50,24 @@ def test_unparseable_file_is_exit_2_with_its_line(run, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"{target}:3" in result.stderr
     assert target.read_text().startswith("a = 1\n")
+
+
+def test_writes_through_symlinks_and_keeps_the_mode(run, tmp_path: Path) -> None:
+    real = tmp_path / "real.tf"
+    real.write_text(MESSY)
+    real.chmod(0o600)
+    link = tmp_path / "link.tf"
+    link.symlink_to(real)
+    assert run("fmt", str(link)).exit_code == 0
+    assert link.is_symlink() and real.read_text() == CLEAN
+    assert real.stat().st_mode & 0o777 == 0o600
+
+
+def test_every_file_is_tried_before_a_parse_error_exits_2(run, tmp_path: Path) -> None:
+    (tmp_path / "a_broken.tf").write_text('x = "open\n')
+    (tmp_path / "b_messy.tf").write_text(MESSY)
+    (tmp_path / "c_latin1.tf").write_bytes(b'x = "\xe9"\n')
+    result = run("fmt", str(tmp_path))
+    assert result.exit_code == 2
+    assert (tmp_path / "b_messy.tf").read_text() == CLEAN
+    assert "c_latin1.tf:1" in result.stderr and "not valid UTF-8" in result.stderr

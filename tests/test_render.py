@@ -56,8 +56,18 @@ def test_hcl_output_is_formatted_and_text_is_tidied(tmp_path: Path) -> None:
 
 
 def test_partials_are_not_output_templates(tmp_path: Path) -> None:
-    root = templates(tmp_path, {"_partials/p.j2": "x", "a.tf.j2": "", "d/b.md.j2": ""})
-    assert list_templates(root) == ["a.tf.j2", "d/b.md.j2"]
+    env, module = "terraform/environments/_env_/main.tf.j2", "terraform/modules/_module_/main.tf.j2"
+    root = templates(tmp_path, {"_partials/p.j2": "x", env: "", module: "", "d/b.md.j2": ""})
+    assert list_templates(root) == ["d/b.md.j2", env, module]
+
+
+@pytest.mark.parametrize("files", [None, {}, {"terraform/README.md.j2": ""}])
+def test_missing_or_gutted_templates_are_an_error(tmp_path: Path, files: dict | None) -> None:
+    root = templates(tmp_path, files) if files is not None else tmp_path / "templates"
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    with pytest.raises(TemplateError) as err:
+        list_templates(root)
+    assert "no templates found" in str(err.value)
 
 
 def test_format_cache_returns_exactly_what_formatting_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,3 +93,16 @@ def test_caches_can_be_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     root = templates(tmp_path, {"a.tf.j2": "x {\na = 1\n}\n"})
     assert render_units(root, [RenderUnit("a.tf.j2", "a.tf", {})])["a.tf"] == b"x {\n  a = 1\n}\n"
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_damaged_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfgen.render import FormatCache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TFGEN_NO_CACHE", raising=False)
+    cache = FormatCache()
+    text = "x {\na = 1\n}\n"
+    good = cache.format(text, "a.tf")
+    [entry] = list(cache.directory.iterdir())
+    entry.write_bytes(entry.read_bytes() + b"# injected\n")
+    assert cache.format(text, "a.tf") == good

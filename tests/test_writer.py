@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -299,7 +300,8 @@ def test_hand_edit_conflict_writes_nothing_at_all(root: Path) -> None:
     assert conflict.reason == "edited by hand"
     assert "-# edited by hand\n+# dev v2\n" in conflict.diff
     assert conflict.diff.startswith("--- a/terraform/environments/dev/main.tf\n+++ b/")
-    assert "# edited by hand" in str(err) and "--force" in str(err)
+    assert "main.tf: edited by hand" in str(err) and "--force" in str(err)
+    assert "# edited by hand" not in str(err), "diffs are shown once, from the report, not in the message"
     assert {"create", "update", "remove"} <= set(statuses(err.report).values()), "the rest was planned"
     assert snapshot(root, mtimes=True) == before
 
@@ -510,10 +512,9 @@ def test_compare_tree_ignores_other_scopes_and_unowned_files(root: Path) -> None
 def test_compare_tree_takes_no_lock(root: Path) -> None:
     sync_tree(root, render("dev"), scopes("dev"))
     with lock_tree(root, timeout=1):
-        started = time.monotonic()
+        # Taking the (per open file) flock again would block forever here; finishing at all is the proof.
         assert compare_tree(root, render("dev"), scopes("dev")) == []
         assert sync_tree(root, render("dev"), scopes("dev"), dry_run=True).conflicts == []
-        assert time.monotonic() - started < 1
 
 
 def test_unified_diff_marks_missing_final_newline() -> None:
@@ -538,7 +539,7 @@ def test_leftover_temp_files_are_cleaned_and_lookalikes_kept(root: Path) -> None
 
 def interrupted_sync(root: Path, files: dict[str, bytes], scope_list: list[str], die_at: str) -> None:
     """Run sync_tree but die (like a SIGKILL, without cleanup) just before writing ``die_at``."""
-    real_write = writer._atomic_write
+    real_write = writer.atomic_write
 
     def dying_write(target: Path, data: bytes) -> None:
         if target.relative_to(root).as_posix() == die_at:
@@ -546,7 +547,7 @@ def interrupted_sync(root: Path, files: dict[str, bytes], scope_list: list[str],
         real_write(target, data)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(writer, "_atomic_write", dying_write)
+        patch.setattr(writer, "atomic_write", dying_write)
         with pytest.raises(KeyboardInterrupt):
             sync_tree(root, files, scope_list)
     assert (root / PENDING_NAME).exists(), "journal left behind by the interrupted run"
@@ -722,9 +723,7 @@ def test_two_concurrent_syncs_are_serialized(root: Path, tmp_path: Path) -> None
 def test_lock_is_released_when_the_holder_is_killed(root: Path) -> None:
     holder = hold_lock(root, 60)
     holder.kill()
-    started = time.monotonic()
-    sync_tree(root, render("dev"), scopes("dev"), lock_timeout=5)
-    assert time.monotonic() - started < 2
+    sync_tree(root, render("dev"), scopes("dev"), lock_timeout=5)  # a stuck lock would raise LockError
     assert (root / LOCK_NAME).exists(), "the lock file may stay; only the flock matters"
 
 
@@ -756,3 +755,22 @@ def test_any_sequence_of_renders_keeps_invariants(tmp_path_factory: pytest.TempP
         assert read_manifest(root) == {p: sha((root / p).read_bytes()) for p in read_manifest(root)}, (
             "manifest matches disk"
         )
+
+
+@pytest.mark.parametrize("link", ["terraform/environments/dev", "terraform/environments/dev/main.tf"])
+def test_symlinks_below_the_root_are_refused(root: Path, tmp_path: Path, link: str) -> None:
+    sync_tree(root, render("dev"), scopes("dev"))
+    outside = tmp_path / "outside"
+    target = root / link
+    if target.is_dir():
+        shutil.copytree(target, outside)
+        shutil.rmtree(target)
+    else:
+        outside.write_bytes(target.read_bytes())
+        target.unlink()
+    target.symlink_to(outside)
+    before = {p: p.read_bytes() for p in sorted(outside.rglob("*")) if p.is_file()} if outside.is_dir() else None
+    with pytest.raises(TreeError, match="symbolic link"):
+        sync_tree(root, render("dev", version=2), scopes("dev"), force=True)
+    if before is not None:
+        assert {p: p.read_bytes() for p in sorted(outside.rglob("*")) if p.is_file()} == before

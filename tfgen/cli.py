@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,17 @@ from typing import Any
 import click
 
 from tfgen import __version__
-from tfgen.errors import EXIT_CONFLICT, EXIT_OK, EXIT_STALE, ConflictError, Problem, SpecError, TfgenError
+from tfgen.errors import (
+    EXIT_CONFLICT,
+    EXIT_OK,
+    EXIT_STALE,
+    EXPECTED_ERRORS,
+    ConflictError,
+    Problem,
+    SpecError,
+    TfgenError,
+    as_tfgen_error,
+)
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
 from tfgen.spec import list_environments
 
@@ -54,7 +65,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except TfgenError as exc:
+        except EXPECTED_ERRORS as raised:
+            exc = as_tfgen_error(raised)
             _status(f"error: {exc}" if not isinstance(exc, SpecError) else str(exc))
             sys.exit(exc.exit_code)
 
@@ -103,7 +115,7 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
     from tfgen.writer import sync_tree
 
     root = _project(ctx)
-    result = render_project(root, resolve_environments(root, envs, all_envs))
+    result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
     _print_warnings(result.warnings)
     try:
         report = sync_tree(root / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run)
@@ -118,13 +130,19 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
         sys.exit(EXIT_CONFLICT)
 
 
+def _output_diff(diff: str) -> str:
+    """Writer diffs name paths inside generated/; show them project-relative like the status lines."""
+    return re.sub(r"^(---|\+\+\+) ([ab])/", rf"\1 \2/{OUTPUT_DIR}/", diff, flags=re.MULTILINE)
+
+
 def _print_changes(report: Any, show_diffs: bool) -> None:
     if report is None:
         return
     for change in report.changes:
         _status(f"{change.status:>9}  {OUTPUT_DIR}/{change.path}")
         if show_diffs and change.status == "conflict" and change.diff:
-            click.echo(change.diff, nl=not change.diff.endswith("\n"))
+            diff = _output_diff(change.diff)
+            click.echo(diff, nl=not diff.endswith("\n"))
 
 
 # ---------------------------------------------------------------- machine-readable output (--json)
@@ -151,9 +169,9 @@ def _emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, indent=2, sort_keys=True))
 
 
-def _emit_failure(payload: dict[str, Any], exc: TfgenError) -> None:
+def _emit_failure(payload: dict[str, Any], exc: BaseException) -> None:
     """Print the report of a failed command (status `invalid`) before the error handler exits."""
-    _emit_json({**payload, "status": "invalid", "problems": _error_problems(exc)})
+    _emit_json({**payload, "status": "invalid", "problems": _error_problems(as_tfgen_error(exc))})
 
 
 def check_report(environments: list[str], files: list[dict[str, Any]], warnings: list[str]) -> dict[str, Any]:
@@ -162,7 +180,7 @@ def check_report(environments: list[str], files: list[dict[str, Any]], warnings:
 
 
 def _drift_json(drifts: list[Any]) -> list[dict[str, Any]]:
-    return [{"path": f"{OUTPUT_DIR}/{d.path}", "kind": d.kind, "diff": d.diff} for d in drifts]
+    return [{"path": f"{OUTPUT_DIR}/{d.path}", "kind": d.kind, "diff": _output_diff(d.diff)} for d in drifts]
 
 
 def _print_drift(entry: dict[str, Any]) -> None:
@@ -187,9 +205,9 @@ def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bo
 
     root = _project(ctx)
     try:
-        result = render_project(root, resolve_environments(root, envs, all_envs))
+        result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
         drifts = compare_tree(root / OUTPUT_DIR, result.files, result.scopes)
-    except TfgenError as exc:
+    except EXPECTED_ERRORS as exc:
         if as_json:
             _emit_failure(check_report(sorted(set(envs)), [], []), exc)
         raise
@@ -224,7 +242,7 @@ def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json:
     try:
         selected = resolve_environments(root, envs, all_envs)
         validated = validate_project(root)
-    except TfgenError as exc:
+    except EXPECTED_ERRORS as exc:
         if as_json:
             _emit_failure(validate_report(sorted(set(envs)), []), exc)
         raise
@@ -280,7 +298,7 @@ def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
     try:
         resolve_environments(root, [env_a, env_b], False)
         by_env = {v.spec.env: v for v in validate_project(root)}
-    except TfgenError as exc:
+    except EXPECTED_ERRORS as exc:
         if as_json:
             _emit_failure(diff_report(env_a, env_b, None), exc)
         raise

@@ -98,3 +98,32 @@ class LockError(TfgenError):
     """Another tfgen process holds the tree lock for too long."""
 
     exit_code = EXIT_INVALID
+
+
+class FileSystemError(TfgenError):
+    """A file or directory could not be read or written (permissions, a directory where a file belongs, bad
+    encoding): reported as a located message with exit code 2, never as a traceback."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, exc: OSError | UnicodeError):
+        if isinstance(exc, UnicodeDecodeError):
+            message = f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        elif isinstance(exc, OSError):
+            where = exc.filename if exc.filename is not None else ""
+            message = f"{where}: {exc.strerror or exc}" if where else str(exc.strerror or exc)
+        else:
+            message = str(exc)
+        super().__init__(message)
+
+
+def as_tfgen_error(exc: BaseException) -> TfgenError:
+    """The error the CLI reports for any failure it expects: tfgen's own, or file-system trouble."""
+    if isinstance(exc, TfgenError):
+        return exc
+    if isinstance(exc, OSError | UnicodeError):
+        return FileSystemError(exc)
+    raise exc
+
+
+EXPECTED_ERRORS = (TfgenError, OSError, UnicodeError)

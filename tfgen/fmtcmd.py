@@ -7,7 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from tfgen.errors import FormatError
 from tfgen.hclfmt import format_hcl
+from tfgen.writer import atomic_write
 
 SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")
 SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules"}
@@ -26,22 +28,22 @@ def collect(paths: list[Path]) -> list[Path]:
     return sorted(found)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tfgen-tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def format_paths(paths: list[Path], *, check_only: bool, show_diff: bool,
                  echo: Callable[[str], None], status: Callable[[str], None]) -> list[Path]:
-    """Format every file; return those that changed (or would change). Parse errors raise FormatError."""
-    changed = []
+    """Format every file; return those that changed (or would change).
+
+    Every file is tried even when one does not parse; then the first parse error is raised (exit 2). Writes go
+    through symbolic links to the real file and keep its permissions, like `terraform fmt`.
+    """
+    changed, errors = [], []
     for path in collect(paths):
-        original = path.read_text(encoding="utf-8")
-        formatted = format_hcl(original, source=str(path))
+        try:
+            original = _read(path)
+            formatted = format_hcl(original, source=str(path))
+        except FormatError as exc:
+            errors.append(exc)
+            status(str(exc))
+            continue
         if formatted == original:
             continue
         changed.append(path)
@@ -50,5 +52,17 @@ def format_paths(paths: list[Path], *, check_only: bool, show_diff: bool,
             echo("".join(difflib.unified_diff(original.splitlines(True), formatted.splitlines(True),
                                               f"a/{path}", f"b/{path}")))
         if not check_only:
-            _write_atomic(path, formatted)
+            atomic_write(path.resolve(), formatted.encode("utf-8"))
+    if errors:
+        raise errors[0]
     return changed
+
+
+def _read(path: Path) -> str:
+    """Read a file as UTF-8 (keeping CRLF); undecodable bytes are a located format error."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FormatError(str(path), line, "not valid UTF-8") from None

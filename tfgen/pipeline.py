@@ -27,6 +27,8 @@ class RenderResult:
 def resolve_environments(project_dir: Path, names: tuple[str, ...] | list[str], all_envs: bool) -> list[str]:
     """The environments a command acts on; unknown or unsafe names are spec errors."""
     known = list_environments(project_dir)
+    if all_envs and names:
+        raise SpecError([Problem(None, "", "name environments or use --all, not both")])
     if all_envs:
         if not known:
             raise SpecError([Problem(None, "", "no environment specs found in specs/")])
@@ -60,17 +62,24 @@ def validate_project(project_dir: Path) -> list[ValidatedSpec]:
     return validate_specs(load_all(project_dir))
 
 
-def scopes_for(environments: list[str]) -> list[str]:
-    scopes = [f"terraform/environments/{env}/" for env in environments]
+def scopes_for(environments: list[str], every_environment: bool = False) -> list[str]:
+    """What a render owns. Rendering every environment owns all of environments/, so the files of an
+    environment whose spec was deleted are pruned (and reported by check); rendering some owns only those."""
+    if every_environment:
+        scopes = ["terraform/environments/"]
+    else:
+        scopes = [f"terraform/environments/{env}/" for env in environments]
     return scopes + ["terraform/modules/", "terraform/README.md", "terraform/AGENTS.md"]
 
 
-def render_project(project_dir: Path, environments: list[str]) -> RenderResult:
-    """Validate all specs and render the selected environments (plus modules and docs) in memory."""
+def render_project(project_dir: Path, environments: list[str], every_environment: bool = False) -> RenderResult:
+    """Validate all specs and render the selected environments (plus modules and docs) in memory.
+
+    `every_environment` (--all) also claims environments/ directories that no spec produces any more."""
     validated = validate_project(project_dir)
     docs = {v.spec.env: v.doc for v in validated}
     templates_dir = project_dir / "templates"
     units = build_units(list_templates(templates_dir), docs, environments)
     files = render_units(templates_dir, units)
     warnings = [w for v in validated for w in v.warnings]
-    return RenderResult(files, scopes_for(environments), warnings, environments)
+    return RenderResult(files, scopes_for(environments, every_environment), warnings, environments)

@@ -66,18 +66,33 @@ class FormatCache:
         if self.directory is None:
             return format_hcl(text, source=source)
         entry = self.directory / hashlib.sha256(text.encode("utf-8")).hexdigest()
-        try:
-            return entry.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            pass
+        cached = self._read(entry)
+        if cached is not None:
+            return cached
         formatted = format_hcl(text, source=source)
+        body = formatted.encode("utf-8")
         tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(formatted, encoding="utf-8")
+            tmp.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
             os.replace(tmp, entry)
         except OSError:
             pass
         return formatted
+
+    @staticmethod
+    def _read(entry: Path) -> str | None:
+        """A cached result, only if its recorded checksum still matches (a damaged entry is a miss)."""
+        try:
+            raw = entry.read_bytes()
+        except OSError:
+            return None
+        digest, _, body = raw.partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() != digest:
+            return None
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -95,8 +110,23 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+REQUIRED_TEMPLATE_DIRS = ("terraform/environments/_env_/", "terraform/modules/_module_/")
+
+
 def list_templates(templates_dir: Path) -> list[str]:
-    """Template names relative to templates/ (POSIX), skipping partials under `_partials/`."""
+    """Template names relative to templates/ (POSIX), skipping partials under `_partials/`.
+
+    A missing or gutted templates/ would render nothing and prune the whole owned tree, so it is an error.
+    """
+    names = _template_names(templates_dir) if templates_dir.is_dir() else []
+    for required in REQUIRED_TEMPLATE_DIRS:
+        if not any(name.startswith(required) for name in names):
+            raise TemplateError(f"templates/{required}", None,
+                                "no templates found here; is this a tfgen project (see -C)?")
+    return names
+
+
+def _template_names(templates_dir: Path) -> list[str]:
     return sorted(
         p.relative_to(templates_dir).as_posix()
         for p in templates_dir.rglob("*.j2")

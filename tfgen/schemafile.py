@@ -17,11 +17,8 @@ With those rules, any file the schema rejects is also rejected by `tfgen validat
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -109,24 +106,10 @@ def write_schema(project_dir: Path) -> str:
     """Write the schema file atomically when it changed; returns the status word of what happened."""
     status = schema_status(project_dir)
     if status != "unchanged":
-        _atomic_write(schema_file(project_dir), schema_text().encode())
+        from tfgen.writer import atomic_write
+
+        atomic_write(schema_file(project_dir), schema_text().encode())
     return status
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Temp file beside the target, fsync, rename: an editor never reads half a schema."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def schema_drift(project_dir: Path) -> dict[str, Any] | None:

@@ -37,12 +37,12 @@ def flatten(value: Any, path: Path_ = ()) -> dict[Path_, Any]:
 
 
 def origin(validated: ValidatedSpec, path: Path_) -> str:
-    """Where a value was set: `file:line:col`, or `default` when no spec file sets it."""
-    for cut in range(len(path), 0, -1):
-        loc = validated.spec.provenance.get(tuple(path[:cut]))
-        if loc is not None:
-            return str(loc)
-    return "default"
+    """Where a value was set: `file:line:col`, or `default` when no spec file sets it.
+
+    Only the value's own path counts: a defaulted key inside a mapping a file does set is still a default.
+    """
+    loc = validated.spec.provenance.get(tuple(path))
+    return str(loc) if loc is not None else "default"
 
 
 def render_provenance(validated: ValidatedSpec) -> str:
@@ -56,13 +56,17 @@ def _scalar(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
 
 
+_MISSING = object()
+
+
 def diff_specs(a: ValidatedSpec, b: ValidatedSpec) -> list[dict[str, Any]]:
     """Rows (path, value in a, value in b, origin in a, origin in b) for every differing leaf."""
     flat_a, flat_b = flatten(a.doc), flatten(b.doc)
     rows = []
     for path in sorted(set(flat_a) | set(flat_b), key=format_path):
-        va, vb = flat_a.get(path), flat_b.get(path)
+        va, vb = flat_a.get(path, _MISSING), flat_b.get(path, _MISSING)
         if va != vb:
+            va, vb = (None if v is _MISSING else v for v in (va, vb))
             rows.append({"path": format_path(path), "a": va, "b": vb,
                          "a_origin": origin(a, path), "b_origin": origin(b, path)})
     return rows

@@ -391,6 +391,9 @@ def check_env_name(env: str) -> None:
         msg = (f"environment name {env!r} is invalid: use 1-20 lowercase letters, digits or hyphens, "
                "starting with a letter (it becomes a directory name)")
         raise SpecError([Problem(None, "", msg)])
+    if env.startswith("base"):
+        msg = f"environment name {env!r} is reserved: spec files named base* are shared base specs, not environments"
+        raise SpecError([Problem(None, "", msg)])
 
 
 def spec_path_for(env: str, project_dir: Path) -> Path:

@@ -100,7 +100,7 @@ class SyncConflictError(ConflictError):
         self.report = report
 
     def __str__(self) -> str:
-        details = "".join(f"{c.path}: {c.reason}\n{c.diff}" for c in self.report.conflicts)
+        details = "".join(f"{c.path}: {c.reason}\n" for c in self.report.conflicts)  # diffs: see .report
         return details + super().__str__()
 
 
@@ -284,11 +284,23 @@ def _decide(path: str, status: Status, diff: str, mine: bool, reason: str, force
     return FileChange(path, "conflict", diff, reason)
 
 
+def _refuse_symlinks(root: Path, path: str) -> None:
+    """Never follow a link below the root: a linked file or directory would make tfgen write outside it."""
+    current = root
+    for part in path.split("/"):
+        current = current / part
+        if current.is_symlink():
+            raise TreeError(f"{current} is a symbolic link; tfgen only writes real files and directories "
+                            f"below {root} (replace the link with a directory or file)")
+
+
 def _plan(root: Path, rendered: Mapping[str, bytes], scopes: tuple[str, ...], force: bool) -> _Plan:
     """Decide every path from disk, manifest and pending journal; pure apart from reading."""
     manifest, pending = read_manifest(root), _read_pending(root)
     ours = {p: {*pending.get(p, ()), *filter(None, [manifest.get(p)])} for p in {*manifest, *pending}}
     gone = [p for p in sorted({*manifest, *pending}) if _in_scope(p, scopes) and p not in rendered]
+    for path in sorted([*rendered, *gone]):
+        _refuse_symlinks(root, path)
     disk = {p: _read_file(root / p) for p in sorted([*rendered, *gone])}
     # A journal-only path (a killed run created it) is pruned only if it is still our content.
     gone = [p for p in gone if p in manifest or disk[p] is None or _sha(disk[p]) in ours[p]]
@@ -306,7 +318,7 @@ def _plan(root: Path, rendered: Mapping[str, bytes], scopes: tuple[str, ...], fo
     )
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes) -> None:
     """Temp file in the same directory, fsync, os.replace: readers see the old or the new file, never half."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -364,19 +376,19 @@ def _clean_temp_files(root: Path, paths: Iterable[str]) -> None:
 def _apply(root: Path, plan: _Plan) -> None:
     """Journal, files, prunes, then the manifest last, so a kill at any point is recoverable."""
     if plan.writes:
-        _atomic_write(root / PENDING_NAME, manifest_bytes(plan.pending))
+        atomic_write(root / PENDING_NAME, manifest_bytes(plan.pending))
         _fsync_dir(root)
     for path in sorted(plan.writes):
-        _atomic_write(root / path, plan.writes[path])
+        atomic_write(root / path, plan.writes[path])
     for path in plan.removes:
         _remove_owned(root, path)
     for directory in sorted({(root / p).parent for p in (*plan.writes, *plan.removes)}):
         _fsync_dir(directory)
     new_manifest = manifest_bytes(plan.manifest)
     if _read_file(root / MANIFEST_NAME) != new_manifest:
-        _atomic_write(root / MANIFEST_NAME, new_manifest)
+        atomic_write(root / MANIFEST_NAME, new_manifest)
     if plan.pending_after:
-        _atomic_write(root / PENDING_NAME, manifest_bytes(plan.pending_after))
+        atomic_write(root / PENDING_NAME, manifest_bytes(plan.pending_after))
     else:
         (root / PENDING_NAME).unlink(missing_ok=True)
     _fsync_dir(root)
