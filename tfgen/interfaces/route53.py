@@ -38,7 +38,8 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
         outputs=(
             out("zone_id", "ID of the hosted zone.", "aws_route53_zone.main.zone_id", export=True,
                 export_name="route53_zone_id"),
-            out("name_servers", "Name servers of the hosted zone: delegate the domain to them at the registrar.",
+            out("name_servers", "Name servers of the hosted zone: delegate the domain to them (registrar for an apex "
+                "domain, NS record in the parent zone for a subdomain).",
                 "aws_route53_zone.main.name_servers", export=True, export_name="route53_name_servers"),
             out("validation_record_fqdns", "FQDNs of the ACM validation records (for the certificate waiter).",
                 "[for record in aws_route53_record.certificate_validation : record.fqdn]"),

@@ -151,7 +151,7 @@ output "route53_zone_id" {
 }
 
 output "route53_name_servers" {
-  description = "Name servers of the hosted zone: delegate the domain to them at the registrar."
+  description = "Name servers of the hosted zone: delegate the domain to them (registrar for an apex domain, NS record in the parent zone for a subdomain)."
   value       = one(module.route53[*].name_servers)
 }
 

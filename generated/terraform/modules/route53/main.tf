@@ -8,7 +8,8 @@ locals {
 }
 
 # -----------------------------------------------------------------------------
-# Hosted zone (delegate the domain to its name servers at the registrar)
+# Hosted zone. Apply it alone first (-target), then delegate the domain to its name servers (registrar
+# for an apex domain, NS record in the parent zone for a subdomain): ACM validates through public DNS.
 # -----------------------------------------------------------------------------
 
 resource "aws_route53_zone" "main" {

@@ -6,7 +6,7 @@ output "zone_id" {
 }
 
 output "name_servers" {
-  description = "Name servers of the hosted zone: delegate the domain to them at the registrar."
+  description = "Name servers of the hosted zone: delegate the domain to them (registrar for an apex domain, NS record in the parent zone for a subdomain)."
   value       = aws_route53_zone.main.name_servers
 }
 
