@@ -227,7 +227,7 @@ def test_user_data_secret_fetch_retries_with_backoff():
         fetch = script[script.index("fetch_secret() {"):]
         fetch = fetch[:fetch.index("\n}\n")]
         assert "for attempt in 1 2 3 4 5 6 7 8 9 10; do" in fetch
-        assert "if secret=$(aws secretsmanager get-secret-value" in fetch, "a failed call must not hit set -e"
+        assert "if payload=$(aws secretsmanager get-secret-value" in fetch, "a failed call must not hit set -e"
         assert "sleep $((attempt < 5 ? 2 ** attempt : 30))" in fetch
         assert "return 1" in fetch
         # systemd's default 90 s start timeout would kill ExecStartPre while it retries.
