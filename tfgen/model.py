@@ -87,7 +87,7 @@ SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security
     "market": string("Purchase option.", "on-demand", choices=("on-demand", "spot")),
     "interruptible": boolean("The service is stateless and tolerates interruption (required for spot).",
                              False),
-    "spot_max_price": string("Spot max price in USD/hour; null pays the current spot price (recommended).",
+    "spot_max_price": string("Spot max price in USD/hour; null caps it at the on-demand price (recommended by AWS).",
                              None, nullable=True, pattern=r"\d+(\.\d+)?", examples=("0.0084",)),
     "gpu": boolean("The service needs a GPU instance family.", False, shapes_modules=True),
     "ami": string("Image family: Amazon Linux 2023 (architecture from the instance type) or the AWS Deep "
