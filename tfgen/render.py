@@ -55,9 +55,8 @@ class FormatCache:
     """
 
     def __init__(self) -> None:
-        from tfgen import hclfmt
-
-        salt = hashlib.sha256(Path(hclfmt.__file__).read_bytes()).hexdigest()[:16]
+        # Salt with the formatter's source without importing it: on a warm cache it is never needed.
+        salt = hashlib.sha256(Path(__file__).with_name("hclfmt.py").read_bytes()).hexdigest()[:16]
         self.directory = _cache_dir(f"fmt-{salt}")
 
     def format(self, text: str, source: str) -> str:
