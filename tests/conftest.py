@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tfhelpers import copy_project
 
 from tfgen.cli import main
 
@@ -23,11 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project directory with the real specs and templates and no generated/ tree yet."""
-    dest = tmp_path / "project"
-    dest.mkdir()
-    shutil.copytree(ROOT / "specs", dest / "specs")
-    shutil.copytree(ROOT / "templates", dest / "templates")
-    return dest
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tfhelpers import copy_project
 
 import tfgen.spec as spec_module
 from tfgen.cli import main
@@ -280,11 +281,7 @@ def test_read_document_never_reads_past_the_cap(tmp_path: Path, monkeypatch: pyt
 
 @pytest.fixture(scope="module")
 def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("hostile") / "project"
-    root.mkdir()
-    shutil.copytree(ROOT / "specs", root / "specs")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    return root
+    return copy_project(tmp_path_factory.mktemp("hostile") / "project")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tfhelpers import copy_project
 
 from tfgen.hclfmt import format_hcl
 
@@ -86,10 +86,7 @@ def test_fmt_hook_fails_on_unparsable_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def rendered_project(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copytree(ROOT / "specs", project / "specs")
-    shutil.copytree(ROOT / "templates", project / "templates")
+    project = copy_project(tmp_path / "project")
     tfgen = Path(sys.executable).parent / "tfgen"
     subprocess.run([str(tfgen), "render", "--all"], cwd=project, check=True, capture_output=True)
     return project

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tfhelpers import terraform_validate, write_cli_config
+from tfhelpers import copy_project, terraform_validate, write_cli_config
 
 from tfgen.cli import main
 
@@ -361,9 +361,7 @@ def test_spec_that_passes_every_validation_but_breaks_at_apply_fails_the_rehears
     family and size name that AWS does not sell) must make the rehearsal fail at apply, and still be destroyed.
     When tfgen's validation learns to catch this class of mistake, pick another one."""
     _skip_without_tools()
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "specs", project / "specs")
-    shutil.copytree(ROOT / "templates", project / "templates")
+    project = copy_project(tmp_path / "project")
     spec = project / "specs" / "dev.yaml"
     spec.write_text(spec.read_text() + "\nservices:\n  frontend:\n    instance_type: t4g.96xlarge\n")
     runner = CliRunner()

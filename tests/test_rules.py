@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tfhelpers import copy_project
 
 from tfgen import rules
 from tfgen.cli import main
@@ -44,10 +45,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real project, rendered once: each case starts from a copy with a populated generated/."""
-    root = tmp_path_factory.mktemp("corpus") / "project"
-    root.mkdir()
-    shutil.copytree(ROOT / "specs", root / "specs")
-    shutil.copytree(ROOT / "templates", root / "templates")
+    root = copy_project(tmp_path_factory.mktemp("corpus") / "project")
     result = _invoke("-C", str(root), "render", "--all")
     assert result.exit_code == 0, result.stderr
     return root

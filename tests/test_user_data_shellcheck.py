@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from tfhelpers import copy_project
 
 from tfgen.pipeline import render_project
 from tfgen.spec import list_environments
@@ -178,9 +179,7 @@ def _yaml_single_quoted(value: str) -> str:
 
 def test_spec_strings_reach_the_unit_file_verbatim(tmp_path: Path):
     """Spec values pass templatefile() and bash untouched; only systemd's % is doubled."""
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "specs", project / "specs")
-    shutil.copytree(ROOT / "templates", project / "templates")
+    project = copy_project(tmp_path / "project")
     base = project / "specs" / "base.yaml"
     text = base.read_text()
     text = text.replace("exec_start: /usr/bin/node-20 /opt/frontend/server.js",

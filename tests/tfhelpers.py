@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("TF_MIRROR", "/opt/tf-plugins"))
 TERRAFORM = shutil.which("terraform")
 CLI_CONFIG = """provider_installation {{
@@ -55,3 +56,11 @@ def terraform_validate(workdir: Path, config: Path) -> dict[str, Any]:
     assert init.returncode == 0, f"terraform init failed in {workdir}:\n{init.stdout}\n{init.stderr}"
     result = run_terraform(["validate", "-json", "-no-color"], workdir, config)
     return json.loads(result.stdout)
+
+
+def copy_project(dest: Path) -> Path:
+    """A throwaway tfgen project at `dest`: the real specs and templates, no generated/ tree."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "specs", dest / "specs")
+    shutil.copytree(ROOT / "templates", dest / "templates")
+    return dest
