@@ -84,28 +84,25 @@ class LoadedSpec:
         return Problem(self.location(path), format_path(path), message)
 
 
-class _ComposeLoader(yaml.SafeLoader):
-    """A loader used only to compose node graphs; construction and scalar typing are ours."""
+class _PlainScalars:
+    """Mixin for compose-only loaders: plain scalars stay untagged, `_resolve_plain` types them (YAML 1.2)."""
 
     yaml_implicit_resolvers: dict = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN_TAG
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[misc]
+
+
+class _ComposeLoader(_PlainScalars, yaml.SafeLoader):
+    """A loader used only to compose node graphs; construction and scalar typing are ours."""
 
 
 if getattr(yaml, "__with_libyaml__", False):
 
-    class _FastComposeLoader(yaml.CSafeLoader):
+    class _FastComposeLoader(_PlainScalars, yaml.CSafeLoader):
         """libyaml composes ~15x faster; any error is re-parsed by _ComposeLoader for one canonical message."""
-
-        yaml_implicit_resolvers: dict = {}
-
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-            if kind is yaml.ScalarNode and implicit[0]:
-                return _PLAIN_TAG
-            return super().resolve(kind, value, implicit)
 
     _FAST_LOADERS: tuple[type, ...] = (_FastComposeLoader,)
 else:  # pragma: no cover - PyYAML built without libyaml
