@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ def editor_schema() -> dict[str, Any]:
     }
 
 
+@cache  # a pure function of the spec model: status, write and drift share one rendering
 def schema_text() -> str:
     """Exactly what `tfgen schema` prints and `specs/tfgen.schema.json` holds (stable key order)."""
     return json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n"
