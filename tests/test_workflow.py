@@ -238,3 +238,14 @@ def test_drift_runs_on_a_schedule_per_environment_with_detailed_exitcode() -> No
 def test_workflow_default_permissions_are_read_only() -> None:
     for path in ALL_WORKFLOWS:
         assert load(path)["permissions"] == {"contents": "read"}, path.name
+
+
+def _envs_step() -> dict[str, Any]:
+    return next(s for s in load()["jobs"]["tfgen"]["steps"] if s.get("id") == "envs")
+
+
+def test_plan_matrix_is_built_with_tfgen_affected() -> None:
+    step = _envs_step()
+    assert "tfgen affected --since" in step["run"] and "--json" in step["run"]
+    checkout = load()["jobs"]["tfgen"]["steps"][0]
+    assert checkout["with"]["fetch-depth"] == 0  # the base revision must be in the clone
