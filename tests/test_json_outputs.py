@@ -14,7 +14,7 @@ from tfgen.schemafile import SCHEMA_PATH
 PROBLEM_KEYS = {"file", "line", "column", "path", "message"}
 CHECK_KEYS = {"version", "command", "status", "environments", "files", "problems", "warnings"}
 VALIDATE_KEYS = {"version", "command", "status", "environments", "problems", "warnings"}
-DIFF_KEYS = {"version", "command", "status", "a", "b", "identical", "differences", "problems"}
+DIFF_KEYS = {"version", "command", "status", "a", "b", "identical", "differences", "cost", "problems"}
 ROW_KEYS = {"path", "a", "b", "a_origin", "b_origin"}
 
 

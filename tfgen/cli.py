@@ -41,6 +41,7 @@ Examples:
   tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
   tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
   tfgen affected --since main   environments whose generated files differ from main, and why
+  tfgen cost dev prod           monthly estimate per line item, with the savings levers
   tfgen fmt --check generated   like terraform fmt -check, without terraform
   tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
 
@@ -275,10 +276,12 @@ def show(ctx: click.Context, env: str, provenance: bool, as_json: bool) -> None:
         click.echo(render_yaml(validated.doc), nl=False)
 
 
-def diff_report(env_a: str, env_b: str, rows: list[dict[str, Any]] | None) -> dict[str, Any]:
+def diff_report(env_a: str, env_b: str, rows: list[dict[str, Any]] | None,
+                cost: dict[str, Any] | None = None) -> dict[str, Any]:
     status = "invalid" if rows is None else ("different" if rows else "identical")
     return {"version": JSON_VERSION, "command": "diff", "status": status, "a": env_a, "b": env_b,
-            "identical": None if rows is None else not rows, "differences": rows or [], "problems": []}
+            "identical": None if rows is None else not rows, "differences": rows or [], "cost": cost,
+            "problems": []}
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen diff dev prod\n  tfgen diff staging prod --json")
@@ -292,6 +295,7 @@ def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
 
     Exit 0 when identical, 1 when they differ.
     """
+    from tfgen.costreport import cost_delta
     from tfgen.pipeline import validate_project
     from tfgen.show import diff_specs, render_diff_table
 
@@ -304,10 +308,12 @@ def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
             _emit_failure(diff_report(env_a, env_b, None), exc)
         raise
     rows = diff_specs(by_env[env_a], by_env[env_b])
+    cost_body, cost_line = cost_delta(by_env[env_a].doc, by_env[env_b].doc, env_a, env_b)
     if as_json:
-        _emit_json(diff_report(env_a, env_b, rows))
+        _emit_json(diff_report(env_a, env_b, rows, cost_body))
     elif rows:
         click.echo(render_diff_table(env_a, env_b, rows), nl=False)
+        click.echo(cost_line)
     _status(f"{len(rows)} difference(s) between {env_a} and {env_b}")
     sys.exit(EXIT_STALE if rows else EXIT_OK)
 
@@ -363,6 +369,42 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     changed = format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
                            echo=click.echo, status=_status)
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
+
+
+def cost_report(body: list[dict[str, Any]], prices: dict[str, str] | None) -> dict[str, Any]:
+    return {"version": JSON_VERSION, "command": "cost", "status": "ok" if prices else "invalid",
+            "environments": body, "prices": prices, "problems": []}
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen cost dev\n  tfgen cost --all --json")
+@ENVS
+@ALL
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.pass_context
+@handle_errors
+def cost(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
+    """Estimate the monthly AWS cost of environments, per line item, with the savings levers.
+
+    Prices come from tfgen's dated price table (date and source printed); usage assumptions from each
+    spec's `cost:` section.
+    """
+    from tfgen.cost import estimate, estimate_json, prices_json
+    from tfgen.costreport import render_report
+    from tfgen.pipeline import validate_project
+
+    root = _project(ctx)
+    try:
+        selected = resolve_environments(root, envs, all_envs)
+        by_env = {v.spec.env: v.doc for v in validate_project(root)}
+        estimates = [estimate(env, by_env[env]) for env in selected]
+    except EXPECTED_ERRORS as exc:
+        if as_json:
+            _emit_failure(cost_report([], None), exc)
+        raise
+    if as_json:
+        _emit_json(cost_report([estimate_json(e) for e in estimates], prices_json(estimates[0])))
+    else:
+        click.echo(render_report(estimates), nl=False)
 
 
 def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from tfgen.costspec import COST
 from tfgen.schema import Field, boolean, integer, list_of, map_of, number, obj, string
 
 NAME_PATTERN = r"[a-z][a-z0-9-]*[a-z0-9]"
@@ -194,6 +195,7 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "logs": LOGS,
     "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
+    "cost": COST,
     "estimated_monthly_cost_usd": number("Estimated monthly cost shown in the generated docs.", None,
                                          nullable=True, minimum=0, examples=(521,)),
 })
