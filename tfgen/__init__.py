@@ -1,3 +1,3 @@
 """tfgen: one YAML spec per environment in, a complete terraform-fmt-canonical Terraform tree out."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -29,6 +29,7 @@ from tfgen.errors import (
     as_tfgen_error,
 )
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
+from tfgen.project import find_project
 from tfgen.spec import list_environments
 
 EPILOG_EXAMPLES = """\b
@@ -60,8 +61,12 @@ def _status(message: str) -> None:
     click.echo(message, err=True)
 
 
+WRITING_COMMANDS = frozenset({"render", "new"})  # the only ones that can say "nothing was written"
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Route every tfgen error through one place: print it to stderr, exit with its code."""
+    """Route every tfgen error through one place: print it to stderr, exit with its code. Only a command
+    that writes says that nothing was written; a read-only one never would have."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,25 +74,33 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except EXPECTED_ERRORS as raised:
             exc = as_tfgen_error(raised)
-            _status(f"error: {exc}" if not isinstance(exc, SpecError) else str(exc))
+            if isinstance(exc, SpecError):
+                _status(f"{exc}; nothing was written" if func.__name__ in WRITING_COMMANDS else str(exc))
+            else:
+                _status(f"error: {exc}")
             sys.exit(exc.exit_code)
 
     return wrapper
 
 
 def _complete_env(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    root = Path(ctx.find_root().params.get("project_dir") or ".")
+    try:
+        root = find_project(Path(ctx.find_root().params.get("project_dir") or "."))
+    except TfgenError:
+        return []
     return [e for e in list_environments(root) if e.startswith(incomplete)]
 
 
 def _project(ctx: click.Context) -> Path:
-    return ctx.obj["project_dir"]
+    """The project: -C's directory or the current one, or the nearest parent holding specs/ and templates/."""
+    return find_project(ctx.obj["project_dir"])
 
 
 @click.group(epilog=EPILOG_EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tfgen")
 @click.option("-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
-              help="Project directory holding specs/, templates/ and generated/ (default: current directory).")
+              help="Project directory holding specs/, templates/ and generated/ (default: the current directory "
+                   "or the nearest parent that holds specs/ and templates/).")
 @click.pass_context
 def main(ctx: click.Context, project_dir: Path) -> None:
     """Generate a complete Terraform tree from one YAML spec per environment."""

@@ -55,7 +55,7 @@ class SpecError(TfgenError):
         self.problems = sorted(set(problems), key=Problem.sort_key)
         count = len(self.problems)
         lines = [str(p) for p in self.problems]
-        lines.append(f"{count} problem{'s' if count != 1 else ''} found; nothing was written")
+        lines.append(f"{count} problem{'s' if count != 1 else ''} found")  # writers add "; nothing was written"
         super().__init__("\n".join(lines))
 
 

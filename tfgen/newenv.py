@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from tfgen.errors import EXIT_CONFLICT, Location, Problem, SpecError, TfgenError
+from tfgen.errors import EXIT_CONFLICT, Problem, SpecError, TfgenError
 from tfgen.schemafile import MODELINE
 from tfgen.spec import check_env_name, load_chain, read_document, spec_path_for
 
@@ -117,11 +117,15 @@ def create_exclusive(path: Path, text: str) -> None:
 def _check_source(source_env: str, project_dir: Path) -> Path:
     source_path = spec_path_for(source_env, project_dir)
     if not source_path.is_file():
+        import difflib
+
         from tfgen.spec import list_environments
 
-        known = ", ".join(list_environments(project_dir)) or "none"
-        msg = f"no spec for source environment {source_env!r} (known: {known})"
-        raise SpecError([Problem(Location(f"specs/{source_env}.yaml", 1, 1), "", msg)])
+        known = list_environments(project_dir)
+        close = difflib.get_close_matches(source_env, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        msg = f"--from: no spec for source environment {source_env!r}{hint} (known: {', '.join(known) or 'none'})"
+        raise SpecError([Problem(None, "", msg)])  # the file does not exist: no location to point at
     return source_path
 
 

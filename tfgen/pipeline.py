@@ -44,22 +44,35 @@ def resolve_environments(project_dir: Path, names: tuple[str, ...] | list[str], 
     return sorted(dict.fromkeys(names))
 
 
-def load_all(project_dir: Path) -> list[LoadedSpec]:
-    """Load every environment spec, collecting load errors of all files before failing."""
+def _load_every(project_dir: Path) -> tuple[list[LoadedSpec], list[Problem]]:
     loaded, problems = [], misnamed_specs(project_dir)
     for env in list_environments(project_dir):
         try:
             loaded.append(load_spec(env, project_dir))
         except SpecError as exc:
             problems += exc.problems
+    return loaded, problems
+
+
+def load_all(project_dir: Path) -> list[LoadedSpec]:
+    """Load every environment spec, collecting load errors of all files before failing."""
+    loaded, problems = _load_every(project_dir)
     if problems:
         raise SpecError(problems)
     return loaded
 
 
 def validate_project(project_dir: Path) -> list[ValidatedSpec]:
-    """Every environment is validated together: modules are shared, so one bad spec blocks all."""
-    return validate_specs(load_all(project_dir))
+    """Every environment is validated together: modules are shared, so one bad spec blocks all. A spec that
+    does not load does not hide the validation problems of the others: one run reports both."""
+    loaded, problems = _load_every(project_dir)
+    try:
+        validated = validate_specs(loaded)
+    except SpecError as exc:
+        problems, validated = problems + exc.problems, []
+    if problems:
+        raise SpecError(problems)
+    return validated
 
 
 def scopes_for(environments: list[str], every_environment: bool = False) -> list[str]:

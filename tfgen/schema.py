@@ -152,7 +152,7 @@ class Validator:
     def _check_scalar(self, spec_field: Field, value: Any, path: Path_) -> Any:
         if spec_field.choices is not None and value not in spec_field.choices:
             options = ", ".join(str(c) for c in spec_field.choices)
-            self.report(path, f"{_describe(value)} is not one of: {options}")
+            self.report(path, f"{_describe(value)} is not one of: {options}{_did_you_mean(value, spec_field.choices)}")
         if spec_field.minimum is not None and value < spec_field.minimum:
             self.report(path, f"{value} is below the minimum {_num(spec_field.minimum)}")
         if spec_field.maximum is not None and value > spec_field.maximum:
@@ -211,6 +211,13 @@ class Validator:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _did_you_mean(value: Any, choices: tuple[Any, ...]) -> str:
+    """`; did you mean 'app-secrets-read'?` for a string close to one of the string choices."""
+    names = [c for c in choices if isinstance(c, str)]
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6) if isinstance(value, str) else []
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _unknown_key_message(key: str, known: dict[str, Field]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from tfgen.errors import Problem, SpecError
 from tfgen.model import SPEC
+from tfgen.overlaycheck import unknown_overlay_services
 from tfgen.rules import RULES, Check
 from tfgen.schema import Field, module_shaping_paths, validate_document
 from tfgen.spec import LoadedSpec, Path_, format_path
@@ -33,16 +34,32 @@ def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
     problems = list(dict.fromkeys(
         problems + [p for layer in layers for p in validate_document(SPEC, layer, partial=True)[1]]
     ))
-    flagged = [p.path for p in secrets]
-    problems = secrets + [p for p in problems if not any(_within(p.path, f) for f in flagged)]
+    overlay_problems, covered = unknown_overlay_services(spec)
+    flagged = [p.path for p in secrets] + covered
+    problems = secrets + overlay_problems + [p for p in problems if not any(_within(p.path, f) for f in flagged)]
     if problems:
-        return None, problems
+        return None, problems + _rule_problems_despite(doc, spec, problems)
     check = Check(spec)
     for rule in RULES:
         rule(doc, check)
     if check.problems:
         return None, check.problems
     return ValidatedSpec(spec, doc, check.warnings), []
+
+
+def _rule_problems_despite(doc: dict[str, Any], spec: LoadedSpec, found: list[Problem]) -> list[Problem]:
+    """The semantic rules' problems on a document that already failed type checks, so one run shows both
+    (an unknown key in one section, a region/zone mismatch in another). Only problems away from the values
+    already reported count, and a rule that cannot run on the partial document is skipped."""
+    check = Check(spec)
+    for rule in RULES:
+        try:
+            rule(doc, check)
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+            continue
+    flagged = [p.path for p in found]
+    return [p for p in check.problems if p.path and not any(_within(p.path, f) or _within(f, p.path)
+                                                            for f in flagged)]
 
 
 def _shadowed_layers(spec: LoadedSpec) -> list[LoadedSpec]:

@@ -36,6 +36,14 @@ class Check:
         own = self.spec.files[-1] if self.spec.files else f"specs/{self.spec.env}.yaml"
         self.problems.append(Problem(Location(own, 1, 1), "", message))
 
+    def set_later(self, path: Path_, other: Path_) -> bool:
+        """Whether `path` comes from a later file of the extends chain (an overlay) than `other`: a problem
+        between the two values then points at the overlay, the file someone just changed."""
+        here, there = self.spec.location(path), self.spec.location(other)
+        if here is None or there is None or here.file not in self.spec.files or there.file not in self.spec.files:
+            return False
+        return self.spec.files.index(here.file) > self.spec.files.index(there.file)
+
     def warn(self, message: str) -> None:
         self.warnings.append(f"{self.spec.env}: {message}")
 

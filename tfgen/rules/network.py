@@ -64,11 +64,18 @@ def availability_zones(doc: dict[str, Any], check: Check) -> None:
         check.report(("network", "availability_zones"),
                      "needs at least 2 availability zones (the ALB and Multi-AZ RDS require two)")
     if region in aws.REGIONS:
-        for i, zone in enumerate(zones):
-            if not aws.az_in_region(zone, region):
-                check.report(("network", "availability_zones", i),
-                             f"{zone!r} is not an availability zone of region {region!r} "
-                             f"(its zones are named {region}a, {region}b, ...)")
+        wrong = [i for i, zone in enumerate(zones) if not aws.az_in_region(zone, region)]
+        if wrong and all(check.set_later(("region",), ("network", "availability_zones", i)) for i in wrong):
+            # An overlay changed the region but kept the base's zones: the overlay's line is the one to fix.
+            check.report(("region",), f"region {region!r} does not contain the availability zones "
+                                      f"{', '.join(repr(zones[i]) for i in wrong)} that "
+                                      f"{check.spec.location(('network', 'availability_zones'))} sets; override "
+                                      "network.availability_zones (and the subnets) here too")
+            wrong = []
+        for i in wrong:
+            check.report(("network", "availability_zones", i),
+                         f"{zones[i]!r} is not an availability zone of region {region!r} "
+                         f"(its zones are named {region}a, {region}b, ...)")
     _report_duplicates(check, zones, ("network", "availability_zones"), "availability zone")
     for key, kind in (("public_subnet_cidrs", "public"), ("private_subnet_cidrs", "private")):
         if len(net[key]) != len(zones):
