@@ -120,3 +120,15 @@ def test_diff_invalid_shape(run, project: Path) -> None:
     assert set(data) == DIFF_KEYS and data["status"] == "invalid" and data["identical"] is None
     assert data["differences"] == []
     assert_problems(data["problems"])
+
+
+def test_show_provenance_json_includes_the_provenance(run, project: Path) -> None:
+    """`show --provenance --json`: the spec and, per leaf value, the file:line:column that set it."""
+    data = json.loads(run("-C", str(project), "show", "dev", "--provenance", "--json").stdout)
+    assert set(data) == {"spec", "provenance"}
+    rows = {r["path"]: r for r in data["provenance"]}
+    assert rows["database.multi_az"]["file"] == "specs/dev.yaml" and rows["database.multi_az"]["value"] is False
+    assert rows["region"]["file"] == "specs/base.yaml" and rows["region"]["line"] > 1
+    assert rows["cost.alb_lcu"] == {"path": "cost.alb_lcu", "value": 1, "file": None, "line": None, "column": None}
+    plain = json.loads(run("-C", str(project), "show", "dev", "--json").stdout)
+    assert plain == data["spec"]  # without --provenance: the spec alone, as before

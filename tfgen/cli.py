@@ -313,7 +313,9 @@ def show(ctx: click.Context, env: str, provenance: bool, as_json: bool) -> None:
     resolve_environments(root, [env], False)
     validated = effective_spec(root, env)
     if as_json:
-        click.echo(json.dumps(validated.doc, indent=2, sort_keys=True))
+        from tfgen.show import provenance_json
+
+        click.echo(json.dumps(provenance_json(validated) if provenance else validated.doc, indent=2, sort_keys=True))
     elif provenance:
         click.echo(render_provenance(validated), nl=False)
     else:

@@ -52,6 +52,17 @@ def render_provenance(validated: ValidatedSpec) -> str:
     return "".join(f"{p:<{width}}  {v:<{vwidth}}  # {o}\n" for p, v, o in rows)
 
 
+def provenance_json(validated: ValidatedSpec) -> dict[str, Any]:
+    """`show --provenance --json`: the effective spec plus one row per leaf value with where it was set
+    (`file`, `line`, `column`; all null for a default), in the order of the text table."""
+    rows = []
+    for path, value in flatten(validated.doc).items():
+        loc = validated.spec.provenance.get(tuple(path))
+        rows.append({"path": format_path(path), "value": value, "file": loc.file if loc else None,
+                     "line": loc.line if loc else None, "column": loc.col if loc else None})
+    return {"spec": validated.doc, "provenance": rows}
+
+
 def _scalar(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
 
