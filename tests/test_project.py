@@ -34,7 +34,9 @@ def test_nonexistent_directory(run) -> None:
 
 
 def test_directory_outside_any_project(tmp_path: Path, run) -> None:
-    (tmp_path / "specs").mkdir()  # specs/ alone is not a project
+    (tmp_path / "a/specs").mkdir(parents=True)  # a parent with specs/ alone is not a project
+    (tmp_path / "a/b").mkdir()
+    tmp_path = tmp_path / "a/b"
     result = run("-C", str(tmp_path), "check", "--all")
     assert result.exit_code == 2
     assert f"no tfgen project at {tmp_path.resolve()}: neither it nor any parent" in result.stderr

@@ -226,7 +226,19 @@ def check_report(environments: list[str], files: list[dict[str, Any]], warnings:
 
 
 def _drift_json(drifts: list[Any]) -> list[dict[str, Any]]:
-    return [{"path": f"{OUTPUT_DIR}/{d.path}", "kind": d.kind, "diff": _output_diff(d.diff)} for d in drifts]
+    """Stale files as reported. The manifest's diff is only hashes of the files listed with it, so it comes
+    last and without a diff: a reviewer sees the files that matter first."""
+    from tfgen.writer import MANIFEST_NAME
+
+    return [{"path": f"{OUTPUT_DIR}/{d.path}", "kind": d.kind,
+             "diff": "" if d.path == MANIFEST_NAME else _output_diff(d.diff)} for d in drifts]
+
+
+def _review_order(entry: dict[str, Any]) -> tuple[bool, str]:
+    """Sort key of check's files: by path, with the manifest (hash bookkeeping) last."""
+    from tfgen.writer import MANIFEST_NAME
+
+    return entry["path"] == f"{OUTPUT_DIR}/{MANIFEST_NAME}", entry["path"]
 
 
 def _print_drift(entry: dict[str, Any]) -> None:
@@ -257,9 +269,9 @@ def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bo
         if as_json:
             _emit_failure(check_report(sorted(set(envs)), [], []), exc)
         raise
-    files = _drift_json(drifts) + [d for d in [schema_drift(root)] if d]
+    files = sorted(_drift_json(drifts) + [d for d in [schema_drift(root)] if d], key=_review_order)
     if as_json:
-        _emit_json(check_report(result.environments, sorted(files, key=lambda f: f["path"]), result.warnings))
+        _emit_json(check_report(result.environments, files, result.warnings))
     else:
         for entry in files:
             _print_drift(entry)

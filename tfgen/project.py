@@ -22,14 +22,20 @@ def is_project(directory: Path) -> bool:
     return all((directory / marker).is_dir() for marker in MARKERS)
 
 
+def _could_be_project(directory: Path) -> bool:
+    """The directory given (or the current one) is taken when it holds either marker, so a half-made
+    project gets the precise error ("no templates found") rather than "no project"."""
+    return any((directory / marker).is_dir() for marker in MARKERS)
+
+
 def find_project(start: Path) -> Path:
-    """`start` itself when it is a project (kept as given, so relative paths stay relative), else the nearest
-    ancestor that is one (absolute)."""
+    """`start` itself when it holds specs/ or templates/ (kept as given, so relative paths stay relative),
+    else the nearest ancestor holding both (absolute)."""
     if not start.exists():
         raise ProjectNotFound(start, "the directory does not exist")
     if not start.is_dir():
         raise ProjectNotFound(start, "not a directory")
-    if is_project(start):
+    if _could_be_project(start):
         return start
     for parent in start.resolve().parents:
         if is_project(parent):
