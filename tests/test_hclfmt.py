@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from tfgen.errors import FormatError
 from tfgen.hclfmt import format_hcl
@@ -152,83 +150,6 @@ def generated_reference(terraform: tuple[str, tuple[int, int]]) -> dict[str, str
 def test_generated_tree_matches_terraform(index: int, generated_reference: dict[str, str]) -> None:
     path = GENERATED_FILES[index]
     assert format_hcl(read(path), str(path)) == generated_reference[f"{index:04d}_{path.name}"]
-
-
-# ------------------------------------------------------------------------ property: random HCL
-
-NAMES = ["a", "name", "instance_type", "x_y", "tags", "count", "for_each", "é", "bb-cc"]
-SIMPLE = [
-    "1", "-1", "1.5e3", "true", "null", "var.x", "local.a.b", "aws_instance.web[0].id", "a[*].id", "a.*.b",
-    '"str"', '""', '"a${var.x}b"', '"${var.x}"', '"${ var.x }"', '"%{ if a }x%{ endif }"', '"esc\\"q"',
-    '"$${lit}"', "f(1,2)", "f( a , b... )", "!a", "- 1", "a-b", "a - b", "a*-1", "( a )", "x ? 1 : -2",
-    "a==b&&c!=d", "[for x in y: x]", "{ for k,v in m : k=>v if v }", "[for x in [1] : x]", "{}", "[ ]",
-    '"${~x~}"', "a<b", "a>=-1", '"${a}${b}"', "f(-1)", "{ for k, v in m : k => -1 }", '"日本"',
-]
-GAPS = st.sampled_from(["", " ", "  ", "\t", " "])
-COMMENTS = st.sampled_from(["", "", "", " # c", " // note  ", " /* b */", "#x"])
-ONE_LINE_BODIES = st.sampled_from(["{}", "{ }", "{ a = 1 }", '{ x = "${y}" }'])
-
-
-@st.composite
-def expressions(draw: st.DrawFn, depth: int = 0) -> str:
-    """A value expression: a simple one, or a list/object/call in one-line or multi-line layout."""
-    kind = draw(st.sampled_from(["simple"] * 3 + ["list", "object", "call"])) if depth < 3 else "simple"
-    if kind == "simple":
-        return draw(st.sampled_from(SIMPLE))
-    items = draw(st.lists(expressions(depth + 1), max_size=3))
-    indent = " " * draw(st.integers(0, 6))
-    if kind == "call":
-        sep = "," + draw(st.sampled_from([" ", "\n" + indent]))
-        return "f(" + draw(GAPS) + sep.join(items) + draw(GAPS) + ")"
-    multiline = draw(st.booleans())
-    if kind == "list":
-        if not multiline:
-            return "[" + draw(GAPS) + ("," + draw(GAPS)).join(items) + draw(GAPS) + "]"
-        return "[\n" + "".join(f"{indent}{item},{draw(COMMENTS)}\n" for item in items) + indent + "]"
-    pairs = [f"{NAMES[i % len(NAMES)]}{i}{draw(GAPS)}={draw(GAPS)}{item}" for i, item in enumerate(items)]
-    if not multiline:
-        return "{" + draw(GAPS) + ", ".join(pairs) + draw(GAPS) + "}"
-    return "{\n" + "".join(f"{indent}{pair}{draw(COMMENTS)}\n" for pair in pairs) + indent + "}"
-
-
-@st.composite
-def bodies(draw: st.DrawFn, depth: int = 0) -> str:
-    """A body of uniquely named attributes, comments, blank lines, heredocs and nested blocks."""
-    out = []
-    for i in range(draw(st.integers(1, 6))):
-        indent = " " * draw(st.integers(0, 6))
-        name = f"{draw(st.sampled_from(NAMES))}{i}"
-        kind = draw(st.sampled_from(["attr"] * 4 + ["heredoc", "trivia", "oneline", "block"]))
-        if kind == "attr":
-            out.append(f"{indent}{name}{draw(GAPS)}={draw(GAPS)}{draw(expressions())}{draw(COMMENTS)}\n")
-        elif kind == "heredoc":
-            out.append(f"{indent}{name} = <<-EOT\n    line ${{ var.x }}\n      two\n  EOT\n")
-        elif kind == "trivia":
-            out.append(draw(st.sampled_from(["\n", "\n\n", f"{indent}# note  \n", "/* multi\n line */\n"])))
-        elif kind == "oneline":
-            out.append(f"{indent}{name} {draw(ONE_LINE_BODIES)}\n")
-        elif depth < 2:
-            labels = draw(st.sampled_from(["", ' "a"', ' "a" "b"', " aws_instance web", ' "x"/* c */']))
-            out.append(f"{indent}block{i}{labels}{draw(GAPS)}{{{draw(COMMENTS)}\n{draw(bodies(depth + 1))}{indent}}}\n")
-    return "".join(out)
-
-
-@st.composite
-def documents(draw: st.DrawFn) -> str:
-    text = draw(bodies())
-    ending = draw(st.sampled_from(["lf", "lf", "crlf", "none", "blanks"]))
-    # "none": end on a line without newline (a heredoc cannot, so add a plain attribute last)
-    return {"lf": text, "crlf": crlf(text), "none": text + "zz = 1", "blanks": text + "  "}[ending]
-
-
-@pytest.mark.terraform
-@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking:
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # each step runs terraform
-@given(batch=st.lists(documents(), min_size=12, max_size=12))
-def test_random_documents_match_terraform(terraform: tuple[str, tuple[int, int]], batch: list[str]) -> None:
-    reference = terraform_fmt(terraform[0], {f"doc{i:02d}.tf": text for i, text in enumerate(batch)})
-    for i, text in enumerate(batch):
-        assert format_hcl(text) == reference[f"doc{i:02d}.tf"], text
 
 
 # ------------------------------------------------------------------------------- pinned details

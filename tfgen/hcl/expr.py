@@ -61,7 +61,7 @@ from tfgen.hcl.tokens import (
 # hclsyntax's binaryOps, lowest precedence first; all are left-associative.
 _LEVEL = {"||": 0, "&&": 1, "==": 2, "!=": 2, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5,
           "%": 5}
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?\Z")  # big.Float syntax: "1.e5" is a number
 _MAX_DEPTH = 100  # nesting beyond this is refused instead of exhausting Python's stack
 
 
