@@ -48,7 +48,7 @@ lint: $(STAMP) ## ruff
 
 fmt: $(STAMP) ## apply ruff's safe fixes and format every .tf file under generated/ (tfgen fmt)
 	$(VENV)/bin/ruff check --fix --quiet .
-	$(TFGEN) fmt generated
+	$(TFGEN) fmt -recursive generated
 
 plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket)
 	cd $(ENV_DIR) && terraform init -input=false && terraform plan -input=false -out=tfplan
