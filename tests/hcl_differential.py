@@ -64,11 +64,17 @@ def disagreements(binary: str, texts: dict[str, str]) -> tuple[dict[str, int], l
 
 
 def upstream_cases() -> dict[str, tuple[str, bool]]:
-    """The named cases of hcl_cases.txt: name -> (text, terraform fmt destroys it)."""
+    """The named cases of hcl_cases.txt: name -> (text, terraform fmt destroys it).
+
+    A case runs to the next marker line; `[no-eol]` on the marker drops its final newline.
+    """
     raw = CASES.read_bytes().decode()
     marks = list(_MARKER.finditer(raw))
     cases = {}
     for m, nxt in zip(marks, [*marks[1:], None], strict=True):
+        text = raw[m.end() : nxt.start() if nxt else len(raw)]
+        if "[no-eol]" in m.group(2):
+            text = text.removesuffix("\n")
         if m.group(1) != "README:":
-            cases[m.group(1)] = (raw[m.end() : nxt.start() if nxt else len(raw)], "[destroys]" in m.group(2))
+            cases[m.group(1)] = (text, "[destroys]" in m.group(2))
     return cases

@@ -178,6 +178,13 @@ def test_generated_tree_matches_terraform(index: int, generated_reference: dict[
     ('resource "a" "\\u0041" {\n}\n', 'resource "a" "A" {\n}\n'),
     ("a = 1\n   ", "a = 1\n   "),  # blanks before EOF survive (they belong to the EOF token)
     ("\ufeffa=1\n", "a = 1\n"),
+    # columns are grapheme clusters per hclwrite token: the quotes are tokens of their own, so an emoji
+    # modifier opening a string is a column of its own (found by the Unicode differential test)
+    ('v = "\U0001f3fb" # c\nvv = 1 # d\n', 'v  = "\U0001f3fb" # c\nvv = 1   # d\n'),
+    ('v = "e\u0301" # c\nvv = 1 # d\n', 'v  = "e\u0301" # c\nvv = 1   # d\n'),
+    ('v = "\U0001f1e9\U0001f1ea" # c\nvv = 1 # d\n', 'v  = "\U0001f1e9\U0001f1ea" # c\nvv = 1   # d\n'),
+    ('v = "\u1100\u1161\u11a8" # c\nvv = 1 # d\n', 'v  = "\u1100\u1161\u11a8" # c\nvv = 1   # d\n'),
+    ('v = "\u0600x" # c\nvv = 1 # d\n', 'v  = "\u0600x" # c\nvv = 1   # d\n'),
 ])
 def test_pinned_behaviour(source: str, expected: str) -> None:
     assert format_hcl(source) == expected

@@ -41,6 +41,7 @@ from tfgen.hcl.tokens import (
     QUESTION,
     SEQEND,
     SLIT,
+    STR,
     Tok,
 )
 from tfgen.hcl.width import columns
@@ -180,11 +181,20 @@ def _space_after(subject: Tok, before: Tok, after: Tok) -> bool:
 
 
 def _columns(cell: list[Tok]) -> int:
-    """Width as hclwrite counts it: spaces plus grapheme clusters of the token text."""
+    """Width as hclwrite counts it: spaces plus grapheme clusters of each token's text.
+
+    A STR token is hclwrite's three tokens (quote, literal, quote), each counted on its own: a combining
+    mark or emoji modifier at the start of a string does not join the opening quote.
+    """
     total = 0
     for tok in cell:
         text = tok.text
-        total += tok.sp + (len(text) - text.count("\r\n") if text.isascii() else columns(text))
+        if text.isascii():
+            total += tok.sp + len(text) - text.count("\r\n")
+        elif tok.kind == STR:
+            total += tok.sp + 2 + columns(text[1:-1])
+        else:
+            total += tok.sp + columns(text)
     return total
 
 
