@@ -21,9 +21,3 @@ def format_hcl(text: str, source: str = "<string>") -> str:
     toks = tokenize(text, source)
     check(toks, text, source)
     return format_tokens(rewrite(toks))
-
-
-def parse_hcl(text: str, source: str = "<string>") -> None:
-    """Raise FormatError unless `text` is valid HCL native syntax (what `terraform fmt` requires)."""
-    text = text.removeprefix("\ufeff")
-    check(tokenize(text, source), text, source)

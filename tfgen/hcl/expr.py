@@ -70,7 +70,6 @@ class Expressions:
 
     toks: list[Tok]
     kinds: list[str]
-    nl: list[bool]
     depth: int
 
 
@@ -124,14 +123,14 @@ class Expressions:
                 self.number(i)
         elif kind == OPAREN:
             self.read()
-            self.nl.append(False)
+            self.push(False)
             self.expression()
             close = self.peek()
             if self.kinds[close] != CPAREN:
                 raise self.fail(close, "Unbalanced parentheses",
                                 "Expected a closing parenthesis to terminate the expression.")
             self.read()
-            self.nl.pop()
+            self.pop()
         elif kind in (OQUOTE, OHEREDOC):
             self.read()
             self.template(CQUOTE if kind == OQUOTE else CHEREDOC)
@@ -185,13 +184,13 @@ class Expressions:
                         raise self.fail(close, "Missing close bracket on splat index", "The star for a full splat "
                                         'operator must be immediately followed by a closing bracket ("]").')
                     continue  # the rest of the traversal applies to each element: the same tokens follow
-                self.nl.append(False)
+                self.push(False)
                 self.expression()
                 close = self.read()
                 if self.kinds[close] != CBRACK:
                     raise self.fail(close, "Missing close bracket on index",
                                     'The index operator must end with a closing bracket ("]").')
-                self.nl.pop()
+                self.pop()
             else:
                 return
 
@@ -220,7 +219,7 @@ class Expressions:
         if self.kinds[open_] != OPAREN:
             raise self.fail(open_, "Missing open parenthesis",
                             "Function selector must be followed by an open parenthesis to begin the function call.")
-        self.nl.append(False)
+        self.push(False)
         while self.kind() != CPAREN:
             self.expression()
             sep = self.read()
@@ -241,12 +240,12 @@ class Expressions:
                                 "A comma is required to separate each function argument from the next.")
         else:
             self.read()
-        self.nl.pop()
+        self.pop()
 
     def tuple(self) -> None:
         """parseTupleCons: `[a, b,]` or a for expression."""
         open_ = self.read()
-        self.nl.append(False)
+        self.push(False)
         if self.word("for"):
             self.for_expr(CBRACK)
         else:
@@ -264,20 +263,20 @@ class Expressions:
                                     "next item.")
                 self.read()
             self.read()
-        self.nl.pop()
+        self.pop()
 
     def object(self) -> None:
         """parseObjectCons: items separated by commas or newlines, or a for expression."""
         open_ = self.read()
-        self.nl.append(False)
+        self.push(False)
         is_for = self.word("for")
-        self.nl.pop()
+        self.pop()
         if is_for:
-            self.nl.append(False)
+            self.push(False)
             self.for_expr(CBRACE)
-            self.nl.pop()
+            self.pop()
             return
-        self.nl.append(True)
+        self.push(True)
         while True:
             kind = self.kind()
             if kind == NL:
@@ -301,7 +300,7 @@ class Expressions:
             if kind not in (COMMA, NL):
                 raise self.fail(*self.object_error(open_, nxt, kind, "value"))
             self.read()
-        self.nl.pop()
+        self.pop()
 
     @staticmethod
     def object_error(open_: int, at: int, kind: str, after: str) -> tuple[int, str, str]:
@@ -377,14 +376,14 @@ class Expressions:
             if kind in (QLIT, SLIT):
                 continue
             if kind == INTERP:
-                self.nl.append(False)
+                self.push(False)
                 self.expression()
                 self.sequence_end(i, end, "interpolation")
-                self.nl.pop()
+                self.pop()
             elif kind == CONTROL:
-                self.nl.append(False)
+                self.push(False)
                 self.directive(i, directives)
-                self.nl.pop()
+                self.pop()
             else:
                 raise self.fail(i, "Unterminated template string", "No closing marker was found for the string.")
         if directives:

@@ -51,14 +51,26 @@ class _Parser(Expressions):
         self.kinds = [NL if t.kind == COMMENT else t.kind for t in self.toks]
         self.text, self.source = text, source
         self.i, self.nl, self.depth = 0, [True], 0
+        self.newlines = True  # self.nl[-1], read on every peek
 
     # ------------------------------------------------------------------------------------- peeker
 
+    def push(self, newlines: bool) -> None:
+        """PushIncludeNewlines: whether newlines are tokens (bodies, objects) or blanks (brackets)."""
+        self.nl.append(newlines)
+        self.newlines = newlines
+
+    def pop(self) -> None:
+        self.nl.pop()
+        self.newlines = self.nl[-1]
+
     def peek(self) -> int:
-        i, kinds = self.i, self.kinds
-        if not self.nl[-1]:
-            while kinds[i] == NL:
-                i += 1
+        i = self.i
+        if self.newlines:
+            return i
+        kinds = self.kinds
+        while kinds[i] == NL:
+            i += 1
         return i
 
     def kind(self) -> str:
@@ -122,7 +134,11 @@ class _Parser(Expressions):
     def attribute(self, single_line: bool) -> None:
         """finishParsingBodyAttribute: `= Expression`, then a newline unless inside a one-line block."""
         self.read()
-        self.expression()
+        i, kinds = self.i, self.kinds
+        if kinds[i] in (STR, IDENT) and kinds[i + 1] in (NL, EOF):  # the common `name = "value"`: no more to check
+            self.i = i + 1
+        else:
+            self.expression()
         if single_line:
             return
         end = self.peek()
