@@ -371,7 +371,7 @@ def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
         _emit_json(diff_report(env_a, env_b, rows, cost_body))
     elif rows:
         click.echo(render_diff_table(env_a, env_b, rows), nl=False)
-        click.echo(cost_line)
+        _echo_data(cost_line)
     _status(f"{len(rows)} difference(s) between {env_a} and {env_b}")
     sys.exit(EXIT_STALE if rows else EXIT_OK)
 
@@ -474,7 +474,7 @@ def cost(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: boo
     if as_json:
         _emit_json(cost_report([estimate_json(e) for e in estimates], prices_json(estimates[0])))
     else:
-        click.echo(render_report(estimates), nl=False)
+        _echo_data(render_report(estimates))
 
 
 def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:
@@ -506,7 +506,7 @@ def affected(ctx: click.Context, ref: str, as_json: bool) -> None:
         _emit_json(affected_report(ref, report_json(report)))
     else:
         for line in report_lines(report):
-            click.echo(line)
+            _echo_data(line)
     _status(f"{len(report.affected)} of {len(report.affected) + len(report.unaffected)} environment(s) affected "
             f"since {ref} ({report.commit[:12]})")
 
