@@ -13,7 +13,7 @@ locals {
       instance_type     = var.backend_instance_type
       market            = var.backend_market
       spot_max_price    = var.backend_spot_max_price
-      availability_zone = "us-east-1b"
+      availability_zone = "us-east-1a"
       ami               = "al2023"
       root_volume_size  = var.backend_root_volume_size
       permissions       = ["app-secrets-read", "db-secret-read", "uploads-rw"]
@@ -28,7 +28,7 @@ locals {
       instance_type     = var.chromadb_instance_type
       market            = var.chromadb_market
       spot_max_price    = var.chromadb_spot_max_price
-      availability_zone = "us-east-1b"
+      availability_zone = "us-east-1a"
       ami               = "al2023"
       root_volume_size  = var.chromadb_root_volume_size
       permissions       = []
