@@ -186,7 +186,9 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
     from tfgen.graph import mermaid_for
 
     diagrams = {env["name"]: mermaid_for(env["project"], env) for env in envs}
-    context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams}
+    all_service_names = sorted({name for env in envs for name in env["project"]["service_names"]})
+    context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams,
+               "all_service_names": all_service_names}
     return [
         RenderUnit(t, _dest(t), context)
         for t in _template_files(templates, "terraform/")
@@ -201,7 +203,9 @@ def build_units(templates: list[str], docs: dict[str, dict[str, Any]], selected:
     come from declarations only, so whichever environment supplies the interfaces, they are the same.
     """
     envs = {name: environment_context(name, doc) for name, doc in sorted(docs.items())}
-    reference = envs[sorted(envs)[0]]
+    # The docs describe the services as production runs them (what dev tries shows in the tables).
+    production = [env for env in envs.values() if env["spec"]["environment"]["production"]]
+    reference = (production or list(envs.values()))[0]
     units = module_units(templates, load_interfaces(reference))
     units += docs_units(templates, reference["project"], list(envs.values()), load_interfaces(reference))
     for name in selected:

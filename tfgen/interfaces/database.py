@@ -11,7 +11,8 @@ CPU_ALARM_PERCENT = 80
 FREE_STORAGE_ALARM_FRACTION = 10  # alarm when less than 1/10 of the allocated storage is free
 CONNECTIONS_ALARM = 50  # db.t4g.micro allows about 60 connections
 WINDOW_RE = "^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"
-WEEKLY_WINDOW_RE = "^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$"
+DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+WEEKLY_WINDOW_RE = f"^{DAY}:[0-2][0-9]:[0-5][0-9]-{DAY}:[0-2][0-9]:[0-5][0-9]$"
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
