@@ -19,6 +19,8 @@ import click
 from tfgen import __version__
 from tfgen.errors import (
     EXIT_CONFLICT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_STALE,
     EXPECTED_ERRORS,
@@ -28,6 +30,7 @@ from tfgen.errors import (
     TfgenError,
     as_tfgen_error,
 )
+from tfgen.filters import terminal_text
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
 from tfgen.spec import list_environments
 
@@ -40,7 +43,8 @@ Examples:
   tfgen diff dev prod           what differs between two environments
   tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
   tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
-  tfgen fmt --check generated   like terraform fmt -check, without terraform
+  tfgen affected --since main   environments whose generated files differ from main, and why
+  tfgen fmt -recursive generated  terraform fmt, without terraform
   tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
 
 \b
@@ -55,11 +59,27 @@ Shell completion (commands, options and environment names from specs/):
 
 
 def _status(message: str) -> None:
-    click.echo(message, err=True)
+    """Status and errors on stderr; spec text inside them cannot drive the terminal (ANSI/OSC escaped)."""
+    click.echo(terminal_text(message), err=True)
+
+
+def _echo_data(text: str) -> None:
+    """Diffs on stdout show file contents that a checkout controls: escape control characters there too."""
+    click.echo(terminal_text(text), nl=not text.endswith("\n"))
+
+
+REPORT_HINT = ("this is a bug in tfgen, not in your spec; please report it with the command you ran "
+               "(re-run with --debug for the traceback)")
+
+
+def _debug_enabled() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and (ctx.find_root().obj or {}).get("debug"))
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Route every tfgen error through one place: print it to stderr, exit with its code."""
+    """Route every error through one place: print it to stderr, exit with its code. Anything unexpected is a
+    short message and a hint to report it; the traceback only with --debug."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,6 +89,17 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             exc = as_tfgen_error(raised)
             _status(f"error: {exc}" if not isinstance(exc, SpecError) else str(exc))
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _status("interrupted; nothing half-written is left behind (files are replaced atomically)")
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback by default
+            if _debug_enabled():
+                raise
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            _status(f"error: internal error ({type(exc).__name__}{': ' + detail if detail else ''})\n{REPORT_HINT}")
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
 
@@ -86,11 +117,13 @@ def _project(ctx: click.Context) -> Path:
 @click.version_option(__version__, prog_name="tfgen")
 @click.option("-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Project directory holding specs/, templates/ and generated/ (default: current directory).")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error (for bug reports).")
 @click.pass_context
-def main(ctx: click.Context, project_dir: Path) -> None:
+def main(ctx: click.Context, project_dir: Path, debug: bool) -> None:
     """Generate a complete Terraform tree from one YAML spec per environment."""
     ctx.ensure_object(dict)
     ctx.obj["project_dir"] = project_dir
+    ctx.obj["debug"] = debug
 
 
 ENVS = click.argument("envs", nargs=-1, shell_complete=_complete_env)
@@ -141,8 +174,7 @@ def _print_changes(report: Any, show_diffs: bool) -> None:
     for change in report.changes:
         _status(f"{change.status:>9}  {OUTPUT_DIR}/{change.path}")
         if show_diffs and change.status == "conflict" and change.diff:
-            diff = _output_diff(change.diff)
-            click.echo(diff, nl=not diff.endswith("\n"))
+            _echo_data(_output_diff(change.diff))
 
 
 # ---------------------------------------------------------------- machine-readable output (--json)
@@ -186,7 +218,7 @@ def _drift_json(drifts: list[Any]) -> list[dict[str, Any]]:
 def _print_drift(entry: dict[str, Any]) -> None:
     _status(f"{entry['kind']:>8}  {entry['path']}")
     if entry["diff"]:
-        click.echo(entry["diff"], nl=not entry["diff"].endswith("\n"))
+        _echo_data(entry["diff"])
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
@@ -350,22 +382,69 @@ def graph(ctx: click.Context, env: str, fmt_name: str) -> None:
     click.echo(render_graph(project_context(doc), environment_context(env, doc), fmt_name), nl=False)
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen fmt generated\n  tfgen fmt --check --diff main.tf")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@main.command(epilog="\b\nExamples:\n  tfgen fmt                        the .tf files in the current directory\n"
+                     "  tfgen fmt -recursive generated\n  tfgen fmt --check --diff main.tf\n"
+                     "  cat main.tf | tfgen fmt -")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.option("-check", "--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
+@click.option("-diff", "--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option("-recursive", "--recursive", is_flag=True, help="Also format files in subdirectories.")
 @handle_errors
-def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
-    """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed)."""
-    from tfgen.fmtcmd import format_paths
+def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool, recursive: bool) -> None:
+    """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed).
 
-    changed = format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
-                           echo=click.echo, status=_status)
+    Like terraform fmt: no PATH means the current directory only; `-` reads stdin and writes stdout.
+    A file that does not parse is reported (file:line:column) and left untouched; exit 2.
+    """
+    from tfgen.fmtcmd import InputRefused, format_paths, format_stdin
+
+    if Path("-") in paths:
+        if len(paths) > 1:
+            raise InputRefused("-", "stdin (-) cannot be combined with other paths")
+        changed = format_stdin(check_only=check_only, show_diff=show_diff, echo=_echo_data)
+    else:
+        changed = bool(format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
+                                    echo=_echo_data, status=_status, recursive=recursive))
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
+
+
+def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    empty = {"since": since, "commit": None, "environments": [], "affected": [], "unaffected": [], "removed": []}
+    return {"version": JSON_VERSION, "command": "affected", "status": "ok" if body else "invalid",
+            **(body or empty), "problems": []}
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen affected --since origin/main\n"
+                     "  tfgen affected --since HEAD~1 --json")
+@click.option("--since", "ref", required=True, help="Git revision to compare with (read with git, never checked out).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.pass_context
+@handle_errors
+def affected(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """List the environments whose generated files differ from those committed at REF, and why.
+
+    CI plans only these. Never writes; exit 0 whether or not anything is affected.
+    """
+    from tfgen.affected import affected_since, report_json, report_lines
+
+    try:
+        report = affected_since(_project(ctx), ref)
+    except EXPECTED_ERRORS as exc:
+        if as_json:
+            _emit_failure(affected_report(ref, None), exc)
+        raise
+    if as_json:
+        _emit_json(affected_report(ref, report_json(report)))
+    else:
+        for line in report_lines(report):
+            click.echo(line)
+    _status(f"{len(report.affected)} of {len(report.affected) + len(report.unaffected)} environment(s) affected "
+            f"since {ref} ({report.commit[:12]})")
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen schema > specs/tfgen.schema.json\n"
                      "  (tfgen render keeps that file current; tfgen check reports it when stale)")
+@handle_errors
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and yaml-language-server)."""
     from tfgen.schemafile import schema_text
