@@ -9,10 +9,14 @@ TFGEN := $(VENV)/bin/tfgen
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# fakeprov (a fake hashicorp/aws plugin serving the real 6.69.1 schema) lives beside the clone; its build
+# (PyPI downloads, ~100 MB, once) goes to .venv-fakeprov so tests/test_provider_v6.py runs offline.
+FAKEPROV_DIR ?= ../shared/fakeprov
+FAKEPROV_CACHE := .venv-fakeprov
 ENV_DIR := generated/terraform/environments/$(ENV)
 TF_MIRROR ?= /opt/tf-plugins
 
-.PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate security bench e2e clean-venv
+.PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate validate-v6 fakeprov security bench e2e clean-venv
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -66,6 +70,15 @@ validate: ## offline terraform init -backend=false + validate for ENV, in a scra
 	fi; \
 	cd "$$scratch/terraform/environments/$(ENV)" && terraform init -backend=false -input=false >/dev/null && terraform validate
 
+fakeprov: $(FAKEPROV_CACHE)/terraformrc ## build the offline aws 6.69.1 fake provider (PyPI, once)
+
+$(FAKEPROV_CACHE)/terraformrc:
+	@test -f "$(FAKEPROV_DIR)/build.sh" || { echo "no fakeprov at $(FAKEPROV_DIR) (set FAKEPROV_DIR)"; exit 1; }
+	bash "$(FAKEPROV_DIR)/build.sh" "$(CURDIR)/$(FAKEPROV_CACHE)" >/dev/null
+
+validate-v6: $(STAMP) fakeprov ## terraform validate + plan of every root module against aws 6.69.1 (offline)
+	FAKEPROV_DIR="$(abspath $(FAKEPROV_DIR))" TFGEN_REQUIRE_FAKEPROV=1 $(VENV)/bin/pytest -q tests/test_provider_v6.py
+
 $(CHECKOV_VENV)/bin/checkov:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
@@ -88,4 +101,4 @@ E2E_ENVS = $(if $(filter command line,$(origin ENV)),--env $(ENV),--env dev --en
 E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false
 
 clean-venv:
-	rm -rf $(VENV) $(CHECKOV_VENV) .venv-e2e .e2e
+	rm -rf $(VENV) $(CHECKOV_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e

@@ -11,6 +11,7 @@ from tfgen.cli import (
     ALL,
     ENVS,
     _acks,
+    _echo_data,
     _emit_json,
     _error_problems,
     _print_warnings,
@@ -57,7 +58,7 @@ def impact(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, ref: str, 
         _emit_json(impactreport.impact_json(*parts, run.warnings))
     else:
         render_report = impactreport.render_markdown if fmt_name == "markdown" else impactreport.render_text
-        click.echo(render_report(*parts), nl=False)
+        _echo_data(render_report(*parts))
     blocking = len(run.blocking_findings) + len(run.blocking_resources)
     if blocking:
         _status(f"{blocking} destructive change(s) not acknowledged: see above; acknowledge each in the spec "
