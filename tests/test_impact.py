@@ -183,7 +183,7 @@ def test_since_reads_an_older_revision_and_added_specs(run, repo: Path) -> None:
 
 @pytest.mark.parametrize("args, message", [
     (("--all", "--since", "no-such-branch"), "unknown git revision 'no-such-branch'"),
-    (("--all", "--since", "--help"), "is not a git revision"),
+    (("--all", "--since", "--help"), "not a git revision: '--help'"),
     (("--all", "--acknowledge", "prod"), "'prod' is not ENV:KEY"),
     (("nope",), "no spec for environment 'nope', neither now nor at the revision"),
 ])

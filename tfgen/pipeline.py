@@ -242,7 +242,7 @@ class ImpactRun:
 def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool,
                    acks: Acknowledgements) -> ImpactRun:
     """Compare the specs at REF with the working tree's (validated): nothing runs Terraform or AWS."""
-    commit = resolve_commit(project_dir, ref) if in_repository(project_dir) else ""
+    commit = resolve_commit(project_dir, ref)
     old = specs_at(project_dir, ref)
     new = validate_project(project_dir) if list_environments(project_dir) else []
     known = sorted({v.spec.env for v in old} | {v.spec.env for v in new})
