@@ -21,7 +21,7 @@ from tfgen.impactmap import (
     ResourceChange,
     db_identifier,
     plan_changes,
-    service_availability_zone,
+    service_placement,
     uploads_bucket_prefix,
 )
 from tfgen.spec import format_path
@@ -200,13 +200,12 @@ def _volume_az_changes(env: str, old: dict[str, Any], new: dict[str, Any]) -> li
     for name in sorted(set(old["services"]) & set(new["services"])):
         if not (old["services"][name]["data_volume"] and new["services"][name]["data_volume"]):
             continue
-        before = service_availability_zone(name, old)
-        after = service_availability_zone(name, new)
-        if before != after:
-            found.append(("data_volume_az_change", "network.availability_zones", before, after,
-                          f"moves service {name} from {before} to {after} while it has a data volume: EBS volumes "
+        before, after = service_placement(name, old)[0], service_placement(name, new)
+        if before != after[0]:
+            found.append(("data_volume_az_change", after[1], before, after[0],
+                          f"moves service {name} from {before} to {after[0]} while it has a data volume: EBS volumes "
                           "cannot change AZ, so its volume is destroyed and created empty in the new AZ; keep the "
-                          "AZ list (and its order) or move the data first"))
+                          "service's AZ or move the data first"))
     return found
 
 

@@ -28,6 +28,7 @@ class Arg:
     key: str
     value: Any
     forces: bool = False  # ForceNew in the provider (or replace_triggered_by in the module): a change replaces
+    cause: str = ""  # the spec key reported when it differs from `key` (an argument derived from several keys)
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,24 @@ def uploads_bucket_prefix(env: str, doc: dict[str, Any]) -> str:
     return f"{name_prefix(env, doc)}-uploads-"[:37]
 
 
-def service_availability_zone(service: str, doc: dict[str, Any]) -> str:
-    """The AZ of a service's instance and data volume: a stable hash of its name picks one of the spec's AZs,
-    so adding or removing a service never moves another (the compute module computes the same)."""
+def service_placement(service: str, doc: dict[str, Any]) -> tuple[str, str]:
+    """The AZ of a service's instance and data volume, and the spec key that decides it.
+
+    Generic modules: `services.<name>.availability_zone`, or the alphabetically first zone when it is null (so
+    adding or reordering zones never moves a service). Specs from before that setting existed placed a service
+    by a stable hash of its name over the zone list, which is what their trees did."""
     zones = doc["network"]["availability_zones"]
-    index = int(hashlib.md5(service.encode(), usedforsecurity=False).hexdigest()[:8], 16) % len(zones)
-    return zones[index]
+    svc = doc["services"][service]
+    if "availability_zone" not in svc:
+        index = int(hashlib.md5(service.encode(), usedforsecurity=False).hexdigest()[:8], 16) % len(zones)
+        return zones[index], "network.availability_zones"
+    if svc["availability_zone"]:
+        return svc["availability_zone"], f"services.{service}.availability_zone"
+    return sorted(zones)[0], "network.availability_zones"
+
+
+def service_availability_zone(service: str, doc: dict[str, Any]) -> str:
+    return service_placement(service, doc)[0]
 
 
 def _zone_cidrs(doc: dict[str, Any], tier: str) -> dict[str, str]:
@@ -194,9 +207,9 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
 def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
     rows = []
     for name, svc in sorted(doc["services"].items()):
-        zone = service_availability_zone(name, doc)
+        zone, zone_key = service_placement(name, doc)
         subnet = f'{NET}.aws_subnet.private["{zone}"]'
-        placed = Arg("network.availability_zones", zone, True)
+        placed = Arg("placement", zone, True, zone_key)
         spot = svc["market"] == "spot"
         instance = f'{EC2}.aws_instance.this["{name}"]'
         args = (placed, Arg(f"services.{name}.instance_type", svc["instance_type"], spot),
@@ -261,11 +274,12 @@ def resources(env: str, doc: dict[str, Any]) -> dict[str, Resource]:
 
 # ---------------------------------------------------------------------------------------------- the diff
 
-def _first_difference(old: Resource, new: Resource, forcing: bool) -> Arg | None:
+def _first_difference(old: Resource, new: Resource, forcing: bool) -> tuple[str, Any, Any] | None:
+    """(reported spec key, old value, new value) of the first changed argument of the kind asked for."""
     before = {a.key: a for a in old.args}
     for arg in new.args:
         if arg.forces == forcing and arg.key in before and before[arg.key].value != arg.value:
-            return arg
+            return arg.cause or arg.key, before[arg.key].value, arg.value
     return None
 
 
@@ -283,10 +297,9 @@ def _replacements(old: dict[str, Resource], new: dict[str, Resource], new_doc: d
         for address in sorted(set(old) & set(new)):
             if address in replaced:
                 continue
-            arg = _first_difference(old[address], new[address], forcing=True)
-            if arg is not None:
-                was = next(a.value for a in old[address].args if a.key == arg.key)
-                replaced[address] = _change(new[address], "replace", arg.key, was, arg.value)
+            diff = _first_difference(old[address], new[address], forcing=True)
+            if diff is not None:
+                replaced[address] = _change(new[address], "replace", *diff)
                 changed = True
                 continue
             cause = next((replaced[p] for p in new[address].replaced_with if p in replaced), None)
@@ -339,12 +352,8 @@ def plan_changes(env: str, old_doc: dict[str, Any] | None, new_doc: dict[str, An
     for address in sorted(set(old) & set(new)):
         if address in changes:
             continue
-        arg = _first_difference(old[address], new[address], forcing=False)
-        cause = None
-        if arg is not None:
-            was = next(a.value for a in old[address].args if a.key == arg.key)
-            cause = (arg.key, was, arg.value)
-        else:
+        cause = _first_difference(old[address], new[address], forcing=False)
+        if cause is None:
             parent = next((changes[p] for p in new[address].updated_with
                            if p in changes and changes[p].action == "replace"), None)
             cause = (parent.key, parent.old, parent.new) if parent else None
