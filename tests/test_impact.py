@@ -210,3 +210,16 @@ def test_markdown_table_for_job_summaries(run, repo: Path) -> None:
     assert result.exit_code == 0
     assert '| update | `module.compute.aws_ebs_volume.data["llm"]` | **yes** | ' \
            'services.llm.data_volume.size_gb: 50 -> 60 |' in result.stdout
+
+
+def test_pull_requests_run_impact_against_the_base_and_summarise_it() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((Path(__file__).resolve().parent.parent / ".github/workflows/terraform.yml").read_text())
+    job = workflow["jobs"]["impact"]
+    assert job["if"] == "github.event_name == 'pull_request'"
+    assert job["steps"][0]["with"]["fetch-depth"] == 0, "the base revision must be fetched"
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+    assert '.venv/bin/tfgen impact --all --since "origin/$BASE_REF" --json > tfgen-impact.json || status=$?' in script
+    assert '--format markdown >> "$GITHUB_STEP_SUMMARY"' in script
+    assert script.rstrip().endswith('exit "$status"'), "an unacknowledged destructive change fails the job"
