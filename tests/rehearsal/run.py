@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from override import OverrideError, providers_in_text, skeleton, write_override
-from scenarios import change_summary, destructive_changes, load_plan, parse_scenario, swap_tree
+from plan_scenarios import change_summary, destructive_changes, load_plan, parse_scenario, swap_tree
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROJECT = HERE.parents[1]
@@ -404,7 +404,7 @@ class Options:
     keep: bool
     destroy_vars: list[tuple[str, str]]
     skip_patches: list[str] = field(default_factory=list)
-    scenarios: list[tuple[str, Path]] = field(default_factory=list)  # planned after the apply (scenarios.py)
+    scenarios: list[tuple[str, Path]] = field(default_factory=list)  # planned after the apply (plan_scenarios.py)
 
 
 def module_provider_blocks(tree: Path) -> list[str]:
@@ -691,7 +691,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME=TREE",
         help="after the apply, plan TREE's version of each environment against its state; "
-        "fail if the plan destroys or replaces anything (repeatable; see scenarios.py)",
+        "fail if the plan destroys or replaces anything (repeatable; see plan_scenarios.py)",
     )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     p.add_argument("--jobs", type=int, default=1, help="environments rehearsed in parallel (each has its own emulator)")
