@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfgen.aws import instance_architecture, mysql_family
+from tfgen.costreport import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
 from tfgen.interfaces.root import ingress_rules, root_locals, root_only_variables
 
@@ -138,6 +139,7 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
         "project": project_context(doc),
         "root_variables": root_only_variables(env, doc),
         "locals": root_locals(doc),
+        "cost": cost_context(env, doc),
     }
 
 
@@ -172,8 +174,11 @@ def module_units(templates: list[str], interfaces: list[ModuleInterface]) -> lis
 
 def environment_units(templates: list[str], env: dict[str, Any], interfaces: list[ModuleInterface]
                       ) -> list[RenderUnit]:
+    from tfgen.graph import mermaid_for
+
     context = {"project": env["project"], "env": env, "modules": interfaces,
-               "root_variables": root_variables(interfaces, env), "exports": exported_outputs(interfaces)}
+               "root_variables": root_variables(interfaces, env), "exports": exported_outputs(interfaces),
+               "diagram": mermaid_for(env["project"], env)}
     return [
         RenderUnit(t, _dest(t, env=env["name"]), context)
         for t in _template_files(templates, "terraform/environments/_env_/")

@@ -55,3 +55,20 @@ def cost_delta(doc_a: dict, doc_b: dict, env_a: str, env_b: str) -> tuple[dict |
         return None, f"estimated cost: not available ({exc})"
     body = {"a_monthly_usd": a.total, "b_monthly_usd": b.total, "delta_monthly_usd": round(b.total - a.total, 2)}
     return body, delta_line(a, b)
+
+
+def cost_context(env: str, doc: dict) -> dict:
+    """What the generated docs show of an environment's estimate: the total and one subtotal per group, or
+    why there is none (an unpriced instance type must not stop a render)."""
+    from tfgen.cost import estimate
+    from tfgen.pricing import PriceError
+
+    try:
+        est = estimate(env, doc)
+    except PriceError as exc:
+        return {"total": None, "as_of": None, "groups": [], "error": str(exc)}
+    groups: dict[str, float] = {}
+    for item in est.items:
+        groups[item.group] = groups.get(item.group, 0) + item.monthly
+    return {"total": est.total, "as_of": est.prices.as_of, "error": None,
+            "groups": [{"name": name, "monthly": round(total, 2)} for name, total in groups.items()]}

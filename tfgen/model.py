@@ -8,7 +8,7 @@ docs and the top-level README describe once. Everything else may differ between 
 from __future__ import annotations
 
 from tfgen.costspec import COST
-from tfgen.schema import Field, boolean, integer, list_of, map_of, number, obj, string
+from tfgen.schema import Field, boolean, integer, list_of, map_of, obj, string
 
 NAME_PATTERN = r"[a-z][a-z0-9-]*[a-z0-9]"
 SERVICE_NAME_PATTERN = r"[a-z][a-z0-9_]{0,19}"
@@ -206,6 +206,4 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "cost": COST,
-    "estimated_monthly_cost_usd": number("Estimated monthly cost shown in the generated docs.", None,
-                                         nullable=True, minimum=0, examples=(521,)),
 })
