@@ -145,3 +145,11 @@ def test_workflow_step_builds_the_matrix_from_affected(repo: Path) -> None:
 def test_workflow_step_checks_everything_without_a_base(repo: Path) -> None:
     envs, log = _run_envs_step(repo, "workflow_dispatch", "")
     assert envs == ["dev", "prod", "staging"] and "checking every environment" in log
+
+
+def test_documentation_only_changes_affect_nobody(repo: Path, run) -> None:
+    """A cost assumption changes only environments/dev/README.md: nothing for Terraform to plan."""
+    spec = repo / "specs/dev.yaml"
+    spec.write_text(spec.read_text() + "\ncost:\n  nat_data_gb_month: 500\n")
+    assert run("-C", str(repo), "check", "dev").exit_code == 1  # the README did change
+    assert affected(run, repo)["environments"] == []

@@ -3,7 +3,8 @@ and why (own spec, a spec it extends, templates, tfgen itself), so CI plans only
 
 The comparison is between what the specs render to now (in memory, the same as `tfgen check` would compare)
 and the `generated/` tree committed at REF, read with `git ls-tree` (never checked out). Module files are shared
-by every environment, so a module change affects all of them.
+by every environment, so a module change affects all of them. Documentation (`*.md`, e.g. an environment's
+README with its cost estimate) does not count: a plan would show nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tfgen.spec import list_environments
 
 ENV_PREFIX = "terraform/environments/"
 MODULE_PREFIX = "terraform/modules/"
+DOC_SUFFIX = ".md"  # documentation: Terraform never reads it, so it never makes an environment need a plan
 
 
 @dataclass
@@ -70,7 +72,7 @@ def affected_since(project_dir: Path, ref: str) -> AffectedReport:
     rendered = render_project(project_dir, environments, every_environment=True).files
     now = {p: blob_id(data) for p, data in rendered.items()}
     base = {p[len(OUTPUT_DIR) + 1:]: b for p, b in blob_ids(project_dir, commit, [f"{OUTPUT_DIR}/terraform"]).items()}
-    changed = _changed(base, now)
+    changed = [p for p in _changed(base, now) if not p.endswith(DOC_SUFFIX)]
     sources = ["specs", "templates"]
     changed_sources = set(_changed(blob_ids(project_dir, commit, sources), disk_blob_ids(project_dir, sources)))
     module_files = [p for p in changed if p.startswith(MODULE_PREFIX)]
