@@ -64,3 +64,11 @@ def test_enum_values_get_did_you_mean(project: Path, run) -> None:
     append(project, "dev", "\nnetwork:\n  nat_gateway: per-az\n")
     stderr = run("-C", str(project), "validate", "dev").stderr
     assert "string 'per-az' is not one of: single, per_az; did you mean 'per_az'?" in stderr
+
+
+def test_extends_with_a_nul_byte_is_a_located_error(project: Path, run) -> None:
+    """Found by the hypothesis fuzz test: `extends: "\\0"` crashed path resolution with a ValueError."""
+    (project / "specs/dev.yaml").write_text('extends: "\\0"\n')
+    result = run("-C", str(project), "validate", "dev")
+    assert result.exit_code == 2
+    assert "specs/dev.yaml:1:10: extends: must be a file name such as base.yaml" in result.stderr

@@ -329,7 +329,7 @@ def _subtree(prov: dict[Path_, Location], prefix: Path_) -> dict[Path_, Location
 
 def _resolve_extends(spec_path: Path, target: Any, specs_dir: Path, rel: str, loc: Location) -> Path:
     """Resolve an `extends:` target relative to the spec, refusing anything outside specs/."""
-    if not isinstance(target, str) or not target:
+    if not isinstance(target, str) or not target or "\x00" in target:  # a NUL byte is no path (found by fuzzing)
         raise SpecError([Problem(loc, "extends", "must be a file name such as base.yaml")])
     candidate = (spec_path.parent / target).resolve()
     if not candidate.is_relative_to(specs_dir.resolve()):
