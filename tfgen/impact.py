@@ -69,8 +69,8 @@ class EnvImpact:
 
     @property
     def destructive(self) -> list[ResourceChange]:
-        """Stateful resources replaced or destroyed (data is lost unless acknowledged and planned for)."""
-        return [r for r in self.resources if r.stateful and r.action in ("replace", "destroy")]
+        """Stateful resources replaced, destroyed or abandoned (data is lost, or left behind, unless planned for)."""
+        return [r for r in self.resources if r.stateful and r.action in ("replace", "destroy", "abandon")]
 
 
 # ---------------------------------------------------------------------------------------------- acknowledgements

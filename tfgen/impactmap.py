@@ -15,10 +15,18 @@ rows here.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
-ACTIONS = ("create", "update", "replace", "destroy")
+ACTIONS = ("create", "update", "replace", "destroy", "abandon")
+# "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
+# finds it (it asks the new region), drops it from the state and plans nothing for it: it keeps running, and
+# holding its data, in the old region. Its counterpart in the new region is a "create".
+# Global resources (IAM, Route 53) and S3 buckets (one namespace for every region) are still found.
+GLOBAL_TYPES = ("aws_iam_role", "aws_iam_instance_profile", "aws_route53_zone", "aws_route53_record",
+                "aws_route53_health_check", "aws_s3_bucket")
+ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?$")
 
 
 @dataclass(frozen=True)
@@ -112,13 +120,15 @@ EC2 = "module.compute"
 LB = "module.loadbalancer"
 DNS = "module.route53[0]"
 VPC = f"{NET}.aws_vpc.main"
+ACCESS_LOG_BUCKET_PARTS = ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
+                           "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
+                           "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_policy")
 
 
 def _networking(env: str, doc: dict[str, Any]) -> list[Resource]:
     net = doc["network"]
     zones = ("network.availability_zones", net["availability_zones"])
-    rows = [Resource(VPC, True, "network", "defined", (Arg("network.vpc_cidr", net["vpc_cidr"], True),
-                                                      Arg("region", doc["region"], True)))]
+    rows = [Resource(VPC, True, "network", "defined", (Arg("network.vpc_cidr", net["vpc_cidr"], True),))]
     for tier in ("public", "private"):
         for index, (zone, cidr) in enumerate(_zone_cidrs(doc, tier).items()):
             rows.append(Resource(f'{NET}.aws_subnet.{tier}["{zone}"]', True, *zones,
@@ -126,7 +136,7 @@ def _networking(env: str, doc: dict[str, Any]) -> list[Resource]:
     for zone in _nat_zones(doc):
         subnet = f'{NET}.aws_subnet.public["{zone}"]'
         rows.append(Resource(f'{NET}.aws_eip.nat["{zone}"]', False, "network.nat_gateway", net["nat_gateway"],
-                             (Arg("region", doc["region"], True),)))
+                             ()))
         rows.append(Resource(f'{NET}.aws_nat_gateway.main["{zone}"]', False, "network.nat_gateway",
                              net["nat_gateway"], (), (subnet, f'{NET}.aws_eip.nat["{zone}"]')))
     if net["flow_logs"]:
@@ -173,10 +183,9 @@ def security_edges(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def _storage(env: str, doc: dict[str, Any]) -> list[Resource]:
     bucket = Arg("project.name", uploads_bucket_prefix(env, doc), True)
-    rows = [Resource(f"{STO}.aws_s3_bucket.uploads", True, "storage", "defined", (bucket, Arg("region", doc["region"],
-                                                                                           True))),
+    rows = [Resource(f"{STO}.aws_s3_bucket.uploads", True, "storage", "defined", (bucket,)),
             Resource(f"{STO}.aws_secretsmanager_secret.app", True, "storage", "defined",
-                     (Arg("project.name", name_prefix(env, doc), True), Arg("region", doc["region"], True),
+                     (Arg("project.name", name_prefix(env, doc), True),
                       Arg("storage.secret_recovery_window_days", doc["storage"]["secret_recovery_window_days"])))]
     for name in sorted(doc["services"]):
         rows.append(Resource(f'{STO}.aws_cloudwatch_log_group.service["{name}"]', False, f"services.{name}",
@@ -186,7 +195,7 @@ def _storage(env: str, doc: dict[str, Any]) -> list[Resource]:
 
 def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
     db = doc["database"]
-    args = (Arg("project.name", db_identifier(env, doc), True), Arg("region", doc["region"], True),
+    args = (Arg("project.name", db_identifier(env, doc), True),
             Arg("database.db_name", db["db_name"], True), Arg("database.username", db["username"], True),
             Arg("database.engine_version", db["engine_version"]),
             Arg("database.instance_class", db["instance_class"]),
@@ -201,7 +210,9 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
             Arg("database.skip_final_snapshot", db["skip_final_snapshot"]),
             Arg("database.monitoring_interval", db["monitoring_interval"]))
     return [Resource(f"{DB}.aws_db_instance.main", True, "database", "defined", args, (),
-                     (f"{SEC}.aws_security_group.rds",))]
+                     (f"{SEC}.aws_security_group.rds",)),
+            Resource(f"{DB}.aws_cloudwatch_metric_alarm.rds_free_storage", False, "database", "defined",
+                     (Arg("database.allocated_storage_gb", db["allocated_storage_gb"]),))]
 
 
 def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
@@ -213,7 +224,7 @@ def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
         spot = svc["market"] == "spot"
         instance = f'{EC2}.aws_instance.this["{name}"]'
         args = (placed, Arg(f"services.{name}.instance_type", svc["instance_type"], spot),
-                Arg(f"services.{name}.market", svc["market"], True), Arg("region", doc["region"], True),
+                Arg(f"services.{name}.market", svc["market"], True),
                 Arg(f"services.{name}.root_volume_gb", svc["root_volume_gb"]))
         rows.append(Resource(instance, False, f"services.{name}", "defined", args,
                              (subnet, f'{STO}.aws_secretsmanager_secret.app'),
@@ -232,19 +243,26 @@ def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Resource]:
     lb = doc["loadbalancer"]
     target = lb["target_service"]
     rows = [Resource(f"{LB}.aws_lb.main", False, "loadbalancer", "defined",
-                     (Arg("loadbalancer.access_logs", lb["access_logs"]), Arg("region", doc["region"], True),
+                     (Arg("loadbalancer.access_logs", lb["access_logs"]),
                       Arg("loadbalancer.deletion_protection", lb["deletion_protection"]),
                       Arg("loadbalancer.idle_timeout", lb["idle_timeout"])), (), (f"{SEC}.aws_security_group.alb",)),
             Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
                      target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
     if lb["access_logs"]:
-        rows.append(Resource(f"{LB}.aws_s3_bucket.access_logs[0]", True, "loadbalancer.access_logs", True,
-                             (Arg("project.name", name_prefix(env, doc)[:27], True),
-                              Arg("region", doc["region"], True))))
+        bucket = f"{LB}.aws_s3_bucket.access_logs[0]"
+        rows.append(Resource(bucket, True, "loadbalancer.access_logs", True,
+                             (Arg("project.name", name_prefix(env, doc)[:27], True),)))
+        rows += [Resource(f"{LB}.{kind}.access_logs[0]", False, "loadbalancer.access_logs", True, (), (bucket,))
+                 for kind in ACCESS_LOG_BUCKET_PARTS]
     if lb["waf"]:
-        rows += [Resource(f"{LB}.aws_wafv2_web_acl.main[0]", False, "loadbalancer.waf", True),
+        acl = f"{LB}.aws_wafv2_web_acl.main[0]"
+        rows += [Resource(acl, False, "loadbalancer.waf", True, ()),
                  Resource(f"{LB}.aws_wafv2_web_acl_association.main[0]", False, "loadbalancer.waf", True, (),
-                          (f"{LB}.aws_lb.main", f"{LB}.aws_wafv2_web_acl.main[0]"))]
+                          (f"{LB}.aws_lb.main", acl)),
+                 Resource(f"{LB}.aws_cloudwatch_log_group.waf[0]", False, "loadbalancer.waf", True,
+                          (Arg("logs.retention_days", doc["logs"]["retention_days"]),)),
+                 Resource(f"{LB}.aws_wafv2_web_acl_logging_configuration.main[0]", False, "loadbalancer.waf", True,
+                          (), (acl, f"{LB}.aws_cloudwatch_log_group.waf[0]"))]
     return rows
 
 
@@ -337,10 +355,37 @@ def key_value(doc: dict[str, Any] | None, key: str) -> Any:
     return "defined" if isinstance(value, dict) else value
 
 
+def resource_type(address: str) -> str:
+    """`aws_ebs_volume` of `module.compute.aws_ebs_volume.data["llm"]`."""
+    match = ADDRESS_TYPE_RE.search(address)
+    return match.group(1) if match else ""
+
+
+def _region_move(old: dict[str, Resource], new: dict[str, Resource], before: str, after: str
+                 ) -> dict[str, ResourceChange]:
+    """Regional resources of an environment moving region: created anew, the old ones abandoned."""
+    moved = {a: _change(r, "create", "region", before, after)
+             for a, r in new.items() if resource_type(a) not in GLOBAL_TYPES}
+    moved.update({a: _change(r, "abandon", "region", before, after) for a, r in old.items()
+                  if resource_type(a) not in GLOBAL_TYPES and a not in new})
+    return moved
+
+
 def plan_changes(env: str, old_doc: dict[str, Any] | None, new_doc: dict[str, Any] | None) -> list[ResourceChange]:
     """Predicted changes, sorted by address: what `terraform plan` of the new tree shows against the old state."""
     old = resources(env, old_doc) if old_doc is not None else {}
     new = resources(env, new_doc) if new_doc is not None else {}
+    if old_doc and new_doc and old_doc["region"] != new_doc["region"]:
+        moved = _region_move(old, new, old_doc["region"], new_doc["region"])
+        rest = _diff({a: r for a, r in old.items() if a not in moved},
+                     {a: r for a, r in new.items() if a not in moved}, old_doc, new_doc)
+        return sorted([*rest, *moved.values()], key=lambda c: c.address)
+    return _diff(old, new, old_doc, new_doc)
+
+
+def _diff(old: dict[str, Resource], new: dict[str, Resource], old_doc: dict[str, Any] | None,
+          new_doc: dict[str, Any] | None) -> list[ResourceChange]:
+    """Creates, replaces, updates and destroys between two resource tables of the same region."""
     changes = _replacements(old, new, new_doc)
     for address in sorted(set(new) - set(old)):
         res = new[address]
