@@ -130,3 +130,33 @@ def test_region_change_creates_regional_resources_and_abandons_the_old_ones(docs
     assert found['module.networking.aws_subnet.private["eu-west-1a"]'] == ("create", "region", True)
     assert "module.storage.aws_s3_bucket.uploads" not in found, "one S3 namespace: refresh still finds the bucket"
     assert "module.route53[0].aws_route53_zone.main" not in found, "Route 53 is global"
+
+
+def _declared(tree: Path) -> set[str]:
+    """`module.<m>.<type>.<name>` (and root `<type>.<name>`) of every resource block in the generated tree."""
+    import re
+
+    found = set()
+    for path in (tree / "modules").glob("*/main.tf"):
+        found |= {f"module.{path.parent.name}.{t}.{n}"
+                  for t, n in re.findall(r'^resource "(\w+)" "(\w+)"', path.read_text(), re.M)}
+    for path in (tree / "environments").glob("*/main.tf"):
+        found |= {f"{t}.{n}" for t, n in re.findall(r'^resource "(\w+)" "(\w+)"', path.read_text(), re.M)}
+    return found
+
+
+def test_every_mapped_address_is_a_resource_of_the_generated_tree(docs) -> None:
+    import re
+
+    from tfgen.impactmap import resources
+
+    declared = _declared(ROOT / "generated" / "terraform")
+    for env, doc in docs.items():
+        every_toggle = copy.deepcopy(doc)
+        every_toggle["loadbalancer"].update(waf=True, access_logs=True)
+        every_toggle["network"].update(flow_logs=True)
+        every_toggle["dns"].update(create_hosted_zone=True, health_check=True)
+        for variant in (doc, every_toggle):
+            for address in resources(env, variant):
+                block = re.sub(r"\[[^\]]*\]", "", address)
+                assert block in declared, f"{env}: {address} is not declared in generated/terraform"

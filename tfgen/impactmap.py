@@ -153,10 +153,16 @@ def _security(env: str, doc: dict[str, Any], edges: list[tuple[str, str, str]]) 
         rows.append(Resource(f'{SEC}.aws_security_group.service["{name}"]', False, *svc, (), (VPC,)))
         rows.append(Resource(f'{SEC}.aws_iam_role.service["{name}"]', False, *svc))
         rows.append(Resource(f'{SEC}.aws_iam_instance_profile.service["{name}"]', False, *svc))
+    for name in sorted(doc["services"]):
+        rows.append(Resource(f'{SEC}.aws_vpc_security_group_egress_rule.service["{name}"]', False,
+                             f"services.{name}", "defined", (), (_group_address(name),)))
     for key, target, source in edges:
         groups = [_group_address(g) for g in (target, source) if g != "internet"]
         rows.append(Resource(f'{SEC}.aws_vpc_security_group_ingress_rule.this["{key}"]', False,
                              *_edge_exists(target, source), (), tuple(groups)))
+    for port_name in ("http", "https"):
+        rows.append(Resource(f'{SEC}.aws_vpc_security_group_ingress_rule.alb_from_internet["{port_name}"]', False,
+                             "loadbalancer", "defined", (), (_group_address("alb"),)))
     return rows
 
 
@@ -174,8 +180,9 @@ def _edge_exists(target: str, source: str) -> tuple[str, Any]:
 
 
 def security_edges(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(key, target group, source) of every ingress rule, keyed as the security module keys them."""
-    edges = [(f"alb_from_internet_{port}", "alb", "internet") for port in (443, 80)]
+    """(key, target group, source) of every group-to-group ingress rule, keyed as the environment root keys
+    them (`<target>_from_<source>_<port>`); the ALB's two internet rules are separate resources."""
+    edges = []
     for name, svc in sorted(doc["services"].items()):
         edges += [(f"{name}_from_{source}_{svc['port']}", name, source) for source in sorted(svc["ingress_from"])]
     edges += [(f"rds_from_{source}_3306", "rds", source) for source in sorted(doc["database"]["ingress_from"])]
