@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tfgen.impactmap import plan_changes, service_availability_zone
+from tfgen.impactdiff import plan_changes
+from tfgen.impactmap import service_availability_zone
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,13 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tfgen.errors import Location, Problem, SpecError
-from tfgen.impactmap import (
-    ResourceChange,
-    db_identifier,
-    plan_changes,
-    service_placement,
-    uploads_bucket_prefix,
-)
+from tfgen.impactdiff import plan_changes
+from tfgen.impactmap import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
 from tfgen.spec import format_path
 from tfgen.validate import ValidatedSpec
 
