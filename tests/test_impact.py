@@ -223,3 +223,13 @@ def test_pull_requests_run_impact_against_the_base_and_summarise_it() -> None:
     assert '.venv/bin/tfgen impact --all --since "origin/$BASE_REF" --json > tfgen-impact.json || status=$?' in script
     assert '--format markdown >> "$GITHUB_STEP_SUMMARY"' in script
     assert script.rstrip().endswith('exit "$status"'), "an unacknowledged destructive change fails the job"
+
+
+def test_a_template_change_since_the_revision_is_named(run, repo: Path) -> None:
+    assert "templates/ changed" not in impact(run, repo, "--all").stderr
+    template = repo / "templates/terraform/modules/networking/main.tf.j2"
+    template.write_text(template.read_text() + "\n# changed\n")
+    result = impact(run, repo, "--all")
+    assert result.exit_code == 0
+    assert "warning: templates/ changed since HEAD: impact compares specs through today's templates" in result.stderr
+    assert "make e2e-upgrade FROM=HEAD" in result.stderr

@@ -12,7 +12,7 @@ from typing import Any
 
 from tfgen.context import build_units, environment_context, project_context
 from tfgen.errors import Location, Problem, SpecError
-from tfgen.gitref import GitRefError, in_repository, project_at, resolve_commit
+from tfgen.gitref import GitRefError, blob_ids, disk_blob_ids, in_repository, project_at, resolve_commit
 from tfgen.impact import Acknowledgements, EnvImpact, Finding, compare, known_destructive, unacknowledged
 from tfgen.impactmap import ResourceChange
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
@@ -250,6 +250,10 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
     impacts = compare(old, new, selected, acks)
     findings, resources = unacknowledged(impacts, acks, new)
     warnings = [w for v in new if v.spec.env in selected for w in v.warnings]
+    if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):
+        warnings.append(f"templates/ changed since {ref}: impact compares specs through today's templates, so "
+                        "what the template change itself does (renamed or new resources) is not listed; "
+                        f"run `make e2e-upgrade FROM={ref}` to see it in a real plan")
     return ImpactRun(ref, commit, impacts, findings, resources, warnings)
 
 
