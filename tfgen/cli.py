@@ -143,22 +143,28 @@ def _print_warnings(warnings: list[str]) -> None:
 @handle_errors
 def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: bool, dry_run: bool) -> None:
     """Render environments into generated/ (one status word per file) and refresh specs/tfgen.schema.json."""
-    from tfgen.schemafile import SCHEMA_PATH, schema_status, write_schema
+    from tfgen.schemafile import SCHEMA_PATH, schema_conflict_diff, schema_status, write_schema
     from tfgen.writer import sync_tree
 
     root = _project(ctx)
     result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
     _print_warnings(result.warnings)
+    if not force and schema_status(root) == "conflict":  # decided before anything is written
+        _status(f"{'conflict':>9}  {SCHEMA_PATH}")
+        _echo_data(schema_conflict_diff(root))
+        if not dry_run:
+            raise ConflictError([SCHEMA_PATH])
     try:
-        report = sync_tree(root / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run)
+        report = sync_tree(root / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run,
+                           owns=result.owns)
     except ConflictError as exc:
         _print_changes(getattr(exc, "report", None), show_diffs=True)
         raise
     _print_changes(report, show_diffs=bool(report.conflicts))
-    schema = schema_status(root) if dry_run else write_schema(root)
+    schema = schema_status(root) if dry_run else write_schema(root, force=force)
     _status(f"{schema:>9}  {SCHEMA_PATH}")
     _status(("dry run: " if dry_run else "") + report.summary())
-    if report.conflicts:  # only reachable in a dry run: a real run raised before writing anything
+    if report.conflicts or schema == "conflict":  # only in a dry run: a real run raised before writing anything
         sys.exit(EXIT_CONFLICT)
 
 
@@ -237,7 +243,7 @@ def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bo
     root = _project(ctx)
     try:
         result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
-        drifts = compare_tree(root / OUTPUT_DIR, result.files, result.scopes)
+        drifts = compare_tree(root / OUTPUT_DIR, result.files, result.scopes, result.owns)
     except EXPECTED_ERRORS as exc:
         if as_json:
             _emit_failure(check_report(sorted(set(envs)), [], []), exc)

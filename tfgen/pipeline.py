@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfgen.context import build_units
 from tfgen.errors import Problem, SpecError
-from tfgen.render import list_templates, render_units
+from tfgen.render import list_templates, render_units, with_header
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
 from tfgen.validate import ValidatedSpec, validate_specs
 
@@ -22,6 +23,7 @@ class RenderResult:
     scopes: list[str]
     warnings: list[str]
     environments: list[str]
+    owns: Callable[[str], bool] = field(default=lambda path: True)
 
 
 def resolve_environments(project_dir: Path, names: tuple[str, ...] | list[str], all_envs: bool) -> list[str]:
@@ -72,6 +74,24 @@ def scopes_for(environments: list[str], every_environment: bool = False) -> list
     return scopes + ["terraform/modules/", "terraform/README.md", "terraform/AGENTS.md"]
 
 
+def file_kind(path: str) -> str:
+    """The part of a file name after its first dot: `tf`, `md`, `sh.tftpl`, `tfvars.example`."""
+    return path.rsplit("/", 1)[-1].partition(".")[2]
+
+
+def template_outputs(templates: list[str]) -> Callable[[str], bool]:
+    """Which paths tfgen could have generated: below terraform/, with a file kind some template produces.
+
+    Kinds rather than today's exact paths, so the files of a template that was renamed or removed can still
+    be pruned; a `terraform.tfvars`, a state file or your `notes.txt` is never one of them."""
+    kinds = frozenset(file_kind(t.removesuffix(".j2")) for t in templates)
+
+    def owns(path: str) -> bool:
+        return path.startswith("terraform/") and file_kind(path) in kinds
+
+    return owns
+
+
 def render_project(project_dir: Path, environments: list[str], every_environment: bool = False) -> RenderResult:
     """Validate all specs and render the selected environments (plus modules and docs) in memory.
 
@@ -79,7 +99,10 @@ def render_project(project_dir: Path, environments: list[str], every_environment
     validated = validate_project(project_dir)
     docs = {v.spec.env: v.doc for v in validated}
     templates_dir = project_dir / "templates"
-    units = build_units(list_templates(templates_dir), docs, environments)
-    files = render_units(templates_dir, units)
+    templates = list_templates(templates_dir)
+    units = build_units(templates, docs, environments)
+    rendered = render_units(templates_dir, units)
+    files = {dest: with_header(dest, text.decode()).encode() for dest, text in rendered.items()}
     warnings = [w for v in validated for w in v.warnings]
-    return RenderResult(files, scopes_for(environments, every_environment), warnings, environments)
+    return RenderResult(files, scopes_for(environments, every_environment), warnings, environments,
+                        template_outputs(templates))
