@@ -43,6 +43,7 @@ Examples:
   tfgen diff dev prod           what differs between two environments
   tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
   tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
+  tfgen affected --since main   environments whose generated files differ from main, and why
   tfgen fmt --check generated   like terraform fmt -check, without terraform
   tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
 
@@ -399,6 +400,40 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
     changed = format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
                            echo=click.echo, status=_status)
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
+
+
+def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    empty = {"since": since, "commit": None, "environments": [], "affected": [], "unaffected": [], "removed": []}
+    return {"version": JSON_VERSION, "command": "affected", "status": "ok" if body else "invalid",
+            **(body or empty), "problems": []}
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen affected --since origin/main\n"
+                     "  tfgen affected --since HEAD~1 --json")
+@click.option("--since", "ref", required=True, help="Git revision to compare with (read with git, never checked out).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.pass_context
+@handle_errors
+def affected(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """List the environments whose generated files differ from those committed at REF, and why.
+
+    CI plans only these. Never writes; exit 0 whether or not anything is affected.
+    """
+    from tfgen.affected import affected_since, report_json, report_lines
+
+    try:
+        report = affected_since(_project(ctx), ref)
+    except EXPECTED_ERRORS as exc:
+        if as_json:
+            _emit_failure(affected_report(ref, None), exc)
+        raise
+    if as_json:
+        _emit_json(affected_report(ref, report_json(report)))
+    else:
+        for line in report_lines(report):
+            click.echo(line)
+    _status(f"{len(report.affected)} of {len(report.affected) + len(report.unaffected)} environment(s) affected "
+            f"since {ref} ({report.commit[:12]})")
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen schema > specs/tfgen.schema.json\n"
