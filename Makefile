@@ -52,7 +52,7 @@ lint: $(STAMP) ## ruff
 
 fmt: $(STAMP) ## apply ruff's safe fixes and format every .tf file under generated/ (tfgen fmt)
 	$(VENV)/bin/ruff check --fix --quiet .
-	$(TFGEN) fmt generated
+	$(TFGEN) fmt -recursive generated
 
 .PHONY: terraform-version
 terraform-version: ## the version CI pins (.terraform-version) next to the $(TF) on PATH

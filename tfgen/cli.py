@@ -44,7 +44,7 @@ Examples:
   tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
   tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
   tfgen affected --since main   environments whose generated files differ from main, and why
-  tfgen fmt --check generated   like terraform fmt -check, without terraform
+  tfgen fmt -recursive generated  terraform fmt, without terraform
   tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
 
 \b
@@ -388,17 +388,29 @@ def graph(ctx: click.Context, env: str, fmt_name: str) -> None:
     click.echo(render_graph(project_context(doc), environment_context(env, doc), fmt_name), nl=False)
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen fmt generated\n  tfgen fmt --check --diff main.tf")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@main.command(epilog="\b\nExamples:\n  tfgen fmt                        the .tf files in the current directory\n"
+                     "  tfgen fmt -recursive generated\n  tfgen fmt --check --diff main.tf\n"
+                     "  cat main.tf | tfgen fmt -")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.option("-check", "--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
+@click.option("-diff", "--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option("-recursive", "--recursive", is_flag=True, help="Also format files in subdirectories.")
 @handle_errors
-def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
-    """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed)."""
-    from tfgen.fmtcmd import format_paths
+def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool, recursive: bool) -> None:
+    """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed).
 
-    changed = format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
-                           echo=click.echo, status=_status)
+    Like terraform fmt: no PATH means the current directory only; `-` reads stdin and writes stdout.
+    A file that does not parse is reported (file:line:column) and left untouched; exit 2.
+    """
+    from tfgen.fmtcmd import InputRefused, format_paths, format_stdin
+
+    if Path("-") in paths:
+        if len(paths) > 1:
+            raise InputRefused("-", "stdin (-) cannot be combined with other paths")
+        changed = format_stdin(check_only=check_only, show_diff=show_diff, echo=_echo_data)
+    else:
+        changed = bool(format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
+                                    echo=_echo_data, status=_status, recursive=recursive))
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
 
 
