@@ -239,6 +239,14 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("dev", {("state", "bucket"): "imgu..state"}, "is not a valid S3 bucket name",
          {("state", "bucket"): "imgu.state"}),
     ],
+    "acknowledged_changes": [
+        ("dev", {("environment", "acknowledged_changes"): {"databse.allocated_storage_gb": "restored from snapshot"}},
+         "is not a spec key", {("environment", "acknowledged_changes"): {"database.allocated_storage_gb":
+                                                                         "restored from snapshot"}}),
+        ("prod", {("environment", "acknowledged_changes"): {"region": "  move  "}},
+         "give the reason for this destructive change", {("environment", "acknowledged_changes"): {
+             "region": "moving to eu-west-1 for data residency, OPS-7"}}),
+    ],
     "production_guardrails": [
         ("prod", PROD_SINGLE_AZ, "database.multi_az: production environments need a Multi-AZ database",
          {**PROD_SINGLE_AZ, **OVERRIDE}),

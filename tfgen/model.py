@@ -15,6 +15,7 @@ LOG_RETENTION_DAYS = (
 )
 AMI_FAMILIES = ("al2023", "deep-learning-base-ubuntu22")
 PERMISSIONS = ("uploads-rw", "app-secrets-read", "db-secret-read")
+ACK_KEY_PATTERN = r"[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*)*"  # a spec key such as services.llm.data_volume.size_gb
 
 PROJECT = obj("Project identity; shared by every environment.", {
     "name": string("Project slug used in resource names and tags.", pattern=NAME_PATTERN, max_length=20,
@@ -32,6 +33,13 @@ ENVIRONMENT = obj("What kind of environment this spec describes.", {
         string("Why this guardrail does not apply; printed as a warning on every render."),
         "Explicit, documented exceptions to production guardrails: rule id -> reason.", {},
         key_pattern=r"[a-z_]+", examples=({"multi_az": "single-AZ until launch, cost approved by finance"},),
+    ),
+    "acknowledged_changes": map_of(
+        string("Why this destructive change is intended; printed as a warning on every render."),
+        "Destructive changes against the committed spec that are intended (`tfgen impact` lists them): spec "
+        "key -> reason. Remove an entry once the change is applied.", {},
+        key_pattern=ACK_KEY_PATTERN,
+        examples=({"database.allocated_storage_gb": "restored from snapshot into a smaller volume, ticket OPS-42"},),
     ),
 })
 
