@@ -2,9 +2,10 @@
 output, or both refuse it (issue 13).
 
 Inputs: HCL's and Terraform's own test cases (tests/fmt_corpus/upstream/), the formatting corpus, every
-generated file, and Hypothesis programs: valid ones, the same with one mutation (most become invalid), and
-identifiers/strings drawn from all of Unicode.  Each Hypothesis example is a batch formatted by one terraform
-run.  Skips when terraform is not installed (tests/test_hclfmt.py's golden files keep the behaviour pinned).
+generated file, and Hypothesis programs: valid ones, the same with one mutation (most become invalid), random
+token sequences, and identifiers/strings drawn from all of Unicode.  Each Hypothesis example is a batch
+formatted by one terraform run.  Skips when terraform is not installed (tests/test_hclfmt.py's golden files
+keep the behaviour pinned).
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from hcl_differential import disagreements, terraform_verdicts, tfgen_verdict, upstream_cases
+from hcl_differential import (
+    disagreements,
+    terraform_run,
+    terraform_verdicts,
+    tfgen_diagnostic,
+    tfgen_verdict,
+    upstream_cases,
+)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_hclfmt import CORPUS, CORPUS_FILES, GENERATED_FILES, _terraform, crlf, read
@@ -50,6 +58,33 @@ def test_fixed_corpus_agrees_with_terraform(binary: str) -> None:
     assert counts["both reject"] >= 60 and counts["both accept, same output"] >= 150, counts
 
 
+# Refusals where tfgen's first message is deliberately more specific than Terraform's (same line).
+CLEARER_MESSAGES = {
+    "case_comment_unterminated.tf": "Unterminated comment",  # terraform: Argument or block definition required
+    "case_heredoc_bad_introducer.tf": "Invalid heredoc introducer",  # terraform: Invalid expression
+}
+
+
+def test_refusals_are_reported_where_and_as_terraform_reports_them(binary: str) -> None:
+    """Each refused input's error is one of Terraform's diagnostics for it: same line, same summary.
+
+    tfgen stops at its first error; Terraform reports all of them, sorted by position, so for a few inputs
+    tfgen's error (a character error, found while scanning) is Terraform's second.
+    """
+    texts = fixed_inputs()
+    _, diagnostics = terraform_run(binary, texts)
+    wrong, first = [], 0
+    for name, theirs in sorted(diagnostics.items()):
+        ours = tfgen_diagnostic(texts[name])
+        if name in CLEARER_MESSAGES and ours == (theirs[0][0], CLEARER_MESSAGES[name]):
+            continue
+        if ours not in theirs:
+            wrong.append(f"{name}: tfgen {ours}, terraform {theirs}")
+        first += ours == theirs[0]
+    assert not wrong, "\n".join(wrong)
+    assert first >= len(diagnostics) - 5 >= 100, first
+
+
 def test_what_terraform_destroys_tfgen_keeps(binary: str) -> None:
     """The `[destroys]` cases: terraform fmt accepts them but deletes code; tfgen keeps every token."""
     destroyed = {f"case_{name}.tf": text for name, (text, destroys) in CASES.items() if destroys}
@@ -70,6 +105,11 @@ SIMPLE = [
     '"$${lit}"', "f(1,2)", "f( a , b... )", "!a", "- 1", "a-b", "a - b", "a*-1", "( a )", "x ? 1 : -2",
     "a==b&&c!=d", "[for x in y: x]", "{ for k,v in m : k=>v if v }", "[for x in [1] : x]", "{}", "[ ]",
     '"${~x~}"', "a<b", "a>=-1", '"${a}${b}"', "f(-1)", "{ for k, v in m : k => -1 }", '"日本"',
+    # more forms: nested templates, directives, splats, legacy indexes, grouping, namespaced calls, comments
+    '"%{ for k, v in m }${k}=${v}%{ endfor }"', '"%{ if a }x%{ else }y%{ endif }"', '"${"in${"ner"}"}"',
+    "a[*].b[0].c", "a.*.b.0", "a.0", "x[\"k\"]", "provider::aws::arn_parse(x)", "{ for v in l : v.k => v... }",
+    "(a ?\n b :\n c)", "f(\n a, # note\n b,\n)", "[\n /* c */ 1,\n]", "a ? b : c ? d : e", "!!a", "-(-1)",
+    "1e+2", "0.5", "x.y[0][1]", "{ (k) = 1 }", '{ "q" : 1 }', "[for i, v in l : i if v]", "tomap({})",
 ]
 GAPS = st.sampled_from(["", " ", "  ", "\t", " "])
 COMMENTS = st.sampled_from(["", "", "", " # c", " // note  ", " /* b */", "#x"])
@@ -151,6 +191,20 @@ def mutated(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+SOUP = [
+    "a", "b_c", "for", "in", "if", "true", "null", "1", "2.5", '"s"', '"${x}"', "=", "==", "!", "-", "+", "*",
+    "&&", "?", ":", ",", ".", "...", "=>", "::", "(", ")", "[", "]", "{", "}", "<<EOT\nx\nEOT\n", "#c\n", "/*c*/",
+    "\n", "\n", " ", '"%{ if a }', '%{ endif }"', "${", "~}",
+]
+
+
+@st.composite
+def token_soup(draw: st.DrawFn) -> str:
+    """Random token sequences, mostly invalid, usually after a valid `name =` or block opener."""
+    prefix = draw(st.sampled_from(["", "a = ", "b {\n  x = ", 'r "l" {\n']))
+    return prefix + "".join(draw(st.lists(st.sampled_from(SOUP), min_size=1, max_size=12))) + "\n"
+
+
 UNICODE = st.characters(codec="utf-8", exclude_categories=["Cs"])
 
 
@@ -180,6 +234,12 @@ def test_valid_programs_agree(binary: str, batch: list[str]) -> None:
 @BATCH
 @given(batch=st.lists(mutated(), min_size=24, max_size=24))
 def test_mutated_programs_agree(binary: str, batch: list[str]) -> None:
+    _agree(binary, batch)
+
+
+@BATCH
+@given(batch=st.lists(token_soup(), min_size=32, max_size=32))
+def test_token_soup_agrees(binary: str, batch: list[str]) -> None:
     _agree(binary, batch)
 
 

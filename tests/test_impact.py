@@ -74,10 +74,10 @@ DESTRUCTIVE = [
      "project.name", "renames the database identifier from imageunderstander-dev-mysql to imgunderstander-dev-mysql"),
     ("bucket_prefix_change", [("base.yaml", "name: imageunderstander\n", "name: imgunderstander\n")], "dev",
      "project.name", "changes the uploads bucket prefix from imageunderstander-dev-uploads- to"),
-    ("data_volume_az_change", [("base.yaml", "[us-east-1a, us-east-1b]", "[us-east-1b, us-east-1a]"),
-                               ("base.yaml", "[10.0.1.0/24, 10.0.2.0/24]", "[10.0.2.0/24, 10.0.1.0/24]"),
-                               ("base.yaml", "[10.0.11.0/24, 10.0.12.0/24]", "[10.0.12.0/24, 10.0.11.0/24]")],
-     "dev", "network.availability_zones", "moves service llm from us-east-1b to us-east-1a while it has a data volume"),
+    ("data_volume_az_change", [("base.yaml", "    instance_type: g5.xlarge\n",
+                                "    instance_type: g5.xlarge\n    availability_zone: us-east-1b\n")],
+     "dev", "services.llm.availability_zone",
+     "moves service llm from us-east-1a to us-east-1b while it has a data volume"),
 ]
 
 

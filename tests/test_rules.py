@@ -119,6 +119,11 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("dev", {("state", "region"): "useast1"}, "state.region: 'useast1' is not an AWS region",
          {("state", "region"): "eu-central-1"}),
     ],
+    "service_zones": [
+        ("dev", {(*SVC, "llm", "availability_zone"): "us-east-1c"},
+         "services.llm.availability_zone: 'us-east-1c' is not one of network.availability_zones",
+         {(*SVC, "llm", "availability_zone"): "us-east-1b"}),
+    ],
     "vpc_and_subnets": [
         ("dev", {(*NET, "vpc_cidr"): "10.0.0.0/15"}, "between /16 and /28 (AWS limit), got /15",
          {(*NET, "vpc_cidr"): "10.0.0.0/20"}),

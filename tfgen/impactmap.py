@@ -99,7 +99,8 @@ def _zone_cidrs(doc: dict[str, Any], tier: str) -> dict[str, str]:
 
 def _nat_zones(doc: dict[str, Any]) -> list[str]:
     zones = doc["network"]["availability_zones"]
-    return list(zones) if doc["network"]["nat_gateway"] == "per_az" else zones[:1]
+    # A single NAT gateway lives in the alphabetically first zone (modules/networking), whatever the order.
+    return list(zones) if doc["network"]["nat_gateway"] == "per_az" else sorted(zones)[:1]
 
 
 # ---------------------------------------------------------------------------------------------- the table
