@@ -69,7 +69,7 @@ def scopes_for(environments: list[str], every_environment: bool = False) -> list
         scopes = ["terraform/environments/"]
     else:
         scopes = [f"terraform/environments/{env}/" for env in environments]
-    return scopes + ["terraform/modules/", "terraform/README.md", "terraform/AGENTS.md"]
+    return scopes + ["terraform/modules/", "terraform/bootstrap/", "terraform/README.md", "terraform/AGENTS.md"]
 
 
 def render_project(project_dir: Path, environments: list[str], every_environment: bool = False) -> RenderResult:

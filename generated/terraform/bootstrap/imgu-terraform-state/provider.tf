@@ -1,0 +1,12 @@
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      GeneratedBy = "tfgen"
+      ManagedBy   = "Terraform"
+      Project     = "ImageUnderstander"
+      Purpose     = "terraform-state"
+    }
+  }
+}
