@@ -161,6 +161,12 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          {(*SVC, "llm", "data_volume"): {"size_gb": 16384, "mount_path": "/opt/models"}}),
         ("dev", {(*SVC, "llm", "data_volume"): {"size_gb": 50, "mount_path": "/usr//"}}, "would hide a system",
          {(*SVC, "llm", "data_volume"): {"size_gb": 50, "mount_path": "/usr/local/models"}}),
+        ("dev", {(*SVC, "llm", "data_volume"): {"size_gb": 50, "mount_path": "/./etc"}}, "would hide a system",
+         {(*SVC, "llm", "data_volume"): {"size_gb": 50, "mount_path": "/etc/models"}}),
+    ],
+    "systemd_lines": [
+        ("dev", {(*SVC, "llm", "exec_start"): "/opt/llm/run \\"}, "ends with a backslash",
+         {(*SVC, "llm", "exec_start"): "/opt/llm/run \\ x"}),
     ],
     "service_names_and_lists": [
         ("dev", {(*SVC, "backend", "permissions"): ["uploads-rw", "uploads-rw"]}, "'uploads-rw' is listed twice",

@@ -18,12 +18,15 @@ REGIONS = (
     "us-west-1", "us-west-2",
 )
 
+# Every pattern is ASCII-only (re.ASCII: \d is 0-9, not any Unicode digit) and anchored with \Z, never $
+# (which also matches before a trailing newline): AWS names are ASCII, and "t3.micro\n" is not t3.micro.
 INSTANCE_TYPE_RE = re.compile(
-    r"^(?P<family>[a-z]+(?P<gen>\d+)(?P<suffix>[a-z]*)(?:-[a-z0-9]+)?)\.(?P<size>[a-z0-9-]+)$"
+    r"^(?P<family>[a-z]+(?P<gen>\d+)(?P<suffix>[a-z]*)(?:-[a-z0-9]+)?)\.(?P<size>[a-z0-9-]+)\Z", re.ASCII
 )
-INSTANCE_SIZE_RE = re.compile(r"^(?:nano|micro|small|medium|large|xlarge|[1-9]\d*xlarge|metal(?:-\d+xl)?)$")
-GPU_FAMILY_RE = re.compile(r"^(?:g|p|inf|trn|dl)\d")
-NVIDIA_GPU_FAMILY_RE = re.compile(r"^(?:g|gr|p)\d")
+INSTANCE_SIZE_RE = re.compile(r"^(?:nano|micro|small|medium|large|xlarge|[1-9]\d*xlarge|metal(?:-\d+xl)?)\Z",
+                              re.ASCII)
+GPU_FAMILY_RE = re.compile(r"^(?:g|p|inf|trn|dl)\d", re.ASCII)
+NVIDIA_GPU_FAMILY_RE = re.compile(r"^(?:g|gr|p)\d", re.ASCII)
 NON_NVIDIA_GPU_FAMILIES = ("g4ad",)  # AMD Radeon: the NVIDIA-driver AMI does not support it
 INSTANCE_SIZES_HELP = "nano, micro, small, medium, large, xlarge, <n>xlarge or metal"
 
@@ -32,7 +35,7 @@ GP3_MIN_GB, GP3_MAX_GB = 1, 16384
 
 # RDS for MySQL on gp3.
 RDS_MYSQL_MAJORS = ("8.0", "8.4")
-MYSQL_VERSION_RE = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?$")
+MYSQL_VERSION_RE = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?\Z", re.ASCII)
 RDS_GP3_MIN_GB, RDS_GP3_MAX_GB = 20, 65536
 RDS_GP3_IOPS_THRESHOLD_GB = 400  # below: fixed 3000 IOPS / 125 MiB/s, explicit values are rejected
 RDS_GP3_IOPS_RANGE = (12000, 64000)
@@ -49,12 +52,14 @@ IAM_ROLE_NAME_PREFIX_MAX = 38  # 64-character role names minus Terraform's 26-ch
 RDS_IDENTIFIER_MAX = 63
 ACM_DOMAIN_MAX = 64  # the certificate's first domain name becomes its CN: 64 characters at most
 DNS_NAME_MAX = 253
-DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+DNS_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 
 # Tags.
 TAG_VALUE_MAX = 256
-TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$")  # letters, digits, spaces and _ . : / = + - @
+# AWS tag values: Unicode letters and digits, spaces and _ . : / = + - @. "Spaces" is the space character
+# only: AWS's \p{Z} would admit U+2028/U+2029, which end a line in a generated comment or document.
+TAG_CHARS_RE = re.compile(r"[\w .:/=+\-@]*")
 MAX_TAGS_PER_RESOURCE = 50
 
 # Secrets Manager recovery window: 0 (delete at once) or 7-30 days.
@@ -104,7 +109,7 @@ def is_nvidia_gpu_family(instance_type: str) -> bool:
 
 def az_in_region(az: str, region: str) -> bool:
     """An AZ name is its region plus one letter (us-east-1a); local zones are not used here."""
-    return az[:-1] == region and az[-1:].isalpha() and az[-1:].islower()
+    return az[:-1] == region and len(az) == len(region) + 1 and az[-1] in "abcdefghijklmnopqrstuvwxyz"
 
 
 def mysql_family(engine_version: str) -> str:

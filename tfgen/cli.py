@@ -19,6 +19,8 @@ import click
 from tfgen import __version__
 from tfgen.errors import (
     EXIT_CONFLICT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_STALE,
     EXPECTED_ERRORS,
@@ -28,6 +30,7 @@ from tfgen.errors import (
     TfgenError,
     as_tfgen_error,
 )
+from tfgen.filters import terminal_text
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
 from tfgen.spec import list_environments
 
@@ -55,11 +58,27 @@ Shell completion (commands, options and environment names from specs/):
 
 
 def _status(message: str) -> None:
-    click.echo(message, err=True)
+    """Status and errors on stderr; spec text inside them cannot drive the terminal (ANSI/OSC escaped)."""
+    click.echo(terminal_text(message), err=True)
+
+
+def _echo_data(text: str) -> None:
+    """Diffs on stdout show file contents that a checkout controls: escape control characters there too."""
+    click.echo(terminal_text(text), nl=not text.endswith("\n"))
+
+
+REPORT_HINT = ("this is a bug in tfgen, not in your spec; please report it with the command you ran "
+               "(re-run with --debug for the traceback)")
+
+
+def _debug_enabled() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and (ctx.find_root().obj or {}).get("debug"))
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Route every tfgen error through one place: print it to stderr, exit with its code."""
+    """Route every error through one place: print it to stderr, exit with its code. Anything unexpected is a
+    short message and a hint to report it; the traceback only with --debug."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,6 +88,17 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             exc = as_tfgen_error(raised)
             _status(f"error: {exc}" if not isinstance(exc, SpecError) else str(exc))
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _status("interrupted; nothing half-written is left behind (files are replaced atomically)")
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback by default
+            if _debug_enabled():
+                raise
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            _status(f"error: internal error ({type(exc).__name__}{': ' + detail if detail else ''})\n{REPORT_HINT}")
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper
 
@@ -86,11 +116,13 @@ def _project(ctx: click.Context) -> Path:
 @click.version_option(__version__, prog_name="tfgen")
 @click.option("-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="Project directory holding specs/, templates/ and generated/ (default: current directory).")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error (for bug reports).")
 @click.pass_context
-def main(ctx: click.Context, project_dir: Path) -> None:
+def main(ctx: click.Context, project_dir: Path, debug: bool) -> None:
     """Generate a complete Terraform tree from one YAML spec per environment."""
     ctx.ensure_object(dict)
     ctx.obj["project_dir"] = project_dir
+    ctx.obj["debug"] = debug
 
 
 ENVS = click.argument("envs", nargs=-1, shell_complete=_complete_env)
@@ -141,8 +173,7 @@ def _print_changes(report: Any, show_diffs: bool) -> None:
     for change in report.changes:
         _status(f"{change.status:>9}  {OUTPUT_DIR}/{change.path}")
         if show_diffs and change.status == "conflict" and change.diff:
-            diff = _output_diff(change.diff)
-            click.echo(diff, nl=not diff.endswith("\n"))
+            _echo_data(_output_diff(change.diff))
 
 
 # ---------------------------------------------------------------- machine-readable output (--json)
@@ -186,7 +217,7 @@ def _drift_json(drifts: list[Any]) -> list[dict[str, Any]]:
 def _print_drift(entry: dict[str, Any]) -> None:
     _status(f"{entry['kind']:>8}  {entry['path']}")
     if entry["diff"]:
-        click.echo(entry["diff"], nl=not entry["diff"].endswith("\n"))
+        _echo_data(entry["diff"])
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
@@ -366,6 +397,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
 
 @main.command(epilog="\b\nExamples:\n  tfgen schema > specs/tfgen.schema.json\n"
                      "  (tfgen render keeps that file current; tfgen check reports it when stale)")
+@handle_errors
 def schema() -> None:
     """Print the JSON Schema of the spec format (for editors and yaml-language-server)."""
     from tfgen.schemafile import schema_text

@@ -8,6 +8,8 @@ EXIT_OK = 0
 EXIT_STALE = 1
 EXIT_INVALID = 2
 EXIT_CONFLICT = 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in tfgen, reported without a traceback (see --debug)
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, order=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,32 @@ def _type_hint(kind: str, value: Any) -> str:
     return ""
 
 
+# Characters with no safe form in some output a spec string reaches: controls (C0, DEL, C1 such as \x85,
+# including \t \n \r \x0b \x0c \x1c-\x1e that str.splitlines() breaks on), format characters (bidi
+# overrides, zero-width), surrogates, and the line and paragraph separators U+2028/U+2029. Any of them
+# could end a line of a shell comment, a systemd unit or a Markdown table, or rewrite a terminal.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def unsafe_character(value: str) -> tuple[int, str] | None:
+    """The first character of ``value`` that no output can hold safely, as (index, description), or None."""
+    for index, ch in enumerate(value):
+        if unicodedata.category(ch) in _UNSAFE_CATEGORIES:
+            name = unicodedata.name(ch, "control character")
+            return index, f"U+{ord(ch):04X} ({name})"
+    return None
+
+
+def unsafe_text_message(value: str) -> str | None:
+    """Why a spec string cannot reach the generated files, or None when every character is safe."""
+    found = unsafe_character(value)
+    if found is None:
+        return None
+    index, what = found
+    return (f"{_short(value)} contains {what} at character {index + 1}; line breaks, control and invisible "
+            "formatting characters have no safe form in the generated shell scripts, units and docs: remove it")
+
+
 class Validator:
     """Walks a document against a Field tree, filling defaults and collecting every problem."""
 
@@ -160,7 +187,12 @@ class Validator:
         return value
 
     def _check_string(self, spec_field: Field, value: str, path: Path_) -> str:
-        if spec_field.pattern and not re.fullmatch(spec_field.pattern, value):
+        unsafe = unsafe_text_message(value)
+        if unsafe:
+            self.report(path, unsafe)
+            return value
+        # ASCII: \d and \w mean 0-9 and [A-Za-z0-9_] as in JSON Schema, never other scripts' digits or letters.
+        if spec_field.pattern and not re.fullmatch(spec_field.pattern, value, re.ASCII):
             self.report(path, f"{_short(value)} does not match the pattern {spec_field.pattern} "
                               f"({spec_field.description.rstrip('.')})")
         if spec_field.max_length is not None and len(value) > spec_field.max_length:
@@ -177,8 +209,9 @@ class Validator:
         assert spec_field.values is not None
         result = {}
         for key in sorted(value):
-            if spec_field.key_pattern and not re.fullmatch(spec_field.key_pattern, key):
-                self.report((*path, key), f"name {_short(key)} does not match the pattern {spec_field.key_pattern}")
+            if spec_field.key_pattern and not re.fullmatch(spec_field.key_pattern, key, re.ASCII):
+                self.report((*path, key), f"name {_short(key)} does not match the pattern {spec_field.key_pattern}"
+                                          f"{lookalike_note(key)}")
             result[key] = self.check(spec_field.values, value[key], (*path, key))
         return result
 
@@ -217,7 +250,16 @@ def _unknown_key_message(key: str, known: dict[str, Field]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     suggestion = f"; did you mean {close[0]!r}?" if close else ""
     options = ", ".join(sorted(known))
-    return f"unknown key {_short(key)}{suggestion} (allowed: {options})"
+    return f"unknown key {_short(key)}{suggestion}{lookalike_note(key)} (allowed: {options})"
+
+
+def lookalike_note(text: str) -> str:
+    """Say so when a name holds non-ASCII characters: `nаme` with a Cyrillic а looks exactly like `name`."""
+    odd = [ch for ch in dict.fromkeys(text) if ord(ch) > 0x7E or ord(ch) < 0x20]
+    if not odd:
+        return ""
+    listing = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')}" for ch in odd[:3])
+    return f" (it contains the look-alike or invisible character(s) {listing}; spec keys are plain ASCII)"
 
 
 def validate_document(root: Field, spec: LoadedSpec, partial: bool = False) -> tuple[dict[str, Any], list[Problem]]:

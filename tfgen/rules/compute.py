@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import posixpath
 from typing import Any
 
 from tfgen import aws
@@ -92,12 +93,30 @@ def volumes(doc: dict[str, Any], check: Check) -> None:
         if not aws.GP3_MIN_GB <= size <= aws.GP3_MAX_GB:
             check.report(("services", name, "data_volume", "size_gb"),
                          f"{size} GiB is outside the gp3 range {aws.GP3_MIN_GB}-{aws.GP3_MAX_GB} GiB")
-        mount = volume["mount_path"]
-        normalized = "/" + "/".join(p for p in mount.split("/") if p)
-        if ".." in mount.split("/") or normalized in SYSTEM_MOUNT_PATHS:
-            check.report(("services", name, "data_volume", "mount_path"),
-                         f"{mount!r} would hide a system directory; mount the volume on its own directory such "
-                         f"as /opt/{name}-data or /var/lib/{name}")
+        _check_mount_path(check, name, volume["mount_path"])
+
+
+def _check_mount_path(check: Check, name: str, mount: str) -> None:
+    """Compare the normalised path: `/./etc`, `/etc/.` and `//etc/` are all /etc to mount(8)."""
+    path = ("services", name, "data_volume", "mount_path")
+    normalized = "/" + posixpath.normpath(mount).lstrip("/")
+    if ".." in mount.split("/") or normalized in SYSTEM_MOUNT_PATHS:
+        check.report(path, f"{mount!r} would hide a system directory; mount the volume on its own directory such "
+                           f"as /opt/{name}-data or /var/lib/{name}")
+    elif normalized != mount:
+        check.report(path, f"{mount!r} is not a normalised path (no '.', empty or trailing components); write "
+                           f"{normalized!r}")
+
+
+@rule
+def systemd_lines(doc: dict[str, Any], check: Check) -> None:
+    """A unit line ending in a backslash continues on the next line: description/exec_start must not."""
+    for name, svc in doc["services"].items():
+        for key in ("description", "exec_start"):
+            if svc[key].endswith("\\"):
+                check.report(("services", name, key),
+                             "ends with a backslash, which makes systemd join the next line of the unit to this "
+                             "one; remove the trailing backslash")
 
 
 @rule

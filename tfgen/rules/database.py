@@ -123,7 +123,7 @@ def _window(text: str, daily: bool) -> list[tuple[int, int]] | str:
 
 
 def _minute(text: str, daily: bool) -> int | None:
-    match = re.fullmatch(r"(?:([a-z]{3}):)?(\d\d):(\d\d)", text)
+    match = re.fullmatch(r"(?:([a-z]{3}):)?([0-9]{2}):([0-9]{2})", text)
     if not match or bool(match[1]) == daily:
         return None
     day, hour, minute = match[1], int(match[2]), int(match[3])

@@ -76,7 +76,7 @@ def tags_valid(doc: dict[str, Any], check: Check) -> None:
 def _check_tag_value(check: Check, path: Path_, value: str) -> None:
     if len(value) > aws.TAG_VALUE_MAX:
         check.report(path, f"is {len(value)} characters; tag values are limited to {aws.TAG_VALUE_MAX}")
-    if not aws.TAG_CHARS_RE.match(value):
+    if not aws.TAG_CHARS_RE.fullmatch(value):
         check.report(path, "becomes a tag value, which may only hold letters, digits, spaces and _ . : / = + - @")
 
 
@@ -127,7 +127,7 @@ def dns_names(doc: dict[str, Any], check: Check) -> None:
                                               "dns.create_hosted_zone: true or health_check: false")
 
 
-ORIGIN_RE = re.compile(r"^https?://(?:\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$")
+ORIGIN_RE = re.compile(r"https?://(?:\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?")
 
 
 @rule
@@ -145,7 +145,7 @@ def storage_settings(doc: dict[str, Any], check: Check) -> None:
         check.report(("storage", "secret_recovery_window_days"),
                      f"{window}: Secrets Manager accepts 0 (delete at once) or {low}-{high} days")
     for i, origin in enumerate(storage["cors_allowed_origins"]):
-        if origin != "*" and not ORIGIN_RE.match(origin):
+        if origin != "*" and not ORIGIN_RE.fullmatch(origin):
             check.report(("storage", "cors_allowed_origins", i),
                          f"{origin!r} is not an origin: write scheme://host[:port] with no path or trailing "
                          "slash, such as https://app.example.com")
