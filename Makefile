@@ -99,7 +99,7 @@ e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all e
 # all of them. Before destroy the harness flips the deletion protections off and applies, as an operator would.
 E2E_ENVS = $(if $(filter command line,$(origin ENV)),$(if $(filter bootstrap,$(ENV)),--bootstrap,--env $(ENV)),--env dev --env staging --env prod --bootstrap)
 E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false \
-  --destroy-var lock_table_deletion_protection=false
+  --destroy-var lock_table_deletion_protection=false --destroy-var access_logs_force_destroy=true
 
 clean-venv:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e

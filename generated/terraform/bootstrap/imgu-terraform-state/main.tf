@@ -3,6 +3,11 @@
 
 data "aws_caller_identity" "current" {}
 
+locals {
+  # Where S3 delivers the state bucket's access logs; the log bucket's policy admits writes only below it.
+  access_log_prefix = "s3-access/${var.state_bucket}/"
+}
+
 # -----------------------------------------------------------------------------
 # State bucket: versioned, encrypted, never public, TLS only, access logged.
 # -----------------------------------------------------------------------------
@@ -54,7 +59,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
 resource "aws_s3_bucket_logging" "state" {
   bucket        = aws_s3_bucket.state.id
   target_bucket = aws_s3_bucket.access_logs.id
-  target_prefix = "s3-access/${var.state_bucket}/"
+  target_prefix = local.access_log_prefix
 
   # Log delivery needs the log bucket's policy first.
   depends_on = [aws_s3_bucket_policy.access_logs]
@@ -98,6 +103,7 @@ resource "aws_s3_bucket" "access_logs" {
   #checkov:skip=CKV_AWS_145:S3 server access log delivery supports only SSE-S3 on the destination bucket
   #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications on the log bucket
   bucket_prefix = "imgu-terraform-state-logs-"
+  force_destroy = var.access_logs_force_destroy
 
   tags = { Name = "${var.state_bucket}-access-logs" }
 }
@@ -200,7 +206,7 @@ data "aws_iam_policy_document" "access_logs" {
     sid       = "S3ServerAccessLogDelivery"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/s3-access/*"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
 
     principals {
       type        = "Service"

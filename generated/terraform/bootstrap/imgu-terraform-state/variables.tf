@@ -33,3 +33,9 @@ variable "access_log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "access_logs_force_destroy" {
+  description = "Let destroy delete the log bucket with the access logs in it (apply true first, then destroy); the state bucket itself is never force-destroyed."
+  type        = bool
+  default     = false
+}
