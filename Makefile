@@ -15,6 +15,10 @@ FAKEPROV_DIR ?= ../shared/fakeprov
 FAKEPROV_CACHE := .venv-fakeprov
 ENV_DIR := generated/terraform/environments/$(ENV)
 TF_MIRROR ?= /opt/tf-plugins
+# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see README "OpenTofu").
+TF ?= terraform
+# The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
+TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
 .PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate validate-v6 fakeprov security bench e2e clean-venv
 
@@ -48,19 +52,24 @@ lint: $(STAMP) ## ruff
 
 fmt: $(STAMP) ## apply ruff's safe fixes and format every .tf file under generated/ (tfgen fmt)
 	$(VENV)/bin/ruff check --fix --quiet .
-	$(TFGEN) fmt generated
+	$(TFGEN) fmt -recursive generated
 
-plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket)
-	cd $(ENV_DIR) && terraform init -input=false && terraform plan -input=false -out=tfplan
+.PHONY: terraform-version
+terraform-version: ## the version CI pins (.terraform-version) next to the $(TF) on PATH
+	@echo "pinned in .terraform-version: $(TERRAFORM_VERSION)"
+	@command -v $(TF) >/dev/null && $(TF) version | head -n 1 || echo "$(TF) is not installed"
+
+plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket); TF=tofu for OpenTofu
+	cd $(ENV_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan
 
 apply: ## apply the plan saved by `make plan`
-	cd $(ENV_DIR) && terraform apply -input=false tfplan
+	cd $(ENV_DIR) && $(TF) apply -input=false tfplan
 
 destroy: ## destroy ENV (asks for confirmation)
-	cd $(ENV_DIR) && terraform destroy
+	cd $(ENV_DIR) && $(TF) destroy
 
-validate: ## offline terraform init -backend=false + validate for ENV, in a scratch copy
-	@command -v terraform >/dev/null || { echo "terraform is not installed: skipping validate"; exit 0; }
+validate: ## offline init -backend=false + validate for ENV, in a scratch copy (TF=tofu for OpenTofu)
+	@command -v $(TF) >/dev/null || { echo "$(TF) is not installed: skipping validate"; exit 0; }
 	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	cp -r generated/terraform "$$scratch/"; \
 	if [ ! -d "$(TF_MIRROR)" ]; then echo "no provider mirror at $(TF_MIRROR): terraform init will use the public registry"; fi; \
@@ -68,7 +77,7 @@ validate: ## offline terraform init -backend=false + validate for ENV, in a scra
 	  printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(TF_MIRROR)" > "$$scratch/tf.rc"; \
 	  export TF_CLI_CONFIG_FILE="$$scratch/tf.rc"; \
 	fi; \
-	cd "$$scratch/terraform/environments/$(ENV)" && terraform init -backend=false -input=false >/dev/null && terraform validate
+	cd "$$scratch/terraform/environments/$(ENV)" && $(TF) init -backend=false -input=false >/dev/null && $(TF) validate
 
 fakeprov: $(FAKEPROV_CACHE)/terraformrc ## build the offline aws 6.69.1 fake provider (PyPI, once)
 

@@ -1,22 +1,33 @@
-"""The CI workflow users copy (.github/workflows/terraform.yml): it loads, every job does something, every
-`make` target it calls exists, and the plan job uses OIDC and is skipped cleanly when not configured."""
+"""The CI workflows (.github/workflows): they are valid GitHub Actions workflows (vendored SchemaStore schema),
+every job has a timeout, actions are pinned by SHA, Terraform comes from .terraform-version, every `make`
+target they call exists, the consumer workflow never runs tfgen's own suite, the plan is saved and summarised,
+and the drift job plans with -detailed-exitcode."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOW = ROOT / ".github/workflows/terraform.yml"
-TARGET_LINE = re.compile(r"^([A-Za-z0-9_.-]+(?:[ \t]+[A-Za-z0-9_.-]+)*)[ \t]*::?(?!=)")
+WORKFLOWS = ROOT / ".github/workflows"
+WORKFLOW = WORKFLOWS / "terraform.yml"
+DRIFT = WORKFLOWS / "terraform-drift.yml"
+DEVELOPMENT = WORKFLOWS / "tfgen-development.yml"
+SCHEMAS = ROOT / "tests/fixtures/schemas"
+TARGET_LINE = re.compile(r"^([A-Za-z0-9_./-]+(?:[ \t]+[A-Za-z0-9_./-]+)*)[ \t]*::?(?!=)")
+ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*[:?]?=[ \t]*(.*)$")
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)\s*(#.*)?$", re.MULTILINE)
 
 
-def load() -> dict[str, Any]:
-    return yaml.safe_load(WORKFLOW.read_text())
+def load(path: Path = WORKFLOW) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
 
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
@@ -24,11 +35,22 @@ def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
     return workflow.get("on", workflow.get(True))
 
 
+def as_actions_json(workflow: dict[str, Any]) -> dict[str, Any]:
+    """The document as GitHub reads it (YAML 1.2: `on` is a string key), for the JSON schema."""
+    return {("on" if key is True else key): value for key, value in workflow.items()}
+
+
 def makefile_targets(text: str) -> set[str]:
     """Explicit targets of a Makefile (rule lines and .PHONY), ignoring recipes, comments and assignments."""
     targets: set[str] = set()
+    variables: dict[str, str] = {}
     for line in text.splitlines():
         if line.startswith("\t") or line.lstrip().startswith("#"):
+            continue
+        line = re.sub(r"\$\((\w+)\)", lambda m: variables.get(m.group(1), m.group(0)), line)
+        assignment = ASSIGNMENT.match(line)
+        if assignment:
+            variables[assignment.group(1)] = assignment.group(2).strip()
             continue
         match = TARGET_LINE.match(line)
         if match:
@@ -49,48 +71,117 @@ def all_steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
 
+def runs_of(workflow: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in all_steps(workflow))
+
+
+ALL_WORKFLOWS = sorted(WORKFLOWS.glob("*.yml"))
+
+
 def test_makefile_target_parser() -> None:
-    text = "A := 1\n.PHONY: a b\na: dep ## help\n\t@make c\nb c:\n$(X)/bin/y:\nx ?= 2\n# d:\n"
-    assert makefile_targets(text) == {".PHONY", "a", "b", "c"}
+    text = "A := 1\n.PHONY: a b\na: dep ## help\n\t@make c\nb c:\n$(X)/bin/y:\nx ?= 2\n# d:\nV := .v\n$(V)/s: p\n"
+    assert makefile_targets(text) == {".PHONY", "a", "b", "c", ".v/s"}
     assert make_targets_in("make lint && make test ENV=dev -j2; echo make it\n  make e2e") == ["lint", "test", "e2e"]
     assert make_targets_in('print("make sure")\nx = "a" # make bench') == []
 
 
-def test_workflow_loads_and_every_job_has_steps() -> None:
-    workflow = load()
-    assert workflow["name"]
-    assert {"push", "pull_request"} <= set(triggers(workflow))
-    assert workflow["jobs"]
+def test_the_three_workflows_exist() -> None:
+    assert {p.name for p in ALL_WORKFLOWS} >= {WORKFLOW.name, DRIFT.name, DEVELOPMENT.name}
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_the_github_actions_schema(path: Path) -> None:
+    """SchemaStore's github-workflow schema plus check-jsonschema's every-job-has-a-timeout schema (vendored)."""
+    document = as_actions_json(load(path))
+    for name in ("github-workflow.json", "github-workflow-require-timeout.json"):
+        schema = json.loads((SCHEMAS / name).read_text())
+        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(document), key=lambda e: list(e.path))
+        assert not errors, f"{path.name} vs {name}: " + "; ".join(
+            f"{'/'.join(map(str, e.path))}: {e.message[:200]}" for e in errors)
+
+
+def test_schema_check_catches_a_broken_workflow() -> None:
+    """The schema test can fail: a job without runs-on/timeout and a step that both runs and uses."""
+    broken = {"on": {"push": {}}, "jobs": {"x": {"steps": [{"run": "true", "uses": "a/b@v1"}]}}}
+    for name in ("github-workflow.json", "github-workflow-require-timeout.json"):
+        schema = json.loads((SCHEMAS / name).read_text())
+        assert list(jsonschema.Draft7Validator(schema).iter_errors(broken)), name
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_steps_and_a_timeout(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["name"] and workflow["jobs"]
     for name, job in workflow["jobs"].items():
         assert job.get("runs-on"), name
+        assert isinstance(job.get("timeout-minutes"), int) and 0 < job["timeout-minutes"] <= 60, name
         assert job.get("steps"), f"job {name} has no steps"
         for step in job["steps"]:
             assert ("run" in step) != ("uses" in step), f"{name}: a step either runs or uses"
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", step["uses"]), step["uses"]
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_by_sha_with_the_release_in_a_comment(path: Path) -> None:
+    lines = USES_LINE.findall(path.read_text())
+    assert lines, path.name
+    for ref, comment in lines:
+        assert PINNED.match(ref), f"{path.name}: {ref} is not pinned to a 40-hex commit SHA"
+        assert re.fullmatch(r"#\s*v\d+\.\d+\.\d+", comment.strip()), f"{path.name}: {ref} needs a `# vX.Y.Z`"
+
+
+def test_one_action_one_sha() -> None:
+    """The same action is pinned to the same commit in every workflow (one upgrade, one diff)."""
+    seen: dict[str, set[str]] = {}
+    for path in ALL_WORKFLOWS:
+        for ref, comment in USES_LINE.findall(path.read_text()):
+            action, sha = ref.split("@")
+            seen.setdefault(action, set()).add(f"{sha} {comment.strip()}")
+    assert {a: s for a, s in seen.items() if len(s) > 1} == {}
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=lambda p: p.name)
+def test_terraform_version_comes_from_the_version_file(path: Path) -> None:
+    """No workflow hard-codes a Terraform version: setup-terraform gets the value read from .terraform-version."""
+    workflow = load(path)
+    setups = [s for s in all_steps(workflow) if s.get("uses", "").startswith("hashicorp/setup-terraform@")]
+    text = path.read_text()
+    assert not re.search(r"terraform_version:\s*['\"]?\d", text), path.name
+    assert "TERRAFORM_VERSION" not in text, path.name
+    for step in setups:
+        assert re.fullmatch(r"\$\{\{ (needs\.[\w-]+|steps)\.(outputs\.)?[\w.-]*version \}\}",
+                            step["with"]["terraform_version"]), step
+        assert step["with"]["terraform_wrapper"] is False
+    if setups:
+        assert "< .terraform-version" in runs_of(workflow)
 
 
 def test_every_referenced_make_target_exists() -> None:
-    makefile = ROOT / "Makefile"
-    assert makefile.is_file(), "the workflow runs make targets: the Makefile must exist"
-    targets = makefile_targets(makefile.read_text())
-    referenced = [t for step in all_steps(load()) if "run" in step for t in make_targets_in(step["run"])]
-    assert {"lint", "test", "security"} <= set(referenced)
-    missing = sorted(set(referenced) - targets)
-    assert not missing, f"make targets used by the workflow but not in the Makefile: {missing}"
+    targets = makefile_targets((ROOT / "Makefile").read_text())
+    referenced = {t for path in ALL_WORKFLOWS for t in make_targets_in(runs_of(load(path)))}
+    assert {"lint", "test", "security"} <= referenced
+    assert sorted(referenced - targets) == []
 
 
-def test_tfgen_job_lints_tests_and_checks_the_tree() -> None:
+def test_consumer_workflow_does_not_run_tfgens_own_suite() -> None:
+    runs = runs_of(load())
+    assert "make test" not in runs and "pytest" not in runs and "make lint" not in runs
+    dev_runs = runs_of(load(DEVELOPMENT))
+    assert "make test" in dev_runs and "make lint" in dev_runs
+    paths = triggers(load(DEVELOPMENT))["pull_request"]["paths"]
+    assert "tfgen/**" in paths and not any(p.startswith("specs") or p.startswith("generated") for p in paths)
+
+
+def test_tfgen_job_checks_the_tree_with_annotations() -> None:
     runs = "\n".join(step.get("run", "") for step in load()["jobs"]["tfgen"]["steps"])
-    assert "make lint" in runs and "make test" in runs
-    assert "tfgen check --all" in runs and "--json" in runs
+    assert "tfgen check --all --json" in runs and "::error" in runs
 
 
 @pytest.mark.parametrize("job", ["terraform", "plan"])
-def test_environment_matrix_comes_from_specs(job: str) -> None:
+def test_environment_matrix_comes_from_the_tfgen_job(job: str) -> None:
     spec = load()["jobs"][job]
     assert "tfgen" in spec["needs"]
     assert spec["strategy"]["matrix"]["env"] == "${{ fromJSON(needs.tfgen.outputs.environments) }}"
+    assert "needs.tfgen.outputs.environments != '[]'" in spec["if"]  # an empty matrix is an error on GitHub
     assert "environments/${{ matrix.env }}" in spec["defaults"]["run"]["working-directory"]
 
 
@@ -101,10 +192,13 @@ def test_terraform_job_checks_fmt_init_validate_offline() -> None:
     assert any(r.startswith("terraform validate") for r in runs)
 
 
-def test_checkov_job_runs_checkov() -> None:
-    runs = [step.get("run", "") for step in load()["jobs"]["checkov"]["steps"]]
-    assert "make security" in runs
-    assert "checkov" in (ROOT / "Makefile").read_text()
+def test_checkov_job_runs_checkov_from_a_cached_virtualenv() -> None:
+    steps = load()["jobs"]["checkov"]["steps"]
+    assert "make security" in [step.get("run", "") for step in steps]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == ".venv-checkov"
+    assert "hashFiles('Makefile')" in cache["with"]["key"] and "python-version" in cache["with"]["key"]
+    assert "CHECKOV_VERSION :=" in (ROOT / "Makefile").read_text()  # the key follows the pin
 
 
 def test_plan_job_uses_oidc_and_skips_cleanly_without_a_role() -> None:
@@ -116,8 +210,42 @@ def test_plan_job_uses_oidc_and_skips_cleanly_without_a_role() -> None:
     creds = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert creds["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
     assert not any("secrets." in str(step) for step in job["steps"])  # no long-lived keys
-    assert any(step.get("run", "").startswith("terraform plan") for step in job["steps"])
+
+
+def test_plan_is_saved_as_an_artifact_and_summarised() -> None:
+    steps = load()["jobs"]["plan"]["steps"]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "terraform plan" in runs and "-out=tfplan" in runs
+    assert "scripts/plan_summary.py" in runs and '>> "$GITHUB_STEP_SUMMARY"' in runs
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    paths = upload["with"]["path"].split()
+    assert any(p.endswith("/tfplan.txt") for p in paths) and any(p.endswith("/plan-summary.json") for p in paths)
+    assert not any(p.endswith("/tfplan") or p.endswith(".json") and "tfplan" in p for p in paths)  # secrets
+    assert (ROOT / "scripts/plan_summary.py").is_file()
+
+
+def test_drift_runs_on_a_schedule_per_environment_with_detailed_exitcode() -> None:
+    workflow = load(DRIFT)
+    assert triggers(workflow)["schedule"][0]["cron"]
+    job = workflow["jobs"]["drift"]
+    assert job["strategy"]["matrix"]["env"] == "${{ fromJSON(needs.environments.outputs.environments) }}"
+    assert "vars.AWS_PLAN_ROLE_ARN != ''" in job["if"] and job["permissions"]["id-token"] == "write"
+    runs = runs_of(workflow)
+    assert "terraform plan" in runs and "-detailed-exitcode" in runs
+    assert '"$status" -eq 2' in runs and "GITHUB_STEP_SUMMARY" in runs
 
 
 def test_workflow_default_permissions_are_read_only() -> None:
-    assert load()["permissions"] == {"contents": "read"}
+    for path in ALL_WORKFLOWS:
+        assert load(path)["permissions"] == {"contents": "read"}, path.name
+
+
+def _envs_step() -> dict[str, Any]:
+    return next(s for s in load()["jobs"]["tfgen"]["steps"] if s.get("id") == "envs")
+
+
+def test_plan_matrix_is_built_with_tfgen_affected() -> None:
+    step = _envs_step()
+    assert "tfgen affected --since" in step["run"] and "--json" in step["run"]
+    checkout = load()["jobs"]["tfgen"]["steps"][0]
+    assert checkout["with"]["fetch-depth"] == 0  # the base revision must be in the clone

@@ -43,7 +43,8 @@ Examples:
   tfgen diff dev prod           what differs between two environments
   tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
   tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
-  tfgen fmt --check generated   like terraform fmt -check, without terraform
+  tfgen affected --since main   environments whose generated files differ from main, and why
+  tfgen fmt -recursive generated  terraform fmt, without terraform
   tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
 
 \b
@@ -381,18 +382,64 @@ def graph(ctx: click.Context, env: str, fmt_name: str) -> None:
     click.echo(render_graph(project_context(doc), environment_context(env, doc), fmt_name), nl=False)
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen fmt generated\n  tfgen fmt --check --diff main.tf")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@main.command(epilog="\b\nExamples:\n  tfgen fmt                        the .tf files in the current directory\n"
+                     "  tfgen fmt -recursive generated\n  tfgen fmt --check --diff main.tf\n"
+                     "  cat main.tf | tfgen fmt -")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.option("-check", "--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
+@click.option("-diff", "--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
+@click.option("-recursive", "--recursive", is_flag=True, help="Also format files in subdirectories.")
 @handle_errors
-def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool) -> None:
-    """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed)."""
-    from tfgen.fmtcmd import format_paths
+def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool, recursive: bool) -> None:
+    """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed).
 
-    changed = format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
-                           echo=click.echo, status=_status)
+    Like terraform fmt: no PATH means the current directory only; `-` reads stdin and writes stdout.
+    A file that does not parse is reported (file:line:column) and left untouched; exit 2.
+    """
+    from tfgen.fmtcmd import InputRefused, format_paths, format_stdin
+
+    if Path("-") in paths:
+        if len(paths) > 1:
+            raise InputRefused("-", "stdin (-) cannot be combined with other paths")
+        changed = format_stdin(check_only=check_only, show_diff=show_diff, echo=_echo_data)
+    else:
+        changed = bool(format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
+                                    echo=_echo_data, status=_status, recursive=recursive))
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
+
+
+def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    empty = {"since": since, "commit": None, "environments": [], "affected": [], "unaffected": [], "removed": []}
+    return {"version": JSON_VERSION, "command": "affected", "status": "ok" if body else "invalid",
+            **(body or empty), "problems": []}
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen affected --since origin/main\n"
+                     "  tfgen affected --since HEAD~1 --json")
+@click.option("--since", "ref", required=True, help="Git revision to compare with (read with git, never checked out).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.pass_context
+@handle_errors
+def affected(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """List the environments whose generated files differ from those committed at REF, and why.
+
+    CI plans only these. Never writes; exit 0 whether or not anything is affected.
+    """
+    from tfgen.affected import affected_since, report_json, report_lines
+
+    try:
+        report = affected_since(_project(ctx), ref)
+    except EXPECTED_ERRORS as exc:
+        if as_json:
+            _emit_failure(affected_report(ref, None), exc)
+        raise
+    if as_json:
+        _emit_json(affected_report(ref, report_json(report)))
+    else:
+        for line in report_lines(report):
+            click.echo(line)
+    _status(f"{len(report.affected)} of {len(report.affected) + len(report.unaffected)} environment(s) affected "
+            f"since {ref} ({report.commit[:12]})")
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen schema > specs/tfgen.schema.json\n"

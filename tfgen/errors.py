@@ -73,13 +73,14 @@ class TemplateError(TfgenError):
 
 
 class FormatError(TfgenError):
-    """HCL text could not be formatted (it does not parse)."""
+    """HCL text could not be formatted: it does not parse (file:line:column, as Terraform locates it)."""
 
     exit_code = EXIT_INVALID
 
-    def __init__(self, source: str, line: int, message: str):
-        self.source, self.line = source, line
-        super().__init__(f"{source}:{line}: cannot format: {message}")
+    def __init__(self, source: str, line: int, message: str, col: int | None = None):
+        self.source, self.line, self.col = source, line, col
+        where = f"{source}:{line}:{col}" if col else f"{source}:{line}"
+        super().__init__(f"{where}: {message}")
 
 
 class ConflictError(TfgenError):

@@ -51,12 +51,16 @@ class FormatCache:
     """Memo of `format_hcl` results on disk, keyed by the formatter's own source and the input text.
 
     Formatting is a pure function, so a hit is exactly what formatting would return; any change to
-    tfgen/hclfmt.py changes every key. Misses are written atomically; an unusable cache is simply skipped.
+    tfgen/hclfmt.py or tfgen/hcl/ changes every key. Misses are written atomically; an unusable cache is skipped.
     """
 
     def __init__(self) -> None:
         # Salt with the formatter's source without importing it: on a warm cache it is never needed.
-        salt = hashlib.sha256(Path(__file__).with_name("hclfmt.py").read_bytes()).hexdigest()[:16]
+        here = Path(__file__).parent
+        digest = hashlib.sha256(here.joinpath("hclfmt.py").read_bytes())
+        for module in sorted(here.joinpath("hcl").glob("*.py")):
+            digest.update(module.name.encode() + b"\0" + module.read_bytes())
+        salt = digest.hexdigest()[:16]
         self.directory = _cache_dir(f"fmt-{salt}")
 
     def format(self, text: str, source: str) -> str:
