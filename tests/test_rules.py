@@ -248,6 +248,8 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("prod", {("aws", "account_id"): None}, "production environments need the AWS account named",
          {("aws", "account_id"): None,
           ("environment", "guardrail_overrides"): {"account_id": "one shared sandbox account until the split"}}),
+        ("prod", {("alerts", "email"): []}, "production environments need someone who receives the alarms",
+         {("alerts", "email"): [], ("alerts", "https"): ["https://hooks.example.com/alarms"]}),
     ],
     "assume_role_in_account": [
         ("dev", {("aws",): {"account_id": "111122223333", "assume_role_arn": "arn:aws:iam::444455556666:role/tf"}},

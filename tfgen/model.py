@@ -26,8 +26,9 @@ PROJECT = obj("Project identity; shared by every environment.", {
 })
 
 ENVIRONMENT = obj("What kind of environment this spec describes.", {
-    "production": boolean("Production environments must meet the guardrails (deletion protection, "
-                          "final snapshot, Multi-AZ, >= 90 days of logs, a named AWS account).", False),
+    "production": boolean("Production environments must meet the guardrails (deletion protection, final "
+                          "snapshot, Multi-AZ, >= 90 days of logs, a named AWS account, an alarm subscriber).",
+                          False),
     "guardrail_overrides": map_of(
         string("Why this guardrail does not apply; printed as a warning on every render."),
         "Explicit, documented exceptions to production guardrails: rule id -> reason.", {},
@@ -188,6 +189,17 @@ STORAGE = obj("Uploads bucket and secrets.", {
                                ["jwt_secret_key", "encryption_key", "llm_api_key"], shapes_modules=True),
 })
 
+ALERTS = obj("Who hears the alarms: one encrypted SNS topic per environment notifies these subscribers on every "
+              "alarm and OK transition.", {
+    "email": list_of(string("Email address (AWS sends a confirmation mail first).",
+                            pattern=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+                     "Email subscriptions of the alarm topic.", [], examples=(["oncall@example.com"],)),
+    "https": list_of(string("HTTPS endpoint (a pager or chat webhook; it must confirm the subscription).",
+                            pattern=r"https://[A-Za-z0-9.-]+(:\d+)?(/[!-~]*)?"),
+                     "HTTPS subscriptions of the alarm topic.", [],
+                     examples=(["https://events.pagerduty.com/integration/abc/enqueue"],)),
+})
+
 LOGS = obj("CloudWatch Logs.", {
     "retention_days": integer("Retention of every log group.", 30, choices=LOG_RETENTION_DAYS),
 })
@@ -205,6 +217,7 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "dns": DNS,
     "storage": STORAGE,
     "logs": LOGS,
+    "alerts": ALERTS,
     "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "estimated_monthly_cost_usd": number("Estimated monthly cost shown in the generated docs.", None,

@@ -60,8 +60,9 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
                 "fires.", db["allocated_storage_gb"] * GIB // FREE_STORAGE_ALARM_FRACTION),
             var("db_alarm_connections", "number", "Connection count that raises the connections alarm.",
                 CONNECTIONS_ALARM),
-            var("alarm_actions", "list(string)", "SNS topic ARNs notified by the alarms (empty: console only).",
-                []),
+            wired("alarm_actions", "list(string)",
+                  "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
+                  "local.alarm_actions"),
         ),
         outputs=(
             out("endpoint", "Connection endpoint (address:port).", "aws_db_instance.main.endpoint", export=True,

@@ -25,6 +25,8 @@ GUARDRAILS: dict[str, tuple[Path_, Callable[[dict[str, Any]], bool], str]] = {
     "account_id": (("aws", "account_id"), lambda d: d["aws"]["account_id"] is not None,
                    "the AWS account named (aws.account_id: \"<12-digit account id>\"), so that the spec cannot be "
                    "applied with another account's credentials"),
+    "alert_subscription": (("alerts", "email"), lambda d: bool(d["alerts"]["email"] or d["alerts"]["https"]),
+                           "someone who receives the alarms (alerts.email or alerts.https)"),
 }
 MIN_REASON_CHARS = 10
 

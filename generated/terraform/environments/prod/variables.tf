@@ -223,12 +223,6 @@ variable "db_alarm_connections" {
   default     = 50
 }
 
-variable "alarm_actions" {
-  description = "SNS topic ARNs notified by the alarms (empty: console only)."
-  type        = list(string)
-  default     = []
-}
-
 variable "backend_instance_type" {
   description = "EC2 instance type of the backend service."
   type        = string
