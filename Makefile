@@ -20,7 +20,7 @@ TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
-.PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate validate-v6 fakeprov security bench e2e clean-venv
+.PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -103,6 +103,18 @@ e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all e
 	if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/aws" ]; then \
 	  echo "make e2e: SKIPPED: no hashicorp/aws provider mirror at $(TF_MIRROR) (the rehearsal runs offline)"; exit 0; fi; \
 	$(VENV)/bin/python tests/rehearsal/run.py --jobs 4 $(E2E_ENVS) $(E2E_UNPROTECT)
+
+e2e-upgrade: $(STAMP) ## upgrade rehearsal: apply the tree committed at FROM, plan the working tree on it: make e2e-upgrade FROM=origin/main [ENV=staging]
+	@if [ -z "$(FROM)" ]; then echo "make e2e-upgrade: set FROM=<git revision>, e.g. make e2e-upgrade FROM=origin/main"; exit 2; fi
+	@$(E2E_SKIP) $(VENV)/bin/python tests/rehearsal/upgrade.py --from '$(FROM)' --env $(UPGRADE_ENV)
+
+e2e-impact: $(STAMP) ## tfgen impact vs real plans: apply ENV once (default staging), plan every change scenario on it
+	@$(E2E_SKIP) $(VENV)/bin/python tests/rehearsal/upgrade.py --scenarios --env $(UPGRADE_ENV)
+
+UPGRADE_ENV = $(if $(filter command line,$(origin ENV)),$(ENV),staging)
+E2E_SKIP = if ! command -v terraform >/dev/null; then echo "$@: SKIPPED: terraform is not installed"; exit 0; fi; \
+	if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/aws" ]; then \
+	  echo "$@: SKIPPED: no hashicorp/aws provider mirror at $(TF_MIRROR) (the rehearsal runs offline)"; exit 0; fi;
 
 # make e2e ENV=dev rehearses one environment, make e2e ENV=bootstrap the state-backend roots; plain `make e2e`
 # all of them. Before destroy the harness flips the deletion protections off and applies, as an operator would.

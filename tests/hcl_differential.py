@@ -18,24 +18,51 @@ from tfgen.hclfmt import format_hcl
 
 CASES = Path(__file__).resolve().parent / "fmt_corpus" / "upstream" / "hcl_cases.txt"
 _MARKER = re.compile(r"^#==== (\S+)(.*)\n", re.M)
+_DIAGNOSTIC = re.compile(r"^Error: (.*)\n\n  on (\S+) line (\d+)", re.M)
 
 
 def env() -> dict[str, str]:
     return {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull}
 
 
-def terraform_verdicts(binary: str, texts: dict[str, str]) -> dict[str, str | None]:
-    """terraform fmt's verdict on each text (keys are file names ending in .tf), from one run."""
+Diagnostics = dict[str, list[tuple[int, str]]]
+
+
+def terraform_run(binary: str, texts: dict[str, str]) -> tuple[dict[str, str | None], Diagnostics]:
+    """One `terraform fmt` run over all texts (keys are file names ending in .tf).
+
+    Returns each file's verdict, and for each refused file its diagnostics as (line, summary), in the order
+    Terraform prints them (by position).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         for name, text in texts.items():
             Path(tmp, name).write_bytes(text.encode("utf-8", "surrogatepass"))
         result = subprocess.run([binary, "fmt", "-no-color", "-list=false", "."], cwd=tmp, capture_output=True,
                                 text=True, env=env())
+        first: Diagnostics = {}
+        for m in _DIAGNOSTIC.finditer(result.stderr):
+            first.setdefault(m.group(2), []).append((int(m.group(3)), m.group(1)))
         refused = set(re.findall(r"^\s*on (\S+) line \d+", result.stderr, re.M))
         unknown = refused - set(texts)
         assert not unknown, f"terraform reported files it was not given: {unknown}\n{result.stderr}"
+        assert set(first) == refused, result.stderr
         assert result.returncode == (2 if refused else 0), result.stderr
-        return {name: None if name in refused else Path(tmp, name).read_bytes().decode() for name in texts}
+        verdicts = {name: None if name in refused else Path(tmp, name).read_bytes().decode() for name in texts}
+        return verdicts, first
+
+
+def terraform_verdicts(binary: str, texts: dict[str, str]) -> dict[str, str | None]:
+    """terraform fmt's verdict on each text: the formatted text, or None when refused."""
+    return terraform_run(binary, texts)[0]
+
+
+def tfgen_diagnostic(text: str) -> tuple[int, str] | None:
+    """tfgen's error for a text as (line, summary), or None when it formats."""
+    try:
+        format_hcl(text, "case.tf")
+    except FormatError as exc:
+        return exc.line, str(exc).split(": ", 1)[1].split("; ", 1)[0]
+    return None
 
 
 def tfgen_verdict(text: str) -> str | None:

@@ -6,18 +6,14 @@ dependency installs a module named `hcl2` that shadows python-hcl2 in the main v
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from tfhelpers import CHECKOV, checkov_failures
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "generated" / "terraform"
-CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 SKIP_RE = re.compile(r"#\s*checkov:skip=(?P<id>CKV2?_[A-Z]+_\d+)(?::(?P<reason>.*))?")
 
 
@@ -66,21 +62,5 @@ def test_every_skip_is_listed_in_the_readme():
                     "(run `make security` once to create it)")
 def test_checkov_reports_no_failed_checks(tmp_path: Path):
     _generated_files()
-    scan = tmp_path / "terraform"
-    shutil.copytree(TREE, scan, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"))
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
-    result = subprocess.run(
-        [str(CHECKOV), "-d", str(scan), "--framework", "terraform", "--compact", "--skip-download",
-         "--download-external-modules", "false", "-o", "json"],
-        capture_output=True, text=True, timeout=900, env=env,
-    )
-    assert result.stdout.strip(), f"checkov printed nothing (exit {result.returncode}):\n{result.stderr[-3000:]}"
-    reports = json.loads(result.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]}) {c.get('check_name', '')}"
-        for report in reports for c in report.get("results", {}).get("failed_checks", [])
-    ]
-    passed = sum(report.get("summary", {}).get("passed", 0) for report in reports)
-    assert passed > 0, "checkov passed no check at all: did it parse the tree?"
-    assert not failed, f"{len(failed)} failed checkov checks:\n" + "\n".join(sorted(set(failed)))
+    failed = checkov_failures(TREE, tmp_path)
+    assert not failed, f"{len(failed)} failed checkov checks:\n" + "\n".join(failed)

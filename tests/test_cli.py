@@ -85,8 +85,12 @@ def test_user_files_are_never_touched(run, project: Path) -> None:
     assert (project / ENV_DIR / "staging/main.tf").exists(), "rendering dev alone never prunes staging"
     stale = run("-C", str(project), "check", "--all")
     assert stale.exit_code == 1 and "extra  generated/terraform/environments/staging/main.tf" in stale.stderr
-    assert render(run, project, "--all").exit_code == 0
-    assert not (project / ENV_DIR / "staging/main.tf").exists(), "--all prunes the deleted environment"
+    kept = render(run, project, "--all")
+    assert kept.exit_code == 0 and "kept generated/terraform/environments/staging" in kept.stderr
+    assert (project / ENV_DIR / "staging/main.tf").exists(), "--all never prunes a deleted environment by itself"
+    pruned = render(run, project, "--all", "--prune", "staging")
+    assert pruned.exit_code == 0 and "make sure `terraform destroy` ran there first" in pruned.stderr
+    assert not (project / ENV_DIR / "staging/main.tf").exists(), "--prune staging removes its generated files"
     for env in ("dev", "prod", "staging"):
         for name in USER_FILES:
             assert (project / ENV_DIR / env / name).read_text() == f"user data {env} {name}\n"

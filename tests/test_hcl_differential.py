@@ -12,7 +12,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from hcl_differential import disagreements, terraform_verdicts, tfgen_verdict, upstream_cases
+from hcl_differential import (
+    disagreements,
+    terraform_run,
+    terraform_verdicts,
+    tfgen_diagnostic,
+    tfgen_verdict,
+    upstream_cases,
+)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_hclfmt import CORPUS, CORPUS_FILES, GENERATED_FILES, _terraform, crlf, read
@@ -48,6 +55,33 @@ def test_fixed_corpus_agrees_with_terraform(binary: str) -> None:
     counts, problems = disagreements(binary, fixed_inputs())
     assert not problems, "\n".join(problems)
     assert counts["both reject"] >= 60 and counts["both accept, same output"] >= 150, counts
+
+
+# Refusals where tfgen's first message is deliberately more specific than Terraform's (same line).
+CLEARER_MESSAGES = {
+    "case_comment_unterminated.tf": "Unterminated comment",  # terraform: Argument or block definition required
+    "case_heredoc_bad_introducer.tf": "Invalid heredoc introducer",  # terraform: Invalid expression
+}
+
+
+def test_refusals_are_reported_where_and_as_terraform_reports_them(binary: str) -> None:
+    """Each refused input's error is one of Terraform's diagnostics for it: same line, same summary.
+
+    tfgen stops at its first error; Terraform reports all of them, sorted by position, so for a few inputs
+    tfgen's error (a character error, found while scanning) is Terraform's second.
+    """
+    texts = fixed_inputs()
+    _, diagnostics = terraform_run(binary, texts)
+    wrong, first = [], 0
+    for name, theirs in sorted(diagnostics.items()):
+        ours = tfgen_diagnostic(texts[name])
+        if name in CLEARER_MESSAGES and ours == (theirs[0][0], CLEARER_MESSAGES[name]):
+            continue
+        if ours not in theirs:
+            wrong.append(f"{name}: tfgen {ours}, terraform {theirs}")
+        first += ours == theirs[0]
+    assert not wrong, "\n".join(wrong)
+    assert first >= len(diagnostics) - 5 >= 100, first
 
 
 def test_what_terraform_destroys_tfgen_keeps(binary: str) -> None:

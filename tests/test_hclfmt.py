@@ -191,15 +191,15 @@ def test_pinned_behaviour(source: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize("source, where, message", [
-    ('a = 1\nresource "a" "b" {\n  x = 1\n', "2:18", "Unclosed '{'"),
-    ("a = 1\n}\n", "2:1", "Unexpected '}'"),
+    ('a = 1\nresource "a" "b" {\n  x = 1\n', "2:18", "Unclosed configuration block"),
+    ("a = 1\n}\n", "2:1", "Argument or block definition required"),
     ('a = 1\nb = "abc\nc = 2\n', "2:9", "Invalid multi-line string"),
-    ('a = 1\nb = "abc', "2:5", "Unterminated template string"),
-    ("a = 1\nb = <<EOF\nabc\n", "2:5", "Unterminated template string"),
-    ("a = 1\nb = <<EOF\nabc\nEOF", "2:5", "Unterminated template string"),
-    ("a = [1,\n2\n", "1:5", "Unclosed '['"),
-    ("a = f(1,\n\n  2]\n", "3:4", "Unexpected ']'"),
-    ('a = 1\nb = "${x\n', "2:6", "Unclosed '${'"),
+    ('a = 1\nb = "abc', "2:9", "Unterminated template string"),  # at the end of the file, as Terraform
+    ("a = 1\nb = <<EOF\nabc\n", "4:1", "Unterminated template string"),
+    ("a = 1\nb = <<EOF\nabc\nEOF", "4:4", "Unterminated template string"),  # the marker needs its newline
+    ("a = [1,\n2\n", "1:5", "Unterminated tuple constructor expression"),
+    ("a = f(1,\n\n  2]\n", "3:4", "Missing argument separator"),
+    ('a = 1\nb = "${x\n', "2:6", "Unclosed template interpolation sequence"),
     ("a = 1\n\nb = @\n", "3:5", "Invalid character"),
     ("a = 1\n/* open\n", "2:1", "Unterminated comment"),
     ("x = <<EOF  \nEOF\n", "1:5", "Invalid heredoc introducer"),

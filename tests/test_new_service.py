@@ -1,6 +1,6 @@
 """Adding a service is one YAML entry: a `worker` (port 9000, reachable from backend) declared in the fixture's
-base spec gets its instance, security group and rule, IAM role and profile, log group, user data, outputs and
-docs, with the project's templates unchanged.
+base spec becomes one entry of each environment root's `services` local (and one ingress edge); the modules
+iterate over it, so they stay byte-identical, and outputs and docs follow, with the templates unchanged.
 
 The fixture (tests/fixtures/worker_project/specs) is the bundled specs plus that one entry. The test copies
 templates/ next to it, renders with the CLI and checks the generated tree end to end; with terraform and the
@@ -64,66 +64,64 @@ def test_fixture_is_the_bundled_specs_plus_one_service():
     assert without_worker == bundled.split("\n", 1)[1], "sync tests/fixtures/worker_project/specs/base.yaml"
 
 
-def test_worker_instance_and_user_data(tree: Path):
-    instance = resources(tree, "compute", "aws_instance")["worker"]
-    assert instance["vpc_security_group_ids"] == ['var.security_group_ids["worker"]']
-    assert instance["iam_instance_profile"] == 'var.instance_profile_names["worker"]'
-    assert one(instance, "metadata_options")["http_tokens"] == "required"
-    assert one(instance, "root_block_device")["encrypted"] is True
-    user_data = (tree / "modules/compute/user_data/worker.sh.tftpl").read_text()
-    assert user_data.startswith("#!/bin/bash\n") and "set -euo pipefail" in user_data
-    assert "/etc/systemd/system/$SERVICE.service" in user_data and "ExecStart=/opt/worker/venv/bin/python" in user_data
-    assert "${app_secret_arn}" in user_data and "${db_secret_arn}" not in user_data
-    # start_on_boot is false: the unit is defined, not started (application code is not deployed).
-    assert 'systemctl enable --now "$SERVICE.service"' not in user_data
+def root_locals(tree: Path, env: str) -> dict[str, Any]:
+    (found,) = parse(tree / f"environments/{env}/main.tf")["locals"]
+    return found
+
+
+def test_modules_are_byte_identical_to_the_bundled_ones(tree: Path):
+    """Adding a service changes no module file: it is data in the environment roots."""
+    bundled = ROOT / "generated" / "terraform" / "modules"
+    ours = {p.relative_to(tree / "modules"): p.read_bytes() for p in (tree / "modules").rglob("*") if p.is_file()}
+    theirs = {p.relative_to(bundled): p.read_bytes() for p in bundled.rglob("*") if p.is_file()}
+    assert ours == theirs
+
+
+def test_worker_is_an_entry_of_every_root(tree: Path):
     for env in ENVS:
+        worker = root_locals(tree, env)["services"]["worker"]
+        assert worker["port"] == 9000 and worker["instance_type"] == "var.worker_instance_type"
+        assert worker["permissions"] == ["app-secrets-read", "uploads-rw"]
+        assert worker["exec_start"] == "/opt/worker/venv/bin/python -m worker --port 9000"
+        assert worker["start_on_boot"] is False  # defined, not started: application code is not deployed
         defaults = root_defaults(tree, env)
-        assert defaults["worker_instance_type"] == "t4g.small" and defaults["worker_architecture"] == "arm64"
-        assert defaults["worker_market"] == "on-demand"
+        assert defaults["worker_instance_type"] == "t4g.small" and defaults["worker_market"] == "on-demand"
+        assert root_locals(tree, env)["ingress_rules"]["worker_from_backend_9000"] == {
+            "target": "worker", "source": "backend", "port": 9000}
 
 
-def test_worker_security_group_and_rule_from_backend(tree: Path):
-    assert "worker" in resources(tree, "security", "aws_security_group")
-    rules = resources(tree, "security", "aws_vpc_security_group_ingress_rule")
-    worker_rules = [r for r in rules.values() if r["security_group_id"] == "aws_security_group.worker.id"]
-    assert len(worker_rules) == 1
-    (rule,) = worker_rules
-    assert rule["from_port"] == 9000 and rule["to_port"] == 9000 and rule["ip_protocol"] == "tcp"
-    assert rule["referenced_security_group_id"] == "aws_security_group.backend.id"
-
-
-def test_worker_iam_role_profile_and_log_group(tree: Path):
-    text = (tree / "modules/security/main.tf").read_text()
-    assert re.search(r'resource "aws_iam_role" "worker"', text)
-    assert re.search(r'resource "aws_iam_instance_profile" "worker"', text)
-    outputs = (tree / "modules/security/outputs.tf").read_text()
-    assert re.search(r"worker\s*=\s*aws_iam_instance_profile\.worker\.name", outputs)
-    storage = (tree / "modules/storage/main.tf").read_text()
-    assert '"worker"' in storage
-    groups = resources(tree, "storage", "aws_cloudwatch_log_group")
-    assert any("for_each" in body for body in groups.values()) or any("worker" in k for k in groups)
+def test_modules_iterate_over_the_services(tree: Path):
+    """Instance, security group, role, profile and log group are one for_each block each."""
+    for module, rtype, name in (("compute", "aws_instance", "this"), ("security", "aws_security_group", "service"),
+                                ("security", "aws_iam_role", "service"),
+                                ("security", "aws_iam_instance_profile", "service")):
+        assert resources(tree, module, rtype)[name]["for_each"] == "var.services", (module, rtype)
+    assert resources(tree, "storage", "aws_cloudwatch_log_group")["service"]["for_each"] == "var.service_names"
+    assert resources(tree, "security", "aws_vpc_security_group_ingress_rule")["this"]["for_each"] == (
+        "var.ingress_rules")
+    wiring = (tree / "environments/dev/main.tf").read_text()
+    assert "services               = local.services" in wiring or "services = local.services" in wiring
 
 
 def test_worker_outputs_and_docs(tree: Path):
-    outputs = (tree / "modules/compute/outputs.tf").read_text()
-    assert re.search(r"worker\s*=\s*aws_instance\.worker\.id", outputs)
     for env in ENVS:
         root_outputs = (tree / f"environments/{env}/outputs.tf").read_text()
         assert 'output "worker_instance_id"' in root_outputs
-    assert "worker" in (tree / "modules/compute/README.md").read_text()
+        assert 'module.compute.instance_ids["worker"]' in root_outputs
+    assert "worker" not in (tree / "modules/compute/README.md").read_text()
     assert "worker" in (tree / "README.md").read_text()
     assert re.search(r"worker.*9000", (tree / "README.md").read_text())
 
 
 def test_existing_services_are_not_moved_by_the_new_one(tree: Path):
-    """Placement is a hash of the service name, so adding a service never changes another one's subnet."""
-    generated = (tree / "modules/compute/main.tf").read_text()
-    bundled = ROOT / "generated/terraform/modules/compute/main.tf"
-    for service in ("frontend", "backend", "llm", "chromadb"):
-        line = f'parseint(substr(md5("{service}"), 0, 8), 16) % length(var.private_subnet_ids)'
-        assert line in generated
-        if bundled.is_file():
-            assert line in bundled.read_text()
+    """Placement is explicit or the alphabetically first zone: a new service never moves another one."""
+    bundled = ROOT / "generated/terraform"
+    for env in ENVS:
+        ours = root_locals(tree, env)["services"]
+        theirs = root_locals(bundled, env)["services"]
+        assert ours["worker"]["availability_zone"] == "us-east-1a"
+        assert {n: s["availability_zone"] for n, s in ours.items() if n != "worker"} == {
+            n: s["availability_zone"] for n, s in theirs.items()}
 
 
 @pytest.mark.terraform

@@ -119,6 +119,11 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("dev", {("state", "region"): "useast1"}, "state.region: 'useast1' is not an AWS region",
          {("state", "region"): "eu-central-1"}),
     ],
+    "service_zones": [
+        ("dev", {(*SVC, "llm", "availability_zone"): "us-east-1c"},
+         "services.llm.availability_zone: 'us-east-1c' is not one of network.availability_zones",
+         {(*SVC, "llm", "availability_zone"): "us-east-1b"}),
+    ],
     "vpc_and_subnets": [
         ("dev", {(*NET, "vpc_cidr"): "10.0.0.0/15"}, "between /16 and /28 (AWS limit), got /15",
          {(*NET, "vpc_cidr"): "10.0.0.0/20"}),
@@ -238,6 +243,14 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          {("state", "key_prefix"): "teams/imgu"}),
         ("dev", {("state", "bucket"): "imgu..state"}, "is not a valid S3 bucket name",
          {("state", "bucket"): "imgu.state"}),
+    ],
+    "acknowledged_changes": [
+        ("dev", {("environment", "acknowledged_changes"): {"databse.allocated_storage_gb": "restored from snapshot"}},
+         "is not a spec key", {("environment", "acknowledged_changes"): {"database.allocated_storage_gb":
+                                                                         "restored from snapshot"}}),
+        ("prod", {("environment", "acknowledged_changes"): {"region": "  move  "}},
+         "give the reason for this destructive change", {("environment", "acknowledged_changes"): {
+             "region": "moving to eu-west-1 for data residency, OPS-7"}}),
     ],
     "production_guardrails": [
         ("prod", PROD_SINGLE_AZ, "database.multi_az: production environments need a Multi-AZ database",

@@ -75,10 +75,12 @@ def test_cidr_errors_name_the_value(specs: Path) -> None:
     assert any("network.vpc_cidr: '10.0.0.0/33' is not a valid IPv4 CIDR" in p for p in problems(specs))
 
 
-def test_module_shaping_values_must_agree(specs: Path) -> None:
+def test_environments_may_differ_in_services_but_not_in_the_project(specs: Path) -> None:
     edit(specs, "prod.yaml", "network:\n", "services:\n  frontend:\n    port: 8081\n\nnetwork:\n")
+    assert [v.doc["services"]["frontend"]["port"] for v in validate_project(specs)] == [8080, 8081, 8080]
+    edit(specs, "prod.yaml", "environment:\n", "project:\n  name: other\n\nenvironment:\n")
     found = problems(specs)
-    assert any("services.frontend.port" in p and "'dev'" in p and "'prod'" in p for p in found), found
+    assert any("project.name" in p and "'dev'" in p and "'prod'" in p for p in found), found
 
 
 def test_json_schema_describes_every_field() -> None:

@@ -82,93 +82,114 @@ def raw(module: str) -> str:
     return files()[f"modules/{module}/main.tf"]
 
 
+@cache
+def services(env: str) -> dict[str, dict[str, Any]]:
+    """The root's `services` local of `env`, every `var.<name>` replaced by that variable's default."""
+    (local,) = parse(f"environments/{env}/main.tf")["locals"]
+    values = defaults(env)
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, str) and value.startswith("var."):
+            return values[value.removeprefix("var.")]
+        return value
+
+    return resolve(local["services"])
+
+
 # -----------------------------------------------------------------------------
 # Compute: instances
 # -----------------------------------------------------------------------------
 
-def test_one_instance_per_service_with_static_names():
-    assert set(resources("compute", "aws_instance")) == set(SEED_SERVICES)
+@pytest.mark.parametrize("env", ENVS)
+def test_one_instance_per_service_of_the_environment(env: str):
+    instance = resources("compute", "aws_instance")["this"]
+    assert instance["for_each"] == "var.services"
+    assert set(services(env)) == set(SEED_SERVICES)
+    assert module_call(env, "compute")["services"] == "local.services"
 
 
-@pytest.mark.parametrize("service", sorted(SEED_SERVICES))
-def test_instance_hardening(service: str):
-    body = resources("compute", "aws_instance")[service]
+def test_instance_hardening():
+    body = resources("compute", "aws_instance")["this"]
     metadata = one(body, "metadata_options")
     assert metadata["http_tokens"] == "required"
     assert metadata["http_endpoint"] == "enabled"
     assert metadata["http_put_response_hop_limit"] == 1
     root = one(body, "root_block_device")
     assert root["encrypted"] is True and root["volume_type"] == "gp3"
-    assert root["volume_size"] == f"var.{service}_root_volume_size"
+    assert root["volume_size"] == "each.value.root_volume_size"
     assert body["monitoring"] is True and body["ebs_optimized"] is True
     assert "associate_public_ip_address" not in body
-    assert body["subnet_id"].startswith("var.private_subnet_ids[")
-    assert body["vpc_security_group_ids"] == [f'var.security_group_ids["{service}"]']
-    assert body["iam_instance_profile"] == f'var.instance_profile_names["{service}"]'
+    assert body["subnet_id"] == "var.private_subnet_ids[each.value.availability_zone]"
+    assert body["vpc_security_group_ids"] == ["var.security_group_ids[each.key]"]
+    assert body["iam_instance_profile"] == "var.instance_profile_names[each.key]"
     # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it.
     assert body["user_data_replace_on_change"] is True
-    assert f"/user_data/{service}.sh.tftpl" in body["user_data"]
+    assert "/user_data/service.sh.tftpl" in body["user_data"]
     lifecycle = one(body, "lifecycle")
     assert [str(x).strip("${}") for x in lifecycle["ignore_changes"]] == ["ami"]
 
 
-@pytest.mark.parametrize("service", sorted(SEED_SERVICES))
-def test_spot_instances_are_replaced_on_a_type_change_on_demand_ones_resized(service: str):
-    trigger = resources("compute", "terraform_data")[f"{service}_spot_type"]
-    assert trigger["input"] == (f'var.{service}_market == "spot" ? var.{service}_instance_type : "on-demand"')
-    lifecycle = one(resources("compute", "aws_instance")[service], "lifecycle")
-    assert [str(x).strip("${}") for x in lifecycle["replace_triggered_by"]] == [
-        f"terraform_data.{service}_spot_type"]
+def test_spot_instances_are_replaced_on_a_type_change_on_demand_ones_resized():
+    trigger = resources("compute", "terraform_data")["spot_type"]
+    assert trigger["input"] == 'each.value.market == "spot" ? each.value.instance_type : "on-demand"'
+    lifecycle = one(resources("compute", "aws_instance")["this"], "lifecycle")
+    assert [str(x).strip("${}") for x in lifecycle["replace_triggered_by"]] == ["terraform_data.spot_type[each.key]"]
 
 
-@pytest.mark.parametrize("service", sorted(SEED_SERVICES))
-def test_spot_is_one_time_and_terminates_and_follows_the_market_variable(service: str):
-    body = resources("compute", "aws_instance")[service]
+def test_spot_is_one_time_and_terminates_and_follows_the_market():
+    body = resources("compute", "aws_instance")["this"]
     (dynamic,) = body["dynamic"]
     market = dynamic["instance_market_options"]
-    assert market["for_each"].startswith(f'var.{service}_market == "spot"')
+    assert market["for_each"].startswith('each.value.market == "spot"')
     content = one(market, "content")
     assert content["market_type"] == "spot"
     spot = one(content, "spot_options")
     assert spot["spot_instance_type"] == "one-time"
     assert spot["instance_interruption_behavior"] == "terminate"
-    assert spot["max_price"] == f"var.{service}_spot_max_price"
+    assert spot["max_price"] == "instance_market_options.value"
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_seed_instance_types_markets_and_architectures(env: str):
+def test_seed_instance_types_markets_and_amis(env: str):
     values = defaults(env)
     for service, seed in SEED_SERVICES.items():
         assert values[f"{service}_instance_type"] == seed["instance_type"]
-        assert values[f"{service}_architecture"] == seed["architecture"]
         assert values[f"{service}_market"] == seed["market"]
         assert values[f"{service}_spot_max_price"] is None
+        effective = services(env)[service]
+        assert effective["market"] == seed["market"]
+        assert (effective["ami"] == "al2023") is (seed["ami"] == "al2023")
+        assert f"{service}_architecture" not in values, "the module derives the architecture from the type"
 
 
 def test_amis_come_from_data_sources_matching_the_architecture():
-    ssm = blocks("compute", "data", "aws_ssm_parameter")
-    amis = blocks("compute", "data", "aws_ami")
-    instances = resources("compute", "aws_instance")
-    for service, seed in SEED_SERVICES.items():
-        if seed["ami"] == "al2023":
-            name = ssm[f"{service}_ami"]["name"]
-            assert name == ("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"
-                            f"${{var.{service}_architecture}}")
-            assert instances[service]["ami"] == f"data.aws_ssm_parameter.{service}_ami.insecure_value"
-        else:
-            ami = amis[service]
-            assert ami["most_recent"] is True and ami["owners"] == ["amazon"]
-            filters = {f["name"]: f["values"] for f in ami["filter"]}
-            assert filters["architecture"] == [f"var.{service}_architecture"]
-            (name_filter,) = filters["name"]
-            assert DLAMI_NAME in name_filter and DLAMI_ARM_NAME in name_filter
-            assert instances[service]["ami"] == f"data.aws_ami.{service}.id"
-
-
-def test_architecture_mismatch_is_a_precondition():
+    ssm = blocks("compute", "data", "aws_ssm_parameter")["al2023"]
+    amis = blocks("compute", "data", "aws_ami")["deep_learning"]
+    assert ssm["for_each"] == "local.al2023_services" and amis["for_each"] == "local.deep_learning_services"
+    assert ssm["name"] == ("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-"
+                           "${local.architecture[each.key]}")
+    assert amis["most_recent"] is True and amis["owners"] == ["amazon"]
+    filters = {f["name"]: f["values"] for f in amis["filter"]}
+    assert filters["architecture"] == ["local.architecture[each.key]"]
+    (name_filter,) = filters["name"]
+    assert name_filter == "local.deep_learning_ami_names[local.architecture[each.key]]"
     text = raw("compute")
-    for service in SEED_SERVICES:
-        assert f"{service}_architecture does not match the architecture of {service}_instance_type" in text
+    assert f'"{DLAMI_NAME}"' in text and f'"{DLAMI_ARM_NAME}"' in text
+    assert resources("compute", "aws_instance")["this"]["ami"] == "local.ami_ids[each.key]"
+
+
+def test_architecture_follows_the_graviton_rule():
+    """The module's arm64 pattern agrees with tfgen's rule on every family tfgen knows."""
+    from tfgen.aws import instance_architecture
+
+    (pattern,) = re.findall(r'can\(regex\("([^"]+)", service\.instance_type\)\)', raw("compute"))
+    pattern = pattern.replace("\\\\", "\\")
+    for instance_type in ("t4g.micro", "m7gd.large", "c7gn.xlarge", "g5g.xlarge", "g5.xlarge", "t3.medium",
+                          "c7i-flex.large", "m7i.large", "inf2.xlarge"):
+        expected = instance_architecture(instance_type) == "arm64"
+        assert bool(re.match(pattern, instance_type)) is expected, instance_type
 
 
 # -----------------------------------------------------------------------------
@@ -176,22 +197,18 @@ def test_architecture_mismatch_is_a_precondition():
 # -----------------------------------------------------------------------------
 
 def test_separate_encrypted_data_volumes_with_attachments():
-    volumes = resources("compute", "aws_ebs_volume")
-    attachments = resources("compute", "aws_volume_attachment")
-    with_data = {s for s, seed in SEED_SERVICES.items() if seed["data"]}
-    assert set(volumes) == {f"{s}_data" for s in with_data}
-    assert set(attachments) == {f"{s}_data" for s in with_data}
-    for service in with_data:
-        volume = volumes[f"{service}_data"]
-        assert volume["encrypted"] is True and volume["type"] == "gp3" and volume["final_snapshot"] is True
-        assert volume["size"] == f"var.{service}_data_volume_size"
-        assert "lifecycle" not in volume, "prevent_destroy would block the destroy rehearsal"
-        attachment = attachments[f"{service}_data"]
-        assert attachment["volume_id"] == f"aws_ebs_volume.{service}_data.id"
-        assert attachment["instance_id"] == f"aws_instance.{service}.id"
-        # EC2 cannot stop a one-time spot instance: only on-demand ones are stopped before the detach.
-        assert attachment["stop_instance_before_detaching"] == f'var.{service}_market != "spot"'
-        assert attachment["device_name"] == "/dev/sdf"
+    volume = resources("compute", "aws_ebs_volume")["data"]
+    attachment = resources("compute", "aws_volume_attachment")["data"]
+    assert volume["for_each"] == attachment["for_each"] == "local.volume_services"
+    assert volume["encrypted"] is True and volume["type"] == "gp3" and volume["final_snapshot"] is True
+    assert volume["size"] == "each.value.data_volume.size"
+    assert volume["availability_zone"] == "each.value.availability_zone"
+    assert "lifecycle" not in volume, "prevent_destroy would block the destroy rehearsal"
+    assert attachment["volume_id"] == "aws_ebs_volume.data[each.key].id"
+    assert attachment["instance_id"] == "aws_instance.this[each.key].id"
+    # EC2 cannot stop a one-time spot instance: only on-demand ones are stopped before the detach.
+    assert attachment["stop_instance_before_detaching"] == 'each.value.market != "spot"'
+    assert attachment["device_name"] == "each.value.data_volume.device_name"
     assert "ebs_block_device" not in raw("compute")
 
 
@@ -200,6 +217,10 @@ def test_seed_data_volume_sizes(env: str):
     values = defaults(env)
     for service, seed in SEED_SERVICES.items():
         assert values.get(f"{service}_data_volume_size") == seed["data"]
+        volume = services(env)[service].get("data_volume")
+        assert (volume or {}).get("size") == seed["data"]
+        if volume:
+            assert volume["device_name"] == "/dev/sdf"
 
 
 def test_user_data_values_are_not_secrets():
@@ -217,8 +238,10 @@ def test_alb_is_public_hardened_and_uses_a_short_name_prefix():
     assert alb["drop_invalid_header_fields"] is True
     assert alb["enable_deletion_protection"] == "var.alb_deletion_protection"
     assert alb["subnets"] == "var.public_subnet_ids"
-    assert len(alb["name_prefix"]) <= 6 and alb["name_prefix"].endswith("-")
-    assert len(resources("loadbalancer", "aws_lb_target_group")["main"]["name_prefix"]) <= 6
+    assert alb["name_prefix"] == "var.lb_name_prefix"
+    assert resources("loadbalancer", "aws_lb_target_group")["main"]["name_prefix"] == "var.lb_name_prefix"
+    for env in ENVS:
+        assert len(defaults(env)["lb_name_prefix"]) <= 6 and defaults(env)["lb_name_prefix"].endswith("-")
 
 
 def test_https_listener_policy_and_certificate():
@@ -242,7 +265,7 @@ def test_http_listener_only_redirects_to_https_with_301():
 
 def test_target_group_health_check_and_stickiness():
     group = resources("loadbalancer", "aws_lb_target_group")["main"]
-    assert group["port"] == 8080 and group["protocol"] == "HTTP"
+    assert group["port"] == "var.target_port" and group["protocol"] == "HTTP"
     check = one(group, "health_check")
     assert check["path"] == "var.health_check_path" and check["interval"] == "var.health_check_interval"
     assert check["matcher"] == "200"
@@ -255,9 +278,14 @@ def test_target_group_health_check_and_stickiness():
         values = defaults(env)
         assert values["health_check_path"] == "/health" and values["health_check_interval"] == 30
         assert values["stickiness_hours"] * 3600 == 86400
-    attachment = resources("loadbalancer", "aws_lb_target_group_attachment")["main"]
-    assert attachment["port"] == 8080
-    assert module_call("dev", "loadbalancer")["target_instance_id"] == 'module.compute.instance_ids["frontend"]'
+    attachment = resources("loadbalancer", "aws_lb_target_group_attachment")["this"]
+    assert attachment["for_each"] == "var.target_instance_ids" and attachment["port"] == "var.target_port"
+    for env in ENVS:
+        call = module_call(env, "loadbalancer")
+        assert call["target_port"] == "local.services[local.lb_target_service].port"
+        assert services(env)["frontend"]["port"] == 8080
+        (local,) = parse(f"environments/{env}/main.tf")["locals"]
+        assert local["lb_target_service"] == "frontend"
 
 
 def test_alarms_use_arn_suffix_dimensions():
@@ -346,7 +374,7 @@ def test_waf_counts_hosting_provider_ips_and_large_bodies():
 def test_zone_only_in_staging_and_prod_health_check_only_in_prod(env: str):
     values = defaults(env)
     assert values["create_hosted_zone"] is (env != "dev")
-    assert values["enable_health_check"] is (env == "prod")
+    assert values["create_route53_health_check"] is (env == "prod")
     call = module_call(env, "route53")
     assert call["count"] == "var.create_hosted_zone ? 1 : 0"
     assert call["providers"] == {"aws": "aws", "aws.us_east_1": "aws.us_east_1"}

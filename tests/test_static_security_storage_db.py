@@ -94,55 +94,71 @@ def block(body: dict[str, Any], name: str) -> dict[str, Any]:
     return only
 
 
-def sg_name(reference: str) -> str:
-    match = re.fullmatch(r"aws_security_group\.(\w+)\.id", reference)
-    assert match, f"not a security group reference: {reference}"
-    return match.group(1)
+def root_locals(env: str) -> dict[str, Any]:
+    (found,) = parse(f"environments/{env}/main.tf")["locals"]
+    return found
+
+
+def group_of(reference: str) -> str:
+    """Which group a module reference names: alb, rds, or the service/edge side of a for_each rule."""
+    fixed = re.fullmatch(r"aws_security_group\.(alb|rds)\.id", reference)
+    if fixed:
+        return fixed.group(1)
+    edge = re.fullmatch(r"local\.group_ids\[each\.value\.(target|source)\]", reference)
+    assert edge, f"not a security group reference: {reference}"
+    return edge.group(1)
 
 
 # -----------------------------------------------------------------------------
 # Security groups
 # -----------------------------------------------------------------------------
 
-def test_six_security_groups_with_name_prefix_and_create_before_destroy():
+def test_security_groups_alb_rds_and_one_per_service_with_name_prefix_and_create_before_destroy():
     groups = resources("security", "aws_security_group")
-    assert set(groups) == set(GROUPS)
+    assert set(groups) == {"alb", "service", "rds"}
+    assert groups["service"]["for_each"] == "var.services"
+    assert groups["service"]["name_prefix"] == "${var.name_prefix}-${each.key}-"
     for name, body in groups.items():
-        assert body["name_prefix"] == f"${{var.name_prefix}}-{name}-"
         assert "name" not in body
-        assert body["description"].isascii() and body["description"]
+        if name != "service":
+            assert body["name_prefix"] == f"${{var.name_prefix}}-{name}-"
+            assert body["description"].isascii() and body["description"]
         assert block(body, "lifecycle")["create_before_destroy"] is True
         assert "ingress" not in body and "egress" not in body, "inline rules conflict with rule resources"
+    ids = locals_of("security")["group_ids"]
+    assert "aws_security_group.alb.id" in ids and "aws_security_group.rds.id" in ids
 
 
-def test_ingress_rules_are_exactly_the_seed_table_by_group_reference():
-    table = set()
-    for key, rule in resources("security", "aws_vpc_security_group_ingress_rule").items():
-        assert rule["ip_protocol"] == "tcp"
-        assert rule["from_port"] == rule["to_port"]
-        assert rule["description"]
-        target = sg_name(rule["security_group_id"])
-        if "referenced_security_group_id" in rule:
-            assert "cidr_ipv4" not in rule
-            source = sg_name(rule["referenced_security_group_id"])
-        else:
-            source = rule["cidr_ipv4"]
-            assert target == "alb", f"{key}: only the ALB may be open to a CIDR"
-        table.add((target, source, rule["from_port"]))
+@pytest.mark.parametrize("env", ENVS)
+def test_ingress_rules_are_exactly_the_seed_table_by_group_reference(env: str):
+    rules = resources("security", "aws_vpc_security_group_ingress_rule")
+    assert set(rules) == {"alb_from_internet", "this"}
+    internet, edges = rules["alb_from_internet"], rules["this"]
+    assert group_of(internet["security_group_id"]) == "alb" and internet["cidr_ipv4"] == "0.0.0.0/0"
+    assert "referenced_security_group_id" not in internet
+    ports = locals_of("security")["internet_ports"]
+    assert internet["for_each"] == "local.internet_ports" and set(ports.values()) == {443, 80}
+    assert edges["for_each"] == "var.ingress_rules" and "cidr_ipv4" not in edges
+    assert group_of(edges["security_group_id"]) == "target"
+    assert group_of(edges["referenced_security_group_id"]) == "source"
+    for rule in (internet, edges):
+        assert rule["ip_protocol"] == "tcp" and rule["from_port"] == rule["to_port"] and rule["description"]
+    table = {("alb", "0.0.0.0/0", port) for port in ports.values()}
+    table |= {(r["target"], r["source"], r["port"]) for r in root_locals(env)["ingress_rules"].values()}
     assert table == SEED_INGRESS
 
 
 def test_egress_alb_limited_to_vpc_rds_none_services_all():
     egress = resources("security", "aws_vpc_security_group_egress_rule")
-    by_group: dict[str, list[dict[str, Any]]] = {}
-    for rule in egress.values():
-        by_group.setdefault(sg_name(rule["security_group_id"]), []).append(rule)
-    assert "rds" not in by_group
-    (alb,) = by_group["alb"]
-    assert alb["cidr_ipv4"] == "var.vpc_cidr" and alb["ip_protocol"] == "tcp" and alb["from_port"] == 8080
-    for service in SERVICES:
-        (rule,) = by_group[service]
-        assert rule["ip_protocol"] == "-1" and rule["cidr_ipv4"] == "0.0.0.0/0"
+    assert set(egress) == {"alb_to_vpc", "service"}
+    alb = egress["alb_to_vpc"]
+    assert alb["security_group_id"] == "aws_security_group.alb.id"
+    assert alb["cidr_ipv4"] == "var.vpc_cidr" and alb["ip_protocol"] == "tcp"
+    assert alb["from_port"] == alb["to_port"] == "var.alb_target_port"
+    service = egress["service"]
+    assert service["for_each"] == "var.services"
+    assert service["ip_protocol"] == "-1" and service["cidr_ipv4"] == "0.0.0.0/0"
+    assert not any("rds" in str(rule["security_group_id"]) for rule in egress.values())
 
 
 # -----------------------------------------------------------------------------
@@ -151,52 +167,55 @@ def test_egress_alb_limited_to_vpc_rds_none_services_all():
 
 def test_every_service_role_gets_ssm_and_cloudwatch():
     roles = resources("security", "aws_iam_role")
-    assert set(roles) == set(SERVICES)
-    assert set(locals_of("security")["managed_policy_arns"].values()) == {SSM_POLICY, CLOUDWATCH_POLICY}
-    attachments = resources("security", "aws_iam_role_policy_attachment")
-    profiles = resources("security", "aws_iam_instance_profile")
-    for service in SERVICES:
-        assert "managed_policy_arns" not in roles[service] and "inline_policy" not in roles[service]
-        assert roles[service]["assume_role_policy"] == "data.aws_iam_policy_document.ec2_assume.json"
-        assert attachments[service]["for_each"] == "local.managed_policy_arns"
-        assert attachments[service]["role"] == f"aws_iam_role.{service}.name"
-        assert profiles[service]["role"] == f"aws_iam_role.{service}.name"
+    assert set(roles) == {"service"} and roles["service"]["for_each"] == "var.services"
+    local = locals_of("security")
+    assert set(local["managed_policy_arns"].values()) == {SSM_POLICY, CLOUDWATCH_POLICY}
+    attachment = resources("security", "aws_iam_role_policy_attachment")["service"]
+    profile = resources("security", "aws_iam_instance_profile")["service"]
+    assert "managed_policy_arns" not in roles["service"] and "inline_policy" not in roles["service"]
+    assert roles["service"]["assume_role_policy"] == "data.aws_iam_policy_document.ec2_assume.json"
+    assert attachment["for_each"] == "local.managed_policy_attachments"
+    assert "setproduct(keys(var.services), keys(local.managed_policy_arns))" in local["managed_policy_attachments"]
+    assert attachment["role"] == "aws_iam_role.service[each.value.service].name"
+    assert profile["role"] == "aws_iam_role.service[each.key].name"
     trust = block(data_sources("security", "aws_iam_policy_document")["ec2_assume"], "statement")
     assert block(trust, "principals")["identifiers"] == ["ec2.amazonaws.com"]
 
 
-def _statements(service: str) -> dict[str, dict[str, Any]]:
-    document = data_sources("security", "aws_iam_policy_document")[service]
-    return {s["sid"]: s for s in document["statement"]}
+def _permission_statements() -> dict[str, dict[str, dict[str, Any]]]:
+    """The module's statements by permission, then by sid."""
+    return {permission: {s["sid"]: s for s in statements}
+            for permission, statements in locals_of("security")["permission_statements"].items()}
 
 
-def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more():
-    policies = resources("security", "aws_iam_role_policy")
-    assert set(policies) == {"backend", "llm"}, "frontend and chromadb get SSM + CloudWatch only"
-    for service in ("backend", "llm"):
-        statements = _statements(service)
-        assert statements["UploadsList"]["actions"] == ["s3:ListBucket"]
-        assert statements["UploadsList"]["resources"] == ["var.uploads_bucket_arn"]
-        assert set(statements["UploadsReadWrite"]["actions"]) == {"s3:GetObject", "s3:PutObject",
-                                                                  "s3:DeleteObject"}
-        assert statements["UploadsReadWrite"]["resources"] == ["${var.uploads_bucket_arn}/*"]
-        assert "secretsmanager:GetSecretValue" in statements["AppSecretRead"]["actions"]
-        assert statements["AppSecretRead"]["resources"] == ["var.app_secret_arn"]
-        for statement in statements.values():
+@pytest.mark.parametrize("env", ENVS)
+def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more(env: str):
+    granted = {name: set(svc["permissions"]) for name, svc in root_locals(env)["services"].items()}
+    every = {"uploads-rw", "app-secrets-read", "db-secret-read"}
+    assert granted == {"backend": every, "llm": every, "frontend": set(), "chromadb": set()}
+    statements = _permission_statements()
+    uploads = statements["uploads-rw"]
+    assert uploads["UploadsList"]["actions"] == ["s3:ListBucket"]
+    assert uploads["UploadsList"]["resources"] == ["var.uploads_bucket_arn"]
+    assert set(uploads["UploadsReadWrite"]["actions"]) == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    assert uploads["UploadsReadWrite"]["resources"] == ["${var.uploads_bucket_arn}/*"]
+    assert "secretsmanager:GetSecretValue" in statements["app-secrets-read"]["AppSecretRead"]["actions"]
+    assert statements["app-secrets-read"]["AppSecretRead"]["resources"] == ["var.app_secret_arn"]
+    assert statements["db-secret-read"]["DatabaseSecretRead"]["resources"] == ["var.db_secret_arn"]
+    for by_sid in statements.values():
+        for statement in by_sid.values():
             assert "*" not in statement["resources"] and statement.get("effect", "Allow") == "Allow"
-    # The seed opens RDS to backend and LLM: both read the database secret.
-    for service in ("backend", "llm"):
-        assert _statements(service)["DatabaseSecretRead"]["resources"] == ["var.db_secret_arn"]
+    # Only services that list a permission get an inline policy.
+    policy = resources("security", "aws_iam_role_policy")["service"]
+    assert policy["for_each"] == "local.service_statements"
+    assert "if length(service.permissions) > 0" in locals_of("security")["service_statements"]
 
 
 def test_database_settings_in_user_data_follow_the_db_secret_permission():
-    readers = {"backend", "llm"}
-    for service in SERVICES:
-        script = (TREE / "modules" / "compute" / "user_data" / f"{service}.sh.tftpl").read_text()
-        writes_db = "echo 'DB_HOST=${db_address}'" in script and "fetch_secret '${db_secret_arn}' DB_" in script
-        assert writes_db is (service in readers), service
-        permitted = "DatabaseSecretRead" in (_statements(service) if service in {"backend", "llm"} else {})
-        assert permitted is (service in readers), service
+    text = (TREE / "modules" / "compute" / "user_data.tf").read_text()
+    assert 'contains(service.permissions, "db-secret-read") ? {' in text
+    assert 'contains(service.permissions, "db-secret-read") ? [var.db_secret_arn, "DB_"] : []' in text
+    assert 'contains(service.permissions, "app-secrets-read") ? [var.app_secret_arn, ""] : []' in text
 
 
 def _output(module: str, name: str) -> dict[str, Any]:
@@ -212,9 +231,7 @@ def _refs(values: list[str]) -> list[str]:
 
 def test_instance_profiles_are_handed_out_only_after_their_policies():
     depends = set(_refs(_output("security", "instance_profile_names")["depends_on"]))
-    expected = {f"aws_iam_role_policy_attachment.{s}" for s in SERVICES}
-    expected |= {f"aws_iam_role_policy.{s}" for s in resources("security", "aws_iam_role_policy")}
-    assert depends == expected
+    assert depends == {"aws_iam_role_policy_attachment.service", "aws_iam_role_policy.service"}
 
 
 def test_app_secret_arn_is_handed_out_only_after_its_first_value():
@@ -222,8 +239,7 @@ def test_app_secret_arn_is_handed_out_only_after_its_first_value():
 
 
 def test_user_data_secret_fetch_retries_with_backoff():
-    for service in ("backend", "llm"):
-        script = (TREE / "modules" / "compute" / "user_data" / f"{service}.sh.tftpl").read_text()
+    for script in ((TREE / "modules" / "compute" / "user_data" / "service.sh.tftpl").read_text(),):
         fetch = script[script.index("fetch_secret() {"):]
         fetch = fetch[:fetch.index("\n}\n")]
         assert "for attempt in 1 2 3 4 5 6 7 8 9 10; do" in fetch
@@ -300,8 +316,11 @@ def test_app_secret_written_only_and_recovery_window():
 
 def test_log_group_per_service_with_environment_retention():
     group = resources("storage", "aws_cloudwatch_log_group")["service"]
-    assert group["for_each"] == "toset(local.services)"
-    assert sorted(locals_of("storage")["services"]) == sorted(SERVICES)
+    assert group["for_each"] == "var.service_names"
+    for env in ENVS:
+        (call,) = [b["storage"] for b in parse(f"environments/{env}/main.tf")["module"] if "storage" in b]
+        assert call["service_names"] == "keys(local.services)"
+        assert sorted(root_locals(env)["services"]) == sorted(SERVICES)
     assert group["name"] == "/aws/ec2/${var.name_prefix}/${each.key}"
     assert group["retention_in_days"] == "var.log_retention_days"
 
@@ -344,10 +363,15 @@ def test_rds_enhanced_monitoring_role():
 
 def test_rds_parameter_group_requires_tls():
     group = resources("database", "aws_db_parameter_group")["main"]
-    assert group["family"] == "mysql8.4" and "name_prefix" in group
+    assert group["family"] == "local.parameter_group_family" and "name_prefix" in group
+    assert "replace(local.parameter_group_family" in group["name_prefix"]
+    assert locals_of("database")["parameter_group_family"] == (
+        'mysql${join(".", slice(split(".", var.db_engine_version), 0, 2))}')
     assert block(group, "lifecycle")["create_before_destroy"] is True
-    parameters = {p["name"]: p["value"] for p in group["parameter"]}
-    assert parameters["require_secure_transport"] == "1"
+    (dynamic,) = group["dynamic"]
+    assert dynamic["parameter"]["for_each"] == "var.db_parameters"
+    for env in ENVS:
+        assert root_defaults(env)["db_parameters"]["require_secure_transport"] == "1"
 
 
 def test_rds_alarms_cpu_storage_connections_on_identifier():

@@ -1,120 +1,118 @@
-"""Generated user-data scripts are valid bash and pass shellcheck once Terraform has rendered them.
+"""The one user-data template is valid bash and passes shellcheck once Terraform has rendered it, for every
+service of every environment, and no spec or tfvars value can break out of its shell word.
 
-The `.sh.tftpl` files are rendered from the templates in memory, then substituted the way `templatefile()`
-does it at plan time: with the real `terraform console` when terraform is on PATH, otherwise with a small
-emulation (`${name}` / `${jsonencode(name)}` -> value, `$${` -> `${`, `%%{` -> `%{`). The variables passed
-are exactly the ones compute/main.tf passes for that service, with realistic values, so a template that uses
-a variable main.tf does not pass fails here. Embedded scripts (`<<'SCRIPT'` heredocs) are checked too.
+The real Terraform evaluates the compute module's own `user_data.tf` (the templatefile() variables, with
+their shell quoting) and `templatefile()` in a scratch configuration: the module's variables.tf,
+user_data.tf and template, plus an output that makes the call compute/main.tf makes. The `services` value is
+what the environment root's `services` local evaluates to with the root variables' defaults.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
 import subprocess
-from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tfhelpers import copy_project
+from tfhelpers import TERRAFORM, copy_project, run_terraform, write_cli_config
 
-from tfgen.pipeline import render_project
+from tfgen.filters import HclExpr
+from tfgen.interfaces.root import root_only_variables, service_locals
+from tfgen.pipeline import render_project, validate_project
 from tfgen.spec import list_environments
 
 ROOT = Path(__file__).resolve().parent.parent
-USER_DATA = "terraform/modules/compute/user_data/"
+COMPUTE = "terraform/modules/compute/"
 SHELLCHECK = shutil.which("shellcheck")
-TERRAFORM = shutil.which("terraform")
+ENVS = tuple(list_environments(ROOT))
+SERIAL = "vol0123456789abcdef0"
+# The call compute/main.tf makes (kept in sync by test_main_tf_makes_the_call_the_test_makes).
+CALL = ('templatefile("${path.module}/user_data/service.sh.tftpl", merge(local.user_data_vars[each.key], {\n'
+        '    data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id,'
+        ' "-", "")\n  }))')
+SCRATCH_OUTPUT = """output "scripts" {
+  value = {
+    for name, service in var.services : name => templatefile("${path.module}/user_data/service.sh.tftpl",
+    merge(local.user_data_vars[name], { data_volume_serial = service.data_volume == null ? "" : var.serial }))
+  }
+}
 
-# Realistic values for every templatefile() variable compute/main.tf may pass.
-VALUES = {
+variable "serial" {
+  type = string
+}
+"""
+WIRED = {
+    "name_prefix": "imageunderstander-dev",
+    "tags": {},
     "aws_region": "us-east-1",
-    "log_group_name": "/aws/ec2/imageunderstander-dev/{service}",
-    "app_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:imageunderstander-dev-app-20250101-AbCdEf",
-    "db_secret_arn": (
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-89ef-0123-456789abcdef-XyZ123"
-    ),
-    "db_address": "imageunderstander-dev-mysql-2025.c9akciq32xyz.us-east-1.rds.amazonaws.com",
+    "private_subnet_ids": {"us-east-1a": "subnet-0a", "us-east-1b": "subnet-0b"},
+    "app_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:imageunderstander-dev-app-AbCdEf",
+    "db_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-XyZ123",
+    "db_address": "imageunderstander-dev-mysql.c9akciq32xyz.us-east-1.rds.amazonaws.com",
+    "db_name": "imageunderstander",
     "uploads_bucket_name": "imageunderstander-dev-uploads-20250101000000000000000001",
-    "data_volume_serial": "vol0123456789abcdef0",
-}
-# The expression main.tf passes for each variable (the emulation evaluates only these).
-EXPECTED_EXPRESSIONS = {
-    "aws_region": "var.aws_region",
-    "log_group_name": 'var.log_group_names["{service}"]',
-    "app_secret_arn": "var.app_secret_arn",
-    "db_secret_arn": "var.db_secret_arn",
-    "db_address": "var.db_address",
-    "uploads_bucket_name": "var.uploads_bucket_name",
-    "data_volume_serial": 'replace(aws_ebs_volume.{service}_data.id, "-", "")',
 }
 
-
-@cache
-def rendered(root: Path = ROOT) -> dict[str, str]:
-    result = render_project(root, list_environments(root))
-    return {dest: data.decode() for dest, data in result.files.items()}
+pytestmark = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH (it renders the template)")
 
 
-def services() -> list[str]:
-    return sorted(d[len(USER_DATA):-len(".sh.tftpl")] for d in rendered() if d.startswith(USER_DATA))
+def resolved(value: Any, defaults: dict[str, Any]) -> Any:
+    """A root-local value with every `var.<name>` replaced by that root variable's default."""
+    if isinstance(value, HclExpr):
+        return defaults[value.removeprefix("var.")]
+    if isinstance(value, dict):
+        return {k: resolved(v, defaults) for k, v in value.items()}
+    return value
 
 
-def templatefile_args(service: str, root: Path = ROOT) -> dict[str, str]:
-    """The variable map compute/main.tf passes to templatefile() for this service."""
-    main = rendered(root)["terraform/modules/compute/main.tf"]
-    match = re.search(r'templatefile\("\$\{path\.module\}/user_data/' + service + r'\.sh\.tftpl", \{\n(.*?)\n\s*\}\)',
-                      main, re.S)
-    assert match, f"no templatefile() call for {service} in compute/main.tf"
-    args = {}
-    for line in match.group(1).splitlines():
-        name, expression = (part.strip() for part in line.split("=", 1))
-        assert expression == EXPECTED_EXPRESSIONS[name].format(service=service), (service, name, expression)
-        args[name] = VALUES[name].format(service=service)
-    return args
+def environment_services(root: Path, env: str) -> dict[str, Any]:
+    """What the root's `services` local of `env` evaluates to without a tfvars file."""
+    doc = next(v.doc for v in validate_project(root) if v.spec.env == env)
+    defaults = {v.name: v.value for v in root_only_variables(env, doc)}
+    return resolved(service_locals(doc), defaults)
 
 
-def emulate_templatefile(text: str, args: dict[str, str]) -> str:
-    def substitute(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in ("$${", "%%{"):
-            return token[1:]
-        if token.startswith("%{"):
-            raise AssertionError(f"unexpected template directive {token}")
-        expression = match.group(1)
-        inner = re.fullmatch(r"jsonencode\((\w+)\)", expression)
-        if inner:
-            return json.dumps(args[inner.group(1)])
-        if expression not in args:
-            raise AssertionError(f"template uses ${{{expression}}} but main.tf does not pass it")
-        return args[expression]
-
-    return re.sub(r"\$\$\{|%%\{|%\{[^}]*\}|\$\{([^}]*)\}", substitute, text)
-
-
-def terraform_templatefile(path: Path, args: dict[str, str], workdir: Path) -> str:
-    mapping = ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(args.items()))
-    expression = f"base64encode(templatefile({json.dumps(str(path))}, {{ {mapping} }}))\n"
-    proc = subprocess.run([TERRAFORM, "console"], input=expression, capture_output=True, text=True, cwd=workdir,
-                          env={"PATH": "/usr/bin:/bin", "CHECKPOINT_DISABLE": "1", "HOME": str(workdir)},
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return base64.b64decode(proc.stdout.strip().strip('"')).decode()
+def render_scripts(root: Path, env: str, workdir: Path, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """Every service's user data as Terraform renders it for `env`."""
+    files = render_project(root, [env]).files
+    workdir.mkdir(parents=True)
+    (workdir / "user_data").mkdir()
+    for name in ("variables.tf", "user_data.tf", "user_data/service.sh.tftpl"):
+        (workdir / name).write_bytes(files[COMPUTE + name])
+    (workdir / "scripts.tf").write_text(SCRATCH_OUTPUT)
+    services = environment_services(root, env)
+    values = {**WIRED, "serial": SERIAL, "services": services,
+              "security_group_ids": {name: f"sg-{name}" for name in services},
+              "instance_profile_names": {name: f"profile-{name}" for name in services},
+              "log_group_names": {name: f"/aws/ec2/imageunderstander-{env}/{name}" for name in services},
+              **(overrides or {})}
+    (workdir / "terraform.tfvars.json").write_text(json.dumps(values))
+    config = write_cli_config(workdir)
+    for args in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
+        proc = run_terraform(args, workdir, config, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    output = run_terraform(["output", "-json", "scripts"], workdir, config)
+    return json.loads(output.stdout)
 
 
-def substituted(service: str, tmp_path: Path, root: Path = ROOT) -> str:
-    text = rendered(root)[f"{USER_DATA}{service}.sh.tftpl"]
-    args = templatefile_args(service, root)
-    emulated = emulate_templatefile(text, args)
-    if TERRAFORM:
-        path = tmp_path / f"{service}.sh.tftpl"
-        path.write_text(text)
-        real = terraform_templatefile(path, args, tmp_path)
-        assert real == emulated, "emulation disagrees with terraform templatefile()"
-        return real
-    return emulated
+_SCRIPTS: dict[str, dict[str, str]] = {}
+
+
+def scripts(env: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    if env not in _SCRIPTS:
+        _SCRIPTS[env] = render_scripts(ROOT, env, tmp_path_factory.mktemp(f"userdata-{env}") / "compute")
+    return _SCRIPTS[env]
+
+
+def cases() -> list[tuple[str, str]]:
+    found = []
+    for env in ENVS:
+        doc = next(v.doc for v in validate_project(ROOT) if v.spec.env == env)
+        found += [(env, name) for name in sorted(doc["services"])]
+    return found
 
 
 def embedded_scripts(script: str) -> list[str]:
@@ -123,77 +121,108 @@ def embedded_scripts(script: str) -> list[str]:
     return [body + "\n" for body in bodies if body.startswith("#!/bin/bash")]
 
 
-def shellcheck(script: str, tmp_path: Path, name: str) -> str:
+def shellcheck(script: str, tmp_path: Path, name: str, *exclude: str) -> str:
     path = tmp_path / name
     path.write_text(script)
-    proc = subprocess.run([SHELLCHECK, "--shell=bash", "--severity=style", "--format=gcc", str(path)],
+    excluded = [f"--exclude={code}" for code in exclude]
+    proc = subprocess.run([SHELLCHECK, "--shell=bash", "--severity=style", "--format=gcc", *excluded, str(path)],
                           capture_output=True, text=True, timeout=120)
     return proc.stdout + proc.stderr
 
 
-def test_every_service_has_user_data():
-    assert services(), "no user data rendered"
-    main = rendered()["terraform/modules/compute/main.tf"]
-    for service in services():
-        assert f'resource "aws_instance" "{service}"' in main
+def bash_array(script: str, name: str) -> list[str]:
+    """The words bash assigns to the array `name` in `script` (the assignment line run by real bash)."""
+    (line,) = [x for x in script.splitlines() if x.startswith(f"readonly {name}=(")]
+    program = f'{line}\nfor word in "${{{name}[@]}}"; do printf "%s\\0" "$word"; done'
+    proc = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return [word for word in proc.stdout.split("\0")[:-1]]
 
 
-@pytest.mark.parametrize("service", services())
-def test_bash_syntax(service: str, tmp_path: Path):
-    script = substituted(service, tmp_path)
+def test_one_template_for_every_service():
+    files = render_project(ROOT, list(ENVS)).files
+    user_data = sorted(d for d in files if d.startswith(COMPUTE + "user_data/"))
+    assert user_data == [COMPUTE + "user_data/service.sh.tftpl"]
+
+
+def test_main_tf_makes_the_call_the_test_makes():
+    main = render_project(ROOT, ["dev"]).files[COMPUTE + "main.tf"].decode()
+    assert CALL in main
+
+
+@pytest.mark.parametrize("env, service", cases())
+def test_bash_syntax_and_shellcheck(env: str, service: str, tmp_path: Path,
+                                    tmp_path_factory: pytest.TempPathFactory):
+    script = scripts(env, tmp_path_factory)[service]
     assert script.startswith("#!/bin/bash\n")
-    for index, body in enumerate([script, *embedded_scripts(script)]):
+    bodies = [script, *embedded_scripts(script)]
+    assert len(bodies) == 2, "the environment-file script should be embedded"
+    for index, body in enumerate(bodies):
         path = tmp_path / f"syntax-{index}.sh"
         path.write_text(body)
         proc = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+    if SHELLCHECK:
+        findings = [shellcheck(body, tmp_path, f"{service}-{i}.sh") for i, body in enumerate(bodies)]
+        assert not any(findings), "\n".join(findings)
 
 
-@pytest.mark.skipif(SHELLCHECK is None, reason="shellcheck is not installed (Debian package `shellcheck`)")
-@pytest.mark.parametrize("service", services())
-def test_shellcheck_clean(service: str, tmp_path: Path):
-    script = substituted(service, tmp_path)
-    scripts = [script, *embedded_scripts(script)]
-    assert len(scripts) >= 2, "the environment-file script should be embedded"
-    findings = [shellcheck(body, tmp_path, f"{service}-{i}.sh") for i, body in enumerate(scripts)]
-    assert not any(findings), "\n".join(findings)
-
-
-@pytest.mark.parametrize("service", services())
-def test_no_unsubstituted_template_syntax(service: str, tmp_path: Path):
-    script = substituted(service, tmp_path)
+@pytest.mark.parametrize("env, service", cases())
+def test_no_template_syntax_left(env: str, service: str, tmp_path_factory: pytest.TempPathFactory):
+    script = scripts(env, tmp_path_factory)[service]
     assert "$${" not in script and "%%{" not in script
-    # What remains of ${...} is bash or CloudWatch agent syntax, never a Terraform variable name.
     leftovers = set(re.findall(r"\$\{([^}]*)\}", script))
-    assert leftovers <= {"aws:InstanceId"}, leftovers
+    assert leftovers <= {"aws:InstanceId", "PACKAGES[@]", "PIP_PACKAGES[@]", "PIP_PACKAGES[*]",
+                         "ENVIRONMENT_LINES[@]", "SECRETS[@]"}, leftovers
+
+
+def test_settings_follow_each_service(tmp_path_factory: pytest.TempPathFactory):
+    """Packages, secrets and the environment file differ per service, from one template."""
+    dev = scripts("dev", tmp_path_factory)
+    assert bash_array(dev["chromadb"], "PIP_PACKAGES") == ["chromadb==0.5.23"]
+    assert bash_array(dev["backend"], "PACKAGES") == ["python3.11", "python3.11-pip", "mariadb105"]
+    backend_script = embedded_scripts(dev["backend"])[0]
+    assert bash_array(backend_script, "SECRETS") == [WIRED["db_secret_arn"], "DB_", WIRED["app_secret_arn"], ""]
+    assert f'DB_HOST="{WIRED["db_address"]}"' in bash_array(backend_script, "ENVIRONMENT_LINES")
+    frontend_script = embedded_scripts(dev["frontend"])[0]
+    assert bash_array(frontend_script, "SECRETS") == []
+    assert bash_array(frontend_script, "ENVIRONMENT_LINES") == ['AWS_REGION="us-east-1"', 'SERVICE_PORT="8080"']
+    assert f"readonly DATA_VOLUME_SERIAL='{SERIAL}'" in dev["llm"].splitlines()
+    assert "readonly DATA_VOLUME_SERIAL=''" in dev["frontend"].splitlines()
+    assert "readonly START_ON_BOOT='true'" in dev["chromadb"].splitlines()
 
 
 # A spec string with quotes, Terraform template syntax, shell expansions and systemd specifiers.
 HOSTILE_EXEC = """/usr/bin/env X='a b' node -e "console.log('${HOME} %{x} $(id) `id` $$ %h')" """.strip()
 HOSTILE_DESCRIPTION = "Web frontend ${jsonencode(1)} %{if true}x%{endif} $(id) 100% 'quoted'"
+HOSTILE_BUCKET = "b'$(touch /tmp/pwned)'`id`\"; rm -rf / #"
 
 
 def _yaml_single_quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def test_spec_strings_reach_the_unit_file_verbatim(tmp_path: Path):
-    """Spec values pass templatefile() and bash untouched; only systemd's % is doubled."""
+def test_hostile_values_stay_data(tmp_path: Path):
+    """Spec strings reach the unit file verbatim (systemd's % doubled); a value bash reads stays one word."""
     project = copy_project(tmp_path / "project")
     base = project / "specs" / "base.yaml"
     text = base.read_text()
     text = text.replace("exec_start: /usr/bin/node-20 /opt/frontend/server.js",
                         f"exec_start: {_yaml_single_quoted(HOSTILE_EXEC)}", 1)
-    text = text.replace("description: Web frontend behind the ALB",
-                        f"description: {_yaml_single_quoted(HOSTILE_DESCRIPTION)}", 1)
-    assert HOSTILE_EXEC.split()[0] in text and "%{if true}" in text
+    text = text.replace("description: API backend", f"description: {_yaml_single_quoted(HOSTILE_DESCRIPTION)}", 1)
+    text = text.replace("permissions: [uploads-rw, app-secrets-read, db-secret-read]\n    packages: [python3.11",
+                        "permissions: [uploads-rw]\n    packages: [python3.11", 1)
     base.write_text(text)
-    script = substituted("frontend", tmp_path, project)
-    lines = script.splitlines()
-    assert "ExecStart=" + HOSTILE_EXEC.replace("%", "%%") in lines
-    assert "Description=" + HOSTILE_DESCRIPTION.replace("%", "%%") in lines
-    path = tmp_path / "hostile.sh"
-    path.write_text(script)
-    assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
-    if SHELLCHECK:
-        assert not shellcheck(script, tmp_path, "hostile-check.sh")
+    rendered = render_scripts(project, "dev", tmp_path / "compute", {"uploads_bucket_name": HOSTILE_BUCKET})
+    frontend, backend = rendered["frontend"].splitlines(), rendered["backend"]
+    assert "ExecStart=" + HOSTILE_EXEC.replace("%", "%%") in frontend
+    assert "Description=" + HOSTILE_DESCRIPTION.replace("%", "%%") in backend.splitlines()
+    environment = embedded_scripts(backend)[0]
+    assert bash_array(environment, "ENVIRONMENT_LINES")[-1] == "UPLOADS_BUCKET=" + json.dumps(HOSTILE_BUCKET)
+    for name, script in (("frontend", rendered["frontend"]), ("backend", backend), ("env", environment)):
+        path = tmp_path / f"{name}.sh"
+        path.write_text(script)
+        assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
+        if SHELLCHECK:
+            # SC2016 notes that `$(...)` inside single quotes does not expand: exactly what quoting is for.
+            assert not shellcheck(script, tmp_path, f"hostile-{name}.sh", "SC2016")

@@ -12,6 +12,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("TF_MIRROR", "/opt/tf-plugins"))
 TERRAFORM = shutil.which("terraform")
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 CLI_CONFIG = """provider_installation {{
   filesystem_mirror {{
     path    = "{mirror}"
@@ -64,3 +65,24 @@ def copy_project(dest: Path) -> Path:
     shutil.copytree(ROOT / "specs", dest / "specs")
     shutil.copytree(ROOT / "templates", dest / "templates")
     return dest
+
+
+def checkov_failures(tree: Path, scratch: Path) -> list[str]:
+    """Failed checkov checks over a copy of a generated terraform tree (checkov runs from its own venv)."""
+    scan = scratch / "checkov" / "terraform"
+    shutil.copytree(tree, scan, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"))
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
+    result = subprocess.run(
+        [str(CHECKOV), "-d", str(scan), "--framework", "terraform", "--compact", "--skip-download",
+         "--download-external-modules", "false", "-o", "json"],
+        capture_output=True, text=True, timeout=900, env=env,
+    )
+    assert result.stdout.strip(), f"checkov printed nothing (exit {result.returncode}):\n{result.stderr[-3000:]}"
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    passed = sum(report.get("summary", {}).get("passed", 0) for report in reports)
+    assert passed > 0, "checkov passed no check at all: did it parse the tree?"
+    return sorted({
+        f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]}) {c.get('check_name', '')}"
+        for report in reports for c in report.get("results", {}).get("failed_checks", [])
+    })

@@ -31,8 +31,7 @@ from tfgen.errors import (
     as_tfgen_error,
 )
 from tfgen.filters import terminal_text
-from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
-from tfgen.spec import list_environments
+from tfgen.pipeline import OUTPUT_DIR, list_environments, render_project, resolve_environments
 
 EPILOG_EXAMPLES = """\b
 Examples:
@@ -41,6 +40,7 @@ Examples:
   tfgen validate --all          check every spec, print every problem with file:line
   tfgen show prod --provenance  effective prod spec and where each value came from
   tfgen diff dev prod           what differs between two environments
+  tfgen impact --all            what the uncommitted spec changes create, update, replace, destroy
   tfgen new qa --from dev       scaffold specs/qa.yaml (then: tfgen render qa)
   tfgen graph prod              Mermaid architecture diagram (--format dot for Graphviz)
   tfgen affected --since main   environments whose generated files differ from main, and why
@@ -128,6 +128,16 @@ def main(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 
 ENVS = click.argument("envs", nargs=-1, shell_complete=_complete_env)
 ALL = click.option("--all", "all_envs", is_flag=True, help="Act on every environment in specs/.")
+ACKNOWLEDGE = click.option("--acknowledge", "acknowledged", multiple=True, metavar="ENV:KEY",
+                           help="Accept a destructive change of spec KEY in ENV (repeatable; ENV:environment "
+                                "accepts deleting ENV's spec). Reviewable alternative: "
+                                "environment.acknowledged_changes in the spec.")
+
+
+def _acks(values: tuple[str, ...]) -> Any:
+    from tfgen.impact import Acknowledgements
+
+    return Acknowledgements.parse(values)
 
 
 def _print_warnings(warnings: list[str]) -> None:
@@ -140,18 +150,29 @@ def _print_warnings(warnings: list[str]) -> None:
 @ALL
 @click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--prune", multiple=True, metavar="ENV", shell_complete=_complete_env,
+              help="Remove the generated files of ENV, whose spec was deleted (run terraform destroy first).")
+@ACKNOWLEDGE
 @click.pass_context
 @handle_errors
-def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: bool, dry_run: bool) -> None:
-    """Render environments into generated/ (one status word per file) and refresh specs/tfgen.schema.json."""
+def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: bool, dry_run: bool,
+           prune: tuple[str, ...], acknowledged: tuple[str, ...]) -> None:
+    """Render environments into generated/ (one status word per file) and refresh specs/tfgen.schema.json.
+
+    Refuses known-destructive changes against the committed specs until acknowledged; re-renders the other
+    environments when the shared modules change; never prunes a deleted environment without --prune.
+    """
+    from tfgen.pipeline import render_for_write, write_tree
     from tfgen.schemafile import SCHEMA_PATH, schema_status, write_schema
-    from tfgen.writer import sync_tree
 
     root = _project(ctx)
-    result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
+    result = render_for_write(root, resolve_environments(root, envs, all_envs), sorted(set(prune)),
+                              _acks(acknowledged))
     _print_warnings(result.warnings)
+    for note in result.notes:
+        _status(f"note: {note}")
     try:
-        report = sync_tree(root / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run)
+        report = write_tree(root, result, force=force, dry_run=dry_run)
     except ConflictError as exc:
         _print_changes(getattr(exc, "report", None), show_diffs=True)
         raise
@@ -232,13 +253,13 @@ def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bo
 
     Never writes. Reports each file as changed (with a unified diff), missing, or extra.
     """
+    from tfgen.pipeline import compare_with_disk
     from tfgen.schemafile import schema_drift
-    from tfgen.writer import compare_tree
 
     root = _project(ctx)
     try:
         result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
-        drifts = compare_tree(root / OUTPUT_DIR, result.files, result.scopes)
+        drifts = compare_with_disk(root, result)
     except EXPECTED_ERRORS as exc:
         if as_json:
             _emit_failure(check_report(sorted(set(envs)), [], []), exc)
@@ -264,21 +285,27 @@ def validate_report(environments: list[str], warnings: list[str]) -> dict[str, A
 @ENVS
 @ALL
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@ACKNOWLEDGE
 @click.pass_context
 @handle_errors
-def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
-    """Validate specs; print every problem as file:line:col: path: message."""
-    from tfgen.pipeline import validate_project
+def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool,
+             acknowledged: tuple[str, ...]) -> None:
+    """Validate specs; print every problem as file:line:col: path: message.
+
+    Also refuses known-destructive changes against the committed specs (HEAD) until acknowledged.
+    """
+    from tfgen.pipeline import history_check, validate_project
 
     root = _project(ctx)
     try:
         selected = resolve_environments(root, envs, all_envs)
         validated = validate_project(root)
+        history = history_check(root, validated, selected, _acks(acknowledged))
     except EXPECTED_ERRORS as exc:
         if as_json:
             _emit_failure(validate_report(sorted(set(envs)), []), exc)
         raise
-    warnings = [w for v in validated if v.spec.env in selected for w in v.warnings]
+    warnings = [w for v in validated if v.spec.env in selected for w in v.warnings] + history
     _print_warnings(warnings)
     if as_json:
         _emit_json(validate_report(selected, warnings))
@@ -372,14 +399,11 @@ def new(ctx: click.Context, env: str, source: str) -> None:
 @handle_errors
 def graph(ctx: click.Context, env: str, fmt_name: str) -> None:
     """Draw ENV's architecture: internet, ALB, services and ports, security-group edges, database, subnets."""
-    from tfgen.context import environment_context, project_context
     from tfgen.graph import render_graph
-    from tfgen.show import effective_spec
+    from tfgen.pipeline import graph_contexts
 
-    root = _project(ctx)
-    resolve_environments(root, [env], False)
-    doc = effective_spec(root, env).doc
-    click.echo(render_graph(project_context(doc), environment_context(env, doc), fmt_name), nl=False)
+    project, environment = graph_contexts(_project(ctx), env)
+    click.echo(render_graph(project, environment, fmt_name), nl=False)
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen fmt                        the .tf files in the current directory\n"
@@ -452,6 +476,10 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+from tfgen import impactcli  # noqa: E402, F401  (registers `tfgen impact` on main)
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from tfgen.cli import main as registered  # the module proper, on which impactcli registered its command
+
+    registered()
 

@@ -1,18 +1,19 @@
 """Stage 3: turn validated specs into what templates need, and list every file to render.
 
-Two views: the *project* context (only module-shaping data, identical for every environment, feeds
-`modules/`) and the *environment* context (everything else, feeds `environments/<env>/`). Python decides
-here; templates only lay out.
+Modules see only their interface declarations (tfgen.interfaces), never a spec value, so `modules/` is
+identical whatever the specs say. Everything an environment is made of (services, graph, sizes, toggles)
+goes into the *environment* context, which feeds `environments/<env>/`; the top-level docs see every
+environment. Python decides here; templates only lay out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from tfgen.aws import instance_architecture, mysql_family
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
+from tfgen.interfaces.root import ingress_rules, root_locals, root_only_variables
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -48,27 +49,19 @@ def _service_view(name: str, svc: dict[str, Any], target: str) -> dict[str, Any]
     }
 
 
-def ingress_rules(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every security-group ingress rule, sorted: (target group, source, port, description)."""
+def ingress_rule_list(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every security-group ingress rule for docs and diagrams, sorted by key (the internet ones first)."""
     rules = [
-        {"target": ALB, "source": None, "cidr": "0.0.0.0/0", "port": port,
+        {"key": f"alb_from_internet_{port}", "target": ALB, "source": None, "cidr": "0.0.0.0/0", "port": port,
          "description": f"{'HTTPS' if port == 443 else 'HTTP (redirects to HTTPS)'} from the internet"}
         for port in INTERNET_PORTS
     ]
-    for name, svc in sorted(doc["services"].items()):
-        for source in sorted(svc["ingress_from"]):
-            rules.append({"target": name, "source": source, "cidr": None, "port": svc["port"],
-                          "description": f"{name} port {svc['port']} from {source}"})
-    for source in sorted(doc["database"]["ingress_from"]):
-        rules.append({"target": "rds", "source": source, "cidr": None, "port": 3306,
-                      "description": f"MySQL from {source}"})
-    for rule in rules:
-        rule["key"] = f"{rule['target']}_from_{rule['source'] or 'internet'}_{rule['port']}"
+    rules += [{"key": key, **edge, "cidr": None} for key, edge in ingress_rules(doc).items()]
     return sorted(rules, key=lambda r: r["key"])
 
 
 def project_context(doc: dict[str, Any]) -> dict[str, Any]:
-    """Project-level data only: this is all that may shape `modules/`."""
+    """One environment's services, graph and database as the docs and diagrams describe them."""
     target = doc["loadbalancer"]["target_service"]
     services = [_service_view(name, svc, target) for name, svc in sorted(doc["services"].items())]
     groups = [{"name": ALB, "description": "Application Load Balancer: HTTPS and HTTP from the internet"}]
@@ -82,7 +75,7 @@ def project_context(doc: dict[str, Any]) -> dict[str, Any]:
         "services": services,
         "service_names": [s["name"] for s in services],
         "security_groups": groups,
-        "ingress_rules": ingress_rules(doc),
+        "ingress_rules": ingress_rule_list(doc),
         "lb_target": {"name": target, "port": doc["services"][target]["port"]},
         "database": {
             "engine_version": db["engine_version"],
@@ -142,6 +135,9 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
             "dynamodb_table": state["dynamodb_table"] if state["lock"] in ("dynamodb", "both") else None,
         },
         "guardrail_overrides": dict(sorted(doc["environment"]["guardrail_overrides"].items())),
+        "project": project_context(doc),
+        "root_variables": root_only_variables(env, doc),
+        "locals": root_locals(doc),
     }
 
 
@@ -156,37 +152,27 @@ def _dest(template: str, **names: str) -> str:
     return path
 
 
-def module_units(templates: list[str], project: dict[str, Any],
-                 interfaces: list[ModuleInterface]) -> list[RenderUnit]:
-    """Files of every module: generic ones from `_module_/`, overridden by a module's own templates."""
+def module_units(templates: list[str], interfaces: list[ModuleInterface]) -> list[RenderUnit]:
+    """Files of every module: generic ones from `_module_/`, overridden by a module's own templates.
+
+    The context holds only the module's interface declarations, never a spec value: `modules/` is the same
+    whatever the specs say.
+    """
     generic = _template_files(templates, "terraform/modules/_module_/")
     units = []
     for iface in interfaces:
         own = _template_files(templates, f"terraform/modules/{iface.name}/")
-        context = {"project": project, "module": iface}
+        context = {"module": iface}
         own_dests = {_dest(t) for t in own}
-        for template in generic:
-            dest = _dest(template, module=iface.name)
-            if dest not in own_dests:
-                units.append(RenderUnit(template, dest, context))
-        for template in own:
-            units.extend(_expand_service_units(template, context, project))
+        units += [RenderUnit(t, _dest(t, module=iface.name), context) for t in generic
+                  if _dest(t, module=iface.name) not in own_dests]
+        units += [RenderUnit(t, _dest(t), context) for t in own]
     return units
 
 
-def _expand_service_units(template: str, context: dict[str, Any], project: dict[str, Any]) -> list[RenderUnit]:
-    """A template whose path holds `_service_` is rendered once per service."""
-    if "_service_" not in PurePosixPath(template).name:
-        return [RenderUnit(template, _dest(template), context)]
-    return [
-        RenderUnit(template, _dest(template, service=svc["name"]), {**context, "service": svc})
-        for svc in project["services"]
-    ]
-
-
-def environment_units(templates: list[str], env: dict[str, Any], project: dict[str, Any],
-                      interfaces: list[ModuleInterface]) -> list[RenderUnit]:
-    context = {"project": project, "env": env, "modules": interfaces,
+def environment_units(templates: list[str], env: dict[str, Any], interfaces: list[ModuleInterface]
+                      ) -> list[RenderUnit]:
+    context = {"project": env["project"], "env": env, "modules": interfaces,
                "root_variables": root_variables(interfaces, env), "exports": exported_outputs(interfaces)}
     return [
         RenderUnit(t, _dest(t, env=env["name"]), context)
@@ -199,9 +185,10 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
     """Top-level docs describe every environment at once, so rendering one env never changes them."""
     from tfgen.graph import mermaid_for
 
-    diagrams = {env["name"]: mermaid_for(project, env) for env in envs}
+    diagrams = {env["name"]: mermaid_for(env["project"], env) for env in envs}
+    all_service_names = sorted({name for env in envs for name in env["project"]["service_names"]})
     context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams,
-               "bootstraps": bootstrap_context(project, envs)}
+               "all_service_names": all_service_names, "bootstraps": bootstrap_context(project, envs)}
     return [
         RenderUnit(t, _dest(t), context)
         for t in _template_files(templates, "terraform/")
@@ -245,15 +232,16 @@ def bootstrap_units(templates: list[str], project: dict[str, Any], envs: list[di
 def build_units(templates: list[str], docs: dict[str, dict[str, Any]], selected: list[str]) -> list[RenderUnit]:
     """Every file a render of `selected` environments produces, sorted by destination.
 
-    `docs` holds the normalized spec of *every* environment (top-level docs cover them all).
+    `docs` holds the normalized spec of *every* environment (top-level docs cover them all). Module files
+    come from declarations only, so whichever environment supplies the interfaces, they are the same.
     """
-    first = docs[sorted(docs)[0]]
-    project = project_context(first)
     envs = {name: environment_context(name, doc) for name, doc in sorted(docs.items())}
-    reference_ifaces = load_interfaces(project, envs[sorted(envs)[0]])
-    units = module_units(templates, project, reference_ifaces)
-    units += docs_units(templates, project, list(envs.values()), reference_ifaces)
-    units += bootstrap_units(templates, project, list(envs.values()))
+    # The docs describe the services as production runs them (what dev tries shows in the tables).
+    production = [env for env in envs.values() if env["spec"]["environment"]["production"]]
+    reference = (production or list(envs.values()))[0]
+    units = module_units(templates, load_interfaces(reference))
+    units += docs_units(templates, reference["project"], list(envs.values()), load_interfaces(reference))
+    units += bootstrap_units(templates, reference["project"], list(envs.values()))
     for name in selected:
-        units += environment_units(templates, envs[name], project, load_interfaces(project, envs[name]))
+        units += environment_units(templates, envs[name], load_interfaces(envs[name]))
     return sorted(units, key=lambda u: u.dest)

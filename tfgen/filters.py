@@ -13,6 +13,13 @@ _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+class HclExpr(str):
+    """An HCL expression written by tfgen itself (`var.backend_instance_type`), printed verbatim by `hcl`.
+
+    Only tfgen.context creates these, from names it controls; spec values are never wrapped.
+    """
+
+
 def hcl_string(value: str) -> str:
     """Quote a string for HCL so it can never end the string or start an interpolation/directive."""
     out = []
@@ -45,6 +52,8 @@ def hcl(value: Any, multiline: bool | None = None) -> str:
         str(value)  # StrictUndefined raises here, naming the missing variable
     if value is None:
         return "null"
+    if isinstance(value, HclExpr):
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

@@ -1,7 +1,8 @@
 """The spec format: every setting, its type, default and meaning, in one place.
 
 `SPEC` drives validation (`tfgen validate`), defaults and the JSON Schema (`tfgen schema`). Fields marked
-`shapes_modules=True` change the generated modules themselves, so every environment must agree on them.
+`shapes_modules=True` must agree across every environment: only the project's identity, which the shared
+docs and the top-level README describe once. Everything else may differ between environments.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ LOG_RETENTION_DAYS = (
 )
 AMI_FAMILIES = ("al2023", "deep-learning-base-ubuntu22")
 PERMISSIONS = ("uploads-rw", "app-secrets-read", "db-secret-read")
+ACK_KEY_PATTERN = r"[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*)*"  # a spec key such as services.llm.data_volume.size_gb
 
 PROJECT = obj("Project identity; shared by every environment.", {
     "name": string("Project slug used in resource names and tags.", pattern=NAME_PATTERN, max_length=20,
                    examples=("imageunderstander",), shapes_modules=True),
     "display_name": string("Human-readable project name for the Project tag and docs.",
-                           examples=("ImageUnderstander",)),
+                           examples=("ImageUnderstander",), shapes_modules=True),
     "short_name": string("Up to 5 characters for resources whose name prefix AWS limits to 6 (ALB, target group).",
                          pattern=r"[a-z][a-z0-9]{0,4}", examples=("imgu",), shapes_modules=True),
 })
@@ -33,6 +35,13 @@ ENVIRONMENT = obj("What kind of environment this spec describes.", {
         string("Why this guardrail does not apply; printed as a warning on every render."),
         "Explicit, documented exceptions to production guardrails: rule id -> reason.", {},
         key_pattern=r"[a-z_]+", examples=({"multi_az": "single-AZ until launch, cost approved by finance"},),
+    ),
+    "acknowledged_changes": map_of(
+        string("Why this destructive change is intended; printed as a warning on every render."),
+        "Destructive changes against the committed spec that are intended (`tfgen impact` lists them): spec "
+        "key -> reason. Remove an entry once the change is applied.", {},
+        key_pattern=ACK_KEY_PATTERN,
+        examples=({"database.allocated_storage_gb": "restored from snapshot into a smaller volume, ticket OPS-42"},),
     ),
 })
 
@@ -82,51 +91,52 @@ VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives 
                nullable=True, fields={
     "size_gb": integer("Size in GiB (gp3: 1-16384).", examples=(50,)),
     "mount_path": string("Where user data mounts the volume.", pattern=r"/[A-Za-z0-9._/-]+",
-                         examples=("/opt/models",), shapes_modules=True),
-    "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]",
-                          shapes_modules=True),
+                         examples=("/opt/models",)),
+    "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]"),
 })
 
 SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security group, IAM role, log group, "
               "user data, outputs and docs.", {
     "description": string("What the service does (security group and docs; ASCII).",
-                          pattern=r"[ -~]{1,200}", shapes_modules=True, examples=("API backend",)),
-    "port": integer("TCP port the service listens on.", minimum=1, maximum=65535, shapes_modules=True,
+                          pattern=r"[ -~]{1,200}", examples=("API backend",)),
+    "port": integer("TCP port the service listens on.", minimum=1, maximum=65535,
                     examples=(8000,)),
     "ingress_from": list_of(string("'alb' or another service's name."),
                             "Who may connect to the port (security-group references, never CIDRs).",
-                            shapes_modules=True, examples=(["alb"], ["backend", "llm"])),
+                            examples=(["alb"], ["backend", "llm"])),
     "instance_type": string("EC2 instance type (family.size).", examples=("t4g.micro",)),
+    "availability_zone": string("AZ of the instance (and its data volume), one of network.availability_zones; "
+                                "null means the alphabetically first zone, so adding or reordering zones never "
+                                "moves the service.", None, nullable=True, examples=("us-east-1a",)),
     "market": string("Purchase option.", "on-demand", choices=("on-demand", "spot")),
     "interruptible": boolean("The service is stateless and tolerates interruption (required for spot).",
                              False),
     "spot_max_price": string("Spot max price in USD/hour; null caps it at the on-demand price (recommended by AWS).",
                              None, nullable=True, pattern=r"\d+(\.\d+)?", examples=("0.0084",)),
-    "gpu": boolean("The service needs a GPU instance family.", False, shapes_modules=True),
+    "gpu": boolean("The service needs a GPU instance family.", False),
     "ami": string("Image family: Amazon Linux 2023 (architecture from the instance type) or the AWS Deep "
-                  "Learning Base AMI (Ubuntu 22.04, NVIDIA drivers).", "al2023", choices=AMI_FAMILIES,
-                  shapes_modules=True),
+                  "Learning Base AMI (Ubuntu 22.04, NVIDIA drivers).", "al2023", choices=AMI_FAMILIES),
     "root_volume_gb": integer("Encrypted gp3 root volume size in GiB.", 20, minimum=8, maximum=16384),
     "data_volume": VOLUME,
     "permissions": list_of(string("Extra IAM permission.", choices=PERMISSIONS),
                            "IAM beyond SSM + CloudWatch (which every service gets).", [],
-                           shapes_modules=True, examples=(["uploads-rw", "app-secrets-read"],)),
+                           examples=(["uploads-rw", "app-secrets-read"],)),
     "packages": list_of(string("OS package name.", pattern=r"[A-Za-z0-9][A-Za-z0-9.+_-]*"),
-                        "System packages installed by user data.", [], shapes_modules=True,
+                        "System packages installed by user data.", [],
                         examples=(["python3.11", "python3.11-pip"],)),
     "pip_packages": list_of(string("Python package requirement.", pattern=r"[A-Za-z0-9][A-Za-z0-9.=<>_\[\],-]*"),
                             "Python packages installed into /opt/<service>/venv by user data.", [],
-                            shapes_modules=True, examples=(["chromadb==0.5.23"],)),
-    "exec_start": string("Command the systemd unit runs.", shapes_modules=True,
+                            examples=(["chromadb==0.5.23"],)),
+    "exec_start": string("Command the systemd unit runs.",
                          pattern=r"[ -~]{1,300}", examples=("/opt/backend/venv/bin/python -m app",)),
     "start_on_boot": boolean("Start and enable the unit at boot (only where the code is on the image).",
-                             False, shapes_modules=True),
+                             False),
 })
 
 DATABASE = obj("RDS MySQL.", {
     "engine_version": string("MySQL version: a major.minor such as 8.4 (RDS picks the current default minor "
                              "and auto minor upgrades keep it current) or a full 8.x.y pin.", "8.4",
-                             examples=("8.4", "8.0.40"), shapes_modules=True),
+                             examples=("8.4", "8.0.40")),
     "instance_class": string("DB instance class.", "db.t4g.micro", examples=("db.t4g.micro",)),
     "allocated_storage_gb": integer("gp3 storage in GiB (can only grow).", 20),
     "max_allocated_storage_gb": integer("Storage autoscaling ceiling in GiB (0 disables).", 100, minimum=0),
@@ -144,17 +154,17 @@ DATABASE = obj("RDS MySQL.", {
     "monitoring_interval": integer("Enhanced monitoring interval in seconds.", 60,
                                    choices=(0, 1, 5, 10, 15, 30, 60)),
     "db_name": string("Initial database name (letters and digits).", "imageunderstander",
-                      pattern=r"[A-Za-z][A-Za-z0-9]{0,63}", shapes_modules=True),
+                      pattern=r"[A-Za-z][A-Za-z0-9]{0,63}"),
     "username": string("Master user name (the password is generated and kept by RDS in Secrets Manager).",
                        "admin", pattern=r"[A-Za-z][A-Za-z0-9_]{0,15}"),
     "ingress_from": list_of(string("Service name."), "Services that may reach MySQL on 3306.",
-                            shapes_modules=True, examples=(["backend", "llm"],)),
+                            examples=(["backend", "llm"],)),
     "parameters": map_of(string("Parameter value."), "MySQL parameter group settings.",
-                         {"require_secure_transport": "1"}, key_pattern=r"[a-z_]+", shapes_modules=True),
+                         {"require_secure_transport": "1"}, key_pattern=r"[a-z_]+"),
 })
 
 LOADBALANCER = obj("Application Load Balancer with HTTPS.", {
-    "target_service": string("Service the ALB forwards to.", "frontend", shapes_modules=True),
+    "target_service": string("Service the ALB forwards to.", "frontend"),
     "health_check_path": string("Target health check path.", "/health", pattern=r"/[ -~]*"),
     "health_check_interval": integer("Seconds between health checks.", 30, minimum=5, maximum=300),
     "stickiness_hours": integer("Load-balancer cookie lifetime in hours (0 disables stickiness).", 24,
@@ -186,7 +196,7 @@ STORAGE = obj("Uploads bucket and secrets.", {
     "secret_recovery_window_days": integer("Secrets Manager recovery window (0 or 7-30).", 7),
     "app_secret_keys": list_of(string("Key name inside the application secret.", pattern=r"[a-z][a-z0-9_]*"),
                                "Keys of the application secret, generated once and never in state.",
-                               ["jwt_secret_key", "encryption_key", "llm_api_key"], shapes_modules=True),
+                               ["jwt_secret_key", "encryption_key", "llm_api_key"]),
 })
 
 ALERTS = obj("Who hears the alarms: one encrypted SNS topic per environment notifies these subscribers on every "

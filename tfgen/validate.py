@@ -1,4 +1,6 @@
-"""Stage 2: type-check every spec, run the semantic rules, and check what must agree across environments.
+"""Stage 2: type-check every spec, run the semantic rules, and check the little that must agree across
+environments (the project's identity, flagged `shapes_modules` in tfgen.model: the shared docs describe one
+project). Services, ports, packages, engine versions and everything else may differ per environment.
 
 Collects every problem of every environment before failing, so one run shows them all.
 """
@@ -52,7 +54,8 @@ def _shadowed_layers(spec: LoadedSpec) -> list[LoadedSpec]:
 
 
 def cross_environment_problems(validated: list[ValidatedSpec]) -> list[Problem]:
-    """Module-shaping values must agree across environments; report each disagreement naming both files."""
+    """Shared values (the project identity) must agree across environments; report each disagreement naming
+    both files."""
     if len(validated) < 2:
         return []
     reference = validated[0]
@@ -98,8 +101,8 @@ def _name_set_problems(ref: ValidatedSpec, other: ValidatedSpec, prefix: tuple, 
         for name in names:
             path = (*prefix, name)
             message = (f"is defined for environment {has.spec.env!r} but not for {lacks.spec.env!r} "
-                       f"({lacks.spec.files[-1]}); {format_path(prefix)} entries shape the shared modules, so every "
-                       "environment must define the same ones (define it in the base spec)")
+                       f"({lacks.spec.files[-1]}); {format_path(prefix)} entries are shared by every environment, so "
+                       "every environment must define the same ones (define it in the base spec)")
             found.append((Problem(has.spec.location(path), format_path(path), message), path))
     return found
 
@@ -109,8 +112,8 @@ def _disagreement(ref: ValidatedSpec, other: ValidatedSpec, path: tuple, a: Any,
     what = {"<names>": "the set of names", "<present>": "whether it is set"}.get(str(path[-1]), "the value")
     ref_loc = ref.spec.location(clean)
     message = (f"{what} differs between environments {ref.spec.env!r} ({ref_loc or ref.spec.files[-1]}: {a!r}) "
-               f"and {other.spec.env!r} ({b!r}); it shapes the shared modules, so every environment must agree "
-               "(set it in the base spec)")
+               f"and {other.spec.env!r} ({b!r}); it names the project that the shared docs describe, so every "
+               "environment must agree (set it in the base spec)")
     return Problem(other.spec.location(clean), format_path(clean), message)
 
 

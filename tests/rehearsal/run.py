@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from override import OverrideError, providers_in_text, skeleton, write_override
+from plan_scenarios import change_summary, destructive_changes, load_plan, parse_scenario, swap_tree
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PROJECT = HERE.parents[1]
@@ -56,7 +57,8 @@ CLI_CONFIG = """provider_installation {
   }
 }
 """
-STEP_TIMEOUTS = {"init": 300, "plan": 900, "apply": 2400, "replan": 900, "unprotect": 2400, "destroy": 2400}
+STEP_TIMEOUTS = {"init": 300, "plan": 900, "apply": 2400, "replan": 900, "unprotect": 2400, "destroy": 2400,
+                 "scenario": 900}
 TAIL_LINES = 60
 DRIFT_LINES = 200
 # Errors whose cause is a protection setting in the tree, with the remedy the operator would use.
@@ -309,7 +311,8 @@ def run_step(label: str, name: str, args: Sequence[str], cwd: Path, env: dict[st
         proc = subprocess.Popen(
             ["terraform", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-        deadline = started + STEP_TIMEOUTS[name]
+        limit = STEP_TIMEOUTS[name.split(":")[0]]
+        deadline = started + limit
         try:
             while rc is None:
                 try:
@@ -319,7 +322,7 @@ def run_step(label: str, name: str, args: Sequence[str], cwd: Path, env: dict[st
                         raise Interrupted(f"{label}: stopped during {name}") from None
                     if time.monotonic() > deadline:
                         _stop_process_group(proc, signal.SIGKILL)
-                        note = f"timeout after {STEP_TIMEOUTS[name]} s"
+                        note = f"timeout after {limit} s"
                         break
         except (Interrupted, KeyboardInterrupt):
             _stop_process_group(proc, signal.SIGINT)
@@ -407,6 +410,7 @@ class Options:
     keep: bool
     destroy_vars: list[tuple[str, str]]
     skip_patches: list[str] = field(default_factory=list)
+    scenarios: list[tuple[str, Path]] = field(default_factory=list)  # planned after the apply (plan_scenarios.py)
 
 
 def root_dir(env: str) -> str:
@@ -513,7 +517,31 @@ class EnvRun:
             )
         elif not replan.ok:
             self.result.fail("FAIL", "re-plan failed")
+        if self.opts.scenarios:
+            self.plan_scenarios()
         return True
+
+    def plan_scenarios(self) -> None:
+        """Plan each scenario tree against the applied state; any destroy or replacement fails the env."""
+        env = self.result.env
+        try:
+            for name, tree in self.opts.scenarios:
+                swap_tree(self.root, env, tree)
+                plan = self.step(f"scenario:{name}", "plan", "-input=false", "-no-color", f"-out={name}.tfplan")
+                if not plan.ok:
+                    self.result.fail("FAIL", f"scenario {name}: plan failed")
+                    continue
+                shown = subprocess.run(["terraform", "show", "-json", f"{name}.tfplan"], cwd=self.root,
+                                       env=self.env_vars, capture_output=True, text=True, timeout=300)
+                planned = load_plan(shown.stdout)
+                destructive = destructive_changes(planned)
+                say(env, f"  scenario {name}: {change_summary(planned)}")
+                if destructive:
+                    plan.ok, plan.note = False, "destroys"
+                    self.result.fail("FAIL", f"scenario {name} destroys or replaces {len(destructive)}: "
+                                             + "; ".join(destructive[:8]))
+        finally:
+            swap_tree(self.root, env, self.opts.tree)
 
     def var_args(self) -> list[str]:
         """``-var`` arguments for the destroy-vars this root module declares (others are reported)."""
@@ -648,6 +676,14 @@ def parse_var(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _scenario_arg(text: str) -> tuple[str, Path]:
+    """argparse type for NAME=TREE."""
+    try:
+        return parse_scenario(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -670,6 +706,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME=VALUE",
         help="applied before destroy and passed to destroy (e.g. db_deletion_protection=false)",
+    )
+    p.add_argument(
+        "--plan-scenario",
+        action="append",
+        type=_scenario_arg,
+        default=[],
+        metavar="NAME=TREE",
+        help="after the apply, plan TREE's version of each environment against its state; "
+        "fail if the plan destroys or replaces anything (repeatable; see plan_scenarios.py)",
     )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     p.add_argument("--jobs", type=int, default=1, help="environments rehearsed in parallel (each has its own emulator)")
@@ -729,7 +774,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     project = args.project_dir.resolve()
     tree = (args.tree if args.tree else project / "generated" / "terraform").resolve()
     work = (args.work_dir or project / ".e2e").resolve()
-    opts = Options(project, tree, work / "work", work / "logs", args.keep, args.destroy_var, args.skip_patch)
+    opts = Options(project, tree, work / "work", work / "logs", args.keep, args.destroy_var, args.skip_patch,
+                   args.plan_scenario)
     targets = list(args.env)
     if args.bootstrap:
         targets += sorted(f"bootstrap/{p.name}" for p in (tree / "bootstrap").glob("*") if p.is_dir())

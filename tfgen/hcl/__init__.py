@@ -1,7 +1,7 @@
 """tfgen.hcl: HCL native syntax in pure Python, in three stages, formatting exactly as `terraform fmt` does.
 
 1. tfgen.hcl.tokens: the scanner (hclsyntax's scan_tokens.rl), with the refusals of checkInvalidTokens;
-2. tfgen.hcl.parse (with tfgen.hcl.expr): the grammar check of hclsyntax.ParseConfig, first error located;
+2. tfgen.hcl.parse (+ expr, template): the grammar check of hclsyntax.ParseConfig, first error located;
 3. tfgen.hcl.rewrite + tfgen.hcl.printer: terraform fmt's rewrites and hclwrite's spacing passes.
 
 A file that does not parse raises FormatError (file:line:column: summary; detail) and is never formatted.

@@ -1,4 +1,4 @@
-"""Expressions and templates for tfgen.hcl.parse (hclsyntax's parser.go and parser_template.go).
+"""Expressions for tfgen.hcl.parse (hclsyntax's parser.go; templates are in tfgen.hcl.template).
 
 Reference grammar (hclsyntax/spec.md):
 
@@ -15,7 +15,6 @@ Reference grammar (hclsyntax/spec.md):
     Splat = "." "*" ("." Identifier)* | "[" "*" "]" (GetAttr | Index)*;
     Operation    = "-" ExprTerm | "!" ExprTerm | Expression BinaryOp Expression;   # precedence below
     Conditional  = Expression "?" Expression ":" Expression;
-    Template     = (literal | "${" "~"? Expression "~"? "}" | "%{" directive "}")*;  # if/else/endif, for/endfor
 
 Binary operators, lowest precedence first: `||`; `&&`; `==` `!=`; `<` `<=` `>` `>=`; `+` `-`; `*` `/` `%`.
 """
@@ -24,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from tfgen.hcl.template import Templates
 from tfgen.hcl.tokens import (
     ARROW,
     BANG,
@@ -32,7 +32,6 @@ from tfgen.hcl.tokens import (
     CHEREDOC,
     COLON,
     COMMA,
-    CONTROL,
     CPAREN,
     CQUOTE,
     DCOLON,
@@ -41,7 +40,6 @@ from tfgen.hcl.tokens import (
     EOF,
     EQUAL,
     IDENT,
-    INTERP,
     MINUS,
     NL,
     NUMBER,
@@ -50,10 +48,7 @@ from tfgen.hcl.tokens import (
     OHEREDOC,
     OPAREN,
     OQUOTE,
-    QLIT,
     QUESTION,
-    SEQEND,
-    SLIT,
     STR,
     Tok,
 )
@@ -65,7 +60,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?\Z")  # big.Float syntax: "
 _MAX_DEPTH = 100  # nesting beyond this is refused instead of exhausting Python's stack
 
 
-class Expressions:
+class Expressions(Templates):
     """The expression half of the parser; the peeker (peek/read/kind/word/fail, nl stack, depth) is the subclass's."""
 
     toks: list[Tok]
@@ -362,90 +357,3 @@ class Expressions:
                             "Grouping ellipsis (...) cannot be used when building a tuple.")
         if close == CBRACE and not has_key:
             raise self.fail(value, "Invalid 'for' expression", "Key expression is required when building an object.")
-
-    # --------------------------------------------------------------------------------- templates
-
-    def template(self, end: str) -> None:
-        """parseTemplateParts + the template parser: sequences must close and directives must balance."""
-        directives: list[tuple[str, bool]] = []  # ("if", seen_else) / ("for", False)
-        while True:
-            i = self.read()
-            kind = self.kinds[i]
-            if kind == end:
-                break
-            if kind in (QLIT, SLIT):
-                continue
-            if kind == INTERP:
-                self.push(False)
-                self.expression()
-                self.sequence_end(i, end, "interpolation")
-                self.pop()
-            elif kind == CONTROL:
-                self.push(False)
-                self.directive(i, directives)
-                self.pop()
-            else:
-                raise self.fail(i, "Unterminated template string", "No closing marker was found for the string.")
-        if directives:
-            raise self.fail(i, "Unexpected end of template", f"The {directives[-1][0]} directive is missing its "
-                            f"corresponding end{directives[-1][0]} directive.")
-
-    def sequence_end(self, opener: int, end: str, what: str) -> None:
-        close = self.peek()
-        kind = self.kinds[close]
-        if kind == SEQEND:
-            self.read()
-            return
-        if kind == EOF or (kind in (CQUOTE, OQUOTE) and end == CQUOTE):
-            raise self.fail(opener, "Unclosed template interpolation sequence",
-                            "There is no closing brace for this interpolation sequence.")
-        if what == "interpolation":
-            raise self.fail(close, "Extra characters after interpolation expression",
-                            "Expected a closing brace to end the interpolation expression, but found extra characters. "
-                            'If this is a sequence for another language, escape it as "$${".')
-        raise self.fail(close, f"Extra characters in {what} marker",
-                        "Expected a closing brace to end the sequence, but found extra characters.")
-
-    def directive(self, opener: int, stack: list[tuple[str, bool]]) -> None:
-        """One `%{ ... }` directive; `stack` tracks open if/for directives."""
-        kw = self.peek()
-        if self.kinds[kw] != IDENT:
-            raise self.fail(kw, "Invalid template directive",
-                            'A template directive keyword ("if", "for", etc) is expected at the beginning '
-                            "of a %{ sequence.")
-        word = self.toks[kw].text
-        self.read()
-        if word == "if":
-            self.expression()
-            stack.append(("if", False))
-        elif word == "for":
-            self.directive_for()
-            stack.append(("for", False))
-        elif word in ("else", "endif", "endfor"):
-            top = stack[-1] if stack else None
-            if word == "else" and top == ("if", False):
-                stack[-1] = ("if", True)
-            elif (word == "endif" and top and top[0] == "if") or (word == "endfor" and top and top[0] == "for"):
-                stack.pop()
-            else:
-                raise self.fail(kw, f"Unexpected {word} directive",
-                                "The control directives within this template are unbalanced.")
-        else:
-            raise self.fail(kw, "Invalid template control keyword",
-                            f'"{word}" is not a valid template control keyword.')
-        self.sequence_end(opener, "", word)
-
-    def directive_for(self) -> None:
-        if self.kind() != IDENT:
-            raise self.fail(self.peek(), "Invalid 'for' directive", "For directive requires variable name after 'for'.")
-        self.read()
-        if self.kind() == COMMA:
-            self.read()
-            if self.kind() != IDENT:
-                raise self.fail(self.peek(), "Invalid 'for' directive",
-                                "For directive requires value variable name after comma.")
-            self.read()
-        if not self.word("in"):
-            raise self.fail(self.peek(), "Invalid 'for' directive", "For directive requires 'in' keyword after names.")
-        self.read()
-        self.expression()

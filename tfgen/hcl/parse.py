@@ -91,8 +91,8 @@ class _Parser(Expressions):
 
     # --------------------------------------------------------------------------------- structure
 
-    def body(self, end: str) -> None:
-        """ParseBody: attributes (each name once) and blocks until `end`."""
+    def body(self, end: str, opener: int = 0) -> None:
+        """ParseBody: attributes (each name once) and blocks until `end`; `opener` is a block's `{`."""
         names: set[str] = set()
         while True:
             i = self.peek()
@@ -112,7 +112,7 @@ class _Parser(Expressions):
             elif kind in (OQUOTE, STR):
                 raise self.fail(i, "Invalid argument name", "Argument names must not be quoted.")
             elif kind == EOF:
-                raise self.fail(i, "Unclosed configuration block", "There is no closing brace for this block "
+                raise self.fail(opener, "Unclosed configuration block", "There is no closing brace for this block "
                                 "before the end of the file.")
             else:
                 raise self.fail(i, "Argument or block definition required",
@@ -155,7 +155,7 @@ class _Parser(Expressions):
             i = self.peek()
             kind = self.kinds[i]
             if kind == OBRACE:
-                self.read()
+                brace = self.read()
                 break
             if kind in (STR, IDENT):
                 self.read()
@@ -171,16 +171,16 @@ class _Parser(Expressions):
                 raise self.fail(i, "Invalid block definition",
                                 'Either a quoted string block label or an opening brace ("{") is expected here.')
         if self.kind() in (NL, EOF, CBRACE):
-            self.body(CBRACE)
+            self.body(CBRACE, brace)
         else:
-            self.single_attribute_body()
+            self.single_attribute_body(brace)
         eol = self.peek()
         if self.kinds[eol] not in (NL, EOF):
             raise self.fail(eol, "Missing newline after block definition",
                             "A block definition must end with a newline.")
         self.read()
 
-    def single_attribute_body(self) -> None:
+    def single_attribute_body(self, brace: int) -> None:
         """parseSingleAttrBody: `{ name = value }` on one line, nothing else."""
         ident = self.read()
         if self.kinds[ident] != IDENT:
@@ -201,7 +201,7 @@ class _Parser(Expressions):
         if kind == CBRACE:
             self.read()
         elif kind == EOF:
-            raise self.fail(close, "Unclosed configuration block",
+            raise self.fail(brace, "Unclosed configuration block",
                             "There is no closing brace for this block before the end of the file.")
         else:
             detail = {
@@ -224,5 +224,8 @@ class _Parser(Expressions):
                 which = self.toks[i].text[0]
                 raise self.fail(i, "Invalid string literal", f'Template sequences are not allowed in this string. '
                                 f'To include a literal "{which}", double it (as "{which}{which}") to escape it.')
+            if kind == EOF:
+                raise self.fail(i, "Unterminated string literal",
+                                "Unable to find the closing quote mark before the end of the file.")
             if kind != QLIT:
                 raise self.fail(i, "Invalid string literal", "This item is not valid in a string literal.")

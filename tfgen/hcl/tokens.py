@@ -31,7 +31,6 @@ DCOLON, ARROW = "::", "=>"
 
 OPENERS = frozenset({OBRACE, OBRACK, OPAREN, INTERP, CONTROL})
 CLOSERS = frozenset({CBRACE, CBRACK, CPAREN, SEQEND})
-_CLOSER_FOR = {OBRACE: "}", OBRACK: "]", OPAREN: ")", INTERP: "}", CONTROL: "}"}
 # Go's unicode.IsSpace, which bytes.TrimSpace uses to recognise a heredoc's closing marker line.
 GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
            "\u2028\u2029\u202f\u205f\u3000"
@@ -98,7 +97,7 @@ def tokenize(text: str, source: str) -> list[Tok]:
 
 
 class _Lexer:
-    """Scanner producing hclsyntax-shaped tokens; brackets are matched on the way, so an unbalanced file fails."""
+    """Scanner producing hclsyntax-shaped tokens; a mode stack of braces, template sequences and strings."""
 
     def __init__(self, text: str, source: str) -> None:
         self.text, self.source, self.pos, self.line = text, source, 0, 1
@@ -128,15 +127,7 @@ class _Lexer:
                 self.heredoc()
             else:
                 self.expression()
-        if stack:
-            kind, pos, _ = stack[-1]
-            if kind == OQUOTE:
-                raise self.fail(pos, "Unterminated template string", "No closing marker was found for the string.")
-            if kind == OHEREDOC:
-                raise self.fail(pos, "Unterminated template string", "No closing marker was found for the heredoc.")
-            raise self.fail(pos, f"Unclosed '{kind}'",
-                            "There is no closing bracket for this before the end of the file.")
-        eof = Tok(EOF, "", self.line, size)
+        eof = Tok(EOF, "", self.line, size)  # whatever is still open is the parser's to report, as in HCL
         eof.sp = size - self.end
         self.toks.append(eof)
         return self.toks
@@ -187,17 +178,22 @@ class _Lexer:
             self.stack.append((OHEREDOC, start, marker.rstrip("\r\n")))
             self.heredoc_bol = True
             return True
-        if value in ('"', OBRACE, OBRACK, OPAREN):
+        if value in ('"', OBRACE):
             kind = OQUOTE if value == '"' else value
             self.stack.append((kind, self.pos, ""))
             self.emit(kind, value)
             return kind == OQUOTE
+        if value in "[]()":  # the scanner counts only braces; brackets are the parser's to match
+            self.emit(value, value)
+            return False
+        # `}` ends the template sequence it closes, else a brace; `~}` is always a sequence end (the parser
+        # refuses it where no sequence is open), and like the scanner it closes the innermost brace either way.
         top = self.stack[-1][0] if self.stack else None
-        if top is None or _CLOSER_FOR.get(top) != value[-1] or (value == "~}" and top == OBRACE):
-            raise self.fail(self.pos, f"Unexpected '{value}'", "There is no matching opening bracket for it.")
-        self.stack.pop()
-        self.emit(SEQEND if top in (INTERP, CONTROL) else value, value)
-        return top in (INTERP, CONTROL)
+        if top is not None:
+            self.stack.pop()
+        sequence = top in (INTERP, CONTROL)
+        self.emit(SEQEND if sequence or value == "~}" else CBRACE, value)
+        return sequence
 
     def template_open(self) -> bool:
         """Enter a `${`/`%{` sequence if one starts here."""
@@ -230,12 +226,9 @@ class _Lexer:
     def heredoc(self) -> None:
         """Scan one piece of a heredoc body; a line holding only the marker closes it."""
         if self.heredoc_bol:
-            end = self.text.find("\n", self.pos)
-            if end < 0:
-                raise self.fail(self.stack[-1][1], "Unterminated template string",
-                                "No closing marker was found for the heredoc.")
-            content = self.text[self.pos : end].removesuffix("\r")
-            if content.strip(GO_SPACE) == self.stack[-1][2]:
+            end = self.text.find("\n", self.pos)  # the marker line must end with a newline, as in the scanner
+            content = self.text[self.pos : end].removesuffix("\r") if end >= 0 else ""
+            if end >= 0 and content.strip(GO_SPACE) == self.stack[-1][2]:
                 self.stack.pop()
                 self.emit(CHEREDOC, content)
                 self.emit(NL, self.text[self.pos : end + 1])
@@ -244,9 +237,6 @@ class _Lexer:
             self.heredoc_bol = False
             return
         value = _HEREDOC_LIT.match(self.text, self.pos).group()
-        if not value.endswith("\n") and self.pos + len(value) >= len(self.text):
-            raise self.fail(self.stack[-1][1], "Unterminated template string",
-                            "No closing marker was found for the heredoc.")
         if "\r" in value.removesuffix("\r\n"):
             raise self.fail(self.pos + value.index("\r"), "Invalid character",
                             "A carriage return may only end a line of a heredoc.")

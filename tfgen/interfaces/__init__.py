@@ -1,9 +1,10 @@
 """Module interfaces as data: one definition feeds a module's variables.tf, outputs.tf and README tables,
 and the environment root's variables, module wiring and outputs.
 
-Each module file (`networking.py`, ...) exposes `interface(project, env) -> ModuleInterface`. Variable
-*declarations* (name, type, description) may depend only on project-level data so that modules stay
-identical across environments; the per-environment *values* travel in `ModuleVar.value`.
+Each module file (`networking.py`, ...) exposes `interface(env) -> ModuleInterface`. Declarations (name,
+type, description, validation, outputs) are constants: they never depend on a spec, so `modules/` is the
+same whatever the specs say (design invariant 2). Only the per-environment *values* (`ModuleVar.value`, a
+root variable's default) and the root's *wiring* expressions come from the environment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from importlib import import_module
 from typing import Any
 
 MODULE_ORDER = ("networking", "security", "storage", "database", "compute", "loadbalancer", "route53")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """One `validation` block; `condition` refers to the variable as `var.<name>`."""
+
+    condition: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,14 @@ class ModuleVar:
     wire: str | None = None
     sensitive: bool = False
     nullable: bool = False
+    validations: tuple[Validation, ...] = ()
+
+    def renamed(self, name: str) -> ModuleVar:
+        """The same declaration under another name (validation conditions follow the name)."""
+        checks = tuple(Validation(c.condition.replace(f"var.{self.name}", f"var.{name}"), c.message)
+                       for c in self.validations)
+        return ModuleVar(name, self.type, self.description, self.value, None, self.sensitive, self.nullable,
+                         checks)
 
 
 @dataclass(frozen=True)
@@ -63,17 +80,17 @@ class ModuleInterface:
         return tuple(v for v in self.variables if v.wire is None)
 
 
-def load_interfaces(project: dict[str, Any], env: dict[str, Any]) -> list[ModuleInterface]:
+def load_interfaces(env: dict[str, Any]) -> list[ModuleInterface]:
     """Interfaces of every module, in composition order."""
-    return [import_module(f"tfgen.interfaces.{name}").interface(project, env) for name in MODULE_ORDER]
+    return [import_module(f"tfgen.interfaces.{name}").interface(env) for name in MODULE_ORDER]
 
 
-def var(name: str, type_: str, description: str, value: Any = None, **kw: Any) -> ModuleVar:
-    return ModuleVar(name, type_, description, value, **kw)
+def var(name: str, type_: str, description: str, value: Any = None, *checks: Validation, **kw: Any) -> ModuleVar:
+    return ModuleVar(name, type_, description, value, validations=checks, **kw)
 
 
-def wired(name: str, type_: str, description: str, expression: str, **kw: Any) -> ModuleVar:
-    return ModuleVar(name, type_, description, None, wire=expression, **kw)
+def wired(name: str, type_: str, description: str, expression: str, *checks: Validation, **kw: Any) -> ModuleVar:
+    return ModuleVar(name, type_, description, None, wire=expression, validations=checks, **kw)
 
 
 def out(name: str, description: str, value: str, **kw: Any) -> ModuleOutput:
@@ -82,27 +99,20 @@ def out(name: str, description: str, value: str, **kw: Any) -> ModuleOutput:
 
 def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
     """Inputs every module takes: the naming prefix and tags."""
+    from tfgen.interfaces import checks
+
     return [
-        var("name_prefix", "string", "Prefix for resource names: <project>-<environment>.", env["name_prefix"]),
+        var("name_prefix", "string", "Prefix for resource names: <project>-<environment>.", env["name_prefix"],
+            checks.NAME_PREFIX),
         var("tags", "map(string)", "Tags merged into every taggable resource (besides provider default_tags).",
             env["resource_tags"]),
     ]
 
 
 def root_variables(interfaces: list[ModuleInterface], env: dict[str, Any]) -> list[ModuleVar]:
-    """Variables the environment root declares: region and environment, then each module's spec-fed inputs
-    once (modules sharing an input name must agree on its value)."""
-    found: dict[str, ModuleVar] = {
-        "aws_region": var("aws_region", "string", "AWS region of this environment.", env["region"]),
-        "environment": var("environment", "string", "Environment name.", env["name"]),
-        "domain_name": var("domain_name", "string", "Domain served by the ALB and covered by the certificate.",
-                           env["spec"]["dns"]["domain"]),
-        "subdomains": var("subdomains", "list(string)", "Subdomains with alias records and certificate names.",
-                          env["spec"]["dns"]["subdomains"]),
-        "create_hosted_zone": var("create_hosted_zone", "bool",
-                                  "Manage DNS in Route 53 (hosted zone, validation and alias records).",
-                                  env["spec"]["dns"]["create_hosted_zone"]),
-    }
+    """Variables the environment root declares: its own (region, DNS, network lists, per-service settings),
+    then each module's spec-fed inputs once (modules sharing an input name must agree on its value)."""
+    found: dict[str, ModuleVar] = {v.name: v for v in env["root_variables"]}
     for iface in interfaces:
         for v in iface.root_variables:
             previous = found.setdefault(v.name, v)

@@ -1,94 +1,116 @@
-"""compute: one EC2 instance per service, AMIs from data sources, persistent data volumes, user data."""
+"""compute: one EC2 instance per service (for_each over a typed map), AMIs, data volumes, one user-data template."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, ModuleVar, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+
+SERVICES_TYPE = """map(object({
+  description       = string
+  port              = number
+  instance_type     = string
+  availability_zone = string
+  exec_start        = string
+  market            = optional(string, "on-demand")
+  spot_max_price    = optional(string)
+  ami               = optional(string, "al2023")
+  root_volume_size  = optional(number, 20)
+  data_volume = optional(object({
+    size        = number
+    mount_path  = string
+    device_name = optional(string, "/dev/sdf")
+  }))
+  permissions   = optional(set(string), [])
+  packages      = optional(list(string), [])
+  pip_packages  = optional(list(string), [])
+  start_on_boot = optional(bool, false)
+}))"""
 
 
-def _service_vars(svc: dict[str, Any], values: dict[str, Any]) -> list[ModuleVar]:
-    """Per-service inputs, named `<service>_<setting>` (declarations from the project, values from the env)."""
-    name = svc["name"]
-    variables = [
-        var(f"{name}_instance_type", "string", f"EC2 instance type of the {name} service.", values["instance_type"]),
-        var(f"{name}_architecture", "string",
-            f"CPU architecture of the {name} instance type (arm64 or x86_64); selects the AMI.",
-            values["architecture"]),
-        var(f"{name}_market", "string", f"Purchase option of the {name} instance: on-demand or spot.",
-            values["market"]),
-        var(f"{name}_spot_max_price", "string",
-            f"Spot max price (USD/hour) of the {name} instance; null caps it at the on-demand price "
-            "(recommended; the current spot price is paid either way).",
-            values["spot_max_price"], nullable=True),
-        var(f"{name}_root_volume_size", "number", f"Size of the {name} root volume in GiB (encrypted gp3).",
-            values["root_volume_gb"]),
-    ]
-    if svc["volume"] is not None:
-        variables.append(var(
-            f"{name}_data_volume_size", "number",
-            f"Size of the persistent {name} data volume in GiB, mounted at {svc['volume']['mount_path']}.",
-            values["data_volume_gb"]))
-    return variables
+def _all(expression: str, message: str) -> Validation:
+    """A condition that must hold for every service (`s`)."""
+    return Validation(f"alltrue([for s in values(var.services) : {expression}])", message)
 
 
-def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
-    per_service = [v for svc in project["services"] for v in _service_vars(svc, env["services"][svc["name"]])]
-    per_service_outputs = [
-        out(f"{svc['name']}_instance_id", f"ID of the {svc['name']} instance (Session Manager target).",
-            f"aws_instance.{svc['name']}.id", export=True)
-        for svc in project["services"]
-    ]
+def _volumes(expression: str, message: str) -> Validation:
+    """A condition that must hold for every data volume (`v`)."""
+    return Validation(f"alltrue([for s in values(var.services) : s.data_volume == null ? true : {expression}])"
+                      .replace("{v}", "s.data_volume"), message)
+
+
+SERVICE_CHECKS = (
+    Validation(f'alltrue([for name in keys(var.services) : can(regex("{checks.SERVICE_NAME_RE}", name))])',
+               "Service names must be 1-20 lowercase letters, digits or underscores, starting with a letter."),
+    _all(f'can(regex("{checks.INSTANCE_TYPE_RE}", s.instance_type))',
+         "Every instance_type must be an EC2 instance type such as t4g.micro."),
+    _all('can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", s.availability_zone))',
+         "Every availability_zone must be a zone name such as us-east-1a."),
+    _all(f"contains({checks.MARKET_VALUES}, s.market)", 'Every market must be "on-demand" or "spot" (lowercase).'),
+    _all(f's.spot_max_price == null ? true : can(regex("{checks.SPOT_PRICE_RE}", s.spot_max_price))',
+         'Every spot_max_price must be null or a price in USD per hour such as "0.0084".'),
+    _all(f"contains({checks.AMI_VALUES}, s.ami)", "Every ami must be al2023 or deep-learning-base-ubuntu22."),
+    _all("s.port >= 1 && s.port <= 65535", "Every service port must be from 1 to 65535."),
+    _all("s.root_volume_size >= 8 && s.root_volume_size <= 16384", "Root volumes must be 8-16384 GiB."),
+    _volumes("{v}.size >= 1 && {v}.size <= 16384", "Data volumes must be 1-16384 GiB (gp3)."),
+    _volumes('can(regex("^/[A-Za-z0-9._/-]+$", {v}.mount_path))',
+             "Every mount_path must be an absolute path of letters, digits and ._/- characters."),
+    _volumes('can(regex("^/dev/(sd|xvd)[f-p]$", {v}.device_name))',
+             "Every device_name must be /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)."),
+    _all(f"alltrue([for p in s.permissions : contains({checks.PERMISSION_VALUES}, p)])",
+         "Permissions must be uploads-rw, app-secrets-read or db-secret-read."),
+    _all('alltrue([for p in s.packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_-]*$", p))])',
+         "Every package must be an OS package name."),
+    _all('alltrue([for p in s.pip_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.=<>_\\\\[\\\\],-]*$", p))])',
+         "Every pip package must be a requirement such as chromadb==0.5.23."),
+    _all('can(regex("^[ -~]{1,300}$", s.exec_start))', "Every exec_start must be 1-300 printable ASCII characters."),
+    _all('can(regex("^[ -~]{1,200}$", s.description))', "Every description must be 1-200 printable ASCII characters."),
+)
+
+
+def interface(env: dict[str, Any]) -> ModuleInterface:
     return ModuleInterface(
         name="compute",
         title="Compute",
-        description="One EC2 instance per service in a private subnet: AMI from data sources matching the "
-                    "instance architecture (Amazon Linux 2023 or the AWS Deep Learning Base AMI), IMDSv2 "
-                    "required, encrypted gp3 root volume, optional one-time spot market, persistent encrypted "
-                    "EBS data volumes (snapshotted when destroyed), and user data that installs packages and "
+        description="One EC2 instance per entry of `services` in the private subnet of the service's "
+                    "availability zone: AMI from data sources matching the architecture of the instance type "
+                    "(Amazon Linux 2023 or the AWS Deep Learning Base AMI), IMDSv2 required, encrypted gp3 root "
+                    "volume, optional one-time spot market, persistent encrypted EBS data volumes (snapshotted "
+                    "when destroyed), and one user-data template for every service that installs packages and "
                     "the CloudWatch agent, mounts the data volume, fetches secrets from Secrets Manager and "
                     "defines a systemd unit. Application code is not deployed by Terraform.",
         variables=(
             *common_vars(env),
             var("aws_region", "string", "Region, used by user data for AWS CLI calls and the CloudWatch agent.",
-                env["region"]),
-            var("availability_zones", "list(string)",
-                "Availability zones of the private subnets, in the same order as private_subnet_ids.",
-                env["spec"]["network"]["availability_zones"]),
-            wired("private_subnet_ids", "list(string)", "Private subnet IDs, in AZ order.",
-                  "module.networking.private_subnet_ids"),
-            wired("security_group_ids", "map(string)", "Security group ID per service name.",
+                env["region"], checks.REGION),
+            wired("services", SERVICES_TYPE, "Services by name: instance, placement, volumes and what user data "
+                  "installs and runs.", "local.services", *SERVICE_CHECKS),
+            wired("private_subnet_ids", "map(string)", "Private subnet ID by availability zone name.",
+                  "module.networking.private_subnet_ids_by_az"),
+            wired("security_group_ids", "map(string)", "Security group ID by service name.",
                   "module.security.security_group_ids"),
-            wired("instance_profile_names", "map(string)", "IAM instance profile name per service name.",
+            wired("instance_profile_names", "map(string)", "IAM instance profile name by service name.",
                   "module.security.instance_profile_names"),
-            wired("log_group_names", "map(string)", "CloudWatch log group name per service name.",
+            wired("log_group_names", "map(string)", "CloudWatch log group name by service name.",
                   "module.storage.log_group_names"),
             wired("app_secret_arn", "string", "ARN of the application secret (read at boot, never in user data).",
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret.",
                   "module.database.master_user_secret_arn"),
             wired("db_address", "string", "Hostname of the RDS instance.", "module.database.address"),
+            wired("db_name", "string", "Name of the initial database (DB_NAME in the service environment).",
+                  "module.database.db_name"),
             wired("uploads_bucket_name", "string", "Name of the uploads bucket.",
                   "module.storage.uploads_bucket_name"),
-            *per_service,
         ),
         outputs=(
-            out("instance_ids", "Instance ID per service.", _service_map(project, "aws_instance.{}.id"),
-                export=True),
-            out("private_ips", "Private IP address per service.",
-                _service_map(project, "aws_instance.{}.private_ip"), export=True),
-            out("availability_zones", "Availability zone per service instance.",
-                _service_map(project, "aws_instance.{}.availability_zone")),
-            out("data_volume_ids", "Persistent data volume ID per service that has one.",
-                _service_map(project, "aws_ebs_volume.{}_data.id", volumes_only=True), export=True),
-            *per_service_outputs,
+            out("instance_ids", "Instance ID by service.",
+                "{ for name, instance in aws_instance.this : name => instance.id }", export=True),
+            out("private_ips", "Private IP address by service.",
+                "{ for name, instance in aws_instance.this : name => instance.private_ip }", export=True),
+            out("availability_zones", "Availability zone by service.",
+                "{ for name, instance in aws_instance.this : name => instance.availability_zone }"),
+            out("data_volume_ids", "Persistent data volume ID by service that has one.",
+                "{ for name, volume in aws_ebs_volume.data : name => volume.id }", export=True),
         ),
     )
-
-
-def _service_map(project: dict[str, Any], template: str, volumes_only: bool = False) -> str:
-    """An HCL object expression `{ name = <expr> ... }` over the services (static resource names)."""
-    names = [s["name"] for s in project["services"] if not volumes_only or s["volume"] is not None]
-    if not names:
-        return "{}"
-    return "{\n" + "".join(f"    {n} = {template.format(n)}\n" for n in names) + "  }"

@@ -4,65 +4,88 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
 
 GIB = 1024**3
 CPU_ALARM_PERCENT = 80
 FREE_STORAGE_ALARM_FRACTION = 10  # alarm when less than 1/10 of the allocated storage is free
 CONNECTIONS_ALARM = 50  # db.t4g.micro allows about 60 connections
+WINDOW_RE = "^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"
+DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+WEEKLY_WINDOW_RE = f"^{DAY}:[0-2][0-9]:[0-5][0-9]-{DAY}:[0-2][0-9]:[0-5][0-9]$"
 
 
-def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+def interface(env: dict[str, Any]) -> ModuleInterface:
     db = env["spec"]["database"]
     return ModuleInterface(
         name="database",
         title="Database",
-        description=f"RDS MySQL {project['database']['engine_version']} (parameter group family "
-                    f"{project['database']['family']}): encrypted gp3 storage with autoscaling, Multi-AZ per "
-                    "environment, automated backups, RDS-managed master password in Secrets Manager, IAM "
-                    "authentication, enhanced monitoring with its IAM role, log exports into pre-created log "
-                    "groups with the environment's retention, and CloudWatch alarms for CPU, free storage and "
-                    "connections.",
+        description="RDS MySQL (engine version and parameters from the environment; the parameter group family "
+                    "follows the version): encrypted gp3 storage with autoscaling, Multi-AZ per environment, "
+                    "automated backups, RDS-managed master password in Secrets Manager, IAM authentication, "
+                    "enhanced monitoring with its IAM role, log exports into pre-created log groups with the "
+                    "environment's retention, and CloudWatch alarms for CPU, free storage and connections.",
         variables=(
             *common_vars(env),
             wired("private_subnet_ids", "list(string)", "Private subnets of the DB subnet group (2+ AZs).",
-                  "module.networking.private_subnet_ids"),
+                  "module.networking.private_subnet_ids",
+                  Validation("length(var.private_subnet_ids) >= 2", "RDS needs subnets in at least two AZs.")),
             wired("rds_security_group_id", "string", "Security group of the database.",
                   "module.security.rds_security_group_id"),
-            var("db_engine_version", "string", "MySQL engine version; major.minor lets RDS choose the current "
-                "minor. Must match the parameter group family.", project["database"]["engine_version"]),
-            var("db_instance_class", "string", "DB instance class.", db["instance_class"]),
+            var("db_engine_version", "string", "MySQL engine version: major.minor lets RDS choose the current "
+                "minor; the parameter group family follows it.", db["engine_version"],
+                checks.matches("db_engine_version", "^8\\\\.(0|4)(\\\\.[0-9]+)?$",
+                               "db_engine_version must be MySQL 8.0 or 8.4 (8.4, 8.0.40, ...).")),
+            var("db_parameters", "map(string)", "MySQL parameter group settings.",
+                dict(sorted(db["parameters"].items())),
+                Validation('alltrue([for name in keys(var.db_parameters) : can(regex("^[a-z_]+$", name))])',
+                           "db_parameters names must be lowercase letters and underscores.")),
+            var("db_name", "string", "Name of the initial database.", db["db_name"],
+                checks.matches("db_name", "^[A-Za-z][A-Za-z0-9]{0,63}$",
+                               "db_name must be 1-64 letters and digits, starting with a letter.")),
+            var("db_instance_class", "string", "DB instance class.", db["instance_class"],
+                checks.matches("db_instance_class", "^db\\\\.[a-z0-9]+\\\\.[a-z0-9]+$",
+                               "db_instance_class must be an RDS class such as db.t4g.micro.")),
             var("db_allocated_storage", "number", "Allocated gp3 storage in GiB (can only grow).",
-                db["allocated_storage_gb"]),
+                db["allocated_storage_gb"], checks.between("db_allocated_storage", 20, 65536, " GiB")),
             var("db_max_allocated_storage", "number", "Storage autoscaling ceiling in GiB (0 disables).",
-                db["max_allocated_storage_gb"]),
+                db["max_allocated_storage_gb"], checks.between("db_max_allocated_storage", 0, 65536, " GiB")),
             var("db_iops", "number", "Provisioned gp3 IOPS; null below 400 GiB (MySQL gets 3000 there).",
-                db["iops"], nullable=True),
+                db["iops"], checks.optional_between("db_iops", 12000, 64000), nullable=True),
             var("db_storage_throughput", "number", "gp3 throughput in MiB/s; null below 400 GiB.",
-                db["storage_throughput"], nullable=True),
+                db["storage_throughput"], checks.optional_between("db_storage_throughput", 500, 4000),
+                nullable=True),
             var("db_multi_az", "bool", "Run a standby replica in a second availability zone.", db["multi_az"]),
             var("db_backup_retention_days", "number", "Automated backup retention in days.",
-                db["backup_retention_days"]),
-            var("db_backup_window", "string", "Daily backup window (UTC).", db["backup_window"]),
-            var("db_maintenance_window", "string", "Weekly maintenance window (UTC).", db["maintenance_window"]),
+                db["backup_retention_days"], checks.between("db_backup_retention_days", 0, 35)),
+            var("db_backup_window", "string", "Daily backup window (UTC).", db["backup_window"],
+                checks.matches("db_backup_window", WINDOW_RE, "db_backup_window must look like 03:00-04:00.")),
+            var("db_maintenance_window", "string", "Weekly maintenance window (UTC).", db["maintenance_window"],
+                checks.matches("db_maintenance_window", WEEKLY_WINDOW_RE,
+                               "db_maintenance_window must look like sun:04:30-sun:05:30.")),
             var("db_deletion_protection", "bool", "Refuse to delete the database.", db["deletion_protection"]),
             var("db_skip_final_snapshot", "bool", "Skip the final snapshot when the database is destroyed.",
                 db["skip_final_snapshot"]),
             var("db_monitoring_interval", "number", "Enhanced monitoring interval in seconds (0 disables).",
-                db["monitoring_interval"]),
+                db["monitoring_interval"],
+                Validation("contains([0, 1, 5, 10, 15, 30, 60], var.db_monitoring_interval)",
+                           "db_monitoring_interval must be 0, 1, 5, 10, 15, 30 or 60.")),
             var("db_username", "string", "Master user name; RDS generates the password into Secrets Manager.",
-                db["username"]),
+                db["username"],
+                checks.matches("db_username", "^[A-Za-z][A-Za-z0-9_]{0,15}$",
+                               "db_username must be 1-16 letters, digits or underscores, starting with a letter.")),
             var("log_retention_days", "number", "Retention of the RDS log groups in days.",
-                env["spec"]["logs"]["retention_days"]),
+                env["spec"]["logs"]["retention_days"], checks.RETENTION),
             var("db_alarm_cpu_percent", "number", "CPU utilization (%) that raises the CPU alarm.",
-                CPU_ALARM_PERCENT),
+                CPU_ALARM_PERCENT, checks.between("db_alarm_cpu_percent", 1, 100)),
             var("db_alarm_free_storage_bytes", "number", "Free storage (bytes) below which the storage alarm "
-                "fires.", db["allocated_storage_gb"] * GIB // FREE_STORAGE_ALARM_FRACTION),
+                "fires.", db["allocated_storage_gb"] * GIB // FREE_STORAGE_ALARM_FRACTION,
+                Validation("var.db_alarm_free_storage_bytes > 0", "db_alarm_free_storage_bytes must be positive.")),
             var("db_alarm_connections", "number", "Connection count that raises the connections alarm.",
-                CONNECTIONS_ALARM),
+                CONNECTIONS_ALARM, checks.between("db_alarm_connections", 1, 100000)),
             wired("alarm_actions", "list(string)",
                   "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
-                  "local.alarm_actions"),
+                  "local.alarm_actions", checks.alarm_actions()),
         ),
         outputs=(
             out("endpoint", "Connection endpoint (address:port).", "aws_db_instance.main.endpoint", export=True,

@@ -1,49 +1,62 @@
-"""networking: VPC, subnets, gateways, routes, VPC endpoints, optional flow logs."""
+"""networking: VPC, subnets keyed by availability zone, gateways, routes, VPC endpoints, optional flow logs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, common_vars, out, var
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+
+SUBNETS_TYPE = "map(object({ public_cidr = string, private_cidr = string }))"
+ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
 
 
-def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+def interface(env: dict[str, Any]) -> ModuleInterface:
     net = env["spec"]["network"]
     return ModuleInterface(
         name="networking",
         title="Networking",
-        description="VPC with DNS support, one public and one private subnet per availability zone, an internet "
-                    "gateway, NAT gateway(s) with Elastic IPs, route tables, an S3 gateway endpoint, interface "
-                    "endpoints for Session Manager, and optional VPC flow logs.",
+        description="VPC with DNS support; one public and one private subnet per availability zone, keyed by "
+                    "the zone's name (adding, removing or reordering zones never moves another subnet); an "
+                    "internet gateway, NAT gateway(s) with Elastic IPs, route tables, an S3 gateway endpoint, "
+                    "interface endpoints for Session Manager, and optional VPC flow logs.",
         variables=(
             *common_vars(env),
-            var("aws_region", "string", "Region, used in VPC endpoint service names.", env["region"]),
-            var("vpc_cidr", "string", "IPv4 CIDR block of the VPC.", net["vpc_cidr"]),
-            var("availability_zones", "list(string)", "Availability zones, one public and one private subnet each.",
-                net["availability_zones"]),
-            var("public_subnet_cidrs", "list(string)", "CIDRs of the public subnets, in AZ order.",
-                net["public_subnet_cidrs"]),
-            var("private_subnet_cidrs", "list(string)", "CIDRs of the private subnets, in AZ order.",
-                net["private_subnet_cidrs"]),
+            var("aws_region", "string", "Region, used in VPC endpoint service names.", env["region"],
+                checks.REGION),
+            var("vpc_cidr", "string", "IPv4 CIDR block of the VPC.", net["vpc_cidr"], checks.cidr("vpc_cidr")),
+            wired("subnets", SUBNETS_TYPE, "Public and private subnet CIDR by availability zone name.",
+                  "local.subnets",
+                  Validation("length(var.subnets) >= 2", "subnets needs at least two availability zones."),
+                  Validation('alltrue([for az in keys(var.subnets) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", '
+                             "az))])", "Every key of subnets must be an availability zone name such as us-east-1a."),
+                  Validation("alltrue(flatten([for s in values(var.subnets) : [can(cidrhost(s.public_cidr, 0)), "
+                             "can(cidrhost(s.private_cidr, 0))]]))",
+                             "Every subnet CIDR must be an IPv4 CIDR block such as 10.0.1.0/24.")),
             var("nat_gateway_per_az", "bool", "One NAT gateway per AZ instead of a single shared one.",
                 net["nat_gateway"] == "per_az"),
             var("interface_endpoints", "set(string)", "Interface endpoint services (ssm, ssmmessages, ec2messages).",
-                sorted(net["interface_endpoints"])),
+                sorted(net["interface_endpoints"]),
+                Validation("alltrue([for name in var.interface_endpoints : contains("
+                           + "[" + ", ".join(f'"{e}"' for e in ENDPOINTS) + "], name)])",
+                           "interface_endpoints may only hold ssm, ssmmessages and ec2messages.")),
             var("enable_flow_logs", "bool", "Send VPC flow logs to CloudWatch Logs.", net["flow_logs"]),
-            var("log_retention_days", "number", "Retention in days of every CloudWatch log group (and log "
-                "bucket) of the environment; networking applies it to the flow-log group.",
-                env["spec"]["logs"]["retention_days"]),
+            var("log_retention_days", "number", "Retention in days of every CloudWatch log group of the "
+                "environment (networking: the flow-log group).", env["spec"]["logs"]["retention_days"],
+                checks.RETENTION),
         ),
         outputs=(
             out("vpc_id", "ID of the VPC.", "aws_vpc.main.id", export=True),
             out("vpc_cidr", "CIDR block of the VPC.", "aws_vpc.main.cidr_block"),
-            out("public_subnet_ids", "IDs of the public subnets, in AZ order.", "aws_subnet.public[*].id",
-                export=True),
-            out("private_subnet_ids", "IDs of the private subnets, in AZ order.", "aws_subnet.private[*].id",
-                export=True),
+            out("public_subnet_ids", "IDs of the public subnets, sorted by availability zone name.",
+                "[for az in local.zones : aws_subnet.public[az].id]", export=True),
+            out("private_subnet_ids", "IDs of the private subnets, sorted by availability zone name.",
+                "[for az in local.zones : aws_subnet.private[az].id]", export=True),
+            out("private_subnet_ids_by_az", "Private subnet ID by availability zone name.",
+                "{ for az, subnet in aws_subnet.private : az => subnet.id }"),
             out("nat_gateway_public_ips", "Public IPs of the NAT gateways (egress addresses).",
-                "aws_eip.nat[*].public_ip", export=True),
-            out("private_route_table_ids", "IDs of the private route tables.", "aws_route_table.private[*].id"),
+                "[for az in sort(keys(aws_eip.nat)) : aws_eip.nat[az].public_ip]", export=True),
+            out("private_route_table_ids", "Private route table ID by availability zone name.",
+                "{ for az, table in aws_route_table.private : az => table.id }"),
             out("flow_log_group_name", "CloudWatch log group of the VPC flow logs (null when disabled).",
                 "one(aws_cloudwatch_log_group.flow_logs[*].name)"),
         ),

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, ModuleVar, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces.loadbalancer import health_check_path_var
 
 VALIDATION_OPTIONS_TYPE = ("set(object({ domain_name = string, resource_record_name = string, "
                            "resource_record_type = string, resource_record_value = string }))")
 
 
-def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+def domain_name_var(value: str) -> ModuleVar:
+    return var("domain_name", "string", "Domain served by the ALB (the hosted zone's name).", value,
+               Validation('can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\\\.)+[a-z]{2,63}$", var.domain_name))',
+                          "domain_name must be a lowercase DNS name such as app.example.com."))
+
+
+def subdomains_var(value: list[str]) -> ModuleVar:
+    return var("subdomains", "list(string)", "Subdomain labels with alias records and certificate names.",
+               list(value), checks.each_matches("subdomains", "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+                                                "Every subdomain must be one lowercase DNS label."))
+
+
+def interface(env: dict[str, Any]) -> ModuleInterface:
     dns = env["spec"]["dns"]
     return ModuleInterface(
         name="route53",
@@ -21,15 +34,14 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
                     "created in us-east-1, where Route 53 publishes health-check metrics.",
         variables=(
             *common_vars(env),
-            var("domain_name", "string", "Domain served by the ALB (the hosted zone's name).", dns["domain"]),
-            var("subdomains", "list(string)", "Subdomain labels with alias records (and certificate names).",
-                dns["subdomains"]),
-            var("enable_health_check", "bool", "Create the HTTPS health check and its alarm.", dns["health_check"]),
-            var("health_check_path", "string", "HTTP path of the target (and Route 53) health check.",
-                env["spec"]["loadbalancer"]["health_check_path"]),
+            domain_name_var(dns["domain"]),
+            subdomains_var(dns["subdomains"]),
+            wired("enable_health_check", "bool", "Create the HTTPS health check and its alarm.",
+                  "var.create_route53_health_check"),
+            health_check_path_var(env["spec"]["loadbalancer"]["health_check_path"]),
             wired("alarm_actions", "list(string)",
                   "SNS topics notified by the alarms (alarm and OK): the alert topic in us-east-1.",
-                  "local.alarm_actions_us_east_1"),
+                  "local.alarm_actions_us_east_1", checks.alarm_actions()),
             wired("alb_dns_name", "string", "DNS name of the ALB.", "module.loadbalancer.alb_dns_name"),
             wired("alb_zone_id", "string", "Canonical hosted zone ID of the ALB.", "module.loadbalancer.alb_zone_id"),
             wired("certificate_domain_validation_options", VALIDATION_OPTIONS_TYPE,

@@ -1,26 +1,61 @@
-"""security: one security group per tier with the spec's ingress graph, IAM roles and instance profiles."""
+"""security: security groups (ALB, one per service, RDS), the ingress graph as a map of edges, IAM per service."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, common_vars, out, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, wired
+
+SERVICES_TYPE = """map(object({
+  description = string
+  port        = number
+  permissions = optional(set(string), [])
+}))"""
+INGRESS_TYPE = """map(object({
+  target      = string
+  source      = string
+  port        = number
+}))"""
+GROUPS = 'concat(["alb", "rds"], keys(var.services))'
 
 
-def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+def interface(env: dict[str, Any]) -> ModuleInterface:
     return ModuleInterface(
         name="security",
         title="Security",
-        description="One security group for the ALB, one per service and one for RDS (name_prefix + "
-                    "create_before_destroy), each ingress rule a separate resource referencing the source "
-                    "group by ID; one IAM role and instance profile per service with Session Manager and "
-                    "CloudWatch agent policies, plus resource-scoped S3 and Secrets Manager access for the "
-                    "services whose spec lists those permissions.",
+        description="A security group for the ALB, one per service and one for RDS (name_prefix + "
+                    "create_before_destroy); every edge of the ingress graph is one rule referencing the "
+                    "source group by ID (only the ALB accepts the internet, on 443 and 80); one IAM role and "
+                    "instance profile per service with Session Manager and CloudWatch agent policies, plus "
+                    "resource-scoped S3 and Secrets Manager access for the permissions a service lists.",
         variables=(
             *common_vars(env),
             wired("vpc_id", "string", "ID of the VPC the security groups belong to.", "module.networking.vpc_id"),
             wired("vpc_cidr", "string", "CIDR of the VPC; the ALB may only send traffic into it.",
                   "module.networking.vpc_cidr"),
+            wired("services", SERVICES_TYPE, "Services by name: group description, port, extra IAM permissions.",
+                  "local.services",
+                  Validation(f'alltrue([for name in keys(var.services) : can(regex("{checks.SERVICE_NAME_RE}", '
+                             "name))])", "Service names must be 1-20 lowercase letters, digits or underscores, "
+                             "starting with a letter."),
+                  Validation("alltrue([for s in values(var.services) : s.port >= 1 && s.port <= 65535])",
+                             "Every service port must be from 1 to 65535."),
+                  Validation("alltrue([for s in values(var.services) : alltrue([for p in s.permissions : "
+                             f"contains({checks.PERMISSION_VALUES}, p)])])",
+                             "Permissions must be uploads-rw, app-secrets-read or db-secret-read."),
+                  Validation('alltrue([for s in values(var.services) : can(regex("^[ -~]{1,255}$", '
+                             "s.description))])", "Service descriptions must be 1-255 printable ASCII "
+                             "characters.")),
+            wired("ingress_rules", INGRESS_TYPE, "Ingress edges by key: target group <- source group on a port.",
+                  "local.ingress_rules",
+                  Validation(f"alltrue([for r in values(var.ingress_rules) : contains({GROUPS}, r.target)])",
+                             "Every ingress target must be alb, rds or a service name."),
+                  Validation(f"alltrue([for r in values(var.ingress_rules) : contains({GROUPS}, r.source)])",
+                             "Every ingress source must be alb, rds or a service name."),
+                  Validation("alltrue([for r in values(var.ingress_rules) : r.port >= 1 && r.port <= 65535])",
+                             "Every ingress port must be from 1 to 65535.")),
+            wired("alb_target_port", "number", "Port of the ALB's target service (the ALB's only egress).",
+                  "local.services[local.lb_target_service].port", checks.between("alb_target_port", 1, 65535)),
             wired("uploads_bucket_arn", "string", "ARN of the uploads bucket (uploads-rw permission).",
                   "module.storage.uploads_bucket_arn"),
             wired("app_secret_arn", "string", "ARN of the application secret (app-secrets-read permission).",
@@ -29,33 +64,19 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
                   "permission).", "module.database.master_user_secret_arn"),
         ),
         outputs=(
-            out("security_group_ids", "Security group IDs by tier: alb, each service, rds.",
-                "{\n" + "".join(f"{g['name']} = aws_security_group.{g['name']}.id\n"
-                                for g in project["security_groups"]) + "}",
+            out("security_group_ids", "Security group ID by name: alb, each service, rds.", "local.group_ids",
                 export=True),
             out("alb_security_group_id", "ID of the ALB security group.", "aws_security_group.alb.id"),
             out("rds_security_group_id", "ID of the RDS security group.", "aws_security_group.rds.id"),
             # Instances launched with a profile must find its policies in place: user data reads secrets and
             # S3 on the first boot.
             out("instance_profile_names", "Instance profile name by service (available once the role's "
-                "policies are attached).", _service_map(project, "aws_iam_instance_profile.{}.name"),
-                depends_on=_policy_resources(project)),
-            out("role_arns", "IAM role ARN by service.", _service_map(project, "aws_iam_role.{}.arn"),
-                export=True),
-            out("role_names", "IAM role name by service.", _service_map(project, "aws_iam_role.{}.name")),
+                "policies are attached).",
+                "{ for name, profile in aws_iam_instance_profile.service : name => profile.name }",
+                depends_on=("aws_iam_role_policy_attachment.service", "aws_iam_role_policy.service")),
+            out("role_arns", "IAM role ARN by service.",
+                "{ for name, role in aws_iam_role.service : name => role.arn }", export=True),
+            out("role_names", "IAM role name by service.",
+                "{ for name, role in aws_iam_role.service : name => role.name }"),
         ),
     )
-
-
-def _service_map(project: dict[str, Any], template: str) -> str:
-    return "{\n" + "".join(f"{name} = {template.format(name)}\n" for name in project["service_names"]) + "}"
-
-
-def _policy_resources(project: dict[str, Any]) -> tuple[str, ...]:
-    """Every policy attachment and inline policy of the service roles."""
-    found: list[str] = []
-    for svc in project["services"]:
-        found.append(f"aws_iam_role_policy_attachment.{svc['name']}")
-        if svc["permissions"]:
-            found.append(f"aws_iam_role_policy.{svc['name']}")
-    return tuple(found)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, common_vars, out, var
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
 
 
-def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
+def interface(env: dict[str, Any]) -> ModuleInterface:
     spec = env["spec"]
     storage = spec["storage"]
     return ModuleInterface(
@@ -20,18 +20,30 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
                     "group per service.",
         variables=(
             *common_vars(env),
+            wired("service_names", "set(string)", "Services that get a log group.", "keys(local.services)"),
             var("uploads_force_destroy", "bool", "Let `terraform destroy` delete a non-empty uploads bucket "
                 "(false in production).", not spec["environment"]["production"]),
             var("cors_allowed_origins", "list(string)", "Origins allowed to upload from the browser (CORS).",
-                env["cors_origins"]),
-            var("ia_transition_days", "number", "Days before objects move to Standard-IA (at least 30).",
-                storage["ia_transition_days"]),
+                env["cors_origins"],
+                checks.each_matches("cors_allowed_origins", "^https?://[^/]+$",
+                                    "Every CORS origin must be a scheme and host such as https://example.com.")),
+            var("ia_transition_days", "number", "Days before objects move to Standard-IA.",
+                storage["ia_transition_days"], checks.between("ia_transition_days", 30, 36500,
+                                                              " (S3 needs at least 30)")),
             var("noncurrent_expiration_days", "number", "Days before noncurrent object versions are deleted.",
-                storage["noncurrent_expiration_days"]),
+                storage["noncurrent_expiration_days"], checks.between("noncurrent_expiration_days", 1, 36500)),
             var("secret_recovery_window_days", "number", "Secrets Manager recovery window in days (0 or 7-30).",
-                storage["secret_recovery_window_days"]),
+                storage["secret_recovery_window_days"],
+                Validation("var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && "
+                           "var.secret_recovery_window_days <= 30)",
+                           "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30.")),
+            var("app_secret_keys", "list(string)", "Keys of the application secret, generated once.",
+                list(storage["app_secret_keys"]),
+                Validation("length(var.app_secret_keys) > 0", "app_secret_keys needs at least one key."),
+                checks.each_matches("app_secret_keys", "^[a-z][a-z0-9_]*$",
+                                    "Secret keys must be lowercase letters, digits and underscores.")),
             var("log_retention_days", "number", "Retention of the service log groups in days.",
-                spec["logs"]["retention_days"]),
+                spec["logs"]["retention_days"], checks.RETENTION),
         ),
         outputs=(
             out("uploads_bucket_name", "Name of the uploads bucket.", "aws_s3_bucket.uploads.id", export=True),
@@ -40,7 +52,7 @@ def interface(project: dict[str, Any], env: dict[str, Any]) -> ModuleInterface:
                 "available once the secret has its first value.", "aws_secretsmanager_secret.app.arn",
                 export=True, depends_on=("aws_secretsmanager_secret_version.app",)),
             out("app_secret_name", "Name of the application secret.", "aws_secretsmanager_secret.app.name",
-                export=True),
+                export=True, export_name="app_secrets_name"),
             out("log_group_names", "CloudWatch log group name by service.",
                 "{ for name, group in aws_cloudwatch_log_group.service : name => group.name }", export=True),
             out("log_group_arns", "CloudWatch log group ARN by service.",

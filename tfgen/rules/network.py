@@ -78,6 +78,18 @@ def availability_zones(doc: dict[str, Any], check: Check) -> None:
     _report_duplicates(check, net["interface_endpoints"], ("network", "interface_endpoints"), "endpoint")
 
 
+@rule
+def service_zones(doc: dict[str, Any], check: Check) -> None:
+    """A service's explicit availability_zone must be one of the network's zones (it has a subnet there)."""
+    zones = doc["network"]["availability_zones"]
+    for name, svc in sorted(doc["services"].items()):
+        zone = svc["availability_zone"]
+        if zone is not None and zone not in zones:
+            check.report(("services", name, "availability_zone"),
+                         f"{zone!r} is not one of network.availability_zones ({', '.join(zones)}); the service "
+                         "runs in the private subnet of its zone")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Compute
 # ---------------------------------------------------------------------------------------------------------

@@ -1,4 +1,22 @@
-# Outputs of the staging environment (re-exported from the modules).
+# Outputs of the staging environment (re-exported from the modules), in the order of main.tf.
+
+# -----------------------------------------------------------------------------
+# TLS certificate
+# -----------------------------------------------------------------------------
+
+output "acm_certificate_arn" {
+  description = "ARN of the ACM certificate used by the HTTPS listener."
+  value       = aws_acm_certificate.main.arn
+}
+
+output "acm_certificate_domain_validation_options" {
+  description = "DNS records that validate the certificate (add them at your DNS provider without Route 53)."
+  value       = aws_acm_certificate.main.domain_validation_options
+}
+
+# -----------------------------------------------------------------------------
+# Networking
+# -----------------------------------------------------------------------------
 
 output "vpc_id" {
   description = "ID of the VPC."
@@ -6,12 +24,12 @@ output "vpc_id" {
 }
 
 output "public_subnet_ids" {
-  description = "IDs of the public subnets, in AZ order."
+  description = "IDs of the public subnets, sorted by availability zone name."
   value       = module.networking.public_subnet_ids
 }
 
 output "private_subnet_ids" {
-  description = "IDs of the private subnets, in AZ order."
+  description = "IDs of the private subnets, sorted by availability zone name."
   value       = module.networking.private_subnet_ids
 }
 
@@ -20,8 +38,12 @@ output "nat_gateway_public_ips" {
   value       = module.networking.nat_gateway_public_ips
 }
 
+# -----------------------------------------------------------------------------
+# Security
+# -----------------------------------------------------------------------------
+
 output "security_group_ids" {
-  description = "Security group IDs by tier: alb, each service, rds."
+  description = "Security group ID by name: alb, each service, rds."
   value       = module.security.security_group_ids
 }
 
@@ -29,6 +51,10 @@ output "role_arns" {
   description = "IAM role ARN by service."
   value       = module.security.role_arns
 }
+
+# -----------------------------------------------------------------------------
+# Storage
+# -----------------------------------------------------------------------------
 
 output "uploads_bucket_name" {
   description = "Name of the uploads bucket."
@@ -40,7 +66,7 @@ output "app_secret_arn" {
   value       = module.storage.app_secret_arn
 }
 
-output "app_secret_name" {
+output "app_secrets_name" {
   description = "Name of the application secret."
   value       = module.storage.app_secret_name
 }
@@ -49,6 +75,10 @@ output "log_group_names" {
   description = "CloudWatch log group name by service."
   value       = module.storage.log_group_names
 }
+
+# -----------------------------------------------------------------------------
+# Database
+# -----------------------------------------------------------------------------
 
 output "db_endpoint" {
   description = "Connection endpoint (address:port)."
@@ -80,40 +110,48 @@ output "db_master_user_secret_arn" {
   value       = module.database.master_user_secret_arn
 }
 
+# -----------------------------------------------------------------------------
+# Compute
+# -----------------------------------------------------------------------------
+
 output "instance_ids" {
-  description = "Instance ID per service."
+  description = "Instance ID by service."
   value       = module.compute.instance_ids
 }
 
 output "private_ips" {
-  description = "Private IP address per service."
+  description = "Private IP address by service."
   value       = module.compute.private_ips
 }
 
 output "data_volume_ids" {
-  description = "Persistent data volume ID per service that has one."
+  description = "Persistent data volume ID by service that has one."
   value       = module.compute.data_volume_ids
 }
 
 output "backend_instance_id" {
   description = "ID of the backend instance (Session Manager target)."
-  value       = module.compute.backend_instance_id
+  value       = module.compute.instance_ids["backend"]
 }
 
 output "chromadb_instance_id" {
   description = "ID of the chromadb instance (Session Manager target)."
-  value       = module.compute.chromadb_instance_id
+  value       = module.compute.instance_ids["chromadb"]
 }
 
 output "frontend_instance_id" {
   description = "ID of the frontend instance (Session Manager target)."
-  value       = module.compute.frontend_instance_id
+  value       = module.compute.instance_ids["frontend"]
 }
 
 output "llm_instance_id" {
   description = "ID of the llm instance (Session Manager target)."
-  value       = module.compute.llm_instance_id
+  value       = module.compute.instance_ids["llm"]
 }
+
+# -----------------------------------------------------------------------------
+# Load balancer
+# -----------------------------------------------------------------------------
 
 output "alb_dns_name" {
   description = "DNS name of the ALB (CNAME/alias target without Route 53)."
@@ -131,7 +169,7 @@ output "alb_arn" {
 }
 
 output "target_group_arn" {
-  description = "ARN of the frontend target group."
+  description = "ARN of the target group."
   value       = module.loadbalancer.target_group_arn
 }
 
@@ -144,6 +182,10 @@ output "web_acl_arn" {
   description = "ARN of the WAFv2 web ACL (null when disabled)."
   value       = module.loadbalancer.web_acl_arn
 }
+
+# -----------------------------------------------------------------------------
+# Route 53
+# -----------------------------------------------------------------------------
 
 output "route53_zone_id" {
   description = "ID of the hosted zone."
@@ -158,14 +200,4 @@ output "route53_name_servers" {
 output "route53_health_check_id" {
   description = "ID of the Route 53 health check (null when disabled)."
   value       = one(module.route53[*].health_check_id)
-}
-
-output "acm_certificate_arn" {
-  description = "ARN of the ACM certificate used by the HTTPS listener."
-  value       = aws_acm_certificate.main.arn
-}
-
-output "acm_certificate_domain_validation_options" {
-  description = "DNS records that validate the certificate (add them at your DNS provider without Route 53)."
-  value       = aws_acm_certificate.main.domain_validation_options
 }

@@ -3,6 +3,11 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
@@ -13,30 +18,134 @@ variable "tags" {
 variable "aws_region" {
   description = "Region, used by user data for AWS CLI calls and the CloudWatch agent."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as us-east-1."
+  }
 }
 
-variable "availability_zones" {
-  description = "Availability zones of the private subnets, in the same order as private_subnet_ids."
-  type        = list(string)
+variable "services" {
+  description = "Services by name: instance, placement, volumes and what user data installs and runs."
+  type = map(object({
+    description       = string
+    port              = number
+    instance_type     = string
+    availability_zone = string
+    exec_start        = string
+    market            = optional(string, "on-demand")
+    spot_max_price    = optional(string)
+    ami               = optional(string, "al2023")
+    root_volume_size  = optional(number, 20)
+    data_volume = optional(object({
+      size        = number
+      mount_path  = string
+      device_name = optional(string, "/dev/sdf")
+    }))
+    permissions   = optional(set(string), [])
+    packages      = optional(list(string), [])
+    pip_packages  = optional(list(string), [])
+    start_on_boot = optional(bool, false)
+  }))
+
+  validation {
+    condition     = alltrue([for name in keys(var.services) : can(regex("^[a-z][a-z0-9_]{0,19}$", name))])
+    error_message = "Service names must be 1-20 lowercase letters, digits or underscores, starting with a letter."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : can(regex("^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\.[a-z0-9-]+$", s.instance_type))])
+    error_message = "Every instance_type must be an EC2 instance type such as t4g.micro."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", s.availability_zone))])
+    error_message = "Every availability_zone must be a zone name such as us-east-1a."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["on-demand", "spot"], s.market)])
+    error_message = "Every market must be \"on-demand\" or \"spot\" (lowercase)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", s.spot_max_price))])
+    error_message = "Every spot_max_price must be null or a price in USD per hour such as \"0.0084\"."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["al2023", "deep-learning-base-ubuntu22"], s.ami)])
+    error_message = "Every ami must be al2023 or deep-learning-base-ubuntu22."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.port >= 1 && s.port <= 65535])
+    error_message = "Every service port must be from 1 to 65535."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.root_volume_size >= 8 && s.root_volume_size <= 16384])
+    error_message = "Root volumes must be 8-16384 GiB."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.data_volume == null ? true : s.data_volume.size >= 1 && s.data_volume.size <= 16384])
+    error_message = "Data volumes must be 1-16384 GiB (gp3)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.data_volume == null ? true : can(regex("^/[A-Za-z0-9._/-]+$", s.data_volume.mount_path))])
+    error_message = "Every mount_path must be an absolute path of letters, digits and ._/- characters."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.data_volume == null ? true : can(regex("^/dev/(sd|xvd)[f-p]$", s.data_volume.device_name))])
+    error_message = "Every device_name must be /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])])
+    error_message = "Permissions must be uploads-rw, app-secrets-read or db-secret-read."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_-]*$", p))])])
+    error_message = "Every package must be an OS package name."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.pip_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.=<>_\\[\\],-]*$", p))])])
+    error_message = "Every pip package must be a requirement such as chromadb==0.5.23."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : can(regex("^[ -~]{1,300}$", s.exec_start))])
+    error_message = "Every exec_start must be 1-300 printable ASCII characters."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : can(regex("^[ -~]{1,200}$", s.description))])
+    error_message = "Every description must be 1-200 printable ASCII characters."
+  }
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnet IDs, in AZ order."
-  type        = list(string)
+  description = "Private subnet ID by availability zone name."
+  type        = map(string)
 }
 
 variable "security_group_ids" {
-  description = "Security group ID per service name."
+  description = "Security group ID by service name."
   type        = map(string)
 }
 
 variable "instance_profile_names" {
-  description = "IAM instance profile name per service name."
+  description = "IAM instance profile name by service name."
   type        = map(string)
 }
 
 variable "log_group_names" {
-  description = "CloudWatch log group name per service name."
+  description = "CloudWatch log group name by service name."
   type        = map(string)
 }
 
@@ -55,121 +164,12 @@ variable "db_address" {
   type        = string
 }
 
+variable "db_name" {
+  description = "Name of the initial database (DB_NAME in the service environment)."
+  type        = string
+}
+
 variable "uploads_bucket_name" {
   description = "Name of the uploads bucket."
   type        = string
-}
-
-variable "backend_instance_type" {
-  description = "EC2 instance type of the backend service."
-  type        = string
-}
-
-variable "backend_architecture" {
-  description = "CPU architecture of the backend instance type (arm64 or x86_64); selects the AMI."
-  type        = string
-}
-
-variable "backend_market" {
-  description = "Purchase option of the backend instance: on-demand or spot."
-  type        = string
-}
-
-variable "backend_spot_max_price" {
-  description = "Spot max price (USD/hour) of the backend instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
-  type        = string
-  default     = null
-}
-
-variable "backend_root_volume_size" {
-  description = "Size of the backend root volume in GiB (encrypted gp3)."
-  type        = number
-}
-
-variable "chromadb_instance_type" {
-  description = "EC2 instance type of the chromadb service."
-  type        = string
-}
-
-variable "chromadb_architecture" {
-  description = "CPU architecture of the chromadb instance type (arm64 or x86_64); selects the AMI."
-  type        = string
-}
-
-variable "chromadb_market" {
-  description = "Purchase option of the chromadb instance: on-demand or spot."
-  type        = string
-}
-
-variable "chromadb_spot_max_price" {
-  description = "Spot max price (USD/hour) of the chromadb instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
-  type        = string
-  default     = null
-}
-
-variable "chromadb_root_volume_size" {
-  description = "Size of the chromadb root volume in GiB (encrypted gp3)."
-  type        = number
-}
-
-variable "chromadb_data_volume_size" {
-  description = "Size of the persistent chromadb data volume in GiB, mounted at /var/lib/chromadb."
-  type        = number
-}
-
-variable "frontend_instance_type" {
-  description = "EC2 instance type of the frontend service."
-  type        = string
-}
-
-variable "frontend_architecture" {
-  description = "CPU architecture of the frontend instance type (arm64 or x86_64); selects the AMI."
-  type        = string
-}
-
-variable "frontend_market" {
-  description = "Purchase option of the frontend instance: on-demand or spot."
-  type        = string
-}
-
-variable "frontend_spot_max_price" {
-  description = "Spot max price (USD/hour) of the frontend instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
-  type        = string
-  default     = null
-}
-
-variable "frontend_root_volume_size" {
-  description = "Size of the frontend root volume in GiB (encrypted gp3)."
-  type        = number
-}
-
-variable "llm_instance_type" {
-  description = "EC2 instance type of the llm service."
-  type        = string
-}
-
-variable "llm_architecture" {
-  description = "CPU architecture of the llm instance type (arm64 or x86_64); selects the AMI."
-  type        = string
-}
-
-variable "llm_market" {
-  description = "Purchase option of the llm instance: on-demand or spot."
-  type        = string
-}
-
-variable "llm_spot_max_price" {
-  description = "Spot max price (USD/hour) of the llm instance; null caps it at the on-demand price (recommended; the current spot price is paid either way)."
-  type        = string
-  default     = null
-}
-
-variable "llm_root_volume_size" {
-  description = "Size of the llm root volume in GiB (encrypted gp3)."
-  type        = number
-}
-
-variable "llm_data_volume_size" {
-  description = "Size of the persistent llm data volume in GiB, mounted at /opt/models."
-  type        = number
 }

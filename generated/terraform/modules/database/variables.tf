@@ -3,6 +3,11 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
@@ -13,6 +18,11 @@ variable "tags" {
 variable "private_subnet_ids" {
   description = "Private subnets of the DB subnet group (2+ AZs)."
   type        = list(string)
+
+  validation {
+    condition     = length(var.private_subnet_ids) >= 2
+    error_message = "RDS needs subnets in at least two AZs."
+  }
 }
 
 variable "rds_security_group_id" {
@@ -21,35 +31,85 @@ variable "rds_security_group_id" {
 }
 
 variable "db_engine_version" {
-  description = "MySQL engine version; major.minor lets RDS choose the current minor. Must match the parameter group family."
+  description = "MySQL engine version: major.minor lets RDS choose the current minor; the parameter group family follows it."
   type        = string
+
+  validation {
+    condition     = can(regex("^8\\.(0|4)(\\.[0-9]+)?$", var.db_engine_version))
+    error_message = "db_engine_version must be MySQL 8.0 or 8.4 (8.4, 8.0.40, ...)."
+  }
+}
+
+variable "db_parameters" {
+  description = "MySQL parameter group settings."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for name in keys(var.db_parameters) : can(regex("^[a-z_]+$", name))])
+    error_message = "db_parameters names must be lowercase letters and underscores."
+  }
+}
+
+variable "db_name" {
+  description = "Name of the initial database."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9]{0,63}$", var.db_name))
+    error_message = "db_name must be 1-64 letters and digits, starting with a letter."
+  }
 }
 
 variable "db_instance_class" {
   description = "DB instance class."
   type        = string
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.db_instance_class))
+    error_message = "db_instance_class must be an RDS class such as db.t4g.micro."
+  }
 }
 
 variable "db_allocated_storage" {
   description = "Allocated gp3 storage in GiB (can only grow)."
   type        = number
+
+  validation {
+    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536 && floor(var.db_allocated_storage) == var.db_allocated_storage
+    error_message = "db_allocated_storage must be a whole number from 20 to 65536 GiB."
+  }
 }
 
 variable "db_max_allocated_storage" {
   description = "Storage autoscaling ceiling in GiB (0 disables)."
   type        = number
+
+  validation {
+    condition     = var.db_max_allocated_storage >= 0 && var.db_max_allocated_storage <= 65536 && floor(var.db_max_allocated_storage) == var.db_max_allocated_storage
+    error_message = "db_max_allocated_storage must be a whole number from 0 to 65536 GiB."
+  }
 }
 
 variable "db_iops" {
   description = "Provisioned gp3 IOPS; null below 400 GiB (MySQL gets 3000 there)."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.db_iops == null ? true : var.db_iops >= 12000 && var.db_iops <= 64000
+    error_message = "db_iops must be null or from 12000 to 64000."
+  }
 }
 
 variable "db_storage_throughput" {
   description = "gp3 throughput in MiB/s; null below 400 GiB."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.db_storage_throughput == null ? true : var.db_storage_throughput >= 500 && var.db_storage_throughput <= 4000
+    error_message = "db_storage_throughput must be null or from 500 to 4000."
+  }
 }
 
 variable "db_multi_az" {
@@ -60,16 +120,31 @@ variable "db_multi_az" {
 variable "db_backup_retention_days" {
   description = "Automated backup retention in days."
   type        = number
+
+  validation {
+    condition     = var.db_backup_retention_days >= 0 && var.db_backup_retention_days <= 35 && floor(var.db_backup_retention_days) == var.db_backup_retention_days
+    error_message = "db_backup_retention_days must be a whole number from 0 to 35."
+  }
 }
 
 variable "db_backup_window" {
   description = "Daily backup window (UTC)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$", var.db_backup_window))
+    error_message = "db_backup_window must look like 03:00-04:00."
+  }
 }
 
 variable "db_maintenance_window" {
   description = "Weekly maintenance window (UTC)."
   type        = string
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$", var.db_maintenance_window))
+    error_message = "db_maintenance_window must look like sun:04:30-sun:05:30."
+  }
 }
 
 variable "db_deletion_protection" {
@@ -85,34 +160,69 @@ variable "db_skip_final_snapshot" {
 variable "db_monitoring_interval" {
   description = "Enhanced monitoring interval in seconds (0 disables)."
   type        = number
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.db_monitoring_interval)
+    error_message = "db_monitoring_interval must be 0, 1, 5, 10, 15, 30 or 60."
+  }
 }
 
 variable "db_username" {
   description = "Master user name; RDS generates the password into Secrets Manager."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]{0,15}$", var.db_username))
+    error_message = "db_username must be 1-16 letters, digits or underscores, starting with a letter."
+  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the RDS log groups in days."
   type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
 }
 
 variable "db_alarm_cpu_percent" {
   description = "CPU utilization (%) that raises the CPU alarm."
   type        = number
+
+  validation {
+    condition     = var.db_alarm_cpu_percent >= 1 && var.db_alarm_cpu_percent <= 100 && floor(var.db_alarm_cpu_percent) == var.db_alarm_cpu_percent
+    error_message = "db_alarm_cpu_percent must be a whole number from 1 to 100."
+  }
 }
 
 variable "db_alarm_free_storage_bytes" {
   description = "Free storage (bytes) below which the storage alarm fires."
   type        = number
+
+  validation {
+    condition     = var.db_alarm_free_storage_bytes > 0
+    error_message = "db_alarm_free_storage_bytes must be positive."
+  }
 }
 
 variable "db_alarm_connections" {
   description = "Connection count that raises the connections alarm."
   type        = number
+
+  validation {
+    condition     = var.db_alarm_connections >= 1 && var.db_alarm_connections <= 100000 && floor(var.db_alarm_connections) == var.db_alarm_connections
+    error_message = "db_alarm_connections must be a whole number from 1 to 100000."
+  }
 }
 
 variable "alarm_actions" {
   description = "SNS topics notified by the alarms (alarm and OK): the environment's alert topic."
   type        = list(string)
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
+    error_message = "Every entry of alarm_actions must be an ARN (an SNS topic, for example)."
+  }
 }

@@ -21,7 +21,7 @@ output "alb_arn_suffix" {
 }
 
 output "target_group_arn" {
-  description = "ARN of the frontend target group."
+  description = "ARN of the target group."
   value       = aws_lb_target_group.main.arn
 }
 

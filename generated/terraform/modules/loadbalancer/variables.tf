@@ -3,6 +3,11 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
@@ -35,9 +40,34 @@ variable "certificate_arn" {
   type        = string
 }
 
-variable "target_instance_id" {
-  description = "Instance ID of the frontend service (the target)."
+variable "lb_name_prefix" {
+  description = "name_prefix of the ALB and target group (AWS allows 6 characters)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,5}$", var.lb_name_prefix))
+    error_message = "lb_name_prefix must be 1-6 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "target_service" {
+  description = "Name of the service the ALB forwards to."
+  type        = string
+}
+
+variable "target_port" {
+  description = "Port of the target service."
+  type        = number
+
+  validation {
+    condition     = var.target_port >= 1 && var.target_port <= 65535 && floor(var.target_port) == var.target_port
+    error_message = "target_port must be a whole number from 1 to 65535."
+  }
+}
+
+variable "target_instance_ids" {
+  description = "Instance ID of every target by service name."
+  type        = map(string)
 }
 
 variable "alb_deletion_protection" {
@@ -48,26 +78,51 @@ variable "alb_deletion_protection" {
 variable "alb_idle_timeout" {
   description = "ALB idle timeout in seconds."
   type        = number
+
+  validation {
+    condition     = var.alb_idle_timeout >= 1 && var.alb_idle_timeout <= 4000 && floor(var.alb_idle_timeout) == var.alb_idle_timeout
+    error_message = "alb_idle_timeout must be a whole number from 1 to 4000."
+  }
 }
 
 variable "ssl_policy" {
   description = "TLS security policy of the HTTPS listener."
   type        = string
+
+  validation {
+    condition     = can(regex("^ELBSecurityPolicy-(TLS13|TLS-1-2|FS-1-2)[A-Za-z0-9-]*$", var.ssl_policy))
+    error_message = "ssl_policy must be a TLS 1.2+ ELBSecurityPolicy."
+  }
 }
 
 variable "health_check_path" {
   description = "HTTP path of the target (and Route 53) health check."
   type        = string
+
+  validation {
+    condition     = can(regex("^/[ -~]*$", var.health_check_path))
+    error_message = "health_check_path must start with / and be printable ASCII."
+  }
 }
 
 variable "health_check_interval" {
   description = "Seconds between target health checks."
   type        = number
+
+  validation {
+    condition     = var.health_check_interval >= 5 && var.health_check_interval <= 300 && floor(var.health_check_interval) == var.health_check_interval
+    error_message = "health_check_interval must be a whole number from 5 to 300."
+  }
 }
 
 variable "stickiness_hours" {
   description = "Load-balancer cookie lifetime in hours; 0 disables stickiness."
   type        = number
+
+  validation {
+    condition     = var.stickiness_hours >= 0 && var.stickiness_hours <= 168 && floor(var.stickiness_hours) == var.stickiness_hours
+    error_message = "stickiness_hours must be a whole number from 0 to 168."
+  }
 }
 
 variable "enable_access_logs" {
@@ -83,9 +138,19 @@ variable "enable_waf" {
 variable "log_retention_days" {
   description = "Retention of the WAF log group and of access logs, in days."
   type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
 }
 
 variable "alarm_actions" {
   description = "SNS topics notified by the alarms (alarm and OK): the environment's alert topic."
   type        = list(string)
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
+    error_message = "Every entry of alarm_actions must be an ARN (an SNS topic, for example)."
+  }
 }

@@ -11,23 +11,28 @@ output "vpc_cidr" {
 }
 
 output "public_subnet_ids" {
-  description = "IDs of the public subnets, in AZ order."
-  value       = aws_subnet.public[*].id
+  description = "IDs of the public subnets, sorted by availability zone name."
+  value       = [for az in local.zones : aws_subnet.public[az].id]
 }
 
 output "private_subnet_ids" {
-  description = "IDs of the private subnets, in AZ order."
-  value       = aws_subnet.private[*].id
+  description = "IDs of the private subnets, sorted by availability zone name."
+  value       = [for az in local.zones : aws_subnet.private[az].id]
+}
+
+output "private_subnet_ids_by_az" {
+  description = "Private subnet ID by availability zone name."
+  value       = { for az, subnet in aws_subnet.private : az => subnet.id }
 }
 
 output "nat_gateway_public_ips" {
   description = "Public IPs of the NAT gateways (egress addresses)."
-  value       = aws_eip.nat[*].public_ip
+  value       = [for az in sort(keys(aws_eip.nat)) : aws_eip.nat[az].public_ip]
 }
 
 output "private_route_table_ids" {
-  description = "IDs of the private route tables."
-  value       = aws_route_table.private[*].id
+  description = "Private route table ID by availability zone name."
+  value       = { for az, table in aws_route_table.private : az => table.id }
 }
 
 output "flow_log_group_name" {

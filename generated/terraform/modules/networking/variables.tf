@@ -3,6 +3,11 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
@@ -13,26 +18,41 @@ variable "tags" {
 variable "aws_region" {
   description = "Region, used in VPC endpoint service names."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as us-east-1."
+  }
 }
 
 variable "vpc_cidr" {
   description = "IPv4 CIDR block of the VPC."
   type        = string
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0))
+    error_message = "vpc_cidr must be an IPv4 CIDR block such as 10.0.0.0/16."
+  }
 }
 
-variable "availability_zones" {
-  description = "Availability zones, one public and one private subnet each."
-  type        = list(string)
-}
+variable "subnets" {
+  description = "Public and private subnet CIDR by availability zone name."
+  type        = map(object({ public_cidr = string, private_cidr = string }))
 
-variable "public_subnet_cidrs" {
-  description = "CIDRs of the public subnets, in AZ order."
-  type        = list(string)
-}
+  validation {
+    condition     = length(var.subnets) >= 2
+    error_message = "subnets needs at least two availability zones."
+  }
 
-variable "private_subnet_cidrs" {
-  description = "CIDRs of the private subnets, in AZ order."
-  type        = list(string)
+  validation {
+    condition     = alltrue([for az in keys(var.subnets) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", az))])
+    error_message = "Every key of subnets must be an availability zone name such as us-east-1a."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for s in values(var.subnets) : [can(cidrhost(s.public_cidr, 0)), can(cidrhost(s.private_cidr, 0))]]))
+    error_message = "Every subnet CIDR must be an IPv4 CIDR block such as 10.0.1.0/24."
+  }
 }
 
 variable "nat_gateway_per_az" {
@@ -43,6 +63,11 @@ variable "nat_gateway_per_az" {
 variable "interface_endpoints" {
   description = "Interface endpoint services (ssm, ssmmessages, ec2messages)."
   type        = set(string)
+
+  validation {
+    condition     = alltrue([for name in var.interface_endpoints : contains(["ssm", "ssmmessages", "ec2messages"], name)])
+    error_message = "interface_endpoints may only hold ssm, ssmmessages and ec2messages."
+  }
 }
 
 variable "enable_flow_logs" {
@@ -51,6 +76,11 @@ variable "enable_flow_logs" {
 }
 
 variable "log_retention_days" {
-  description = "Retention in days of every CloudWatch log group (and log bucket) of the environment; networking applies it to the flow-log group."
+  description = "Retention in days of every CloudWatch log group of the environment (networking: the flow-log group)."
   type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
 }

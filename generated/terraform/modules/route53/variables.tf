@@ -3,6 +3,11 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
@@ -13,11 +18,21 @@ variable "tags" {
 variable "domain_name" {
   description = "Domain served by the ALB (the hosted zone's name)."
   type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase DNS name such as app.example.com."
+  }
 }
 
 variable "subdomains" {
-  description = "Subdomain labels with alias records (and certificate names)."
+  description = "Subdomain labels with alias records and certificate names."
   type        = list(string)
+
+  validation {
+    condition     = alltrue([for item in var.subdomains : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", item))])
+    error_message = "Every subdomain must be one lowercase DNS label."
+  }
 }
 
 variable "enable_health_check" {
@@ -28,11 +43,21 @@ variable "enable_health_check" {
 variable "health_check_path" {
   description = "HTTP path of the target (and Route 53) health check."
   type        = string
+
+  validation {
+    condition     = can(regex("^/[ -~]*$", var.health_check_path))
+    error_message = "health_check_path must start with / and be printable ASCII."
+  }
 }
 
 variable "alarm_actions" {
   description = "SNS topics notified by the alarms (alarm and OK): the alert topic in us-east-1."
   type        = list(string)
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
+    error_message = "Every entry of alarm_actions must be an ARN (an SNS topic, for example)."
+  }
 }
 
 variable "alb_dns_name" {

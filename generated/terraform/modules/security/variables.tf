@@ -3,6 +3,11 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
@@ -18,6 +23,69 @@ variable "vpc_id" {
 variable "vpc_cidr" {
   description = "CIDR of the VPC; the ALB may only send traffic into it."
   type        = string
+}
+
+variable "services" {
+  description = "Services by name: group description, port, extra IAM permissions."
+  type = map(object({
+    description = string
+    port        = number
+    permissions = optional(set(string), [])
+  }))
+
+  validation {
+    condition     = alltrue([for name in keys(var.services) : can(regex("^[a-z][a-z0-9_]{0,19}$", name))])
+    error_message = "Service names must be 1-20 lowercase letters, digits or underscores, starting with a letter."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.port >= 1 && s.port <= 65535])
+    error_message = "Every service port must be from 1 to 65535."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])])
+    error_message = "Permissions must be uploads-rw, app-secrets-read or db-secret-read."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : can(regex("^[ -~]{1,255}$", s.description))])
+    error_message = "Service descriptions must be 1-255 printable ASCII characters."
+  }
+}
+
+variable "ingress_rules" {
+  description = "Ingress edges by key: target group <- source group on a port."
+  type = map(object({
+    target = string
+    source = string
+    port   = number
+  }))
+
+  validation {
+    condition     = alltrue([for r in values(var.ingress_rules) : contains(concat(["alb", "rds"], keys(var.services)), r.target)])
+    error_message = "Every ingress target must be alb, rds or a service name."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.ingress_rules) : contains(concat(["alb", "rds"], keys(var.services)), r.source)])
+    error_message = "Every ingress source must be alb, rds or a service name."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.ingress_rules) : r.port >= 1 && r.port <= 65535])
+    error_message = "Every ingress port must be from 1 to 65535."
+  }
+}
+
+variable "alb_target_port" {
+  description = "Port of the ALB's target service (the ALB's only egress)."
+  type        = number
+
+  validation {
+    condition     = var.alb_target_port >= 1 && var.alb_target_port <= 65535 && floor(var.alb_target_port) == var.alb_target_port
+    error_message = "alb_target_port must be a whole number from 1 to 65535."
+  }
 }
 
 variable "uploads_bucket_arn" {

@@ -3,11 +3,21 @@
 variable "name_prefix" {
   description = "Prefix for resource names: <project>-<environment>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-42 lowercase letters, digits and hyphens."
+  }
 }
 
 variable "tags" {
   description = "Tags merged into every taggable resource (besides provider default_tags)."
   type        = map(string)
+}
+
+variable "service_names" {
+  description = "Services that get a log group."
+  type        = set(string)
 }
 
 variable "uploads_force_destroy" {
@@ -18,24 +28,64 @@ variable "uploads_force_destroy" {
 variable "cors_allowed_origins" {
   description = "Origins allowed to upload from the browser (CORS)."
   type        = list(string)
+
+  validation {
+    condition     = alltrue([for item in var.cors_allowed_origins : can(regex("^https?://[^/]+$", item))])
+    error_message = "Every CORS origin must be a scheme and host such as https://example.com."
+  }
 }
 
 variable "ia_transition_days" {
-  description = "Days before objects move to Standard-IA (at least 30)."
+  description = "Days before objects move to Standard-IA."
   type        = number
+
+  validation {
+    condition     = var.ia_transition_days >= 30 && var.ia_transition_days <= 36500 && floor(var.ia_transition_days) == var.ia_transition_days
+    error_message = "ia_transition_days must be a whole number from 30 to 36500 (S3 needs at least 30)."
+  }
 }
 
 variable "noncurrent_expiration_days" {
   description = "Days before noncurrent object versions are deleted."
   type        = number
+
+  validation {
+    condition     = var.noncurrent_expiration_days >= 1 && var.noncurrent_expiration_days <= 36500 && floor(var.noncurrent_expiration_days) == var.noncurrent_expiration_days
+    error_message = "noncurrent_expiration_days must be a whole number from 1 to 36500."
+  }
 }
 
 variable "secret_recovery_window_days" {
   description = "Secrets Manager recovery window in days (0 or 7-30)."
   type        = number
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30."
+  }
+}
+
+variable "app_secret_keys" {
+  description = "Keys of the application secret, generated once."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.app_secret_keys) > 0
+    error_message = "app_secret_keys needs at least one key."
+  }
+
+  validation {
+    condition     = alltrue([for item in var.app_secret_keys : can(regex("^[a-z][a-z0-9_]*$", item))])
+    error_message = "Secret keys must be lowercase letters, digits and underscores."
+  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the service log groups in days."
   type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
 }

@@ -1,0 +1,129 @@
+"""Spec changes whose real plan `tfgen impact` must predict (tests/rehearsal/upgrade.py --scenarios).
+
+Each scenario edits a scratch copy of specs/ as a person would (YAML text, the environment's own file where
+the setting is per environment, the base spec where it is shared), so the edited specs also go through the
+whole validation. The base of every scenario is the working tree's specs, applied once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    edit: Callable[[Path, str], None]
+
+    def apply(self, project: Path, env: str) -> None:
+        self.edit(project, env)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    if old not in text:
+        raise ValueError(f"{path.name}: {old!r} not found; the scenario needs updating")
+    path.write_text(text.replace(old, new, 1))
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text().rstrip("\n") + "\n\n" + text.strip("\n") + "\n")
+
+
+def _base(project: Path) -> Path:
+    return project / "specs" / "base.yaml"
+
+
+def _env(project: Path, env: str) -> Path:
+    return project / "specs" / f"{env}.yaml"
+
+
+def _network(zones: str, public: str, private: str) -> Callable[[Path, str], None]:
+    def edit(project: Path, env: str) -> None:
+        _append(_env(project, env), f"network:\n  availability_zones: {zones}\n  public_subnet_cidrs: {public}\n"
+                                    f"  private_subnet_cidrs: {private}\n")
+    return edit
+
+
+def _add_service(project: Path, env: str) -> None:
+    _replace(_base(project), "  chromadb:\n", """  worker:
+    description: Background worker
+    port: 9000
+    ingress_from: [backend]
+    instance_type: t4g.micro
+    packages: [python3.11]
+    exec_start: /opt/worker/venv/bin/python -m worker
+    data_volume:
+      size_gb: 20
+      mount_path: /var/lib/worker
+  chromadb:
+""")
+
+
+def _remove_service(project: Path, env: str) -> None:
+    text = _base(project).read_text()
+    start = text.index("  chromadb:\n")
+    end = text.index("\ndatabase:")
+    _base(project).write_text(text[:start] + text[end + 1:])
+
+
+def _section(key: str, body: str) -> Callable[[Path, str], None]:
+    """Set keys of a section in the environment's own spec (merging into a section it already has)."""
+    def edit(project: Path, env: str) -> None:
+        path = _env(project, env)
+        if f"\n{key}:\n" in path.read_text():
+            _replace(path, f"\n{key}:\n", f"\n{key}:\n{body}")
+        else:
+            _append(path, f"{key}:\n{body}")
+    return edit
+
+
+def _set(old: str, new: str, base: bool = False) -> Callable[[Path, str], None]:
+    def edit(project: Path, env: str) -> None:
+        _replace(_base(project) if base else _env(project, env), old, new)
+    return edit
+
+
+def _region(project: Path, env: str) -> None:
+    _append(_env(project, env), "region: eu-west-1\n")
+    _network("[eu-west-1a, eu-west-1b]", "[10.0.1.0/24, 10.0.2.0/24]", "[10.0.11.0/24, 10.0.12.0/24]")(project, env)
+
+
+def _both(*edits: Callable[[Path, str], None]) -> Callable[[Path, str], None]:
+    def edit(project: Path, env: str) -> None:
+        for one in edits:
+            one(project, env)
+    return edit
+
+
+SCENARIOS = (
+    Scenario("add_az", "a third availability zone (subnets, routes; services stay where they are)",
+             _network("[us-east-1a, us-east-1b, us-east-1c]", "[10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24]",
+                      "[10.0.11.0/24, 10.0.12.0/24, 10.0.13.0/24]")),
+    Scenario("reorder_azs", "the same two zones in the other order (with their subnets)",
+             _network("[us-east-1b, us-east-1a]", "[10.0.2.0/24, 10.0.1.0/24]", "[10.0.12.0/24, 10.0.11.0/24]")),
+    Scenario("add_service", "a new service with a data volume, reachable from backend", _add_service),
+    Scenario("remove_service", "chromadb (with its data volume) removed", _remove_service),
+    Scenario("instance_type_spot", "frontend (spot) t4g.micro -> t4g.small",
+             _set("    instance_type: t4g.micro\n    market: spot\n    interruptible: true\n    packages: [nodejs20",
+                  "    instance_type: t4g.small\n    market: spot\n    interruptible: true\n    packages: [nodejs20",
+                  base=True)),
+    Scenario("instance_type_on_demand", "chromadb (on-demand) t3.medium -> t3.large",
+             _set("instance_type: t3.medium", "instance_type: t3.large", base=True)),
+    Scenario("grow_storage", "database 20 -> 30 GiB and the llm data volume 50 -> 60 GiB",
+             _both(_section("database", "  allocated_storage_gb: 30\n"),
+                   _set("      size_gb: 50\n", "      size_gb: 60\n", base=True))),
+    Scenario("engine_minor_version", "MySQL 8.4 -> 8.4.3", _set('engine_version: "8.4"', 'engine_version: "8.4.3"',
+                                                                 base=True)),
+    Scenario("change_domain", "the environment's domain changes",
+             _set("  domain: staging.imageunderstander.example.com", "  domain: stage.imageunderstander.example.com")),
+    Scenario("hosted_zone_off", "Route 53 hosted zone (and health check) no longer managed",
+             _set("  create_hosted_zone: true", "  create_hosted_zone: false")),
+    Scenario("waf_on", "WAF web ACL on the ALB", _section("loadbalancer", "  waf: true\n")),
+    Scenario("access_logs_on", "ALB access logs to their own bucket",
+             _section("loadbalancer", "  access_logs: true\n")),
+    Scenario("change_region", "us-east-1 -> eu-west-1 (with its zones)", _region),
+)

@@ -1,0 +1,117 @@
+"""The spec-key -> resource mapping (tfgen.impactmap) on the bundled specs, one change at a time.
+
+The real-plan comparison of the same table is tests/rehearsal/upgrade.py (make e2e-upgrade); these are the
+offline facts it must keep: which change creates, updates, replaces or destroys which address.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tfgen.impactmap import plan_changes, service_availability_zone
+from tfgen.pipeline import validate_project
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def docs() -> dict[str, dict[str, Any]]:
+    return {v.spec.env: v.doc for v in validate_project(ROOT)}
+
+
+def changes(env: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[str, str, bool]]:
+    return {c.address: (c.action, c.key, c.stateful) for c in plan_changes(env, old, new)}
+
+
+def test_unchanged_spec_changes_nothing(docs) -> None:
+    assert plan_changes("prod", docs["prod"], copy.deepcopy(docs["prod"])) == []
+
+
+def test_adding_a_service_creates_its_resources_and_touches_nothing_stateful(docs) -> None:
+    new = copy.deepcopy(docs["dev"])
+    new["services"]["worker"] = copy.deepcopy(new["services"]["backend"])
+    found = changes("dev", docs["dev"], new)
+    assert found['module.compute.aws_instance.this["worker"]'] == ("create", "services.worker", False)
+    assert found['module.security.aws_security_group.service["worker"]'][0] == "create"
+    assert found['module.storage.aws_cloudwatch_log_group.service["worker"]'][0] == "create"
+    assert all(action == "create" and not stateful for action, _, stateful in found.values())
+
+
+def test_removing_a_service_destroys_its_data_volume(docs) -> None:
+    new = copy.deepcopy(docs["dev"])
+    del new["services"]["chromadb"]
+    new["services"]["backend"]["ingress_from"] = ["frontend"]
+    new["services"]["llm"]["ingress_from"] = ["backend"]
+    found = changes("dev", docs["dev"], new)
+    assert found['module.compute.aws_ebs_volume.data["chromadb"]'] == ("destroy", "services.chromadb", True)
+    assert found['module.compute.aws_instance.this["chromadb"]'][0] == "destroy"
+
+
+@pytest.mark.parametrize("service, market, action", [("frontend", "spot", "replace"),
+                                                     ("chromadb", "on-demand", "update")])
+def test_instance_type_change_replaces_spot_and_updates_on_demand(docs, service: str, market: str,
+                                                                  action: str) -> None:
+    new = copy.deepcopy(docs["dev"])
+    assert new["services"][service]["market"] == market
+    new["services"][service]["instance_type"] = new["services"][service]["instance_type"].replace(
+        "micro", "small").replace("medium", "large")
+    found = changes("dev", docs["dev"], new)
+    assert found[f'module.compute.aws_instance.this["{service}"]'] == (
+        action, f"services.{service}.instance_type", False)
+    assert not any(stateful for _, _, stateful in found.values())
+
+
+def test_adding_an_az_creates_subnets_and_moves_only_hashed_services(docs) -> None:
+    new = copy.deepcopy(docs["dev"])
+    net = new["network"]
+    net["availability_zones"] = [*net["availability_zones"], "us-east-1c"]
+    net["public_subnet_cidrs"] = [*net["public_subnet_cidrs"], "10.0.3.0/24"]
+    net["private_subnet_cidrs"] = [*net["private_subnet_cidrs"], "10.0.13.0/24"]
+    found = changes("dev", docs["dev"], new)
+    assert found['module.networking.aws_subnet.public["us-east-1c"]'] == (
+        "create", "network.availability_zones", True)
+    assert 'module.networking.aws_subnet.public["us-east-1a"]' not in found, "AZ-keyed subnets stay put"
+    for name in ("llm", "chromadb"):
+        moved = service_availability_zone(name, docs["dev"]) != service_availability_zone(name, new)
+        volume = found.get(f'module.compute.aws_ebs_volume.data["{name}"]')
+        assert (volume == ("replace", "network.availability_zones", True)) if moved else volume is None
+
+
+def test_growing_the_database_updates_it_in_place(docs) -> None:
+    new = copy.deepcopy(docs["prod"])
+    new["database"]["allocated_storage_gb"] = 40
+    assert changes("prod", docs["prod"], new) == {
+        "module.database.aws_db_instance.main": ("update", "database.allocated_storage_gb", True)}
+
+
+def test_domain_change_replaces_the_certificate_and_the_hosted_zone(docs) -> None:
+    new = copy.deepcopy(docs["staging"])
+    new["dns"]["domain"] = "stage.imageunderstander.example.com"
+    found = changes("staging", docs["staging"], new)
+    assert found["aws_acm_certificate.main"] == ("replace", "dns.domain", False)
+    assert found["module.route53[0].aws_route53_zone.main"] == ("replace", "dns.domain", True)
+
+
+@pytest.mark.parametrize("toggle, address, stateful", [
+    ("waf", "module.loadbalancer.aws_wafv2_web_acl.main[0]", False),
+    ("access_logs", "module.loadbalancer.aws_s3_bucket.access_logs[0]", True),
+])
+def test_loadbalancer_toggles_create_and_destroy(docs, toggle: str, address: str, stateful: bool) -> None:
+    on = copy.deepcopy(docs["dev"])
+    on["loadbalancer"][toggle] = True
+    assert changes("dev", docs["dev"], on)[address] == ("create", f"loadbalancer.{toggle}", stateful)
+    assert changes("dev", on, docs["dev"])[address] == ("destroy", f"loadbalancer.{toggle}", stateful)
+
+
+def test_vpc_cidr_change_replaces_vpc_subnets_and_dependent_groups(docs) -> None:
+    new = copy.deepcopy(docs["dev"])
+    new["network"]["vpc_cidr"] = "10.0.0.0/17"
+    found = changes("dev", docs["dev"], new)
+    assert found["module.networking.aws_vpc.main"] == ("replace", "network.vpc_cidr", True)
+    assert found['module.networking.aws_subnet.private["us-east-1a"]'] == ("replace", "network.vpc_cidr", True)
+    assert found["module.security.aws_security_group.rds"] == ("replace", "network.vpc_cidr", False)
+    assert found["module.database.aws_db_instance.main"] == ("update", "network.vpc_cidr", True)

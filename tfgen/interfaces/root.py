@@ -1,0 +1,137 @@
+"""The environment root's own interface: the variables it declares beyond the modules' inputs and the locals
+that compose them into the modules' typed inputs.
+
+Everything that differs between environments lives here (services, ports, packages, commands, the ingress
+graph, engine version, ...). Per-service settings that the seed tunes in `terraform.tfvars`
+(`backend_instance_type = "t4g.small"`) stay flat root variables; the `services` local folds them into the
+map the modules iterate over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tfgen.filters import HclExpr
+from tfgen.interfaces import ModuleVar, Validation, checks, var
+from tfgen.interfaces.route53 import domain_name_var, subdomains_var
+
+ALB = "alb"
+AZ_RE = "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
+
+
+def default_availability_zone(zones: list[str]) -> str:
+    """Where a service without an explicit `availability_zone` runs: the alphabetically first zone.
+
+    Independent of the zones' order and of zones added later (a new zone sorts after the existing ones in
+    every region's naming), so adding or reordering zones never moves a service and its data volume.
+    """
+    return sorted(zones)[0]
+
+
+def ingress_rules(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every security-group edge of the spec, keyed `<target>_from_<source>_<port>` (stable resource keys)."""
+    edges = []
+    for name, svc in sorted(doc["services"].items()):
+        edges += [(name, source, svc["port"], f"{name} port {svc['port']} from {source}")
+                  for source in sorted(svc["ingress_from"])]
+    edges += [("rds", source, 3306, f"MySQL from {source}") for source in sorted(doc["database"]["ingress_from"])]
+    rules = {f"{target}_from_{source}_{port}": {"target": target, "source": source, "port": port,
+                                                 "description": description}
+             for target, source, port, description in edges}
+    return dict(sorted(rules.items()))
+
+
+def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str, Any]:
+    """One entry of the root's `services` local: literals from the spec, tunables as `var.<name>_<setting>`."""
+    entry: dict[str, Any] = {
+        "description": svc["description"],
+        "port": svc["port"],
+        "instance_type": HclExpr(f"var.{name}_instance_type"),
+        "market": HclExpr(f"var.{name}_market"),
+        "spot_max_price": HclExpr(f"var.{name}_spot_max_price"),
+        "availability_zone": svc["availability_zone"] or default_availability_zone(zones),
+        "ami": svc["ami"],
+        "root_volume_size": HclExpr(f"var.{name}_root_volume_size"),
+        "permissions": sorted(svc["permissions"]),
+        "packages": list(svc["packages"]),
+        "pip_packages": list(svc["pip_packages"]),
+        "exec_start": svc["exec_start"],
+        "start_on_boot": svc["start_on_boot"],
+    }
+    volume = svc["data_volume"]
+    if volume is not None:
+        entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
+                                "mount_path": volume["mount_path"], "device_name": volume["device_name"]}
+    return entry
+
+
+def service_locals(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    zones = doc["network"]["availability_zones"]
+    return {name: _service_local(name, svc, zones) for name, svc in sorted(doc["services"].items())}
+
+
+def _service_variables(name: str, svc: dict[str, Any]) -> list[ModuleVar]:
+    found = [
+        var(f"{name}_instance_type", "string", f"EC2 instance type of the {name} service.", svc["instance_type"],
+            checks.instance_type(f"{name}_instance_type")),
+        var(f"{name}_market", "string", f"Purchase option of the {name} instance: on-demand or spot.",
+            svc["market"], checks.market(f"{name}_market")),
+        var(f"{name}_spot_max_price", "string", f"Spot max price (USD/hour) of {name}; null caps it at the "
+            "on-demand price.", svc["spot_max_price"], checks.spot_price(f"{name}_spot_max_price"), nullable=True),
+        var(f"{name}_root_volume_size", "number", f"Size of the {name} root volume in GiB (encrypted gp3).",
+            svc["root_volume_gb"], checks.between(f"{name}_root_volume_size", 8, 16384, " GiB")),
+    ]
+    if svc["data_volume"] is not None:
+        found.append(var(f"{name}_data_volume_size", "number", f"Size of the persistent {name} data volume in GiB.",
+                         svc["data_volume"]["size_gb"],
+                         checks.between(f"{name}_data_volume_size", 1, 16384, " GiB")))
+    return found
+
+
+def _network_variables(net: dict[str, Any]) -> list[ModuleVar]:
+    same_length = "must have one entry per availability zone, in the order of availability_zones."
+    return [
+        var("availability_zones", "list(string)", "Availability zones, one public and one private subnet each.",
+            list(net["availability_zones"]),
+            Validation("length(var.availability_zones) >= 2", "availability_zones needs at least two zones."),
+            Validation("length(distinct(var.availability_zones)) == length(var.availability_zones)",
+                       "availability_zones lists a zone twice."),
+            checks.each_matches("availability_zones", AZ_RE, "Every zone must be a name such as us-east-1a.")),
+        var("public_subnet_cidrs", "list(string)", "CIDRs of the public subnets, in the order of availability_zones.",
+            list(net["public_subnet_cidrs"]), checks.cidrs("public_subnet_cidrs"),
+            Validation("length(var.public_subnet_cidrs) == length(var.availability_zones)",
+                       f"public_subnet_cidrs {same_length}")),
+        var("private_subnet_cidrs", "list(string)", "CIDRs of the private subnets, in the order of "
+            "availability_zones.", list(net["private_subnet_cidrs"]), checks.cidrs("private_subnet_cidrs"),
+            Validation("length(var.private_subnet_cidrs) == length(var.availability_zones)",
+                       f"private_subnet_cidrs {same_length}")),
+    ]
+
+
+def root_only_variables(env_name: str, doc: dict[str, Any]) -> list[ModuleVar]:
+    """Root variables that feed module inputs through locals (or the root's own resources)."""
+    dns = doc["dns"]
+    found = [
+        var("aws_region", "string", "AWS region of this environment.", doc["region"], checks.REGION),
+        domain_name_var(dns["domain"]),
+        subdomains_var(dns["subdomains"]),
+        var("create_hosted_zone", "bool", "Manage DNS in Route 53 (hosted zone, validation and alias records).",
+            dns["create_hosted_zone"]),
+        var("create_route53_health_check", "bool", "Create the Route 53 HTTPS health check and its alarm.",
+            dns["health_check"],
+            Validation("var.create_hosted_zone || !var.create_route53_health_check",
+                       "create_route53_health_check needs create_hosted_zone = true.")),
+        *_network_variables(doc["network"]),
+    ]
+    for name, svc in sorted(doc["services"].items()):
+        found += _service_variables(name, svc)
+    return found
+
+
+def root_locals(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the environment's main.tf `locals` block lays out."""
+    return {
+        "services": service_locals(doc),
+        "lb_target_service": doc["loadbalancer"]["target_service"],
+        "ingress_rules": ingress_rules(doc),
+    }
