@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 import traceback
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from tfgen.cache import Store, bytecode_cache
 from tfgen.context import RenderUnit
 from tfgen.errors import FormatError, TemplateError
 from tfgen.filters import FILTERS
@@ -25,34 +26,12 @@ def _refuse_raw_containers(value: Any) -> Any:
     return value
 
 
-def _cache_dir(name: str) -> Path | None:
-    """A per-user cache directory (XDG), or None when caching is off (TFGEN_NO_CACHE) or impossible."""
-    if os.environ.get("TFGEN_NO_CACHE"):
-        return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    directory = base / "tfgen" / name
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return directory if os.access(directory, os.W_OK) else None
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates cached per user (like .pyc files): compiling dominates a cold render otherwise.
-
-    Entries are keyed by template name and source checksum, so an edited template is recompiled. Set
-    TFGEN_NO_CACHE=1 to disable; an unwritable cache directory silently disables it.
-    """
-    directory = _cache_dir(f"jinja-{jinja2.__version__}")
-    return jinja2.FileSystemBytecodeCache(str(directory)) if directory else None
-
-
 class FormatCache:
-    """Memo of `format_hcl` results on disk, keyed by the formatter's own source and the input text.
+    """Memo of `format_hcl` results in the authenticated per-user cache (tfgen.cache), keyed by the formatter's
+    own source and the input text.
 
     Formatting is a pure function, so a hit is exactly what formatting would return; any change to
-    tfgen/hclfmt.py or tfgen/hcl/ changes every key. Misses are written atomically; an unusable cache is skipped.
+    tfgen/hclfmt.py or tfgen/hcl/ changes every key. An unusable cache is skipped.
     """
 
     def __init__(self) -> None:
@@ -61,48 +40,26 @@ class FormatCache:
         digest = hashlib.sha256(here.joinpath("hclfmt.py").read_bytes())
         for module in sorted(here.joinpath("hcl").glob("*.py")):
             digest.update(module.name.encode() + b"\0" + module.read_bytes())
-        salt = digest.hexdigest()[:16]
-        self.directory = _cache_dir(f"fmt-{salt}")
+        self.store = Store(f"fmt-{digest.hexdigest()[:16]}")
+        self.directory = self.store.directory
 
     def format(self, text: str, source: str) -> str:
         from tfgen.hclfmt import format_hcl
 
-        if self.directory is None:
-            return format_hcl(text, source=source)
-        entry = self.directory / hashlib.sha256(text.encode("utf-8")).hexdigest()
-        cached = self._read(entry)
+        key = text.encode("utf-8")
+        cached = self.store.get(key)
         if cached is not None:
-            return cached
+            with contextlib.suppress(UnicodeDecodeError):
+                return cached.decode("utf-8")
         formatted = format_hcl(text, source=source)
-        body = formatted.encode("utf-8")
-        tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-            os.replace(tmp, entry)
-        except OSError:
-            pass
+        self.store.put(key, formatted.encode("utf-8"))
         return formatted
-
-    @staticmethod
-    def _read(entry: Path) -> str | None:
-        """A cached result, only if its recorded checksum still matches (a damaged entry is a miss)."""
-        try:
-            raw = entry.read_bytes()
-        except OSError:
-            return None
-        digest, _, body = raw.partition(b"\n")
-        if hashlib.sha256(body).hexdigest().encode() != digest:
-            return None
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
