@@ -91,7 +91,7 @@ def scopes_for(environments: list[str], every_environment: bool = False) -> list
         scopes = ["terraform/environments/"]
     else:
         scopes = [f"terraform/environments/{env}/" for env in environments]
-    return scopes + [MODULES_SCOPE, "terraform/README.md", "terraform/AGENTS.md"]
+    return scopes + [MODULES_SCOPE, "terraform/bootstrap/", "terraform/README.md", "terraform/AGENTS.md"]
 
 
 def file_kind(path: str) -> str:

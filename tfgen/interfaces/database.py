@@ -84,8 +84,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 Validation("var.db_alarm_free_storage_bytes > 0", "db_alarm_free_storage_bytes must be positive.")),
             var("db_alarm_connections", "number", "Connection count that raises the connections alarm.",
                 CONNECTIONS_ALARM, checks.between("db_alarm_connections", 1, 100000)),
-            var("alarm_actions", "list(string)", "SNS topic ARNs notified by the alarms (empty: console only).",
-                [], checks.alarm_actions()),
+            wired("alarm_actions", "list(string)",
+                  "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
+                  "local.alarm_actions", checks.alarm_actions()),
         ),
         outputs=(
             *section(

@@ -221,7 +221,7 @@ module "database" {
   db_alarm_cpu_percent        = var.db_alarm_cpu_percent
   db_alarm_free_storage_bytes = var.db_alarm_free_storage_bytes
   db_alarm_connections        = var.db_alarm_connections
-  alarm_actions               = var.alarm_actions
+  alarm_actions               = local.alarm_actions
 }
 
 # -----------------------------------------------------------------------------
@@ -273,7 +273,7 @@ module "loadbalancer" {
   enable_access_logs      = var.enable_access_logs
   enable_waf              = var.enable_waf
   log_retention_days      = var.log_retention_days
-  alarm_actions           = var.alarm_actions
+  alarm_actions           = local.alarm_actions
 }
 
 # -----------------------------------------------------------------------------
@@ -295,7 +295,7 @@ module "route53" {
   subdomains                            = var.subdomains
   enable_health_check                   = var.create_route53_health_check
   health_check_path                     = var.health_check_path
-  alarm_actions                         = var.alarm_actions
+  alarm_actions                         = local.alarm_actions_us_east_1
   alb_dns_name                          = module.loadbalancer.alb_dns_name
   alb_zone_id                           = module.loadbalancer.alb_zone_id
   certificate_domain_validation_options = aws_acm_certificate.main.domain_validation_options

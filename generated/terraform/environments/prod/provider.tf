@@ -2,6 +2,9 @@
 provider "aws" {
   region = var.aws_region
 
+  # This spec belongs to one account: credentials of any other account fail before a single change.
+  allowed_account_ids = ["111122223333"]
+
   default_tags {
     tags = {
       Environment = "prod"
@@ -17,6 +20,9 @@ provider "aws" {
 provider "aws" {
   alias  = "us_east_1"
   region = "us-east-1"
+
+  # This spec belongs to one account: credentials of any other account fail before a single change.
+  allowed_account_ids = ["111122223333"]
 
   default_tags {
     tags = {

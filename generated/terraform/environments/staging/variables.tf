@@ -662,17 +662,6 @@ variable "db_alarm_connections" {
   }
 }
 
-variable "alarm_actions" {
-  description = "SNS topic ARNs notified by the alarms (empty: console only)."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
-    error_message = "Every entry of alarm_actions must be an ARN (an SNS topic, for example)."
-  }
-}
-
 variable "lb_name_prefix" {
   description = "name_prefix of the ALB and target group (AWS allows 6 characters)."
   type        = string
