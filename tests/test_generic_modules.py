@@ -9,6 +9,7 @@ validate (0 errors, 0 warnings), checkov (0 failed), shellcheck of every user da
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,35 @@ def test_module_templates_read_no_spec_value():
         text = path.read_text()
         for name in ("project.", "env.", "service.", "envs"):
             assert "{{ " + name not in text and "{% for s in " + name not in text, (path, name)
+
+
+def test_no_unused_variables():
+    """Every variable of every module and root is read outside its own declaration."""
+    tree = ROOT / "generated/terraform"
+    directories = [*(tree / "modules").iterdir(), *(tree / "environments").iterdir()]
+    for directory in directories:
+        declared = re.findall(r'^variable "(\w+)"', (directory / "variables.tf").read_text(), flags=re.M)
+        used = "".join(p.read_text() for p in directory.glob("*.tf") if p.name != "variables.tf")
+        unused = [name for name in declared if not re.search(rf"\bvar\.{name}\b", used)]
+        assert not unused, f"{directory.relative_to(tree)}: {unused}"
+
+
+def banners(path: Path) -> list[str]:
+    """First line of every `# ---` banner."""
+    return re.findall(r"^# -{20,}\n# (.+)\n", path.read_text(), flags=re.M)
+
+
+def test_outputs_follow_the_banners_of_main_tf():
+    tree = ROOT / "generated/terraform"
+    for directory in [*(tree / "modules").iterdir(), *(tree / "environments").iterdir()]:
+        main_banners, output_banners = banners(directory / "main.tf"), banners(directory / "outputs.tf")
+        assert output_banners, directory
+        positions = []
+        for title in output_banners:
+            matches = [i for i, banner in enumerate(main_banners) if banner.startswith(title)]
+            assert matches, f"{directory.name}/outputs.tf banner {title!r} is not a banner of main.tf"
+            positions.append(matches[0])
+        assert positions == sorted(positions), f"{directory.name}: {output_banners} vs {main_banners}"
 
 
 def test_dev_carries_what_it_tries(project: Path):

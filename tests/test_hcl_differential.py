@@ -2,9 +2,10 @@
 output, or both refuse it (issue 13).
 
 Inputs: HCL's and Terraform's own test cases (tests/fmt_corpus/upstream/), the formatting corpus, every
-generated file, and Hypothesis programs: valid ones, the same with one mutation (most become invalid), and
-identifiers/strings drawn from all of Unicode.  Each Hypothesis example is a batch formatted by one terraform
-run.  Skips when terraform is not installed (tests/test_hclfmt.py's golden files keep the behaviour pinned).
+generated file, and Hypothesis programs: valid ones, the same with one mutation (most become invalid), random
+token sequences, and identifiers/strings drawn from all of Unicode.  Each Hypothesis example is a batch
+formatted by one terraform run.  Skips when terraform is not installed (tests/test_hclfmt.py's golden files
+keep the behaviour pinned).
 """
 
 from __future__ import annotations
@@ -104,6 +105,11 @@ SIMPLE = [
     '"$${lit}"', "f(1,2)", "f( a , b... )", "!a", "- 1", "a-b", "a - b", "a*-1", "( a )", "x ? 1 : -2",
     "a==b&&c!=d", "[for x in y: x]", "{ for k,v in m : k=>v if v }", "[for x in [1] : x]", "{}", "[ ]",
     '"${~x~}"', "a<b", "a>=-1", '"${a}${b}"', "f(-1)", "{ for k, v in m : k => -1 }", '"日本"',
+    # more forms: nested templates, directives, splats, legacy indexes, grouping, namespaced calls, comments
+    '"%{ for k, v in m }${k}=${v}%{ endfor }"', '"%{ if a }x%{ else }y%{ endif }"', '"${"in${"ner"}"}"',
+    "a[*].b[0].c", "a.*.b.0", "a.0", "x[\"k\"]", "provider::aws::arn_parse(x)", "{ for v in l : v.k => v... }",
+    "(a ?\n b :\n c)", "f(\n a, # note\n b,\n)", "[\n /* c */ 1,\n]", "a ? b : c ? d : e", "!!a", "-(-1)",
+    "1e+2", "0.5", "x.y[0][1]", "{ (k) = 1 }", '{ "q" : 1 }', "[for i, v in l : i if v]", "tomap({})",
 ]
 GAPS = st.sampled_from(["", " ", "  ", "\t", " "])
 COMMENTS = st.sampled_from(["", "", "", " # c", " // note  ", " /* b */", "#x"])
@@ -185,6 +191,20 @@ def mutated(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+SOUP = [
+    "a", "b_c", "for", "in", "if", "true", "null", "1", "2.5", '"s"', '"${x}"', "=", "==", "!", "-", "+", "*",
+    "&&", "?", ":", ",", ".", "...", "=>", "::", "(", ")", "[", "]", "{", "}", "<<EOT\nx\nEOT\n", "#c\n", "/*c*/",
+    "\n", "\n", " ", '"%{ if a }', '%{ endif }"', "${", "~}",
+]
+
+
+@st.composite
+def token_soup(draw: st.DrawFn) -> str:
+    """Random token sequences, mostly invalid, usually after a valid `name =` or block opener."""
+    prefix = draw(st.sampled_from(["", "a = ", "b {\n  x = ", 'r "l" {\n']))
+    return prefix + "".join(draw(st.lists(st.sampled_from(SOUP), min_size=1, max_size=12))) + "\n"
+
+
 UNICODE = st.characters(codec="utf-8", exclude_categories=["Cs"])
 
 
@@ -214,6 +234,12 @@ def test_valid_programs_agree(binary: str, batch: list[str]) -> None:
 @BATCH
 @given(batch=st.lists(mutated(), min_size=24, max_size=24))
 def test_mutated_programs_agree(binary: str, batch: list[str]) -> None:
+    _agree(binary, batch)
+
+
+@BATCH
+@given(batch=st.lists(token_soup(), min_size=32, max_size=32))
+def test_token_soup_agrees(binary: str, batch: list[str]) -> None:
     _agree(binary, batch)
 
 

@@ -347,8 +347,9 @@ def test_rds_instance_settings():
     assert db["deletion_protection"] == "var.db_deletion_protection"
     assert db["skip_final_snapshot"] == "var.db_skip_final_snapshot"
     # A creation-time suffix: a second destroy of a re-created environment must not hit DBSnapshotAlreadyExists.
-    assert db["final_snapshot_identifier"] == (
-        'var.db_skip_final_snapshot ? null : "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"')
+    assert db["final_snapshot_identifier"] == "var.db_skip_final_snapshot ? null : local.final_snapshot_identifier"
+    assert locals_of("database")["final_snapshot_identifier"] == (
+        "${local.identifier}-final-${terraform_data.snapshot_suffix.output}")
     suffix = resources("database", "terraform_data")["snapshot_suffix"]
     assert suffix["input"] == 'formatdate("YYYYMMDDhhmmss", timestamp())'
     assert _refs(block(suffix, "lifecycle")["ignore_changes"]) == ["input"], "a re-plan must show no change"

@@ -24,13 +24,13 @@ pytestmark = [pytest.mark.terraform, pytest.mark.skipif(TERRAFORM is None, reaso
 BAD_ROOT_VALUES = [
     ({"backend_market": "Spot"}, 'backend_market must be "on-demand" or "spot" (lowercase).'),
     ({"log_retention_days": 45}, "log_retention_days must be a CloudWatch Logs retention value"),
-    ({"db_allocated_storage": 10}, "db_allocated_storage must be a whole number from 20 to 65536 GiB."),
+    ({"db_allocated_storage": 10}, "db_allocated_storage must be from 20 to 65536 GiB."),
     ({"db_engine_version": "5.7"}, "db_engine_version must be MySQL 8.0 or 8.4"),
     ({"create_route53_health_check": True}, "create_route53_health_check needs create_hosted_zone = true."),
     ({"vpc_cidr": "10.0.0.0/33"}, "vpc_cidr must be an IPv4 CIDR block"),
     ({"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]},
      "public_subnet_cidrs must have one entry per availability zone"),
-    ({"llm_root_volume_size": 4}, "llm_root_volume_size must be a whole number from 8 to 16384 GiB."),
+    ({"llm_root_volume_size": 4}, "llm_root_volume_size must be from 8 to 16384 GiB."),
     ({"frontend_spot_max_price": "cheap"}, "frontend_spot_max_price must be null or a price"),
     ({"ssl_policy": "ELBSecurityPolicy-2016-08"}, "ssl_policy must be a TLS 1.2+ ELBSecurityPolicy."),
     # alarm_actions is no longer a root variable: the roots wire their alert topic (alerts.tf) into the modules.

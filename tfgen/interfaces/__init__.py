@@ -9,7 +9,7 @@ root variable's default) and the root's *wiring* expressions come from the envir
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import import_module
 from typing import Any
 
@@ -61,6 +61,7 @@ class ModuleOutput:
     export_name: str | None = None
     # Resources the output waits for (output `depends_on`): consumers of the value then wait for them too.
     depends_on: tuple[str, ...] = ()
+    section: str = ""  # banner in outputs.tf: the start of the matching banner in the module's main.tf
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ def wired(name: str, type_: str, description: str, expression: str, *checks: Val
 
 def out(name: str, description: str, value: str, **kw: Any) -> ModuleOutput:
     return ModuleOutput(name, description, value, **kw)
+
+
+def section(title: str, *outputs: ModuleOutput) -> tuple[ModuleOutput, ...]:
+    """Outputs under one outputs.tf banner (same title and order as main.tf's banners)."""
+    return tuple(replace(o, section=title) for o in outputs)
 
 
 def common_vars(env: dict[str, Any]) -> list[ModuleVar]:

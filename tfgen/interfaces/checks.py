@@ -17,14 +17,26 @@ NAME_PREFIX = V('can(regex("^[a-z][a-z0-9-]{1,40}[a-z0-9]$", var.name_prefix))',
                 "name_prefix must be 3-42 lowercase letters, digits and hyphens.")
 REGION = V('can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))',
            "aws_region must be a region name such as us-east-1.")
-RETENTION = V("contains([" + ", ".join(str(d) for d in LOG_RETENTION_DAYS) + "], var.log_retention_days)",
+RETENTION = V("contains([\n  " + ", ".join(str(d) for d in LOG_RETENTION_DAYS) + ",\n], var.log_retention_days)",
               "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...).")
 MARKET_VALUES = '["on-demand", "spot"]'
 AMI_VALUES = '["al2023", "deep-learning-base-ubuntu22"]'
 PERMISSION_VALUES = '["uploads-rw", "app-secrets-read", "db-secret-read"]'
 INSTANCE_TYPE_RE = "^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\\\.[a-z0-9-]+$"
 SERVICE_NAME_RE = "^[a-z][a-z0-9_]{0,19}$"
+AZ_RE = "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 SPOT_PRICE_RE = "^[0-9]+(\\\\.[0-9]+)?$"
+
+
+ONE_LINE = 96  # a condition this long still fits 120 columns after `    condition     = `
+
+
+def every(binding: str, collection: str, condition: str, message: str) -> Validation:
+    """`condition` holds for each `binding` of `collection` (one line when short, else one part a line)."""
+    short = f"alltrue([for {binding} in {collection} : {condition}])"
+    if len(short) <= ONE_LINE:
+        return V(short, message)
+    return V(f"alltrue([\n  for {binding} in {collection} :\n  {condition}\n])", message)
 
 
 def cidr(name: str) -> Validation:
@@ -32,8 +44,8 @@ def cidr(name: str) -> Validation:
 
 
 def cidrs(name: str) -> Validation:
-    return V(f"alltrue([for block in var.{name} : can(cidrhost(block, 0))])",
-             f"Every entry of {name} must be an IPv4 CIDR block such as 10.0.1.0/24.")
+    return every("block", f"var.{name}", "can(cidrhost(block, 0))",
+                 f"Every entry of {name} must be an IPv4 CIDR block such as 10.0.1.0/24.")
 
 
 def one_of(name: str, values: list[str] | tuple[str, ...]) -> Validation:
@@ -42,13 +54,20 @@ def one_of(name: str, values: list[str] | tuple[str, ...]) -> Validation:
 
 
 def between(name: str, low: int, high: int, what: str = "") -> Validation:
-    return V(f"var.{name} >= {low} && var.{name} <= {high} && floor(var.{name}) == var.{name}",
-             f"{name} must be a whole number from {low} to {high}{what}.")
+    return V(f"var.{name} >= {low} && var.{name} <= {high}", f"{name} must be from {low} to {high}{what}.")
+
+
+def unless_null(name: str, condition: str, message: str) -> Validation:
+    """`condition` holds unless the variable is null (Terraform's || does not short-circuit)."""
+    short = f"var.{name} == null ? true : {condition}"
+    if len(short) <= ONE_LINE:
+        return V(short, message)
+    return V(f"(\n  var.{name} == null ? true :\n  {condition}\n)", message)
 
 
 def optional_between(name: str, low: int, high: int) -> Validation:
-    return V(f"var.{name} == null ? true : var.{name} >= {low} && var.{name} <= {high}",
-             f"{name} must be null or from {low} to {high}.")
+    return unless_null(name, f"var.{name} >= {low} && var.{name} <= {high}",
+                       f"{name} must be null or from {low} to {high}.")
 
 
 def matches(name: str, pattern: str, message: str) -> Validation:
@@ -56,7 +75,7 @@ def matches(name: str, pattern: str, message: str) -> Validation:
 
 
 def each_matches(name: str, pattern: str, message: str) -> Validation:
-    return V(f'alltrue([for item in var.{name} : can(regex("{pattern}", item))])', message)
+    return every("item", f"var.{name}", f'can(regex("{pattern}", item))', message)
 
 
 def instance_type(name: str) -> Validation:
@@ -69,10 +88,10 @@ def market(name: str) -> Validation:
 
 
 def spot_price(name: str) -> Validation:
-    return V(f'var.{name} == null ? true : can(regex("{SPOT_PRICE_RE}", var.{name}))',
-             f'{name} must be null or a price in USD per hour such as "0.0084".')
+    return unless_null(name, f'can(regex("{SPOT_PRICE_RE}", var.{name}))',
+                       f'{name} must be null or a price in USD per hour such as "0.0084".')
 
 
 def alarm_actions(name: str = "alarm_actions") -> Validation:
-    return V(f'alltrue([for arn in var.{name} : startswith(arn, "arn:")])',
-             f"Every entry of {name} must be an ARN (an SNS topic, for example).")
+    return every("arn", f"var.{name}", 'startswith(arn, "arn:")',
+                 f"Every entry of {name} must be an ARN (an SNS topic, for example).")

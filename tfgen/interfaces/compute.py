@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, section, var, wired
 
 SERVICES_TYPE = """map(object({
   description       = string
@@ -30,21 +30,21 @@ SERVICES_TYPE = """map(object({
 
 def _all(expression: str, message: str) -> Validation:
     """A condition that must hold for every service (`s`)."""
-    return Validation(f"alltrue([for s in values(var.services) : {expression}])", message)
+    return checks.every("s", "values(var.services)", expression, message)
 
 
 def _volumes(expression: str, message: str) -> Validation:
     """A condition that must hold for every data volume (`v`)."""
-    return Validation(f"alltrue([for s in values(var.services) : s.data_volume == null ? true : {expression}])"
-                      .replace("{v}", "s.data_volume"), message)
+    volumes = "[for s in values(var.services) : s.data_volume if s.data_volume != null]"
+    return checks.every("v", volumes, expression, message)
 
 
 SERVICE_CHECKS = (
-    Validation(f'alltrue([for name in keys(var.services) : can(regex("{checks.SERVICE_NAME_RE}", name))])',
-               "Service names must be 1-20 lowercase letters, digits or underscores, starting with a letter."),
+    checks.every("name", "keys(var.services)", f'can(regex("{checks.SERVICE_NAME_RE}", name))',
+                 "Service names must be 1-20 lowercase letters, digits or underscores, starting with a letter."),
     _all(f'can(regex("{checks.INSTANCE_TYPE_RE}", s.instance_type))',
          "Every instance_type must be an EC2 instance type such as t4g.micro."),
-    _all('can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", s.availability_zone))',
+    _all(f'can(regex("{checks.AZ_RE}", s.availability_zone))',
          "Every availability_zone must be a zone name such as us-east-1a."),
     _all(f"contains({checks.MARKET_VALUES}, s.market)", 'Every market must be "on-demand" or "spot" (lowercase).'),
     _all(f's.spot_max_price == null ? true : can(regex("{checks.SPOT_PRICE_RE}", s.spot_max_price))',
@@ -52,10 +52,10 @@ SERVICE_CHECKS = (
     _all(f"contains({checks.AMI_VALUES}, s.ami)", "Every ami must be al2023 or deep-learning-base-ubuntu22."),
     _all("s.port >= 1 && s.port <= 65535", "Every service port must be from 1 to 65535."),
     _all("s.root_volume_size >= 8 && s.root_volume_size <= 16384", "Root volumes must be 8-16384 GiB."),
-    _volumes("{v}.size >= 1 && {v}.size <= 16384", "Data volumes must be 1-16384 GiB (gp3)."),
-    _volumes('can(regex("^/[A-Za-z0-9._/-]+$", {v}.mount_path))',
+    _volumes("v.size >= 1 && v.size <= 16384", "Data volumes must be 1-16384 GiB (gp3)."),
+    _volumes('can(regex("^/[A-Za-z0-9._/-]+$", v.mount_path))',
              "Every mount_path must be an absolute path of letters, digits and ._/- characters."),
-    _volumes('can(regex("^/dev/(sd|xvd)[f-p]$", {v}.device_name))',
+    _volumes('can(regex("^/dev/(sd|xvd)[f-p]$", v.device_name))',
              "Every device_name must be /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)."),
     _all(f"alltrue([for p in s.permissions : contains({checks.PERMISSION_VALUES}, p)])",
          "Permissions must be uploads-rw, app-secrets-read or db-secret-read."),
@@ -104,13 +104,19 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.storage.uploads_bucket_name"),
         ),
         outputs=(
-            out("instance_ids", "Instance ID by service.",
-                "{ for name, instance in aws_instance.this : name => instance.id }", export=True),
-            out("private_ips", "Private IP address by service.",
-                "{ for name, instance in aws_instance.this : name => instance.private_ip }", export=True),
-            out("availability_zones", "Availability zone by service.",
-                "{ for name, instance in aws_instance.this : name => instance.availability_zone }"),
-            out("data_volume_ids", "Persistent data volume ID by service that has one.",
-                "{ for name, volume in aws_ebs_volume.data : name => volume.id }", export=True),
+            *section(
+                "Persistent data volumes",
+                out("data_volume_ids", "Persistent data volume ID by service that has one.",
+                    "{ for name, volume in aws_ebs_volume.data : name => volume.id }", export=True),
+            ),
+            *section(
+                "Instances",
+                out("instance_ids", "Instance ID by service.",
+                    "{ for name, instance in aws_instance.this : name => instance.id }", export=True),
+                out("private_ips", "Private IP address by service.",
+                    "{ for name, instance in aws_instance.this : name => instance.private_ip }", export=True),
+                out("availability_zones", "Availability zone by service.",
+                    "{ for name, instance in aws_instance.this : name => instance.availability_zone }"),
+            ),
         ),
     )

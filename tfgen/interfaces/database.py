@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, section, var, wired
 
 GIB = 1024**3
 CPU_ALARM_PERCENT = 80
 FREE_STORAGE_ALARM_FRACTION = 10  # alarm when less than 1/10 of the allocated storage is free
 CONNECTIONS_ALARM = 50  # db.t4g.micro allows about 60 connections
 WINDOW_RE = "^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"
-DAY = "(mon|tue|wed|thu|fri|sat|sun)"
-WEEKLY_WINDOW_RE = f"^{DAY}:[0-2][0-9]:[0-5][0-9]-{DAY}:[0-2][0-9]:[0-5][0-9]$"
+WEEKLY_TIME_RE = "^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$"
+WEEKLY_WINDOW_MESSAGE = "db_maintenance_window must look like sun:04:30-sun:05:30."
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
@@ -40,8 +40,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                                "db_engine_version must be MySQL 8.0 or 8.4 (8.4, 8.0.40, ...).")),
             var("db_parameters", "map(string)", "MySQL parameter group settings.",
                 dict(sorted(db["parameters"].items())),
-                Validation('alltrue([for name in keys(var.db_parameters) : can(regex("^[a-z_]+$", name))])',
-                           "db_parameters names must be lowercase letters and underscores.")),
+                checks.every("name", "keys(var.db_parameters)", 'can(regex("^[a-z_]+$", name))',
+                             "db_parameters names must be lowercase letters and underscores.")),
             var("db_name", "string", "Name of the initial database.", db["db_name"],
                 checks.matches("db_name", "^[A-Za-z][A-Za-z0-9]{0,63}$",
                                "db_name must be 1-64 letters and digits, starting with a letter.")),
@@ -63,8 +63,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             var("db_backup_window", "string", "Daily backup window (UTC).", db["backup_window"],
                 checks.matches("db_backup_window", WINDOW_RE, "db_backup_window must look like 03:00-04:00.")),
             var("db_maintenance_window", "string", "Weekly maintenance window (UTC).", db["maintenance_window"],
-                checks.matches("db_maintenance_window", WEEKLY_WINDOW_RE,
-                               "db_maintenance_window must look like sun:04:30-sun:05:30.")),
+                Validation('length(split("-", var.db_maintenance_window)) == 2', WEEKLY_WINDOW_MESSAGE),
+                checks.every("time", 'split("-", var.db_maintenance_window)', f'can(regex("{WEEKLY_TIME_RE}", time))',
+                             WEEKLY_WINDOW_MESSAGE)),
             var("db_deletion_protection", "bool", "Refuse to delete the database.", db["deletion_protection"]),
             var("db_skip_final_snapshot", "bool", "Skip the final snapshot when the database is destroyed.",
                 db["skip_final_snapshot"]),
@@ -90,24 +91,27 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "local.alarm_actions", checks.alarm_actions()),
         ),
         outputs=(
-            out("endpoint", "Connection endpoint (address:port).", "aws_db_instance.main.endpoint", export=True,
-                export_name="db_endpoint"),
-            out("address", "Host name of the database.", "aws_db_instance.main.address", export=True,
-                export_name="db_address"),
-            out("port", "Port of the database.", "aws_db_instance.main.port"),
-            out("resource_id", "RDS resource ID (db-...), the database part of rds-db:connect ARNs.",
-                "aws_db_instance.main.resource_id"),
-            out("identifier", "RDS instance identifier.", "aws_db_instance.main.identifier", export=True,
-                export_name="db_identifier"),
-            out("db_name", "Name of the initial database.", "aws_db_instance.main.db_name"),
-            out("engine_version_actual", "MySQL version RDS is running.",
-                "aws_db_instance.main.engine_version_actual", export=True, export_name="db_engine_version"),
-            out("final_snapshot_identifier", "Name of the snapshot taken when the database is destroyed: "
-                "<identifier>-final-<creation time, UTC> (null when skipped).",
-                "aws_db_instance.main.final_snapshot_identifier", export=True,
-                export_name="db_final_snapshot_identifier"),
-            out("master_user_secret_arn", "ARN of the RDS-managed Secrets Manager secret holding the master "
-                "credentials.", "aws_db_instance.main.master_user_secret[0].secret_arn", export=True,
-                export_name="db_master_user_secret_arn"),
+            *section(
+                "DB instance",
+                out("endpoint", "Connection endpoint (address:port).", "aws_db_instance.main.endpoint", export=True,
+                    export_name="db_endpoint"),
+                out("address", "Host name of the database.", "aws_db_instance.main.address", export=True,
+                    export_name="db_address"),
+                out("port", "Port of the database.", "aws_db_instance.main.port"),
+                out("resource_id", "RDS resource ID (db-...), the database part of rds-db:connect ARNs.",
+                    "aws_db_instance.main.resource_id"),
+                out("identifier", "RDS instance identifier.", "aws_db_instance.main.identifier", export=True,
+                    export_name="db_identifier"),
+                out("db_name", "Name of the initial database.", "aws_db_instance.main.db_name"),
+                out("engine_version_actual", "MySQL version RDS is running.",
+                    "aws_db_instance.main.engine_version_actual", export=True, export_name="db_engine_version"),
+                out("final_snapshot_identifier", "Name of the snapshot taken when the database is destroyed: "
+                    "<identifier>-final-<creation time, UTC> (null when skipped).",
+                    "aws_db_instance.main.final_snapshot_identifier", export=True,
+                    export_name="db_final_snapshot_identifier"),
+                out("master_user_secret_arn", "ARN of the RDS-managed Secrets Manager secret holding the master "
+                    "credentials.", "aws_db_instance.main.master_user_secret[0].secret_arn", export=True,
+                    export_name="db_master_user_secret_arn"),
+            ),
         ),
     )

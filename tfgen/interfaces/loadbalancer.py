@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, ModuleVar, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, ModuleVar, Validation, checks, common_vars, out, section, var, wired
 
 
 def health_check_path_var(value: str) -> ModuleVar:
@@ -43,7 +43,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("target_port", "number", "Port of the target service.",
                   "local.services[local.lb_target_service].port", checks.between("target_port", 1, 65535)),
             wired("target_instance_ids", "map(string)", "Instance ID of every target by service name.",
-                  "{ for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }"),
+                  "{ (local.lb_target_service) = module.compute.instance_ids[local.lb_target_service] }"),
             var("alb_deletion_protection", "bool", "Refuse to delete the ALB (set false and apply before destroy).",
                 lb["deletion_protection"]),
             var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb["idle_timeout"],
@@ -65,18 +65,33 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "local.alarm_actions", checks.alarm_actions()),
         ),
         outputs=(
-            out("alb_dns_name", "DNS name of the ALB (CNAME/alias target without Route 53).",
-                "aws_lb.main.dns_name", export=True),
-            out("alb_zone_id", "Canonical hosted zone ID of the ALB (for alias records).", "aws_lb.main.zone_id",
-                export=True),
-            out("alb_arn", "ARN of the ALB.", "aws_lb.main.arn", export=True),
-            out("alb_arn_suffix", "ARN suffix of the ALB (CloudWatch dimension).", "aws_lb.main.arn_suffix"),
-            out("target_group_arn", "ARN of the target group.", "aws_lb_target_group.main.arn",
-                export=True),
-            out("https_listener_arn", "ARN of the HTTPS listener.", "aws_lb_listener.https.arn"),
-            out("access_logs_bucket_name", "S3 bucket with the ALB access logs (null when disabled).",
-                "one(aws_s3_bucket.access_logs[*].id)", export=True, export_name="alb_access_logs_bucket_name"),
-            out("web_acl_arn", "ARN of the WAFv2 web ACL (null when disabled).",
-                "one(aws_wafv2_web_acl.main[*].arn)", export=True),
+            *section(
+                "Application Load Balancer",
+                out("alb_dns_name", "DNS name of the ALB (CNAME/alias target without Route 53).",
+                    "aws_lb.main.dns_name", export=True),
+                out("alb_zone_id", "Canonical hosted zone ID of the ALB (for alias records).", "aws_lb.main.zone_id",
+                    export=True),
+                out("alb_arn", "ARN of the ALB.", "aws_lb.main.arn", export=True),
+                out("alb_arn_suffix", "ARN suffix of the ALB (CloudWatch dimension).", "aws_lb.main.arn_suffix"),
+            ),
+            *section(
+                "Target group",
+                out("target_group_arn", "ARN of the target group.", "aws_lb_target_group.main.arn",
+                    export=True),
+            ),
+            *section(
+                "Listeners",
+                out("https_listener_arn", "ARN of the HTTPS listener.", "aws_lb_listener.https.arn"),
+            ),
+            *section(
+                "Access logs",
+                out("access_logs_bucket_name", "S3 bucket with the ALB access logs (null when disabled).",
+                    "one(aws_s3_bucket.access_logs[*].id)", export=True, export_name="alb_access_logs_bucket_name"),
+            ),
+            *section(
+                "WAF",
+                out("web_acl_arn", "ARN of the WAFv2 web ACL (null when disabled).",
+                    "one(aws_wafv2_web_acl.main[*].arn)", export=True),
+            ),
         ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, section, var, wired
 
 SUBNETS_TYPE = "map(object({ public_cidr = string, private_cidr = string }))"
 ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
@@ -27,37 +27,52 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("subnets", SUBNETS_TYPE, "Public and private subnet CIDR by availability zone name.",
                   "local.subnets",
                   Validation("length(var.subnets) >= 2", "subnets needs at least two availability zones."),
-                  Validation('alltrue([for az in keys(var.subnets) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", '
-                             "az))])", "Every key of subnets must be an availability zone name such as us-east-1a."),
-                  Validation("alltrue(flatten([for s in values(var.subnets) : [can(cidrhost(s.public_cidr, 0)), "
-                             "can(cidrhost(s.private_cidr, 0))]]))",
-                             "Every subnet CIDR must be an IPv4 CIDR block such as 10.0.1.0/24.")),
+                  checks.every("zone", "keys(var.subnets)", f'can(regex("{checks.AZ_RE}", zone))',
+                               "Every key of subnets must be an availability zone name such as us-east-1a."),
+                  checks.every("s", "values(var.subnets)",
+                               "can(cidrhost(s.public_cidr, 0)) && can(cidrhost(s.private_cidr, 0))",
+                               "Every subnet CIDR must be an IPv4 CIDR block such as 10.0.1.0/24.")),
             var("nat_gateway_per_az", "bool", "One NAT gateway per AZ instead of a single shared one.",
                 net["nat_gateway"] == "per_az"),
             var("interface_endpoints", "set(string)", "Interface endpoint services (ssm, ssmmessages, ec2messages).",
                 sorted(net["interface_endpoints"]),
-                Validation("alltrue([for name in var.interface_endpoints : contains("
-                           + "[" + ", ".join(f'"{e}"' for e in ENDPOINTS) + "], name)])",
-                           "interface_endpoints may only hold ssm, ssmmessages and ec2messages.")),
+                checks.every("name", "var.interface_endpoints",
+                             "contains([" + ", ".join(f'"{e}"' for e in ENDPOINTS) + "], name)",
+                             "interface_endpoints may only hold ssm, ssmmessages and ec2messages.")),
             var("enable_flow_logs", "bool", "Send VPC flow logs to CloudWatch Logs.", net["flow_logs"]),
             var("log_retention_days", "number", "Retention in days of every CloudWatch log group of the "
                 "environment (networking: the flow-log group).", env["spec"]["logs"]["retention_days"],
                 checks.RETENTION),
         ),
         outputs=(
-            out("vpc_id", "ID of the VPC.", "aws_vpc.main.id", export=True),
-            out("vpc_cidr", "CIDR block of the VPC.", "aws_vpc.main.cidr_block"),
-            out("public_subnet_ids", "IDs of the public subnets, sorted by availability zone name.",
-                "[for az in local.zones : aws_subnet.public[az].id]", export=True),
-            out("private_subnet_ids", "IDs of the private subnets, sorted by availability zone name.",
-                "[for az in local.zones : aws_subnet.private[az].id]", export=True),
-            out("private_subnet_ids_by_az", "Private subnet ID by availability zone name.",
-                "{ for az, subnet in aws_subnet.private : az => subnet.id }"),
-            out("nat_gateway_public_ips", "Public IPs of the NAT gateways (egress addresses).",
-                "[for az in sort(keys(aws_eip.nat)) : aws_eip.nat[az].public_ip]", export=True),
-            out("private_route_table_ids", "Private route table ID by availability zone name.",
-                "{ for az, table in aws_route_table.private : az => table.id }"),
-            out("flow_log_group_name", "CloudWatch log group of the VPC flow logs (null when disabled).",
-                "one(aws_cloudwatch_log_group.flow_logs[*].name)"),
+            *section(
+                "VPC",
+                out("vpc_id", "ID of the VPC.", "aws_vpc.main.id", export=True),
+                out("vpc_cidr", "CIDR block of the VPC.", "aws_vpc.main.cidr_block"),
+            ),
+            *section(
+                "Subnets",
+                out("public_subnet_ids", "IDs of the public subnets, sorted by availability zone name.",
+                    "[for az in local.zones : aws_subnet.public[az].id]", export=True),
+                out("private_subnet_ids", "IDs of the private subnets, sorted by availability zone name.",
+                    "[for az in local.zones : aws_subnet.private[az].id]", export=True),
+                out("private_subnet_ids_by_az", "Private subnet ID by availability zone name.",
+                    "{ for az, subnet in aws_subnet.private : az => subnet.id }"),
+            ),
+            *section(
+                "Internet and NAT gateways",
+                out("nat_gateway_public_ips", "Public IPs of the NAT gateways (egress addresses).",
+                    "[for az in sort(keys(aws_eip.nat)) : aws_eip.nat[az].public_ip]", export=True),
+            ),
+            *section(
+                "Route tables",
+                out("private_route_table_ids", "Private route table ID by availability zone name.",
+                    "{ for az, table in aws_route_table.private : az => table.id }"),
+            ),
+            *section(
+                "VPC flow logs",
+                out("flow_log_group_name", "CloudWatch log group of the VPC flow logs (null when disabled).",
+                    "one(aws_cloudwatch_log_group.flow_logs[*].name)"),
+            ),
         ),
     )

@@ -16,7 +16,6 @@ from tfgen.interfaces import ModuleVar, Validation, checks, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
 
 ALB = "alb"
-AZ_RE = "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"
 
 
 def default_availability_zone(zones: list[str]) -> str:
@@ -96,7 +95,7 @@ def _network_variables(net: dict[str, Any]) -> list[ModuleVar]:
             Validation("length(var.availability_zones) >= 2", "availability_zones needs at least two zones."),
             Validation("length(distinct(var.availability_zones)) == length(var.availability_zones)",
                        "availability_zones lists a zone twice."),
-            checks.each_matches("availability_zones", AZ_RE, "Every zone must be a name such as us-east-1a.")),
+            checks.each_matches("availability_zones", checks.AZ_RE, "Every zone must be a name such as us-east-1a.")),
         var("public_subnet_cidrs", "list(string)", "CIDRs of the public subnets, in the order of availability_zones.",
             list(net["public_subnet_cidrs"]), checks.cidrs("public_subnet_cidrs"),
             Validation("length(var.public_subnet_cidrs) == length(var.availability_zones)",

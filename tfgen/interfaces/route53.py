@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, ModuleVar, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, ModuleVar, Validation, checks, common_vars, out, section, var, wired
 from tfgen.interfaces.loadbalancer import health_check_path_var
 
-VALIDATION_OPTIONS_TYPE = ("set(object({ domain_name = string, resource_record_name = string, "
-                           "resource_record_type = string, resource_record_value = string }))")
+VALIDATION_OPTIONS_TYPE = """set(object({
+  domain_name           = string
+  resource_record_name  = string
+  resource_record_type  = string
+  resource_record_value = string
+}))"""
 
 
 def domain_name_var(value: str) -> ModuleVar:
@@ -49,15 +53,23 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "aws_acm_certificate.main.domain_validation_options"),
         ),
         outputs=(
-            out("zone_id", "ID of the hosted zone.", "aws_route53_zone.main.zone_id", export=True,
-                export_name="route53_zone_id"),
-            out("name_servers", "Name servers of the hosted zone: delegate the domain to them (registrar for an apex "
-                "domain, NS record in the parent zone for a subdomain).",
-                "aws_route53_zone.main.name_servers", export=True, export_name="route53_name_servers"),
-            out("validation_record_fqdns", "FQDNs of the ACM validation records (for the certificate waiter).",
-                "[for record in aws_route53_record.certificate_validation : record.fqdn]"),
-            out("health_check_id", "ID of the Route 53 health check (null when disabled).",
-                "one(aws_route53_health_check.main[*].id)", export=True, export_name="route53_health_check_id"),
+            *section(
+                "Hosted zone",
+                out("zone_id", "ID of the hosted zone.", "aws_route53_zone.main.zone_id", export=True,
+                    export_name="route53_zone_id"),
+                out("name_servers", "Name servers of the hosted zone: delegate the domain to them (README).",
+                    "aws_route53_zone.main.name_servers", export=True, export_name="route53_name_servers"),
+            ),
+            *section(
+                "ACM DNS validation records",
+                out("validation_record_fqdns", "FQDNs of the ACM validation records (for the certificate waiter).",
+                    "[for record in aws_route53_record.certificate_validation : record.fqdn]"),
+            ),
+            *section(
+                "Health check",
+                out("health_check_id", "ID of the Route 53 health check (null when disabled).",
+                    "one(aws_route53_health_check.main[*].id)", export=True, export_name="route53_health_check_id"),
+            ),
         ),
         count="var.create_hosted_zone",
         providers={"us_east_1": "us_east_1"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, checks, common_vars, out, section, var, wired
 
 SERVICES_TYPE = """map(object({
   description = string
@@ -36,25 +36,24 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.networking.vpc_cidr"),
             wired("services", SERVICES_TYPE, "Services by name: group description, port, extra IAM permissions.",
                   "local.services",
-                  Validation(f'alltrue([for name in keys(var.services) : can(regex("{checks.SERVICE_NAME_RE}", '
-                             "name))])", "Service names must be 1-20 lowercase letters, digits or underscores, "
-                             "starting with a letter."),
-                  Validation("alltrue([for s in values(var.services) : s.port >= 1 && s.port <= 65535])",
-                             "Every service port must be from 1 to 65535."),
-                  Validation("alltrue([for s in values(var.services) : alltrue([for p in s.permissions : "
-                             f"contains({checks.PERMISSION_VALUES}, p)])])",
-                             "Permissions must be uploads-rw, app-secrets-read or db-secret-read."),
-                  Validation('alltrue([for s in values(var.services) : can(regex("^[ -~]{1,255}$", '
-                             "s.description))])", "Service descriptions must be 1-255 printable ASCII "
-                             "characters.")),
+                  checks.every("name", "keys(var.services)", f'can(regex("{checks.SERVICE_NAME_RE}", name))',
+                               "Service names must be 1-20 lowercase letters, digits or underscores, starting "
+                               "with a letter."),
+                  checks.every("s", "values(var.services)", "s.port >= 1 && s.port <= 65535",
+                               "Every service port must be from 1 to 65535."),
+                  checks.every("s", "values(var.services)",
+                               f"alltrue([for p in s.permissions : contains({checks.PERMISSION_VALUES}, p)])",
+                               "Permissions must be uploads-rw, app-secrets-read or db-secret-read."),
+                  checks.every("s", "values(var.services)", 'can(regex("^[ -~]{1,255}$", s.description))',
+                               "Service descriptions must be 1-255 printable ASCII characters.")),
             wired("ingress_rules", INGRESS_TYPE, "Ingress edges by key: target group <- source group on a port.",
                   "local.ingress_rules",
-                  Validation(f"alltrue([for r in values(var.ingress_rules) : contains({GROUPS}, r.target)])",
-                             "Every ingress target must be alb, rds or a service name."),
-                  Validation(f"alltrue([for r in values(var.ingress_rules) : contains({GROUPS}, r.source)])",
-                             "Every ingress source must be alb, rds or a service name."),
-                  Validation("alltrue([for r in values(var.ingress_rules) : r.port >= 1 && r.port <= 65535])",
-                             "Every ingress port must be from 1 to 65535.")),
+                  checks.every("r", "values(var.ingress_rules)", f"contains({GROUPS}, r.target)",
+                               "Every ingress target must be alb, rds or a service name."),
+                  checks.every("r", "values(var.ingress_rules)", f"contains({GROUPS}, r.source)",
+                               "Every ingress source must be alb, rds or a service name."),
+                  checks.every("r", "values(var.ingress_rules)", "r.port >= 1 && r.port <= 65535",
+                               "Every ingress port must be from 1 to 65535.")),
             wired("alb_target_port", "number", "Port of the ALB's target service (the ALB's only egress).",
                   "local.services[local.lb_target_service].port", checks.between("alb_target_port", 1, 65535)),
             wired("uploads_bucket_arn", "string", "ARN of the uploads bucket (uploads-rw permission).",
@@ -71,19 +70,25 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 env["region"]),
         ),
         outputs=(
-            out("security_group_ids", "Security group ID by name: alb, each service, rds.", "local.group_ids",
-                export=True),
-            out("alb_security_group_id", "ID of the ALB security group.", "aws_security_group.alb.id"),
-            out("rds_security_group_id", "ID of the RDS security group.", "aws_security_group.rds.id"),
-            # Instances launched with a profile must find its policies in place: user data reads secrets and
-            # S3 on the first boot.
-            out("instance_profile_names", "Instance profile name by service (available once the role's "
-                "policies are attached).",
-                "{ for name, profile in aws_iam_instance_profile.service : name => profile.name }",
-                depends_on=("aws_iam_role_policy.service",)),
-            out("role_arns", "IAM role ARN by service.",
-                "{ for name, role in aws_iam_role.service : name => role.arn }", export=True),
-            out("role_names", "IAM role name by service.",
-                "{ for name, role in aws_iam_role.service : name => role.name }"),
+            *section(
+                "Security groups",
+                out("security_group_ids", "Security group ID by name: alb, each service, rds.", "local.group_ids",
+                    export=True),
+                out("alb_security_group_id", "ID of the ALB security group.", "aws_security_group.alb.id"),
+                out("rds_security_group_id", "ID of the RDS security group.", "aws_security_group.rds.id"),
+            ),
+            *section(
+                "IAM",
+                # Instances launched with a profile must find its policies in place: user data reads secrets and
+                # S3 on the first boot.
+                out("instance_profile_names", "Instance profile name by service (available once the role's "
+                    "policies are attached).",
+                    "{ for name, profile in aws_iam_instance_profile.service : name => profile.name }",
+                    depends_on=("aws_iam_role_policy.service",)),
+                out("role_arns", "IAM role ARN by service.",
+                    "{ for name, role in aws_iam_role.service : name => role.arn }", export=True),
+                out("role_names", "IAM role name by service.",
+                    "{ for name, role in aws_iam_role.service : name => role.name }"),
+            ),
         ),
     )

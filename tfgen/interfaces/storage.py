@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, var, wired
+from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, section, var, wired
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
@@ -34,8 +34,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 storage["noncurrent_expiration_days"], checks.between("noncurrent_expiration_days", 1, 36500)),
             var("secret_recovery_window_days", "number", "Secrets Manager recovery window in days (0 or 7-30).",
                 storage["secret_recovery_window_days"],
-                Validation("var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && "
-                           "var.secret_recovery_window_days <= 30)",
+                Validation("contains(concat([0], range(7, 31)), var.secret_recovery_window_days)",
                            "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30.")),
             var("app_secret_keys", "list(string)", "Keys of the application secret, generated once.",
                 list(storage["app_secret_keys"]),
@@ -46,16 +45,25 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 spec["logs"]["retention_days"], checks.RETENTION),
         ),
         outputs=(
-            out("uploads_bucket_name", "Name of the uploads bucket.", "aws_s3_bucket.uploads.id", export=True),
-            out("uploads_bucket_arn", "ARN of the uploads bucket.", "aws_s3_bucket.uploads.arn"),
-            out("app_secret_arn", "ARN of the application secret (values are fetched at boot, never output); "
-                "available once the secret has its first value.", "aws_secretsmanager_secret.app.arn",
-                export=True, depends_on=("aws_secretsmanager_secret_version.app",)),
-            out("app_secret_name", "Name of the application secret.", "aws_secretsmanager_secret.app.name",
-                export=True, export_name="app_secrets_name"),
-            out("log_group_names", "CloudWatch log group name by service.",
-                "{ for name, group in aws_cloudwatch_log_group.service : name => group.name }", export=True),
-            out("log_group_arns", "CloudWatch log group ARN by service.",
-                "{ for name, group in aws_cloudwatch_log_group.service : name => group.arn }"),
+            *section(
+                "Uploads bucket",
+                out("uploads_bucket_name", "Name of the uploads bucket.", "aws_s3_bucket.uploads.id", export=True),
+                out("uploads_bucket_arn", "ARN of the uploads bucket.", "aws_s3_bucket.uploads.arn"),
+            ),
+            *section(
+                "Application secret",
+                out("app_secret_arn", "ARN of the application secret (values are fetched at boot, never output); "
+                    "available once the secret has its first value.", "aws_secretsmanager_secret.app.arn",
+                    export=True, depends_on=("aws_secretsmanager_secret_version.app",)),
+                out("app_secret_name", "Name of the application secret.", "aws_secretsmanager_secret.app.name",
+                    export=True, export_name="app_secrets_name"),
+            ),
+            *section(
+                "CloudWatch log groups",
+                out("log_group_names", "CloudWatch log group name by service.",
+                    "{ for name, group in aws_cloudwatch_log_group.service : name => group.name }", export=True),
+                out("log_group_arns", "CloudWatch log group ARN by service.",
+                    "{ for name, group in aws_cloudwatch_log_group.service : name => group.arn }"),
+            ),
         ),
     )

@@ -267,7 +267,7 @@ module "loadbalancer" {
   lb_name_prefix          = var.lb_name_prefix
   target_service          = local.lb_target_service
   target_port             = local.services[local.lb_target_service].port
-  target_instance_ids     = { for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }
+  target_instance_ids     = { (local.lb_target_service) = module.compute.instance_ids[local.lb_target_service] }
   alb_deletion_protection = var.alb_deletion_protection
   alb_idle_timeout        = var.alb_idle_timeout
   ssl_policy              = var.ssl_policy

@@ -67,7 +67,10 @@ variable "availability_zones" {
   }
 
   validation {
-    condition     = alltrue([for item in var.availability_zones : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", item))])
+    condition = alltrue([
+      for item in var.availability_zones :
+      can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", item))
+    ])
     error_message = "Every zone must be a name such as us-east-1a."
   }
 }
@@ -132,7 +135,10 @@ variable "backend_spot_max_price" {
   default     = null
 
   validation {
-    condition     = var.backend_spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", var.backend_spot_max_price))
+    condition = (
+      var.backend_spot_max_price == null ? true :
+      can(regex("^[0-9]+(\\.[0-9]+)?$", var.backend_spot_max_price))
+    )
     error_message = "backend_spot_max_price must be null or a price in USD per hour such as \"0.0084\"."
   }
 }
@@ -143,8 +149,8 @@ variable "backend_root_volume_size" {
   default     = 20
 
   validation {
-    condition     = var.backend_root_volume_size >= 8 && var.backend_root_volume_size <= 16384 && floor(var.backend_root_volume_size) == var.backend_root_volume_size
-    error_message = "backend_root_volume_size must be a whole number from 8 to 16384 GiB."
+    condition     = var.backend_root_volume_size >= 8 && var.backend_root_volume_size <= 16384
+    error_message = "backend_root_volume_size must be from 8 to 16384 GiB."
   }
 }
 
@@ -176,7 +182,10 @@ variable "chromadb_spot_max_price" {
   default     = null
 
   validation {
-    condition     = var.chromadb_spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", var.chromadb_spot_max_price))
+    condition = (
+      var.chromadb_spot_max_price == null ? true :
+      can(regex("^[0-9]+(\\.[0-9]+)?$", var.chromadb_spot_max_price))
+    )
     error_message = "chromadb_spot_max_price must be null or a price in USD per hour such as \"0.0084\"."
   }
 }
@@ -187,8 +196,8 @@ variable "chromadb_root_volume_size" {
   default     = 20
 
   validation {
-    condition     = var.chromadb_root_volume_size >= 8 && var.chromadb_root_volume_size <= 16384 && floor(var.chromadb_root_volume_size) == var.chromadb_root_volume_size
-    error_message = "chromadb_root_volume_size must be a whole number from 8 to 16384 GiB."
+    condition     = var.chromadb_root_volume_size >= 8 && var.chromadb_root_volume_size <= 16384
+    error_message = "chromadb_root_volume_size must be from 8 to 16384 GiB."
   }
 }
 
@@ -198,8 +207,8 @@ variable "chromadb_data_volume_size" {
   default     = 100
 
   validation {
-    condition     = var.chromadb_data_volume_size >= 1 && var.chromadb_data_volume_size <= 16384 && floor(var.chromadb_data_volume_size) == var.chromadb_data_volume_size
-    error_message = "chromadb_data_volume_size must be a whole number from 1 to 16384 GiB."
+    condition     = var.chromadb_data_volume_size >= 1 && var.chromadb_data_volume_size <= 16384
+    error_message = "chromadb_data_volume_size must be from 1 to 16384 GiB."
   }
 }
 
@@ -231,7 +240,10 @@ variable "frontend_spot_max_price" {
   default     = null
 
   validation {
-    condition     = var.frontend_spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", var.frontend_spot_max_price))
+    condition = (
+      var.frontend_spot_max_price == null ? true :
+      can(regex("^[0-9]+(\\.[0-9]+)?$", var.frontend_spot_max_price))
+    )
     error_message = "frontend_spot_max_price must be null or a price in USD per hour such as \"0.0084\"."
   }
 }
@@ -242,8 +254,8 @@ variable "frontend_root_volume_size" {
   default     = 20
 
   validation {
-    condition     = var.frontend_root_volume_size >= 8 && var.frontend_root_volume_size <= 16384 && floor(var.frontend_root_volume_size) == var.frontend_root_volume_size
-    error_message = "frontend_root_volume_size must be a whole number from 8 to 16384 GiB."
+    condition     = var.frontend_root_volume_size >= 8 && var.frontend_root_volume_size <= 16384
+    error_message = "frontend_root_volume_size must be from 8 to 16384 GiB."
   }
 }
 
@@ -275,7 +287,10 @@ variable "llm_spot_max_price" {
   default     = null
 
   validation {
-    condition     = var.llm_spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", var.llm_spot_max_price))
+    condition = (
+      var.llm_spot_max_price == null ? true :
+      can(regex("^[0-9]+(\\.[0-9]+)?$", var.llm_spot_max_price))
+    )
     error_message = "llm_spot_max_price must be null or a price in USD per hour such as \"0.0084\"."
   }
 }
@@ -286,8 +301,8 @@ variable "llm_root_volume_size" {
   default     = 100
 
   validation {
-    condition     = var.llm_root_volume_size >= 8 && var.llm_root_volume_size <= 16384 && floor(var.llm_root_volume_size) == var.llm_root_volume_size
-    error_message = "llm_root_volume_size must be a whole number from 8 to 16384 GiB."
+    condition     = var.llm_root_volume_size >= 8 && var.llm_root_volume_size <= 16384
+    error_message = "llm_root_volume_size must be from 8 to 16384 GiB."
   }
 }
 
@@ -297,8 +312,8 @@ variable "llm_data_volume_size" {
   default     = 50
 
   validation {
-    condition     = var.llm_data_volume_size >= 1 && var.llm_data_volume_size <= 16384 && floor(var.llm_data_volume_size) == var.llm_data_volume_size
-    error_message = "llm_data_volume_size must be a whole number from 1 to 16384 GiB."
+    condition     = var.llm_data_volume_size >= 1 && var.llm_data_volume_size <= 16384
+    error_message = "llm_data_volume_size must be from 1 to 16384 GiB."
   }
 }
 
@@ -342,7 +357,10 @@ variable "interface_endpoints" {
   default     = ["ec2messages", "ssm", "ssmmessages"]
 
   validation {
-    condition     = alltrue([for name in var.interface_endpoints : contains(["ssm", "ssmmessages", "ec2messages"], name)])
+    condition = alltrue([
+      for name in var.interface_endpoints :
+      contains(["ssm", "ssmmessages", "ec2messages"], name)
+    ])
     error_message = "interface_endpoints may only hold ssm, ssmmessages and ec2messages."
   }
 }
@@ -359,7 +377,9 @@ variable "log_retention_days" {
   default     = 30
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.log_retention_days)
     error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
   }
 }
@@ -387,8 +407,8 @@ variable "ia_transition_days" {
   default     = 30
 
   validation {
-    condition     = var.ia_transition_days >= 30 && var.ia_transition_days <= 36500 && floor(var.ia_transition_days) == var.ia_transition_days
-    error_message = "ia_transition_days must be a whole number from 30 to 36500 (S3 needs at least 30)."
+    condition     = var.ia_transition_days >= 30 && var.ia_transition_days <= 36500
+    error_message = "ia_transition_days must be from 30 to 36500 (S3 needs at least 30)."
   }
 }
 
@@ -398,8 +418,8 @@ variable "noncurrent_expiration_days" {
   default     = 90
 
   validation {
-    condition     = var.noncurrent_expiration_days >= 1 && var.noncurrent_expiration_days <= 36500 && floor(var.noncurrent_expiration_days) == var.noncurrent_expiration_days
-    error_message = "noncurrent_expiration_days must be a whole number from 1 to 36500."
+    condition     = var.noncurrent_expiration_days >= 1 && var.noncurrent_expiration_days <= 36500
+    error_message = "noncurrent_expiration_days must be from 1 to 36500."
   }
 }
 
@@ -409,7 +429,7 @@ variable "secret_recovery_window_days" {
   default     = 7
 
   validation {
-    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    condition     = contains(concat([0], range(7, 31)), var.secret_recovery_window_days)
     error_message = "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30."
   }
 }
@@ -486,8 +506,8 @@ variable "db_allocated_storage" {
   default     = 20
 
   validation {
-    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536 && floor(var.db_allocated_storage) == var.db_allocated_storage
-    error_message = "db_allocated_storage must be a whole number from 20 to 65536 GiB."
+    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536
+    error_message = "db_allocated_storage must be from 20 to 65536 GiB."
   }
 }
 
@@ -497,8 +517,8 @@ variable "db_max_allocated_storage" {
   default     = 100
 
   validation {
-    condition     = var.db_max_allocated_storage >= 0 && var.db_max_allocated_storage <= 65536 && floor(var.db_max_allocated_storage) == var.db_max_allocated_storage
-    error_message = "db_max_allocated_storage must be a whole number from 0 to 65536 GiB."
+    condition     = var.db_max_allocated_storage >= 0 && var.db_max_allocated_storage <= 65536
+    error_message = "db_max_allocated_storage must be from 0 to 65536 GiB."
   }
 }
 
@@ -519,7 +539,10 @@ variable "db_storage_throughput" {
   default     = null
 
   validation {
-    condition     = var.db_storage_throughput == null ? true : var.db_storage_throughput >= 500 && var.db_storage_throughput <= 4000
+    condition = (
+      var.db_storage_throughput == null ? true :
+      var.db_storage_throughput >= 500 && var.db_storage_throughput <= 4000
+    )
     error_message = "db_storage_throughput must be null or from 500 to 4000."
   }
 }
@@ -536,8 +559,8 @@ variable "db_backup_retention_days" {
   default     = 7
 
   validation {
-    condition     = var.db_backup_retention_days >= 0 && var.db_backup_retention_days <= 35 && floor(var.db_backup_retention_days) == var.db_backup_retention_days
-    error_message = "db_backup_retention_days must be a whole number from 0 to 35."
+    condition     = var.db_backup_retention_days >= 0 && var.db_backup_retention_days <= 35
+    error_message = "db_backup_retention_days must be from 0 to 35."
   }
 }
 
@@ -558,7 +581,15 @@ variable "db_maintenance_window" {
   default     = "sun:04:30-sun:05:30"
 
   validation {
-    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$", var.db_maintenance_window))
+    condition     = length(split("-", var.db_maintenance_window)) == 2
+    error_message = "db_maintenance_window must look like sun:04:30-sun:05:30."
+  }
+
+  validation {
+    condition = alltrue([
+      for time in split("-", var.db_maintenance_window) :
+      can(regex("^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$", time))
+    ])
     error_message = "db_maintenance_window must look like sun:04:30-sun:05:30."
   }
 }
@@ -603,8 +634,8 @@ variable "db_alarm_cpu_percent" {
   default     = 80
 
   validation {
-    condition     = var.db_alarm_cpu_percent >= 1 && var.db_alarm_cpu_percent <= 100 && floor(var.db_alarm_cpu_percent) == var.db_alarm_cpu_percent
-    error_message = "db_alarm_cpu_percent must be a whole number from 1 to 100."
+    condition     = var.db_alarm_cpu_percent >= 1 && var.db_alarm_cpu_percent <= 100
+    error_message = "db_alarm_cpu_percent must be from 1 to 100."
   }
 }
 
@@ -625,8 +656,8 @@ variable "db_alarm_connections" {
   default     = 50
 
   validation {
-    condition     = var.db_alarm_connections >= 1 && var.db_alarm_connections <= 100000 && floor(var.db_alarm_connections) == var.db_alarm_connections
-    error_message = "db_alarm_connections must be a whole number from 1 to 100000."
+    condition     = var.db_alarm_connections >= 1 && var.db_alarm_connections <= 100000
+    error_message = "db_alarm_connections must be from 1 to 100000."
   }
 }
 
@@ -653,8 +684,8 @@ variable "alb_idle_timeout" {
   default     = 60
 
   validation {
-    condition     = var.alb_idle_timeout >= 1 && var.alb_idle_timeout <= 4000 && floor(var.alb_idle_timeout) == var.alb_idle_timeout
-    error_message = "alb_idle_timeout must be a whole number from 1 to 4000."
+    condition     = var.alb_idle_timeout >= 1 && var.alb_idle_timeout <= 4000
+    error_message = "alb_idle_timeout must be from 1 to 4000."
   }
 }
 
@@ -686,8 +717,8 @@ variable "health_check_interval" {
   default     = 30
 
   validation {
-    condition     = var.health_check_interval >= 5 && var.health_check_interval <= 300 && floor(var.health_check_interval) == var.health_check_interval
-    error_message = "health_check_interval must be a whole number from 5 to 300."
+    condition     = var.health_check_interval >= 5 && var.health_check_interval <= 300
+    error_message = "health_check_interval must be from 5 to 300."
   }
 }
 
@@ -697,8 +728,8 @@ variable "stickiness_hours" {
   default     = 24
 
   validation {
-    condition     = var.stickiness_hours >= 0 && var.stickiness_hours <= 168 && floor(var.stickiness_hours) == var.stickiness_hours
-    error_message = "stickiness_hours must be a whole number from 0 to 168."
+    condition     = var.stickiness_hours >= 0 && var.stickiness_hours <= 168
+    error_message = "stickiness_hours must be from 0 to 168."
   }
 }
 

@@ -114,6 +114,11 @@ output "db_master_user_secret_arn" {
 # Compute
 # -----------------------------------------------------------------------------
 
+output "data_volume_ids" {
+  description = "Persistent data volume ID by service that has one."
+  value       = module.compute.data_volume_ids
+}
+
 output "instance_ids" {
   description = "Instance ID by service."
   value       = module.compute.instance_ids
@@ -122,11 +127,6 @@ output "instance_ids" {
 output "private_ips" {
   description = "Private IP address by service."
   value       = module.compute.private_ips
-}
-
-output "data_volume_ids" {
-  description = "Persistent data volume ID by service that has one."
-  value       = module.compute.data_volume_ids
 }
 
 output "backend_instance_id" {
@@ -193,7 +193,7 @@ output "route53_zone_id" {
 }
 
 output "route53_name_servers" {
-  description = "Name servers of the hosted zone: delegate the domain to them (registrar for an apex domain, NS record in the parent zone for a subdomain)."
+  description = "Name servers of the hosted zone: delegate the domain to them (README)."
   value       = one(module.route53[*].name_servers)
 }
 

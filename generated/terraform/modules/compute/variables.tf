@@ -54,12 +54,18 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : can(regex("^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\.[a-z0-9-]+$", s.instance_type))])
+    condition = alltrue([
+      for s in values(var.services) :
+      can(regex("^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\.[a-z0-9-]+$", s.instance_type))
+    ])
     error_message = "Every instance_type must be an EC2 instance type such as t4g.micro."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", s.availability_zone))])
+    condition = alltrue([
+      for s in values(var.services) :
+      can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", s.availability_zone))
+    ])
     error_message = "Every availability_zone must be a zone name such as us-east-1a."
   }
 
@@ -69,12 +75,18 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : s.spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", s.spot_max_price))])
+    condition = alltrue([
+      for s in values(var.services) :
+      s.spot_max_price == null ? true : can(regex("^[0-9]+(\\.[0-9]+)?$", s.spot_max_price))
+    ])
     error_message = "Every spot_max_price must be null or a price in USD per hour such as \"0.0084\"."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : contains(["al2023", "deep-learning-base-ubuntu22"], s.ami)])
+    condition = alltrue([
+      for s in values(var.services) :
+      contains(["al2023", "deep-learning-base-ubuntu22"], s.ami)
+    ])
     error_message = "Every ami must be al2023 or deep-learning-base-ubuntu22."
   }
 
@@ -84,37 +96,58 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : s.root_volume_size >= 8 && s.root_volume_size <= 16384])
+    condition = alltrue([
+      for s in values(var.services) :
+      s.root_volume_size >= 8 && s.root_volume_size <= 16384
+    ])
     error_message = "Root volumes must be 8-16384 GiB."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : s.data_volume == null ? true : s.data_volume.size >= 1 && s.data_volume.size <= 16384])
+    condition = alltrue([
+      for v in [for s in values(var.services) : s.data_volume if s.data_volume != null] :
+      v.size >= 1 && v.size <= 16384
+    ])
     error_message = "Data volumes must be 1-16384 GiB (gp3)."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : s.data_volume == null ? true : can(regex("^/[A-Za-z0-9._/-]+$", s.data_volume.mount_path))])
+    condition = alltrue([
+      for v in [for s in values(var.services) : s.data_volume if s.data_volume != null] :
+      can(regex("^/[A-Za-z0-9._/-]+$", v.mount_path))
+    ])
     error_message = "Every mount_path must be an absolute path of letters, digits and ._/- characters."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : s.data_volume == null ? true : can(regex("^/dev/(sd|xvd)[f-p]$", s.data_volume.device_name))])
+    condition = alltrue([
+      for v in [for s in values(var.services) : s.data_volume if s.data_volume != null] :
+      can(regex("^/dev/(sd|xvd)[f-p]$", v.device_name))
+    ])
     error_message = "Every device_name must be /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])])
+    condition = alltrue([
+      for s in values(var.services) :
+      alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])
+    ])
     error_message = "Permissions must be uploads-rw, app-secrets-read or db-secret-read."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_-]*$", p))])])
+    condition = alltrue([
+      for s in values(var.services) :
+      alltrue([for p in s.packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_-]*$", p))])
+    ])
     error_message = "Every package must be an OS package name."
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.pip_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.=<>_\\[\\],-]*$", p))])])
+    condition = alltrue([
+      for s in values(var.services) :
+      alltrue([for p in s.pip_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.=<>_\\[\\],-]*$", p))])
+    ])
     error_message = "Every pip package must be a requirement such as chromadb==0.5.23."
   }
 

@@ -7,8 +7,9 @@ locals {
 
   # A fixed identifier (not identifier_prefix): alarms, log groups and the final snapshot need it before the
   # instance exists, and the 63-character limit is checked here instead of failing at apply.
-  identifier              = "${var.name_prefix}-mysql"
-  cloudwatch_logs_exports = ["error", "slowquery"]
+  identifier                = "${var.name_prefix}-mysql"
+  cloudwatch_logs_exports   = ["error", "slowquery"]
+  final_snapshot_identifier = "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"
 }
 
 # Creation time of this database (UTC), recorded once: it suffixes the final snapshot identifier, so that
@@ -150,7 +151,7 @@ resource "aws_db_instance" "main" {
   copy_tags_to_snapshot     = true
   deletion_protection       = var.db_deletion_protection
   skip_final_snapshot       = var.db_skip_final_snapshot
-  final_snapshot_identifier = var.db_skip_final_snapshot ? null : "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"
+  final_snapshot_identifier = var.db_skip_final_snapshot ? null : local.final_snapshot_identifier
 
   auto_minor_version_upgrade      = true
   monitoring_interval             = var.db_monitoring_interval

@@ -80,8 +80,8 @@ variable "db_allocated_storage" {
   type        = number
 
   validation {
-    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536 && floor(var.db_allocated_storage) == var.db_allocated_storage
-    error_message = "db_allocated_storage must be a whole number from 20 to 65536 GiB."
+    condition     = var.db_allocated_storage >= 20 && var.db_allocated_storage <= 65536
+    error_message = "db_allocated_storage must be from 20 to 65536 GiB."
   }
 }
 
@@ -90,8 +90,8 @@ variable "db_max_allocated_storage" {
   type        = number
 
   validation {
-    condition     = var.db_max_allocated_storage >= 0 && var.db_max_allocated_storage <= 65536 && floor(var.db_max_allocated_storage) == var.db_max_allocated_storage
-    error_message = "db_max_allocated_storage must be a whole number from 0 to 65536 GiB."
+    condition     = var.db_max_allocated_storage >= 0 && var.db_max_allocated_storage <= 65536
+    error_message = "db_max_allocated_storage must be from 0 to 65536 GiB."
   }
 }
 
@@ -112,7 +112,10 @@ variable "db_storage_throughput" {
   default     = null
 
   validation {
-    condition     = var.db_storage_throughput == null ? true : var.db_storage_throughput >= 500 && var.db_storage_throughput <= 4000
+    condition = (
+      var.db_storage_throughput == null ? true :
+      var.db_storage_throughput >= 500 && var.db_storage_throughput <= 4000
+    )
     error_message = "db_storage_throughput must be null or from 500 to 4000."
   }
 }
@@ -127,8 +130,8 @@ variable "db_backup_retention_days" {
   type        = number
 
   validation {
-    condition     = var.db_backup_retention_days >= 0 && var.db_backup_retention_days <= 35 && floor(var.db_backup_retention_days) == var.db_backup_retention_days
-    error_message = "db_backup_retention_days must be a whole number from 0 to 35."
+    condition     = var.db_backup_retention_days >= 0 && var.db_backup_retention_days <= 35
+    error_message = "db_backup_retention_days must be from 0 to 35."
   }
 }
 
@@ -147,7 +150,15 @@ variable "db_maintenance_window" {
   type        = string
 
   validation {
-    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$", var.db_maintenance_window))
+    condition     = length(split("-", var.db_maintenance_window)) == 2
+    error_message = "db_maintenance_window must look like sun:04:30-sun:05:30."
+  }
+
+  validation {
+    condition = alltrue([
+      for time in split("-", var.db_maintenance_window) :
+      can(regex("^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$", time))
+    ])
     error_message = "db_maintenance_window must look like sun:04:30-sun:05:30."
   }
 }
@@ -187,7 +198,9 @@ variable "log_retention_days" {
   type        = number
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.log_retention_days)
     error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
   }
 }
@@ -197,8 +210,8 @@ variable "db_alarm_cpu_percent" {
   type        = number
 
   validation {
-    condition     = var.db_alarm_cpu_percent >= 1 && var.db_alarm_cpu_percent <= 100 && floor(var.db_alarm_cpu_percent) == var.db_alarm_cpu_percent
-    error_message = "db_alarm_cpu_percent must be a whole number from 1 to 100."
+    condition     = var.db_alarm_cpu_percent >= 1 && var.db_alarm_cpu_percent <= 100
+    error_message = "db_alarm_cpu_percent must be from 1 to 100."
   }
 }
 
@@ -217,8 +230,8 @@ variable "db_alarm_connections" {
   type        = number
 
   validation {
-    condition     = var.db_alarm_connections >= 1 && var.db_alarm_connections <= 100000 && floor(var.db_alarm_connections) == var.db_alarm_connections
-    error_message = "db_alarm_connections must be a whole number from 1 to 100000."
+    condition     = var.db_alarm_connections >= 1 && var.db_alarm_connections <= 100000
+    error_message = "db_alarm_connections must be from 1 to 100000."
   }
 }
 

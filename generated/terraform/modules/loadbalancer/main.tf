@@ -6,6 +6,8 @@ locals {
   # S3 bucket_prefix allows 37 characters: keep "<prefix>-alb-logs-" within it.
   access_logs_bucket_prefix = "${substr(var.name_prefix, 0, 27)}-alb-logs-"
   access_logs_prefix        = "alb"
+  # Where the ALB writes its log objects inside the bucket.
+  access_logs_objects = "${local.access_logs_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
 
   # Regions launched before August 2022 deliver ALB access logs from a regional ELB account; newer regions
   # use the log-delivery service principal (both are granted where they apply).
@@ -314,7 +316,7 @@ data "aws_iam_policy_document" "access_logs" {
   statement {
     sid       = "ElbLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs[0].arn}/${local.access_logs_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+    resources = ["${aws_s3_bucket.access_logs[0].arn}/${local.access_logs_objects}"]
 
     principals {
       type        = "Service"
@@ -328,7 +330,7 @@ data "aws_iam_policy_document" "access_logs" {
     content {
       sid       = "ElbAccountLogDelivery"
       actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.access_logs[0].arn}/${local.access_logs_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+      resources = ["${aws_s3_bucket.access_logs[0].arn}/${local.access_logs_objects}"]
 
       principals {
         type        = "AWS"

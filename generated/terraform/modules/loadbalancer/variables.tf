@@ -60,8 +60,8 @@ variable "target_port" {
   type        = number
 
   validation {
-    condition     = var.target_port >= 1 && var.target_port <= 65535 && floor(var.target_port) == var.target_port
-    error_message = "target_port must be a whole number from 1 to 65535."
+    condition     = var.target_port >= 1 && var.target_port <= 65535
+    error_message = "target_port must be from 1 to 65535."
   }
 }
 
@@ -80,8 +80,8 @@ variable "alb_idle_timeout" {
   type        = number
 
   validation {
-    condition     = var.alb_idle_timeout >= 1 && var.alb_idle_timeout <= 4000 && floor(var.alb_idle_timeout) == var.alb_idle_timeout
-    error_message = "alb_idle_timeout must be a whole number from 1 to 4000."
+    condition     = var.alb_idle_timeout >= 1 && var.alb_idle_timeout <= 4000
+    error_message = "alb_idle_timeout must be from 1 to 4000."
   }
 }
 
@@ -110,8 +110,8 @@ variable "health_check_interval" {
   type        = number
 
   validation {
-    condition     = var.health_check_interval >= 5 && var.health_check_interval <= 300 && floor(var.health_check_interval) == var.health_check_interval
-    error_message = "health_check_interval must be a whole number from 5 to 300."
+    condition     = var.health_check_interval >= 5 && var.health_check_interval <= 300
+    error_message = "health_check_interval must be from 5 to 300."
   }
 }
 
@@ -120,8 +120,8 @@ variable "stickiness_hours" {
   type        = number
 
   validation {
-    condition     = var.stickiness_hours >= 0 && var.stickiness_hours <= 168 && floor(var.stickiness_hours) == var.stickiness_hours
-    error_message = "stickiness_hours must be a whole number from 0 to 168."
+    condition     = var.stickiness_hours >= 0 && var.stickiness_hours <= 168
+    error_message = "stickiness_hours must be from 0 to 168."
   }
 }
 
@@ -140,7 +140,9 @@ variable "log_retention_days" {
   type        = number
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.log_retention_days)
     error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
   }
 }

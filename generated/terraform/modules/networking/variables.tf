@@ -45,12 +45,15 @@ variable "subnets" {
   }
 
   validation {
-    condition     = alltrue([for az in keys(var.subnets) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", az))])
+    condition     = alltrue([for zone in keys(var.subnets) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", zone))])
     error_message = "Every key of subnets must be an availability zone name such as us-east-1a."
   }
 
   validation {
-    condition     = alltrue(flatten([for s in values(var.subnets) : [can(cidrhost(s.public_cidr, 0)), can(cidrhost(s.private_cidr, 0))]]))
+    condition = alltrue([
+      for s in values(var.subnets) :
+      can(cidrhost(s.public_cidr, 0)) && can(cidrhost(s.private_cidr, 0))
+    ])
     error_message = "Every subnet CIDR must be an IPv4 CIDR block such as 10.0.1.0/24."
   }
 }
@@ -65,7 +68,10 @@ variable "interface_endpoints" {
   type        = set(string)
 
   validation {
-    condition     = alltrue([for name in var.interface_endpoints : contains(["ssm", "ssmmessages", "ec2messages"], name)])
+    condition = alltrue([
+      for name in var.interface_endpoints :
+      contains(["ssm", "ssmmessages", "ec2messages"], name)
+    ])
     error_message = "interface_endpoints may only hold ssm, ssmmessages and ec2messages."
   }
 }
@@ -80,7 +86,9 @@ variable "log_retention_days" {
   type        = number
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.log_retention_days)
     error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
   }
 }

@@ -72,5 +72,10 @@ variable "alb_zone_id" {
 
 variable "certificate_domain_validation_options" {
   description = "domain_validation_options of the ACM certificate."
-  type        = set(object({ domain_name = string, resource_record_name = string, resource_record_type = string, resource_record_value = string }))
+  type = set(object({
+    domain_name           = string
+    resource_record_name  = string
+    resource_record_type  = string
+    resource_record_value = string
+  }))
 }

@@ -44,7 +44,10 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])])
+    condition = alltrue([
+      for s in values(var.services) :
+      alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])
+    ])
     error_message = "Permissions must be uploads-rw, app-secrets-read or db-secret-read."
   }
 
@@ -63,12 +66,18 @@ variable "ingress_rules" {
   }))
 
   validation {
-    condition     = alltrue([for r in values(var.ingress_rules) : contains(concat(["alb", "rds"], keys(var.services)), r.target)])
+    condition = alltrue([
+      for r in values(var.ingress_rules) :
+      contains(concat(["alb", "rds"], keys(var.services)), r.target)
+    ])
     error_message = "Every ingress target must be alb, rds or a service name."
   }
 
   validation {
-    condition     = alltrue([for r in values(var.ingress_rules) : contains(concat(["alb", "rds"], keys(var.services)), r.source)])
+    condition = alltrue([
+      for r in values(var.ingress_rules) :
+      contains(concat(["alb", "rds"], keys(var.services)), r.source)
+    ])
     error_message = "Every ingress source must be alb, rds or a service name."
   }
 
@@ -83,8 +92,8 @@ variable "alb_target_port" {
   type        = number
 
   validation {
-    condition     = var.alb_target_port >= 1 && var.alb_target_port <= 65535 && floor(var.alb_target_port) == var.alb_target_port
-    error_message = "alb_target_port must be a whole number from 1 to 65535."
+    condition     = var.alb_target_port >= 1 && var.alb_target_port <= 65535
+    error_message = "alb_target_port must be from 1 to 65535."
   }
 }
 

@@ -40,8 +40,8 @@ variable "ia_transition_days" {
   type        = number
 
   validation {
-    condition     = var.ia_transition_days >= 30 && var.ia_transition_days <= 36500 && floor(var.ia_transition_days) == var.ia_transition_days
-    error_message = "ia_transition_days must be a whole number from 30 to 36500 (S3 needs at least 30)."
+    condition     = var.ia_transition_days >= 30 && var.ia_transition_days <= 36500
+    error_message = "ia_transition_days must be from 30 to 36500 (S3 needs at least 30)."
   }
 }
 
@@ -50,8 +50,8 @@ variable "noncurrent_expiration_days" {
   type        = number
 
   validation {
-    condition     = var.noncurrent_expiration_days >= 1 && var.noncurrent_expiration_days <= 36500 && floor(var.noncurrent_expiration_days) == var.noncurrent_expiration_days
-    error_message = "noncurrent_expiration_days must be a whole number from 1 to 36500."
+    condition     = var.noncurrent_expiration_days >= 1 && var.noncurrent_expiration_days <= 36500
+    error_message = "noncurrent_expiration_days must be from 1 to 36500."
   }
 }
 
@@ -60,7 +60,7 @@ variable "secret_recovery_window_days" {
   type        = number
 
   validation {
-    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    condition     = contains(concat([0], range(7, 31)), var.secret_recovery_window_days)
     error_message = "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30."
   }
 }
@@ -85,7 +85,9 @@ variable "log_retention_days" {
   type        = number
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.log_retention_days)
     error_message = "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)."
   }
 }
