@@ -54,8 +54,18 @@ def private_dir_problem(path: Path) -> str | None:
 
 
 def _private_dir(path: Path) -> str | None:
+    """Create (0700) or check a cache directory. One of ours that others can only read (the 0755 an older
+    tfgen created) is tightened to 0700; one that others could write to is refused, its entries untrusted."""
     with contextlib.suppress(FileExistsError):
         os.mkdir(path, 0o700)
+    info = os.lstat(path)
+    if (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077
+            and not info.st_mode & 0o022):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            os.fchmod(fd, 0o700)
+        finally:
+            os.close(fd)
     return private_dir_problem(path)
 
 
