@@ -169,6 +169,9 @@ module "security" {
   uploads_bucket_arn = module.storage.uploads_bucket_arn
   app_secret_arn     = module.storage.app_secret_arn
   db_secret_arn      = module.database.master_user_secret_arn
+  db_resource_id     = module.database.resource_id
+  log_group_arns     = module.storage.log_group_arns
+  aws_region         = var.aws_region
 }
 
 # -----------------------------------------------------------------------------
@@ -199,6 +202,7 @@ module "database" {
 
   name_prefix                 = var.name_prefix
   tags                        = var.tags
+  aws_region                  = var.aws_region
   private_subnet_ids          = module.networking.private_subnet_ids
   rds_security_group_id       = module.security.rds_security_group_id
   db_engine_version           = var.db_engine_version

@@ -15,6 +15,11 @@ variable "tags" {
   type        = map(string)
 }
 
+variable "aws_region" {
+  description = "Region of the database (ARN in the monitoring role's trust policy)."
+  type        = string
+}
+
 variable "private_subnet_ids" {
   description = "Private subnets of the DB subnet group (2+ AZs)."
   type        = list(string)
