@@ -189,8 +189,6 @@ def _security(env: str, doc: dict[str, Any], edges: list[tuple[str, str, str]]) 
         rows.append(Resource(f'{SEC}.aws_security_group.service["{name}"]', False, *svc, (), (VPC,)))
         rows.append(Resource(f'{SEC}.aws_iam_role.service["{name}"]', False, *svc))
         rows.append(Resource(f'{SEC}.aws_iam_instance_profile.service["{name}"]', False, *svc))
-        rows += [Resource(f'{SEC}.aws_iam_role_policy_attachment.service["{name}/{policy}"]', False, *svc, (),
-                          (f'{SEC}.aws_iam_role.service["{name}"]',)) for policy in ("cloudwatch", "ssm")]
     for name in sorted(doc["services"]):
         rows.append(Resource(f'{SEC}.aws_vpc_security_group_egress_rule.service["{name}"]', False,
                              f"services.{name}", "defined", (), (_group_address(name),)))
