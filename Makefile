@@ -102,7 +102,7 @@ e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all e
 	@if ! command -v terraform >/dev/null; then echo "make e2e: SKIPPED: terraform is not installed"; exit 0; fi; \
 	if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/aws" ]; then \
 	  echo "make e2e: SKIPPED: no hashicorp/aws provider mirror at $(TF_MIRROR) (the rehearsal runs offline)"; exit 0; fi; \
-	$(VENV)/bin/python tests/rehearsal/run.py --jobs 3 $(E2E_ENVS) $(E2E_UNPROTECT)
+	$(VENV)/bin/python tests/rehearsal/run.py --jobs 4 $(E2E_ENVS) $(E2E_UNPROTECT)
 
 e2e-upgrade: $(STAMP) ## upgrade rehearsal: apply the tree committed at FROM, plan the working tree on it: make e2e-upgrade FROM=origin/main [ENV=staging]
 	@if [ -z "$(FROM)" ]; then echo "make e2e-upgrade: set FROM=<git revision>, e.g. make e2e-upgrade FROM=origin/main"; exit 2; fi
@@ -116,10 +116,11 @@ E2E_SKIP = if ! command -v terraform >/dev/null; then echo "$@: SKIPPED: terrafo
 	if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/aws" ]; then \
 	  echo "$@: SKIPPED: no hashicorp/aws provider mirror at $(TF_MIRROR) (the rehearsal runs offline)"; exit 0; fi;
 
-# make e2e ENV=dev rehearses one environment; plain `make e2e` all of them. Before destroy the harness flips
-# the deletion protections off and applies, as an operator would.
-E2E_ENVS = $(if $(filter command line,$(origin ENV)),--env $(ENV),--env dev --env staging --env prod)
-E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false
+# make e2e ENV=dev rehearses one environment, make e2e ENV=bootstrap the state-backend roots; plain `make e2e`
+# all of them. Before destroy the harness flips the deletion protections off and applies, as an operator would.
+E2E_ENVS = $(if $(filter command line,$(origin ENV)),$(if $(filter bootstrap,$(ENV)),--bootstrap,--env $(ENV)),--env dev --env staging --env prod --bootstrap)
+E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false \
+  --destroy-var lock_table_deletion_protection=false --destroy-var access_logs_force_destroy=true
 
 clean-venv:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e

@@ -71,6 +71,20 @@ def test_module_templates_read_no_spec_value():
             assert "{{ " + name not in text and "{% for s in " + name not in text, (path, name)
 
 
+SEED_OUTPUTS = ("route53_name_servers", "route53_zone_id", "app_secrets_name", "llm_instance_id", "alb_dns_name",
+                "acm_certificate_domain_validation_options")
+
+
+def test_roots_keep_the_seed_output_names_and_one_instance_output_per_service(project: Path):
+    for env in ENVS:
+        outputs = (project / "generated/terraform/environments" / env / "outputs.tf").read_text()
+        declared = set(re.findall(r'^output "(\w+)"', outputs, flags=re.M))
+        services = set(root_locals(project, env)["services"])
+        assert set(SEED_OUTPUTS) <= declared, env
+        assert {f"{name}_instance_id" for name in services} <= declared, env
+        assert ("worker_instance_id" in declared) is (env == "dev")
+
+
 def test_no_unused_variables():
     """Every variable of every module and root is read outside its own declaration."""
     tree = ROOT / "generated/terraform"

@@ -144,11 +144,11 @@ def test_growing_storage_is_an_update_not_a_finding(run, repo: Path) -> None:
     report = json.loads(result.stdout)
     env = report["environments"][0]
     assert env["findings"] == []
-    assert env["resources"] == [{"address": "module.database.aws_db_instance.main", "action": "update",
-                                 "stateful": True, "key": "database.allocated_storage_gb", "old": 100, "new": 150,
-                                 "blocking": False}]
-    assert report["status"] == "ok" and report["summary"] == {"create": 0, "update": 1, "replace": 0, "destroy": 0,
-                                                             "blocking": 0}
+    stateful = [r for r in env["resources"] if r["stateful"]]
+    assert stateful == [{"address": "module.database.aws_db_instance.main", "action": "update", "stateful": True,
+                         "key": "database.allocated_storage_gb", "old": 100, "new": 150, "blocking": False}]
+    assert report["status"] == "ok" and report["summary"]["blocking"] == 0
+    assert report["summary"]["replace"] == report["summary"]["destroy"] == 0
 
 
 def test_stateful_destroy_blocks_until_acknowledged(run, repo: Path) -> None:
@@ -223,3 +223,13 @@ def test_pull_requests_run_impact_against_the_base_and_summarise_it() -> None:
     assert '.venv/bin/tfgen impact --all --since "origin/$BASE_REF" --json > tfgen-impact.json || status=$?' in script
     assert '--format markdown >> "$GITHUB_STEP_SUMMARY"' in script
     assert script.rstrip().endswith('exit "$status"'), "an unacknowledged destructive change fails the job"
+
+
+def test_a_template_change_since_the_revision_is_named(run, repo: Path) -> None:
+    assert "templates/ changed" not in impact(run, repo, "--all").stderr
+    template = repo / "templates/terraform/modules/networking/main.tf.j2"
+    template.write_text(template.read_text() + "\n# changed\n")
+    result = impact(run, repo, "--all")
+    assert result.exit_code == 0
+    assert "warning: templates/ changed since HEAD: impact compares specs through today's templates" in result.stderr
+    assert "make e2e-upgrade FROM=HEAD" in result.stderr

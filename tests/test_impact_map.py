@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tfgen.impactmap import plan_changes, service_availability_zone
+from tfgen.impactdiff import plan_changes
+from tfgen.impactmap import service_availability_zone
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,9 @@ def test_growing_the_database_updates_it_in_place(docs) -> None:
     new = copy.deepcopy(docs["prod"])
     new["database"]["allocated_storage_gb"] = 40
     assert changes("prod", docs["prod"], new) == {
-        "module.database.aws_db_instance.main": ("update", "database.allocated_storage_gb", True)}
+        "module.database.aws_db_instance.main": ("update", "database.allocated_storage_gb", True),
+        "module.database.aws_cloudwatch_metric_alarm.rds_free_storage": (
+            "update", "database.allocated_storage_gb", False)}
 
 
 def test_domain_change_replaces_the_certificate_and_the_hosted_zone(docs) -> None:
@@ -115,3 +118,46 @@ def test_vpc_cidr_change_replaces_vpc_subnets_and_dependent_groups(docs) -> None
     assert found['module.networking.aws_subnet.private["us-east-1a"]'] == ("replace", "network.vpc_cidr", True)
     assert found["module.security.aws_security_group.rds"] == ("replace", "network.vpc_cidr", False)
     assert found["module.database.aws_db_instance.main"] == ("update", "network.vpc_cidr", True)
+
+
+def test_region_change_creates_regional_resources_and_abandons_the_old_ones(docs) -> None:
+    new = copy.deepcopy(docs["staging"])
+    new["region"] = "eu-west-1"
+    new["network"]["availability_zones"] = ["eu-west-1a", "eu-west-1b"]
+    found = changes("staging", docs["staging"], new)
+    assert found["module.networking.aws_vpc.main"] == ("create", "region", True)
+    assert found["module.database.aws_db_instance.main"] == ("create", "region", True)
+    assert found['module.networking.aws_subnet.private["us-east-1a"]'] == ("abandon", "region", True)
+    assert found['module.networking.aws_subnet.private["eu-west-1a"]'] == ("create", "region", True)
+    assert "module.storage.aws_s3_bucket.uploads" not in found, "one S3 namespace: refresh still finds the bucket"
+    assert "module.route53[0].aws_route53_zone.main" not in found, "Route 53 is global"
+
+
+def _declared(tree: Path) -> set[str]:
+    """`module.<m>.<type>.<name>` (and root `<type>.<name>`) of every resource block in the generated tree."""
+    import re
+
+    found = set()
+    for path in (tree / "modules").glob("*/main.tf"):
+        found |= {f"module.{path.parent.name}.{t}.{n}"
+                  for t, n in re.findall(r'^resource "(\w+)" "(\w+)"', path.read_text(), re.M)}
+    for path in (tree / "environments").glob("*/main.tf"):
+        found |= {f"{t}.{n}" for t, n in re.findall(r'^resource "(\w+)" "(\w+)"', path.read_text(), re.M)}
+    return found
+
+
+def test_every_mapped_address_is_a_resource_of_the_generated_tree(docs) -> None:
+    import re
+
+    from tfgen.impactmap import resources
+
+    declared = _declared(ROOT / "generated" / "terraform")
+    for env, doc in docs.items():
+        every_toggle = copy.deepcopy(doc)
+        every_toggle["loadbalancer"].update(waf=True, access_logs=True)
+        every_toggle["network"].update(flow_logs=True)
+        every_toggle["dns"].update(create_hosted_zone=True, health_check=True)
+        for variant in (doc, every_toggle):
+            for address in resources(env, variant):
+                block = re.sub(r"\[[^\]]*\]", "", address)
+                assert block in declared, f"{env}: {address} is not declared in generated/terraform"

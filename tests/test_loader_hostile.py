@@ -219,7 +219,7 @@ def test_extends_through_a_symlink_out_of_specs(tmp_path: Path) -> None:
     (tmp_path / "specs").mkdir()
     os.symlink(tmp_path / "elsewhere.yaml", tmp_path / "specs" / "base-link.yaml")
     write(tmp_path, "dev.yaml", "extends: base-link.yaml\n")
-    assert "is outside specs/; extends must stay in specs/" in error_of(tmp_path)
+    assert "'base-link.yaml' is a symbolic link (specs/base-link.yaml)" in error_of(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -260,15 +260,15 @@ def test_unreadable_spec(tmp_path: Path) -> None:
 def test_read_document_never_reads_past_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "dev.yaml", "a: 1\n" * 300_000)
     reads: list[int] = []
-    real_open = Path.open
+    real_fdopen = os.fdopen
 
-    def spying_open(self: Path, *args, **kwargs):
-        handle = real_open(self, *args, **kwargs)
+    def spying_fdopen(fd: int, *args, **kwargs):
+        handle = real_fdopen(fd, *args, **kwargs)
         real_read = handle.read
         handle.read = lambda size=-1: reads.append(size) or real_read(size)  # type: ignore[method-assign]
         return handle
 
-    monkeypatch.setattr(Path, "open", spying_open)
+    monkeypatch.setattr(os, "fdopen", spying_fdopen)
     with pytest.raises(SpecError):
         read_document(path, tmp_path)
     assert reads == [MAX_SPEC_BYTES + 1]

@@ -1,5 +1,5 @@
 """Stable placement, rehearsed: apply dev with two availability zones once, then plan against that state
-(tests/rehearsal/scenarios.py) the seed's "Adding More Subnets" third zone, an added service and a
+(tests/rehearsal/plan_scenarios.py) the seed's "Adding More Subnets" third zone, an added service and a
 reordered zone list: none of them may destroy or replace anything. A fourth scenario moves chromadb to
 the other zone on purpose and must be reported as replacing its instance and its data volume, which shows
 that the check can fail.

@@ -356,10 +356,11 @@ def _env_output(output: str, env: str) -> str:
 
 
 @pytest.mark.e2e
-def test_spec_that_passes_every_validation_but_breaks_at_apply_fails_the_rehearsal(tmp_path: Path) -> None:
+def test_instance_type_the_az_does_not_sell_breaks_at_plan(tmp_path: Path) -> None:
     """A spec mistake that tfgen validate and terraform validate both accept (an instance type with a valid
-    family and size name that AWS does not sell) must make the rehearsal fail at apply, and still be destroyed.
-    When tfgen's validation learns to catch this class of mistake, pick another one."""
+    family and size name that the service's AZ does not sell) used to fail only at apply, halfway through;
+    the compute module's capacity precondition (aws_ec2_instance_type_offerings) now stops the plan, naming
+    the service and the zone, before anything is created."""
     _skip_without_tools()
     project = copy_project(tmp_path / "project")
     spec = project / "specs" / "dev.yaml"
@@ -373,5 +374,6 @@ def test_spec_that_passes_every_validation_but_breaks_at_apply_fails_the_rehears
     rc, results, output = _rehearse(tmp_path, ["dev"], "--tree", str(tree))
     assert rc == 1 and results["dev"]["status"] == "FAIL", output[-8000:]
     steps = {s["name"]: s for s in results["dev"]["steps"]}
-    assert not steps["apply"]["ok"] and steps["destroy"]["ok"], output[-8000:]
-    assert "InvalidInstanceType" in Path(steps["apply"]["log"]).read_text()
+    assert not steps["plan"]["ok"] and "apply" not in steps, output[-8000:]
+    log = " ".join(Path(steps["plan"]["log"]).read_text().split())
+    assert "Service frontend: t4g.96xlarge is not offered in us-east-1" in log, log[-4000:]

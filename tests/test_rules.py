@@ -259,6 +259,16 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("prod", {("logs", "retention_days"): 60}, "at least 90 days of logs", {("logs", "retention_days"): 90}),
         ("prod", {**PROD_SINGLE_AZ, ("environment", "guardrail_overrides"): {"multi_az": "   cost    "}},
          "give the reason for this exception", {**PROD_SINGLE_AZ, **OVERRIDE}),
+        ("prod", {("aws", "account_id"): None}, "production environments need the AWS account named",
+         {("aws", "account_id"): None,
+          ("environment", "guardrail_overrides"): {"account_id": "one shared sandbox account until the split"}}),
+        ("prod", {("alerts", "email"): []}, "production environments need someone who receives the alarms",
+         {("alerts", "email"): [], ("alerts", "https"): ["https://hooks.example.com/alarms"]}),
+    ],
+    "assume_role_in_account": [
+        ("dev", {("aws",): {"account_id": "111122223333", "assume_role_arn": "arn:aws:iam::444455556666:role/tf"}},
+         "aws.assume_role_arn: the role is in account 444455556666 but aws.account_id is 111122223333",
+         {("aws",): {"account_id": "444455556666", "assume_role_arn": "arn:aws:iam::444455556666:role/tf"}}),
     ],
 }
 

@@ -304,10 +304,12 @@ def test_every_alarm_notifies_the_alarm_actions(module: str):
     for name, body in alarms.items():
         assert body.get("alarm_actions") == "var.alarm_actions", name
         assert body.get("ok_actions") == "var.alarm_actions", name
+    # The roots wire the environment's alert topic (alerts.tf); the health-check alarm gets the us-east-1 one.
+    expected = "local.alarm_actions_us_east_1" if module == "route53" else "local.alarm_actions"
     for env in ENVS:
-        assert module_call(env, module)["alarm_actions"] == "var.alarm_actions"
-        assert module_call(env, "database")["alarm_actions"] == "var.alarm_actions"
-        assert defaults(env)["alarm_actions"] == []
+        assert module_call(env, module)["alarm_actions"] == expected
+        assert module_call(env, "database")["alarm_actions"] == "local.alarm_actions"
+        assert "alarm_actions" not in defaults(env)
     variables = parse(f"modules/{module}/variables.tf")["variable"]
     (declared,) = [body for block in variables for name, body in block.items() if name == "alarm_actions"]
     assert declared["type"] == "list(string)"

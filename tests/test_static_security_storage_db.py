@@ -32,8 +32,6 @@ SEED_INGRESS = {
     ("rds", "backend", 3306),
     ("rds", "llm", 3306),
 }
-SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-CLOUDWATCH_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 
 # Environment differences from the seed and the issue (values of the root variables).
 ENV_VALUES = {
@@ -165,19 +163,22 @@ def test_egress_alb_limited_to_vpc_rds_none_services_all():
 # IAM
 # -----------------------------------------------------------------------------
 
-def test_every_service_role_gets_ssm_and_cloudwatch():
+def test_every_service_role_gets_one_least_privilege_policy_and_no_managed_policy():
     roles = resources("security", "aws_iam_role")
     assert set(roles) == {"service"} and roles["service"]["for_each"] == "var.services"
-    local = locals_of("security")
-    assert set(local["managed_policy_arns"].values()) == {SSM_POLICY, CLOUDWATCH_POLICY}
-    attachment = resources("security", "aws_iam_role_policy_attachment")["service"]
+    assert resources("security", "aws_iam_role_policy_attachment") == {}
     profile = resources("security", "aws_iam_instance_profile")["service"]
+    policy = resources("security", "aws_iam_role_policy")["service"]
     assert "managed_policy_arns" not in roles["service"] and "inline_policy" not in roles["service"]
     assert roles["service"]["assume_role_policy"] == "data.aws_iam_policy_document.ec2_assume.json"
-    assert attachment["for_each"] == "local.managed_policy_attachments"
-    assert "setproduct(keys(var.services), keys(local.managed_policy_arns))" in local["managed_policy_attachments"]
-    assert attachment["role"] == "aws_iam_role.service[each.value.service].name"
+    assert policy["for_each"] == "local.service_statements"
     assert profile["role"] == "aws_iam_role.service[each.key].name"
+    baseline = locals_of("security")["baseline_statements"]
+    for sid in ("SessionManagerRegistration", "SessionManagerChannels", "OwnLogGroup", "AgentMetrics"):
+        assert f'sid = "{sid}"' in baseline, sid
+    assert "var.log_group_arns[name]" in baseline and '"cloudwatch:namespace", values = ["CWAgent"]' in baseline
+    assert "logs:CreateLogGroup" not in baseline and "logs:PutRetentionPolicy" not in baseline
+    assert "local.baseline_statements[name]" in locals_of("security")["service_statements"]
     trust = block(data_sources("security", "aws_iam_policy_document")["ec2_assume"], "statement")
     assert block(trust, "principals")["identifiers"] == ["ec2.amazonaws.com"]
 
@@ -205,10 +206,14 @@ def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more(env: s
     for by_sid in statements.values():
         for statement in by_sid.values():
             assert "*" not in statement["resources"] and statement.get("effect", "Allow") == "Allow"
-    # Only services that list a permission get an inline policy.
+    # Every service gets its inline policy; the permissions it lists add to the baseline, and reading the
+    # database secret adds rds-db:connect as the database user named after the service.
     policy = resources("security", "aws_iam_role_policy")["service"]
     assert policy["for_each"] == "local.service_statements"
-    assert "if length(service.permissions) > 0" in locals_of("security")["service_statements"]
+    assert "local.permission_statements[permission]" in locals_of("security")["service_statements"]
+    connect = locals_of("security")["db_connect_statements"]
+    assert 'actions = ["rds-db:connect"]' in connect and "dbuser:${var.db_resource_id}/${name}" in connect
+    assert 'if contains(tolist(service.permissions), "db-secret-read")' in connect
 
 
 def test_database_settings_in_user_data_follow_the_db_secret_permission():
@@ -231,7 +236,7 @@ def _refs(values: list[str]) -> list[str]:
 
 def test_instance_profiles_are_handed_out_only_after_their_policies():
     depends = set(_refs(_output("security", "instance_profile_names")["depends_on"]))
-    assert depends == {"aws_iam_role_policy_attachment.service", "aws_iam_role_policy.service"}
+    assert depends == {"aws_iam_role_policy.service"}
 
 
 def test_app_secret_arn_is_handed_out_only_after_its_first_value():

@@ -1,4 +1,4 @@
-"""`terraform validate` with the real AWS provider on every generated environment: zero errors, zero warnings.
+"""`terraform validate` with the real AWS provider on every generated root (environments, state bootstrap): 0/0.
 
 Runs in a scratch copy of generated/terraform (no .terraform directories end up in the tree) with a CLI
 config that installs hashicorp providers only from the offline filesystem mirror.
@@ -15,6 +15,7 @@ from tfhelpers import MIRROR, TERRAFORM, terraform_validate, write_cli_config
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "generated" / "terraform"
 ENVS = sorted(p.name for p in (TREE / "environments").iterdir() if p.is_dir()) if TREE.is_dir() else []
+BOOTSTRAP = sorted(p.name for p in (TREE / "bootstrap").glob("*") if p.is_dir())
 
 pytestmark = [
     pytest.mark.terraform,
@@ -44,9 +45,13 @@ def test_environments_exist():
     assert ENVS, f"no environments under {TREE / 'environments'}: run `make render-all`"
 
 
-@pytest.mark.parametrize("env", ENVS)
+def test_bootstrap_roots_exist():
+    assert BOOTSTRAP, f"no state-backend bootstrap root under {TREE / 'bootstrap'}: run `make render-all`"
+
+
+@pytest.mark.parametrize("env", [f"environments/{e}" for e in ENVS] + [f"bootstrap/{b}" for b in BOOTSTRAP])
 def test_validate_has_no_errors_or_warnings(scratch: Path, env: str):
-    workdir = scratch / "terraform" / "environments" / env
+    workdir = scratch / "terraform" / env
     config = scratch / "tf.rc"
     report = terraform_validate(workdir, config)
     problems = [_describe(d) for d in report.get("diagnostics", [])]

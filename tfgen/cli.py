@@ -177,7 +177,7 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
     environments when the shared modules change; never prunes a deleted environment without --prune.
     """
     from tfgen.pipeline import render_for_write, write_tree
-    from tfgen.schemafile import SCHEMA_PATH, schema_status, write_schema
+    from tfgen.schemafile import SCHEMA_PATH, schema_conflict_diff, schema_status, write_schema
 
     root = _project(ctx)
     result = render_for_write(root, resolve_environments(root, envs, all_envs), sorted(set(prune)),
@@ -185,16 +185,21 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
     _print_warnings(result.warnings)
     for note in result.notes:
         _status(f"note: {note}")
+    if not force and schema_status(root) == "conflict":  # decided before anything is written
+        _status(f"{'conflict':>9}  {SCHEMA_PATH}")
+        _echo_data(schema_conflict_diff(root))
+        if not dry_run:
+            raise ConflictError([SCHEMA_PATH])
     try:
         report = write_tree(root, result, force=force, dry_run=dry_run)
     except ConflictError as exc:
         _print_changes(getattr(exc, "report", None), show_diffs=True)
         raise
     _print_changes(report, show_diffs=bool(report.conflicts))
-    schema = schema_status(root) if dry_run else write_schema(root)
+    schema = schema_status(root) if dry_run else write_schema(root, force=force)
     _status(f"{schema:>9}  {SCHEMA_PATH}")
     _status(("dry run: " if dry_run else "") + report.summary())
-    if report.conflicts:  # only reachable in a dry run: a real run raised before writing anything
+    if report.conflicts or schema == "conflict":  # only in a dry run: a real run raised before writing anything
         sys.exit(EXIT_CONFLICT)
 
 

@@ -193,11 +193,44 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
     diagrams = {env["name"]: mermaid_for(env["project"], env) for env in envs}
     all_service_names = sorted({name for env in envs for name in env["project"]["service_names"]})
     context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams,
-               "all_service_names": all_service_names}
+               "all_service_names": all_service_names, "bootstraps": bootstrap_context(project, envs)}
     return [
         RenderUnit(t, _dest(t), context)
         for t in _template_files(templates, "terraform/")
         if "/" not in t[len("terraform/"):]
+    ]
+
+
+def bootstrap_context(project: dict[str, Any], envs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One bootstrap root per state bucket: the bucket, its log bucket and the lock tables its specs ask for.
+
+    Environments sharing a bucket share its root (validation makes them agree on the region); the root pins
+    the account only when every one of them names the same `aws.account_id`."""
+    by_bucket: dict[str, list[dict[str, Any]]] = {}
+    for env in envs:
+        by_bucket.setdefault(env["state"]["bucket"], []).append(env)
+    roots = []
+    for bucket, users in sorted(by_bucket.items()):
+        accounts = {env["spec"]["aws"]["account_id"] for env in users}
+        roots.append({
+            "bucket": bucket,
+            "region": users[0]["state"]["region"],
+            "environments": [env["name"] for env in users],
+            "lock_tables": sorted({env["state"]["dynamodb_table"] for env in users if env["state"]["dynamodb_table"]}),
+            "log_bucket_prefix": bucket[:31].rstrip(".-") + "-logs-",
+            "account_id": accounts.pop() if len(accounts) == 1 else None,
+            "default_tags": {"GeneratedBy": "tfgen", "ManagedBy": "Terraform", "Project": project["display_name"],
+                             "Purpose": "terraform-state"},
+        })
+    return roots
+
+
+def bootstrap_units(templates: list[str], project: dict[str, Any], envs: list[dict[str, Any]]) -> list[RenderUnit]:
+    """Files of `bootstrap/<bucket>/`, rendered from every environment (like the top-level docs)."""
+    return [
+        RenderUnit(t, _dest(t, bucket=root["bucket"]), {"project": project, "bootstrap": root})
+        for root in bootstrap_context(project, envs)
+        for t in _template_files(templates, "terraform/bootstrap/_bucket_/")
     ]
 
 
@@ -213,6 +246,7 @@ def build_units(templates: list[str], docs: dict[str, dict[str, Any]], selected:
     reference = (production or list(envs.values()))[0]
     units = module_units(templates, load_interfaces(reference))
     units += docs_units(templates, reference["project"], list(envs.values()), load_interfaces(reference))
+    units += bootstrap_units(templates, reference["project"], list(envs.values()))
     for name in selected:
         units += environment_units(templates, envs[name], load_interfaces(envs[name]))
     return sorted(units, key=lambda u: u.dest)

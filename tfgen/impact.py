@@ -17,13 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tfgen.errors import Location, Problem, SpecError
-from tfgen.impactmap import (
-    ResourceChange,
-    db_identifier,
-    plan_changes,
-    service_placement,
-    uploads_bucket_prefix,
-)
+from tfgen.impactdiff import plan_changes
+from tfgen.impactmap import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
 from tfgen.spec import format_path
 from tfgen.validate import ValidatedSpec
 
@@ -69,8 +64,8 @@ class EnvImpact:
 
     @property
     def destructive(self) -> list[ResourceChange]:
-        """Stateful resources replaced or destroyed (data is lost unless acknowledged and planned for)."""
-        return [r for r in self.resources if r.stateful and r.action in ("replace", "destroy")]
+        """Stateful resources replaced, destroyed or abandoned (data is lost, or left behind, unless planned for)."""
+        return [r for r in self.resources if r.stateful and r.action in ("replace", "destroy", "abandon")]
 
 
 # ---------------------------------------------------------------------------------------------- acknowledgements

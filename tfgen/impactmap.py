@@ -3,22 +3,29 @@
 `resources(env, doc)` lists, for one environment's effective spec, the resources of the generated tree that
 `tfgen impact` reports: each with its address (the generic modules' `for_each` keys: service names, AZ names),
 whether it holds data (stateful), the spec-fed arguments that update it in place or force a replacement, and
-the resources whose replacement replaces it too. `plan_changes` diffs two such lists into creates, updates,
-replaces and destroys, each naming the spec key (and both values) that causes it.
+the resources whose replacement replaces it too. `tfgen.impactdiff.plan_changes` diffs two such tables into
+creates, updates, replaces and destroys, each naming the spec key (and both values) that causes it.
 
 Only facts of the AWS provider belong here (which argument is ForceNew), and the upgrade rehearsal
-(tests/rehearsal/upgrade.py, `make e2e-upgrade`) compares this table with real plans for every stateful
-resource. Data sources, policy attachments and alarms are not listed: they never hold data and follow the
-rows here.
+(tests/rehearsal/upgrade.py, `make e2e-impact`) compares this table with real plans for every stateful
+resource. Data sources and most alarms are not listed: they never hold data and follow the rows here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
-ACTIONS = ("create", "update", "replace", "destroy")
+ACTIONS = ("create", "update", "replace", "destroy", "abandon")
+# "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
+# finds it (it asks the new region), drops it from the state and plans nothing for it: it keeps running, and
+# holding its data, in the old region. Its counterpart in the new region is a "create".
+# Global resources (IAM, Route 53) and S3 buckets (one namespace for every region) are still found.
+GLOBAL_TYPES = ("aws_iam_role", "aws_iam_instance_profile", "aws_route53_zone", "aws_route53_record",
+                "aws_route53_health_check", "aws_s3_bucket")
+ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?$")
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,12 @@ def service_availability_zone(service: str, doc: dict[str, Any]) -> str:
     return service_placement(service, doc)[0]
 
 
+def cors_origins(doc: dict[str, Any]) -> list[str]:
+    """The uploads bucket's CORS origins: the spec's list, or the environment's domain and its www name."""
+    configured = doc["storage"]["cors_allowed_origins"]
+    return list(configured) if configured else [f"https://{doc['dns']['domain']}", f"https://www.{doc['dns']['domain']}"]
+
+
 def _zone_cidrs(doc: dict[str, Any], tier: str) -> dict[str, str]:
     net = doc["network"]
     return dict(zip(net["availability_zones"], net[f"{tier}_subnet_cidrs"], strict=False))
@@ -113,26 +126,59 @@ EC2 = "module.compute"
 LB = "module.loadbalancer"
 DNS = "module.route53[0]"
 VPC = f"{NET}.aws_vpc.main"
+ACCESS_LOG_BUCKET_PARTS = ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls",
+                           "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
+                           "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_policy")
 
 
 def _networking(env: str, doc: dict[str, Any]) -> list[Resource]:
     net = doc["network"]
     zones = ("network.availability_zones", net["availability_zones"])
-    rows = [Resource(VPC, True, "network", "defined", (Arg("network.vpc_cidr", net["vpc_cidr"], True),
-                                                      Arg("region", doc["region"], True)))]
+    rows = [Resource(VPC, True, "network", "defined", (Arg("network.vpc_cidr", net["vpc_cidr"], True),))]
     for tier in ("public", "private"):
         for index, (zone, cidr) in enumerate(_zone_cidrs(doc, tier).items()):
             rows.append(Resource(f'{NET}.aws_subnet.{tier}["{zone}"]', True, *zones,
                                  (Arg(f"network.{tier}_subnet_cidrs[{index}]", cidr, True),), (VPC,)))
+    rows += _routing(doc, zones)
     for zone in _nat_zones(doc):
         subnet = f'{NET}.aws_subnet.public["{zone}"]'
         rows.append(Resource(f'{NET}.aws_eip.nat["{zone}"]', False, "network.nat_gateway", net["nat_gateway"],
-                             (Arg("region", doc["region"], True),)))
+                             ()))
         rows.append(Resource(f'{NET}.aws_nat_gateway.main["{zone}"]', False, "network.nat_gateway",
                              net["nat_gateway"], (), (subnet, f'{NET}.aws_eip.nat["{zone}"]')))
     if net["flow_logs"]:
         rows.append(Resource(f"{NET}.aws_flow_log.main[0]", False, "network.flow_logs", True, (), (VPC,)))
     return rows
+
+
+def _routing(doc: dict[str, Any], zones: tuple[str, Any]) -> list[Resource]:
+    """Route tables and associations per AZ, and the endpoints and consumers of the subnet lists."""
+    zone_list = doc["network"]["availability_zones"]
+    spread = Arg("network.availability_zones", sorted(zone_list))  # consumers of every subnet: order-free
+    rows = [Resource(f"{NET}.aws_internet_gateway.main", False, "network", "defined", (), (), (VPC,)),
+            Resource(f"{NET}.aws_route_table.public", False, "network", "defined", (), (VPC,)),
+            Resource(f"{NET}.aws_vpc_endpoint.s3", False, "network", "defined", (spread,), (VPC,)),
+            Resource(f"{DB}.aws_db_subnet_group.main", False, "database", "defined", (spread,), (), (VPC,)),
+            Resource(f"{LB}.aws_lb.main", False, "loadbalancer", "defined", (spread, *_lb_args(doc)), (),
+                     (f"{SEC}.aws_security_group.alb",))]
+    rows += [Resource(f'{NET}.aws_vpc_endpoint.interface["{name}"]', False, "network.interface_endpoints", name,
+                      (spread,), (VPC,)) for name in doc["network"]["interface_endpoints"]]
+    for zone in zone_list:
+        table = f'{NET}.aws_route_table.private["{zone}"]'
+        rows += [Resource(table, False, *zones, (), (VPC,)),
+                 Resource(f'{NET}.aws_route.private_nat["{zone}"]', False, *zones, (), (table,)),
+                 Resource(f'{NET}.aws_route_table_association.private["{zone}"]', False, *zones, (),
+                          (table, f'{NET}.aws_subnet.private["{zone}"]')),
+                 Resource(f'{NET}.aws_route_table_association.public["{zone}"]', False, *zones, (),
+                          (f"{NET}.aws_route_table.public", f'{NET}.aws_subnet.public["{zone}"]'))]
+    return rows
+
+
+def _lb_args(doc: dict[str, Any]) -> tuple[Arg, ...]:
+    lb = doc["loadbalancer"]
+    return (Arg("loadbalancer.access_logs", lb["access_logs"]),
+            Arg("loadbalancer.deletion_protection", lb["deletion_protection"]),
+            Arg("loadbalancer.idle_timeout", lb["idle_timeout"]))
 
 
 def _security(env: str, doc: dict[str, Any], edges: list[tuple[str, str, str]]) -> list[Resource]:
@@ -143,10 +189,16 @@ def _security(env: str, doc: dict[str, Any], edges: list[tuple[str, str, str]]) 
         rows.append(Resource(f'{SEC}.aws_security_group.service["{name}"]', False, *svc, (), (VPC,)))
         rows.append(Resource(f'{SEC}.aws_iam_role.service["{name}"]', False, *svc))
         rows.append(Resource(f'{SEC}.aws_iam_instance_profile.service["{name}"]', False, *svc))
+    for name in sorted(doc["services"]):
+        rows.append(Resource(f'{SEC}.aws_vpc_security_group_egress_rule.service["{name}"]', False,
+                             f"services.{name}", "defined", (), (_group_address(name),)))
     for key, target, source in edges:
         groups = [_group_address(g) for g in (target, source) if g != "internet"]
         rows.append(Resource(f'{SEC}.aws_vpc_security_group_ingress_rule.this["{key}"]', False,
                              *_edge_exists(target, source), (), tuple(groups)))
+    for port_name in ("http", "https"):
+        rows.append(Resource(f'{SEC}.aws_vpc_security_group_ingress_rule.alb_from_internet["{port_name}"]', False,
+                             "loadbalancer", "defined", (), (_group_address("alb"),)))
     return rows
 
 
@@ -164,8 +216,9 @@ def _edge_exists(target: str, source: str) -> tuple[str, Any]:
 
 
 def security_edges(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(key, target group, source) of every ingress rule, keyed as the security module keys them."""
-    edges = [(f"alb_from_internet_{port}", "alb", "internet") for port in (443, 80)]
+    """(key, target group, source) of every group-to-group ingress rule, keyed as the environment root keys
+    them (`<target>_from_<source>_<port>`); the ALB's two internet rules are separate resources."""
+    edges = []
     for name, svc in sorted(doc["services"].items()):
         edges += [(f"{name}_from_{source}_{svc['port']}", name, source) for source in sorted(svc["ingress_from"])]
     edges += [(f"rds_from_{source}_3306", "rds", source) for source in sorted(doc["database"]["ingress_from"])]
@@ -174,10 +227,9 @@ def security_edges(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def _storage(env: str, doc: dict[str, Any]) -> list[Resource]:
     bucket = Arg("project.name", uploads_bucket_prefix(env, doc), True)
-    rows = [Resource(f"{STO}.aws_s3_bucket.uploads", True, "storage", "defined", (bucket, Arg("region", doc["region"],
-                                                                                           True))),
+    rows = [Resource(f"{STO}.aws_s3_bucket.uploads", True, "storage", "defined", (bucket,)),
             Resource(f"{STO}.aws_secretsmanager_secret.app", True, "storage", "defined",
-                     (Arg("project.name", name_prefix(env, doc), True), Arg("region", doc["region"], True),
+                     (Arg("project.name", name_prefix(env, doc), True),
                       Arg("storage.secret_recovery_window_days", doc["storage"]["secret_recovery_window_days"])))]
     for name in sorted(doc["services"]):
         rows.append(Resource(f'{STO}.aws_cloudwatch_log_group.service["{name}"]', False, f"services.{name}",
@@ -187,7 +239,7 @@ def _storage(env: str, doc: dict[str, Any]) -> list[Resource]:
 
 def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
     db = doc["database"]
-    args = (Arg("project.name", db_identifier(env, doc), True), Arg("region", doc["region"], True),
+    args = (Arg("project.name", db_identifier(env, doc), True),
             Arg("database.db_name", db["db_name"], True), Arg("database.username", db["username"], True),
             Arg("database.engine_version", db["engine_version"]),
             Arg("database.instance_class", db["instance_class"]),
@@ -202,7 +254,9 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
             Arg("database.skip_final_snapshot", db["skip_final_snapshot"]),
             Arg("database.monitoring_interval", db["monitoring_interval"]))
     return [Resource(f"{DB}.aws_db_instance.main", True, "database", "defined", args, (),
-                     (f"{SEC}.aws_security_group.rds",))]
+                     (f"{SEC}.aws_security_group.rds",)),
+            Resource(f"{DB}.aws_cloudwatch_metric_alarm.rds_free_storage", False, "database", "defined",
+                     (Arg("database.allocated_storage_gb", db["allocated_storage_gb"]),))]
 
 
 def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
@@ -213,8 +267,12 @@ def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
         placed = Arg("placement", zone, True, zone_key)
         spot = svc["market"] == "spot"
         instance = f'{EC2}.aws_instance.this["{name}"]'
+        spot_input = svc["instance_type"] if spot else "on-demand"
+        rows.append(Resource(f'{EC2}.terraform_data.spot_type["{name}"]', False, f"services.{name}", "defined",
+                             (Arg(f"services.{name}.instance_type" if spot else f"services.{name}.market",
+                                  spot_input),)))
         args = (placed, Arg(f"services.{name}.instance_type", svc["instance_type"], spot),
-                Arg(f"services.{name}.market", svc["market"], True), Arg("region", doc["region"], True),
+                Arg(f"services.{name}.market", svc["market"], True),
                 Arg(f"services.{name}.root_volume_gb", svc["root_volume_gb"]))
         rows.append(Resource(instance, False, f"services.{name}", "defined", args,
                              (subnet, f'{STO}.aws_secretsmanager_secret.app'),
@@ -232,20 +290,23 @@ def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
 def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Resource]:
     lb = doc["loadbalancer"]
     target = lb["target_service"]
-    rows = [Resource(f"{LB}.aws_lb.main", False, "loadbalancer", "defined",
-                     (Arg("loadbalancer.access_logs", lb["access_logs"]), Arg("region", doc["region"], True),
-                      Arg("loadbalancer.deletion_protection", lb["deletion_protection"]),
-                      Arg("loadbalancer.idle_timeout", lb["idle_timeout"])), (), (f"{SEC}.aws_security_group.alb",)),
-            Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
+    rows = [Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
                      target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
     if lb["access_logs"]:
-        rows.append(Resource(f"{LB}.aws_s3_bucket.access_logs[0]", True, "loadbalancer.access_logs", True,
-                             (Arg("project.name", name_prefix(env, doc)[:27], True),
-                              Arg("region", doc["region"], True))))
+        bucket = f"{LB}.aws_s3_bucket.access_logs[0]"
+        rows.append(Resource(bucket, True, "loadbalancer.access_logs", True,
+                             (Arg("project.name", name_prefix(env, doc)[:27], True),)))
+        rows += [Resource(f"{LB}.{kind}.access_logs[0]", False, "loadbalancer.access_logs", True, (), (bucket,))
+                 for kind in ACCESS_LOG_BUCKET_PARTS]
     if lb["waf"]:
-        rows += [Resource(f"{LB}.aws_wafv2_web_acl.main[0]", False, "loadbalancer.waf", True),
+        acl = f"{LB}.aws_wafv2_web_acl.main[0]"
+        rows += [Resource(acl, False, "loadbalancer.waf", True, ()),
                  Resource(f"{LB}.aws_wafv2_web_acl_association.main[0]", False, "loadbalancer.waf", True, (),
-                          (f"{LB}.aws_lb.main", f"{LB}.aws_wafv2_web_acl.main[0]"))]
+                          (f"{LB}.aws_lb.main", acl)),
+                 Resource(f"{LB}.aws_cloudwatch_log_group.waf[0]", False, "loadbalancer.waf", True,
+                          (Arg("logs.retention_days", doc["logs"]["retention_days"]),)),
+                 Resource(f"{LB}.aws_wafv2_web_acl_logging_configuration.main[0]", False, "loadbalancer.waf", True,
+                          (), (acl, f"{LB}.aws_cloudwatch_log_group.waf[0]"))]
     return rows
 
 
@@ -253,14 +314,22 @@ def _certificate_and_dns(env: str, doc: dict[str, Any]) -> list[Resource]:
     dns = doc["dns"]
     domain = Arg("dns.domain", dns["domain"], True)
     names = [dns["domain"], *(f"{sub}.{dns['domain']}" for sub in dns["subdomains"])]
-    rows = [Resource("aws_acm_certificate.main", False, "dns", "defined",
-                     (domain, Arg("dns.subdomains", list(dns["subdomains"]), True)))]
+    certificate = "aws_acm_certificate.main"
+    rows = [Resource(certificate, False, "dns", "defined",
+                     (domain, Arg("dns.subdomains", list(dns["subdomains"]), True))),
+            Resource(f"{LB}.aws_lb_listener.https", False, "loadbalancer", "defined", (), (), (certificate,)),
+            Resource(f"{STO}.aws_s3_bucket_cors_configuration.uploads", False, "storage", "defined",
+                     (Arg("dns.domain" if not doc["storage"]["cors_allowed_origins"] else
+                          "storage.cors_allowed_origins", cors_origins(doc)),))]
     if not dns["create_hosted_zone"]:
         return rows
     zone = f"{DNS}.aws_route53_zone.main"
     toggle = ("dns.create_hosted_zone", True)
     rows.append(Resource(zone, True, *toggle, (domain,)))
+    rows.append(Resource("aws_acm_certificate_validation.main[0]", False, *toggle, (), (certificate,)))
     rows += [Resource(f'{DNS}.aws_route53_record.alias["{name}"]', False, *toggle, (), (zone,)) for name in names]
+    rows += [Resource(f'{DNS}.aws_route53_record.certificate_validation["{name}"]', False, *toggle, (),
+                      (zone, certificate)) for name in names]
     if dns["health_check"]:
         rows.append(Resource(f"{DNS}.aws_route53_health_check.main[0]", False, "dns.health_check", True, (domain,)))
     return rows
@@ -273,91 +342,7 @@ def resources(env: str, doc: dict[str, Any]) -> dict[str, Resource]:
     return {row.address: row for row in rows}
 
 
-# ---------------------------------------------------------------------------------------------- the diff
-
-def _first_difference(old: Resource, new: Resource, forcing: bool) -> tuple[str, Any, Any] | None:
-    """(reported spec key, old value, new value) of the first changed argument of the kind asked for."""
-    before = {a.key: a for a in old.args}
-    for arg in new.args:
-        if arg.forces == forcing and arg.key in before and before[arg.key].value != arg.value:
-            return arg.cause or arg.key, before[arg.key].value, arg.value
-    return None
-
-
-def _change(res: Resource, action: str, key: str, old: Any, new: Any) -> ResourceChange:
-    return ResourceChange(res.address, action, res.stateful, key, old, new)
-
-
-def _replacements(old: dict[str, Resource], new: dict[str, Resource], new_doc: dict[str, Any] | None
-                  ) -> dict[str, ResourceChange]:
-    """Resources in both whose forcing argument changed, or that reference a replaced resource."""
-    replaced: dict[str, ResourceChange] = {}
-    changed = True
-    while changed:  # a fixpoint over references: the table is small, so a few passes suffice
-        changed = False
-        for address in sorted(set(old) & set(new)):
-            if address in replaced:
-                continue
-            diff = _first_difference(old[address], new[address], forcing=True)
-            if diff is not None:
-                replaced[address] = _change(new[address], "replace", *diff)
-                changed = True
-                continue
-            cause = next((replaced[p] for p in new[address].replaced_with if p in replaced), None)
-            if cause is None:
-                cause = next((_gone(old[p], new_doc) for p in new[address].replaced_with
-                              if p in old and p not in new), None)
-            if cause is not None:
-                replaced[address] = _change(new[address], "replace", cause.key, cause.old, cause.new)
-                changed = True
-    return replaced
-
-
-def _gone(old: Resource, new_doc: dict[str, Any] | None) -> ResourceChange:
-    key = _absent_prefix(new_doc, old.exists_key)
-    was = old.exists_value if key == old.exists_key else "defined"
-    return _change(old, "destroy", key, was, key_value(new_doc, key))
-
-
-def _absent_prefix(doc: dict[str, Any] | None, key: str) -> str:
-    """The shortest prefix of KEY the document lacks (`services.x` when the whole service went), else KEY."""
-    parts = key.split(".")
-    for cut in range(1, len(parts) + 1):
-        if key_value(doc, ".".join(parts[:cut])) is None:
-            return ".".join(parts[:cut])
-    return key
-
-
-def key_value(doc: dict[str, Any] | None, key: str) -> Any:
-    """A spec key's value for the report: scalars and lists as they are, a mapping as "defined", None if absent."""
-    value: Any = doc
-    for part in key.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return "defined" if isinstance(value, dict) else value
-
-
-def plan_changes(env: str, old_doc: dict[str, Any] | None, new_doc: dict[str, Any] | None) -> list[ResourceChange]:
-    """Predicted changes, sorted by address: what `terraform plan` of the new tree shows against the old state."""
-    old = resources(env, old_doc) if old_doc is not None else {}
-    new = resources(env, new_doc) if new_doc is not None else {}
-    changes = _replacements(old, new, new_doc)
-    for address in sorted(set(new) - set(old)):
-        res = new[address]
-        key = _absent_prefix(old_doc, res.exists_key)
-        changes[address] = _change(res, "create", key, key_value(old_doc, key),
-                                   res.exists_value if key == res.exists_key else "defined")
-    for address in sorted(set(old) - set(new)):
-        changes[address] = _gone(old[address], new_doc)
-    for address in sorted(set(old) & set(new)):
-        if address in changes:
-            continue
-        cause = _first_difference(old[address], new[address], forcing=False)
-        if cause is None:
-            parent = next((changes[p] for p in new[address].updated_with
-                           if p in changes and changes[p].action == "replace"), None)
-            cause = (parent.key, parent.old, parent.new) if parent else None
-        if cause:
-            changes[address] = _change(new[address], "update", *cause)
-    return [changes[a] for a in sorted(changes)]
+def resource_type(address: str) -> str:
+    """`aws_ebs_volume` of `module.compute.aws_ebs_volume.data["llm"]`."""
+    match = ADDRESS_TYPE_RE.search(address)
+    return match.group(1) if match else ""

@@ -15,7 +15,7 @@ from tfgen.impact import EnvImpact, Finding
 from tfgen.impactmap import ACTIONS, ResourceChange
 
 JSON_VERSION = 1
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-"}
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "abandon": "!"}
 
 
 def _show(value: Any) -> str:

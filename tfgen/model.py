@@ -29,8 +29,9 @@ PROJECT = obj("Project identity; shared by every environment.", {
 })
 
 ENVIRONMENT = obj("What kind of environment this spec describes.", {
-    "production": boolean("Production environments must meet the guardrails (deletion protection, "
-                          "final snapshot, Multi-AZ, >= 90 days of logs).", False),
+    "production": boolean("Production environments must meet the guardrails (deletion protection, final "
+                          "snapshot, Multi-AZ, >= 90 days of logs, a named AWS account, an alarm subscriber).",
+                          False),
     "guardrail_overrides": map_of(
         string("Why this guardrail does not apply; printed as a warning on every render."),
         "Explicit, documented exceptions to production guardrails: rule id -> reason.", {},
@@ -43,6 +44,18 @@ ENVIRONMENT = obj("What kind of environment this spec describes.", {
         key_pattern=ACK_KEY_PATTERN,
         examples=({"database.allocated_storage_gb": "restored from snapshot into a smaller volume, ticket OPS-42"},),
     ),
+})
+
+ACCOUNT_ID_PATTERN = r"\d{12}"
+ROLE_ARN_PATTERN = r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
+
+AWS_ACCOUNT = obj("The AWS account this environment lives in (one account per environment is the safe layout).", {
+    "account_id": string("Account id of the environment: every provider block gets allowed_account_ids, so this "
+                         "spec can never be applied with another account's credentials. Production requires it.",
+                         None, nullable=True, pattern=ACCOUNT_ID_PATTERN, examples=("111122223333",)),
+    "assume_role_arn": string("Role the AWS provider assumes in that account (null: use the caller's credentials "
+                              "as they are).", None, nullable=True, pattern=ROLE_ARN_PATTERN,
+                              examples=("arn:aws:iam::111122223333:role/terraform-deploy",)),
 })
 
 STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking).", {
@@ -187,6 +200,17 @@ STORAGE = obj("Uploads bucket and secrets.", {
                                ["jwt_secret_key", "encryption_key", "llm_api_key"]),
 })
 
+ALERTS = obj("Who hears the alarms: one encrypted SNS topic per environment notifies these subscribers on every "
+              "alarm and OK transition.", {
+    "email": list_of(string("Email address (AWS sends a confirmation mail first).",
+                            pattern=r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+                     "Email subscriptions of the alarm topic.", [], examples=(["oncall@example.com"],)),
+    "https": list_of(string("HTTPS endpoint (a pager or chat webhook; it must confirm the subscription).",
+                            pattern=r"https://[A-Za-z0-9.-]+(:\d+)?(/[!-~]*)?"),
+                     "HTTPS subscriptions of the alarm topic.", [],
+                     examples=(["https://events.pagerduty.com/integration/abc/enqueue"],)),
+})
+
 LOGS = obj("CloudWatch Logs.", {
     "retention_days": integer("Retention of every log group.", 30, choices=LOG_RETENTION_DAYS),
 })
@@ -195,6 +219,7 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "project": PROJECT,
     "environment": ENVIRONMENT,
     "region": string("AWS region of the environment.", examples=("us-east-1",)),
+    "aws": AWS_ACCOUNT,
     "state": STATE,
     "network": NETWORK,
     "services": map_of(SERVICE, "EC2 services by name.", key_pattern=SERVICE_NAME_PATTERN),
@@ -203,6 +228,7 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "dns": DNS,
     "storage": STORAGE,
     "logs": LOGS,
+    "alerts": ALERTS,
     "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "cost": COST,

@@ -6,13 +6,14 @@ order and the safety checks between stages (history check, tree consistency) liv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tfgen.context import build_units, environment_context, project_context
 from tfgen.errors import Location, Problem, SpecError
-from tfgen.gitref import GitRefError, in_repository, project_at, resolve_commit
+from tfgen.gitref import GitRefError, blob_ids, disk_blob_ids, in_repository, project_at, resolve_commit
 from tfgen.impact import Acknowledgements, EnvImpact, Finding, compare, known_destructive, unacknowledged
 from tfgen.impactmap import ResourceChange
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
@@ -32,6 +33,7 @@ class RenderResult:
     warnings: list[str]
     environments: list[str]
     notes: list[str] = field(default_factory=list)  # status lines: environments added to keep the tree consistent
+    owns: Callable[[str], bool] = field(default=lambda path: True)  # paths the templates can produce
 
 
 def resolve_environments(project_dir: Path, names: tuple[str, ...] | list[str], all_envs: bool) -> list[str]:
@@ -102,7 +104,31 @@ def scopes_for(environments: list[str], every_environment: bool = False) -> list
         scopes = ["terraform/environments/"]
     else:
         scopes = [f"terraform/environments/{env}/" for env in environments]
-    return scopes + [MODULES_SCOPE, "terraform/README.md", "terraform/AGENTS.md"]
+    return scopes + [MODULES_SCOPE, "terraform/bootstrap/", "terraform/README.md", "terraform/AGENTS.md"]
+
+
+def file_kind(path: str) -> str:
+    """The part of a file name after its first dot: `tf`, `md`, `sh.tftpl`, `tfvars.example`."""
+    return path.rsplit("/", 1)[-1].partition(".")[2]
+
+
+def template_outputs(templates: list[str]) -> Callable[[str], bool]:
+    """Which paths tfgen could have generated: below terraform/, with a file kind some template produces.
+
+    Kinds rather than today's exact paths, so the files of a template that was renamed or removed can still
+    be pruned; a `terraform.tfvars`, a state file or your `notes.txt` is never one of them."""
+    kinds = frozenset(file_kind(t.removesuffix(".j2")) for t in templates)
+
+    def owns(path: str) -> bool:
+        return path.startswith("terraform/") and file_kind(path) in kinds
+
+    return owns
+
+
+def _owns(project_dir: Path) -> Callable[[str], bool]:
+    from tfgen.render import list_templates
+
+    return template_outputs(list_templates(project_dir / "templates"))
 
 
 def render_project(project_dir: Path, environments: list[str], every_environment: bool = False) -> RenderResult:
@@ -112,15 +138,17 @@ def render_project(project_dir: Path, environments: list[str], every_environment
     validated = validate_project(project_dir)
     files = _render(project_dir, validated, environments)
     warnings = [w for v in validated for w in v.warnings]
-    return RenderResult(files, scopes_for(environments, every_environment), warnings, environments)
+    return RenderResult(files, scopes_for(environments, every_environment), warnings, environments,
+                        owns=_owns(project_dir))
 
 
 def _render(project_dir: Path, validated: list[ValidatedSpec], environments: list[str]) -> dict[str, bytes]:
-    from tfgen.render import list_templates, render_units  # Jinja loads only for commands that render
+    from tfgen.render import list_templates, render_units, with_header  # Jinja loads only for commands that render
 
     docs = {v.spec.env: v.doc for v in validated}
     templates_dir = project_dir / "templates"
-    return render_units(templates_dir, build_units(list_templates(templates_dir), docs, environments))
+    rendered = render_units(templates_dir, build_units(list_templates(templates_dir), docs, environments))
+    return {dest: with_header(dest, text.decode()).encode() for dest, text in rendered.items()}
 
 
 def render_for_write(project_dir: Path, environments: list[str], prune: list[str],
@@ -152,7 +180,7 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
     notes += [_kept_note(env) for env in orphans if env not in prune]
     notes += [_prune_note(env) for env in prune]
     scopes = scopes_for(sorted({*environments, *prune}))
-    return RenderResult(files, scopes, warnings, environments, notes)
+    return RenderResult(files, scopes, warnings, environments, notes, owns=_owns(project_dir))
 
 
 def generated_environments(out_root: Path) -> list[str]:
@@ -263,6 +291,10 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
     impacts = compare(old, new, selected, acks)
     findings, resources = unacknowledged(impacts, acks, new)
     warnings = [w for v in new if v.spec.env in selected for w in v.warnings]
+    if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):
+        warnings.append(f"templates/ changed since {ref}: impact compares specs through today's templates, so "
+                        "what the template change itself does (renamed or new resources) is not listed; "
+                        f"run `make e2e-upgrade FROM={ref}` to see it in a real plan")
     return ImpactRun(ref, commit, impacts, findings, resources, warnings)
 
 
@@ -270,14 +302,15 @@ def write_tree(project_dir: Path, result: RenderResult, *, force: bool, dry_run:
     """Hand a render to the writer (the only stage that writes): returns its SyncReport."""
     from tfgen.writer import sync_tree
 
-    return sync_tree(project_dir / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run)
+    return sync_tree(project_dir / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run,
+                     owns=result.owns)
 
 
 def compare_with_disk(project_dir: Path, result: RenderResult) -> list[Any]:
     """What `tfgen check` reports: the writer's read-only comparison of a render with generated/."""
     from tfgen.writer import compare_tree
 
-    return compare_tree(project_dir / OUTPUT_DIR, result.files, result.scopes)
+    return compare_tree(project_dir / OUTPUT_DIR, result.files, result.scopes, result.owns)
 
 
 def graph_contexts(project_dir: Path, env: str) -> tuple[dict[str, Any], dict[str, Any]]:

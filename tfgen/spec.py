@@ -6,7 +6,9 @@ strict UTF-8, duplicate keys, unknown tags, and alias bombs (refused before they
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ MAX_NODES = 20_000
 MAX_DEPTH = 64
 MAX_EXTENDS_DEPTH = 8
 MAX_INT_DIGITS = 30
+MAX_EXTENDS_CHARS = 255  # a file name; anything longer is not one
 ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}\Z")  # \Z: "dev\n" must not pass
 
 Path_ = tuple[str | int, ...]
@@ -115,10 +118,28 @@ def _problem_at(rel: str, mark: Any, message: str) -> Problem:
     return Problem(Location(rel, line, col), "", message)
 
 
+def _not_regular(rel: str, mode: int) -> SpecError:
+    from tfgen.safeio import kind_of
+
+    what = kind_of(mode)
+    hint = ("replace the link with the file itself" if stat.S_ISLNK(mode)
+            else "a spec is a YAML file" if stat.S_ISDIR(mode) else "remove it")
+    return SpecError([Problem(Location(rel, 1, 1), "", f"is {what}, not a regular file; tfgen reads specs only "
+                                                       f"from regular files in specs/ ({hint})")])
+
+
 def _read_text(path: Path, rel: str) -> str:
-    """Read a spec file with a size cap and strict UTF-8, reporting the line of a bad byte."""
+    """Read a spec file with a size cap and strict UTF-8, reporting the line of a bad byte. Links (a loop, or
+    one pointing out of specs/), directories, FIFOs and devices are located errors: checked with lstat, opened
+    with O_NOFOLLOW | O_NONBLOCK so nothing can block or be read through a link."""
     try:
-        with path.open("rb") as handle:
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(rel, mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise _not_regular(rel, os.fstat(handle.fileno()).st_mode)
             raw = handle.read(MAX_SPEC_BYTES + 1)  # never read more than the cap, however big the file
     except FileNotFoundError:
         raise SpecError([Problem(Location(rel, 1, 1), "", "spec file not found")]) from None
@@ -277,9 +298,14 @@ def _resolve_plain(value: str, node: yaml.ScalarNode, builder: _Builder, path: P
     return value
 
 
+def _absolute(path: Path) -> Path:
+    """Absolute and normalised, without resolving links (a link loop must be reported, not followed)."""
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
 def _relative(path: Path, project_dir: Path) -> str:
     try:
-        return path.resolve().relative_to(project_dir.resolve()).as_posix()
+        return _absolute(path).relative_to(_absolute(project_dir)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -328,14 +354,38 @@ def _subtree(prov: dict[Path_, Location], prefix: Path_) -> dict[Path_, Location
 
 
 def _resolve_extends(spec_path: Path, target: Any, specs_dir: Path, rel: str, loc: Location) -> Path:
-    """Resolve an `extends:` target relative to the spec, refusing anything outside specs/."""
-    if not isinstance(target, str) or not target or "\x00" in target:  # a NUL byte is no path (found by fuzzing)
-        raise SpecError([Problem(loc, "extends", "must be a file name such as base.yaml")])
-    candidate = (spec_path.parent / target).resolve()
-    if not candidate.is_relative_to(specs_dir.resolve()):
-        raise SpecError([Problem(loc, "extends", f"{target!r} is outside specs/; extends must stay in specs/")])
-    if not candidate.is_file():
-        raise SpecError([Problem(loc, "extends", f"{target!r} does not exist (looked for {candidate.name})")])
+    """Resolve an `extends:` target relative to the spec, refusing anything outside specs/, any link on the
+    way (a link is how a target leaves specs/ or loops), NUL and control characters and overlong names."""
+    from tfgen.schema import _short, unsafe_text_message
+
+    def fail(message: str) -> SpecError:
+        return SpecError([Problem(loc, "extends", message)])
+
+    if not isinstance(target, str) or not target:
+        raise fail("must be a file name such as base.yaml")
+    if len(target) > MAX_EXTENDS_CHARS:
+        raise fail(f"{_short(target)} is not a file name (longer than {MAX_EXTENDS_CHARS} characters)")
+    unsafe = unsafe_text_message(target)
+    if unsafe:
+        raise fail(unsafe.replace("in the generated shell scripts, units and docs", "in a file name"))
+    base = _absolute(specs_dir)
+    candidate = _absolute(spec_path.parent / target)
+    if not candidate.is_relative_to(base):
+        raise fail(f"{target!r} is outside specs/; extends must stay in specs/")
+    current = base
+    for part in candidate.relative_to(base).parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            raise fail(f"{target!r} does not exist (looked for {candidate.name})") from None
+        except OSError as exc:
+            raise fail(f"{target!r} cannot be read ({exc.strerror})") from None
+        if stat.S_ISLNK(mode):
+            raise fail(f"{target!r} is a symbolic link (specs/{current.relative_to(base).as_posix()}); extends "
+                       "must name a regular file in specs/, not a link")
+    if not stat.S_ISREG(os.lstat(candidate).st_mode):
+        raise fail(f"{target!r} does not exist (looked for {candidate.name}; that is not a regular file)")
     return candidate
 
 
@@ -361,7 +411,8 @@ def read_layers(spec_path: Path, project_dir: Path) -> list[Layer]:
     specs_dir = project_dir / "specs"
     chain: list[Layer] = []
     visited: list[Path] = []
-    current: Path | None = spec_path.resolve()
+    _refuse_linked_specs_dir(specs_dir)
+    current: Path | None = _absolute(spec_path)
     while current is not None:
         if current in visited:
             names = " -> ".join(_relative(p, project_dir) for p in [*visited, current])
@@ -380,6 +431,13 @@ def read_layers(spec_path: Path, project_dir: Path) -> list[Layer]:
             if target is not None else None
         )
     return list(reversed(chain))
+
+
+def _refuse_linked_specs_dir(specs_dir: Path) -> None:
+    """A committed `specs -> /somewhere` would make every command read files outside the checkout."""
+    if specs_dir.is_symlink():
+        raise SpecError([Problem(Location("specs", 1, 1), "", "specs/ is a symbolic link; tfgen reads specs only "
+                                                              "from a real specs/ directory")])
 
 
 def check_env_name(env: str) -> None:
@@ -401,7 +459,7 @@ def spec_path_for(env: str, project_dir: Path) -> Path:
 def load_spec(env: str, project_dir: Path) -> LoadedSpec:
     """Load `specs/<env>.yaml` with its extends chain into one merged document."""
     path = spec_path_for(env, project_dir)
-    if not path.is_file():
+    if not os.path.lexists(path):
         rel = _relative(path, project_dir)
         known = ", ".join(list_environments(project_dir)) or "none"
         raise SpecError([Problem(Location(rel, 1, 1), "", f"no spec for environment {env!r} (known: {known})")])

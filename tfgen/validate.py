@@ -94,6 +94,22 @@ def cross_environment_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     return problems
 
 
+def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
+    """Environments sharing a state bucket share its bootstrap root, and a bucket lives in one region."""
+    first_by_bucket: dict[str, ValidatedSpec] = {}
+    problems = []
+    for other in validated:
+        ref = first_by_bucket.setdefault(other.doc["state"]["bucket"], other)
+        a, b = ref.doc["state"]["region"], other.doc["state"]["region"]
+        if a != b:
+            where = ref.spec.location(("state", "region")) or ref.spec.files[-1]
+            problems.append(Problem(other.spec.location(("state", "region")), "state.region", (
+                f"environments {ref.spec.env!r} ({where}: {a!r}) and {other.spec.env!r} ({b!r}) use the state bucket "
+                f"{other.doc['state']['bucket']!r} in different regions; a bucket has one region (set state.region "
+                "once, or give the environment a bucket of its own)")))
+    return problems
+
+
 def _name_set_problems(ref: ValidatedSpec, other: ValidatedSpec, prefix: tuple, a: list, b: list
                        ) -> list[tuple[Problem, tuple]]:
     """One problem per entry (a service, a parameter) that only one of two environments defines."""
@@ -127,7 +143,7 @@ def validate_specs(specs: list[LoadedSpec]) -> list[ValidatedSpec]:
         if result is not None:
             validated.append(result)
     if not problems:
-        problems = cross_environment_problems(validated)
+        problems = cross_environment_problems(validated) + state_bucket_problems(validated)
     if problems:
         raise SpecError(problems)
     return validated

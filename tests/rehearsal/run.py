@@ -186,8 +186,10 @@ def _answers(port: int) -> bool:
 class Emulator:
     """A private moto server process for one environment, stopped by its PID."""
 
-    def __init__(self, python: Path, log: Path, amis: Path, skip_patches: Sequence[str] = ()) -> None:
+    def __init__(self, python: Path, log: Path, amis: Path, skip_patches: Sequence[str] = (),
+                 account_id: str | None = None) -> None:
         self.python, self.log_path, self.amis, self.skip_patches = python, log, amis, skip_patches
+        self.account_id = account_id
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -201,6 +203,10 @@ class Emulator:
             MOTO_AMIS_PATH=str(self.amis),
             PYTHONUNBUFFERED="1",
         )
+        if self.account_id:
+            # The root pins its account (allowed_account_ids): the emulator plays that account, so the
+            # provider's own account check runs and passes as it would with the right credentials.
+            env["MOTO_ACCOUNT_ID"] = self.account_id
         return env
 
     def start(self, attempts: int = 3, timeout: float = 90.0) -> str:
@@ -407,12 +413,26 @@ class Options:
     scenarios: list[tuple[str, Path]] = field(default_factory=list)  # planned after the apply (plan_scenarios.py)
 
 
+def root_dir(env: str) -> str:
+    """Where a rehearsal target lives in the tree: an environment name, or a root path such as bootstrap/<bucket>."""
+    return env if "/" in env else f"environments/{env}"
+
+
+def pinned_account(root: Path) -> str | None:
+    """The account a root module pins with ``allowed_account_ids`` (the first one), if any."""
+    for path in sorted(root.glob("*.tf")):
+        found = re.search(r'(?m)^\s*allowed_account_ids\s*=\s*\[\s*"(\d{12})"', path.read_text(encoding="utf-8"))
+        if found:
+            return found.group(1)
+    return None
+
+
 def module_provider_blocks(tree: Path) -> list[str]:
-    """``provider "aws"`` blocks outside the root modules: the override cannot redirect those."""
+    """``provider "aws"`` blocks inside shared modules: the override (written per root) cannot redirect those."""
     found = []
     for path in sorted(tree.rglob("*.tf")):
         rel = path.relative_to(tree)
-        if rel.parts[0] != "environments":
+        if rel.parts[0] == "modules":
             found += [f"{rel}:{b.line}" for b in providers_in_text(path.read_text(encoding="utf-8"), str(rel))]
     return found
 
@@ -427,9 +447,9 @@ def prepare_scratch(opts: Options, env: str) -> Path:
         scratch,
         ignore=shutil.ignore_patterns(".terraform", "*.tfstate", "*.tfstate.*", "tfplan", "*_override.tf"),
     )
-    root = scratch / "environments" / env
+    root = scratch / root_dir(env)
     if not root.is_dir():
-        raise SetupError(f"{opts.tree}/environments/{env} does not exist")
+        raise SetupError(f"{opts.tree}/{root_dir(env)} does not exist")
     return root
 
 
@@ -581,7 +601,8 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
         shutil.rmtree(logs)
     logs.mkdir(parents=True)
     say(env, "=== rehearsal ===")
-    emulator = Emulator(python, logs / "moto.log", HERE / "amis.json", opts.skip_patches)
+    account = pinned_account(opts.tree / root_dir(env))
+    emulator = Emulator(python, logs / "moto.log", HERE / "amis.json", opts.skip_patches, account)
     try:
         root = prepare_scratch(opts, env)
         cli_config = root.parent.parent / "cli.tfrc"
@@ -666,7 +687,9 @@ def _scenario_arg(text: str) -> tuple[str, Path]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command line."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--env", action="append", required=True, help="environment (repeatable)")
+    p.add_argument("--env", action="append", default=[],
+                   help="environment, or a root path such as bootstrap/<bucket> (repeatable)")
+    p.add_argument("--bootstrap", action="store_true", help="also rehearse every state-backend root under bootstrap/")
     p.add_argument("--project-dir", type=Path, default=DEFAULT_PROJECT)
     p.add_argument(
         "--tree",
@@ -753,7 +776,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = (args.work_dir or project / ".e2e").resolve()
     opts = Options(project, tree, work / "work", work / "logs", args.keep, args.destroy_var, args.skip_patch,
                    args.plan_scenario)
+    targets = list(args.env)
+    if args.bootstrap:
+        targets += sorted(f"bootstrap/{p.name}" for p in (tree / "bootstrap").glob("*") if p.is_dir())
     try:
+        if not targets:
+            raise SetupError("nothing to rehearse: give --env and/or --bootstrap (with bootstrap roots in the tree)")
         check_prerequisites(tree)
         python = ensure_emulator_venv(project, work)
     except (SetupError, subprocess.CalledProcessError) as exc:
@@ -761,7 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         with interruptible():
-            results = rehearse_all(args.env, opts, python, max(1, args.jobs))
+            results = rehearse_all(targets, opts, python, max(1, args.jobs))
     except (Interrupted, KeyboardInterrupt):
         STOP.set()
         print("\nrehearsal interrupted; emulators stopped", file=sys.stderr)

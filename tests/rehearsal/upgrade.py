@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -52,7 +51,8 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from tfgen.impactmap import plan_changes  # noqa: E402
+from tfgen.impactdiff import plan_changes  # noqa: E402
+from tfgen.impactmap import resource_type  # noqa: E402
 from tfgen.pipeline import render_project, validate_project  # noqa: E402
 
 STATEFUL_TYPES = ("aws_vpc", "aws_subnet", "aws_db_instance", "aws_ebs_volume", "aws_s3_bucket",
@@ -77,13 +77,9 @@ def plan_actions(show_json: dict) -> dict[str, str]:
     return found
 
 
-ADDRESS_TYPE_RE = re.compile(r'(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?$')
-
-
 def is_stateful(address: str) -> bool:
     """Stateful by resource type (whatever impact says), so a resource impact forgot still counts."""
-    match = ADDRESS_TYPE_RE.search(address)
-    return bool(match) and match.group(1) in STATEFUL_TYPES
+    return resource_type(address) in STATEFUL_TYPES
 
 
 def disagreements(predicted: dict[str, str], planned: dict[str, str]) -> list[str]:
@@ -93,6 +89,7 @@ def disagreements(predicted: dict[str, str], planned: dict[str, str]) -> list[st
         if not is_stateful(address):
             continue
         want, got = predicted.get(address, "no change"), planned.get(address, "no change")
+        want = "no change" if want == "abandon" else want  # left in the old region: the plan shows nothing
         if want != got:
             rows.append(f"{address}: impact predicts {want}, terraform plans {got}")
     return rows

@@ -27,6 +27,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "environment's retention, and CloudWatch alarms for CPU, free storage and connections.",
         variables=(
             *common_vars(env),
+            var("aws_region", "string", "Region of the database (ARN in the monitoring role's trust policy).",
+                env["region"]),
             wired("private_subnet_ids", "list(string)", "Private subnets of the DB subnet group (2+ AZs).",
                   "module.networking.private_subnet_ids",
                   Validation("length(var.private_subnet_ids) >= 2", "RDS needs subnets in at least two AZs.")),
@@ -84,8 +86,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 Validation("var.db_alarm_free_storage_bytes > 0", "db_alarm_free_storage_bytes must be positive.")),
             var("db_alarm_connections", "number", "Connection count that raises the connections alarm.",
                 CONNECTIONS_ALARM, checks.between("db_alarm_connections", 1, 100000)),
-            var("alarm_actions", "list(string)", "SNS topic ARNs notified by the alarms (empty: console only).",
-                [], checks.alarm_actions()),
+            wired("alarm_actions", "list(string)",
+                  "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
+                  "local.alarm_actions", checks.alarm_actions()),
         ),
         outputs=(
             *section(
@@ -95,6 +98,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 out("address", "Host name of the database.", "aws_db_instance.main.address", export=True,
                     export_name="db_address"),
                 out("port", "Port of the database.", "aws_db_instance.main.port"),
+                out("resource_id", "RDS resource ID (db-...), the database part of rds-db:connect ARNs.",
+                    "aws_db_instance.main.resource_id"),
                 out("identifier", "RDS instance identifier.", "aws_db_instance.main.identifier", export=True,
                     export_name="db_identifier"),
                 out("db_name", "Name of the initial database.", "aws_db_instance.main.db_name"),

@@ -60,8 +60,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             var("enable_waf", "bool", "Attach an AWS WAFv2 web ACL with AWS managed rule groups.", lb["waf"]),
             var("log_retention_days", "number", "Retention of the WAF log group and of access logs, in days.",
                 env["spec"]["logs"]["retention_days"], checks.RETENTION),
-            var("alarm_actions", "list(string)", "SNS topic ARNs notified by the alarms (empty: console only).",
-                [], checks.alarm_actions()),
+            wired("alarm_actions", "list(string)",
+                  "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
+                  "local.alarm_actions", checks.alarm_actions()),
         ),
         outputs=(
             *section(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, checks, common_vars, out, section, wired
+from tfgen.interfaces import ModuleInterface, checks, common_vars, out, section, var, wired
 
 SERVICES_TYPE = """map(object({
   description = string
@@ -26,8 +26,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
         description="A security group for the ALB, one per service and one for RDS (name_prefix + "
                     "create_before_destroy); every edge of the ingress graph is one rule referencing the "
                     "source group by ID (only the ALB accepts the internet, on 443 and 80); one IAM role and "
-                    "instance profile per service with Session Manager and CloudWatch agent policies, plus "
-                    "resource-scoped S3 and Secrets Manager access for the permissions a service lists.",
+                    "instance profile per service with one least-privilege policy: Session Manager's minimum, its own "
+                    "log group, agent metrics in the CWAgent namespace, and resource-scoped S3, Secrets Manager "
+                    "and rds-db:connect access for the permissions a service lists.",
         variables=(
             *common_vars(env),
             wired("vpc_id", "string", "ID of the VPC the security groups belong to.", "module.networking.vpc_id"),
@@ -61,6 +62,12 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret (db-secret-read "
                   "permission).", "module.database.master_user_secret_arn"),
+            wired("db_resource_id", "string", "Resource ID of the database (rds-db:connect for db-secret-read).",
+                  "module.database.resource_id"),
+            wired("log_group_arns", "map(string)", "CloudWatch log group ARN by service (the agent writes only there).",
+                  "module.storage.log_group_arns"),
+            var("aws_region", "string", "Region of the environment (ARNs of the scoped IAM statements).",
+                env["region"]),
         ),
         outputs=(
             *section(
@@ -77,7 +84,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 out("instance_profile_names", "Instance profile name by service (available once the role's "
                     "policies are attached).",
                     "{ for name, profile in aws_iam_instance_profile.service : name => profile.name }",
-                    depends_on=("aws_iam_role_policy_attachment.service", "aws_iam_role_policy.service")),
+                    depends_on=("aws_iam_role_policy.service",)),
                 out("role_arns", "IAM role ARN by service.",
                     "{ for name, role in aws_iam_role.service : name => role.arn }", export=True),
                 out("role_names", "IAM role name by service.",

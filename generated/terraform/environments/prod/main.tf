@@ -169,6 +169,9 @@ module "security" {
   uploads_bucket_arn = module.storage.uploads_bucket_arn
   app_secret_arn     = module.storage.app_secret_arn
   db_secret_arn      = module.database.master_user_secret_arn
+  db_resource_id     = module.database.resource_id
+  log_group_arns     = module.storage.log_group_arns
+  aws_region         = var.aws_region
 }
 
 # -----------------------------------------------------------------------------
@@ -199,6 +202,7 @@ module "database" {
 
   name_prefix                 = var.name_prefix
   tags                        = var.tags
+  aws_region                  = var.aws_region
   private_subnet_ids          = module.networking.private_subnet_ids
   rds_security_group_id       = module.security.rds_security_group_id
   db_engine_version           = var.db_engine_version
@@ -221,7 +225,7 @@ module "database" {
   db_alarm_cpu_percent        = var.db_alarm_cpu_percent
   db_alarm_free_storage_bytes = var.db_alarm_free_storage_bytes
   db_alarm_connections        = var.db_alarm_connections
-  alarm_actions               = var.alarm_actions
+  alarm_actions               = local.alarm_actions
 }
 
 # -----------------------------------------------------------------------------
@@ -273,7 +277,7 @@ module "loadbalancer" {
   enable_access_logs      = var.enable_access_logs
   enable_waf              = var.enable_waf
   log_retention_days      = var.log_retention_days
-  alarm_actions           = var.alarm_actions
+  alarm_actions           = local.alarm_actions
 }
 
 # -----------------------------------------------------------------------------
@@ -295,7 +299,7 @@ module "route53" {
   subdomains                            = var.subdomains
   enable_health_check                   = var.create_route53_health_check
   health_check_path                     = var.health_check_path
-  alarm_actions                         = var.alarm_actions
+  alarm_actions                         = local.alarm_actions_us_east_1
   alb_dns_name                          = module.loadbalancer.alb_dns_name
   alb_zone_id                           = module.loadbalancer.alb_zone_id
   certificate_domain_validation_options = aws_acm_certificate.main.domain_validation_options

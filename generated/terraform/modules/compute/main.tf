@@ -92,6 +92,23 @@ resource "terraform_data" "spot_type" {
   input = each.value.market == "spot" ? each.value.instance_type : "on-demand"
 }
 
+# Which of the service's AZ offers its instance type (empty: none), checked by the instance's precondition.
+data "aws_ec2_instance_type_offerings" "service" {
+  for_each = var.services
+
+  location_type = "availability-zone"
+
+  filter {
+    name   = "location"
+    values = [each.value.availability_zone]
+  }
+
+  filter {
+    name   = "instance-type"
+    values = [each.value.instance_type]
+  }
+}
+
 resource "aws_instance" "this" {
   for_each = var.services
 
@@ -148,6 +165,13 @@ resource "aws_instance" "this" {
     precondition {
       condition     = contains(keys(var.private_subnet_ids), each.value.availability_zone)
       error_message = "Service ${each.key}: availability_zone ${each.value.availability_zone} has no private subnet."
+    }
+
+    # Capacity at plan time: not every AZ sells every type (GPU types least of all), and EC2 would only say
+    # so at launch, halfway through an apply.
+    precondition {
+      condition     = length(data.aws_ec2_instance_type_offerings.service[each.key].instance_types) > 0
+      error_message = "Service ${each.key}: ${each.value.instance_type} is not offered in ${each.value.availability_zone}; move the service to another availability zone or pick another instance type (aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=${each.value.instance_type})."
     }
 
     precondition {

@@ -60,6 +60,8 @@ resource "aws_db_parameter_group" "main" {
 # Enhanced monitoring role
 # -----------------------------------------------------------------------------
 
+data "aws_caller_identity" "current" {}
+
 data "aws_iam_policy_document" "rds_monitoring_assume" {
   statement {
     sid     = "RDSMonitoringAssumeRole"
@@ -68,6 +70,19 @@ data "aws_iam_policy_document" "rds_monitoring_assume" {
     principals {
       type        = "Service"
       identifiers = ["monitoring.rds.amazonaws.com"]
+    }
+
+    # Confused-deputy guard: only databases of this account and region may use the role.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:rds:${var.aws_region}:${data.aws_caller_identity.current.account_id}:db:*"]
     }
   }
 }

@@ -19,6 +19,11 @@ output "port" {
   value       = aws_db_instance.main.port
 }
 
+output "resource_id" {
+  description = "RDS resource ID (db-...), the database part of rds-db:connect ARNs."
+  value       = aws_db_instance.main.resource_id
+}
+
 output "identifier" {
   description = "RDS instance identifier."
   value       = aws_db_instance.main.identifier

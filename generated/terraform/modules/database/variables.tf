@@ -15,6 +15,11 @@ variable "tags" {
   type        = map(string)
 }
 
+variable "aws_region" {
+  description = "Region of the database (ARN in the monitoring role's trust policy)."
+  type        = string
+}
+
 variable "private_subnet_ids" {
   description = "Private subnets of the DB subnet group (2+ AZs)."
   type        = list(string)
@@ -231,7 +236,7 @@ variable "db_alarm_connections" {
 }
 
 variable "alarm_actions" {
-  description = "SNS topic ARNs notified by the alarms (empty: console only)."
+  description = "SNS topics notified by the alarms (alarm and OK): the environment's alert topic."
   type        = list(string)
 
   validation {

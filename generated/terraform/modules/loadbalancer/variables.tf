@@ -148,7 +148,7 @@ variable "log_retention_days" {
 }
 
 variable "alarm_actions" {
-  description = "SNS topic ARNs notified by the alarms (empty: console only)."
+  description = "SNS topics notified by the alarms (alarm and OK): the environment's alert topic."
   type        = list(string)
 
   validation {

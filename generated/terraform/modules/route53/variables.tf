@@ -51,7 +51,7 @@ variable "health_check_path" {
 }
 
 variable "alarm_actions" {
-  description = "SNS topic ARNs notified by the alarms (empty: console only)."
+  description = "SNS topics notified by the alarms (alarm and OK): the alert topic in us-east-1."
   type        = list(string)
 
   validation {

@@ -11,24 +11,53 @@ locals {
     { alb = aws_security_group.alb.id, rds = aws_security_group.rds.id },
   )
 
-  # Every service: Session Manager access and the CloudWatch agent (logs and metrics).
-  managed_policy_arns = {
-    ssm        = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-    cloudwatch = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
-  }
-  managed_policy_attachments = {
-    for pair in setproduct(keys(var.services), keys(local.managed_policy_arns)) :
-    "${pair[0]}/${pair[1]}" => { service = pair[0], policy_arn = local.managed_policy_arns[pair[1]] }
+  account_id = data.aws_caller_identity.current.account_id
+
+  # What every service needs, scoped as far as AWS allows (README.md, "IAM actions on *", lists the rest):
+  # Session Manager's own minimum, and the CloudWatch agent writing to the service's own log group and
+  # publishing metrics only in the agent's namespace. No log-group creation or retention changes: Terraform
+  # owns the log groups.
+  baseline_statements = {
+    for name in keys(var.services) : name => [
+      {
+        sid       = "SessionManagerRegistration"
+        actions   = ["ssm:UpdateInstanceInformation"]
+        resources = ["arn:aws:ec2:${var.aws_region}:${local.account_id}:instance/*"]
+        condition = []
+      },
+      {
+        sid = "SessionManagerChannels"
+        actions = [
+          "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+        ]
+        resources = ["*"]
+        condition = []
+      },
+      {
+        sid       = "OwnLogGroup"
+        actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        resources = [var.log_group_arns[name], "${var.log_group_arns[name]}:*"]
+        condition = []
+      },
+      {
+        sid       = "AgentMetrics"
+        actions   = ["cloudwatch:PutMetricData"]
+        resources = ["*"]
+        condition = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = ["CWAgent"] }]
+      },
+    ]
   }
 
   # IAM statements each permission grants (resource-scoped).
   permission_statements = {
     "uploads-rw" = [
-      { sid = "UploadsList", actions = ["s3:ListBucket"], resources = [var.uploads_bucket_arn] },
+      { sid = "UploadsList", actions = ["s3:ListBucket"], resources = [var.uploads_bucket_arn], condition = [] },
       {
         sid       = "UploadsReadWrite"
         actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
         resources = ["${var.uploads_bucket_arn}/*"]
+        condition = []
       },
     ]
     "app-secrets-read" = [
@@ -36,6 +65,7 @@ locals {
         sid       = "AppSecretRead"
         actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
         resources = [var.app_secret_arn]
+        condition = []
       },
     ]
     "db-secret-read" = [
@@ -43,14 +73,30 @@ locals {
         sid       = "DatabaseSecretRead"
         actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
         resources = [var.db_secret_arn]
+        condition = []
       },
     ]
   }
-  # The statements of each service that lists permissions, in permission order.
+  # The database has IAM authentication on: a service that reads the database secret may also connect as
+  # the database user named after it (create it with AWSAuthenticationPlugin to use a token instead).
+  db_connect_statements = {
+    for name, service in var.services : name => [
+      {
+        sid       = "DatabaseIamConnect"
+        actions   = ["rds-db:connect"]
+        resources = ["arn:aws:rds-db:${var.aws_region}:${local.account_id}:dbuser:${var.db_resource_id}/${name}"]
+        condition = []
+      },
+    ] if contains(tolist(service.permissions), "db-secret-read")
+  }
+  # Every statement of each service: the baseline, then its permissions in order.
   service_statements = {
     for name, service in var.services :
-    name => flatten([for permission in sort(tolist(service.permissions)) : local.permission_statements[permission]])
-    if length(service.permissions) > 0
+    name => concat(
+      local.baseline_statements[name],
+      flatten([for permission in sort(tolist(service.permissions)) : local.permission_statements[permission]]),
+      lookup(local.db_connect_statements, name, []),
+    )
   }
 }
 
@@ -164,6 +210,8 @@ resource "aws_vpc_security_group_egress_rule" "service" {
 # IAM: one role and instance profile per service
 # -----------------------------------------------------------------------------
 
+data "aws_caller_identity" "current" {}
+
 data "aws_iam_policy_document" "ec2_assume" {
   statement {
     sid     = "EC2AssumeRole"
@@ -187,13 +235,6 @@ resource "aws_iam_role" "service" {
   tags = merge({ Name = "${var.name_prefix}-${each.key}" }, var.tags)
 }
 
-resource "aws_iam_role_policy_attachment" "service" {
-  for_each = local.managed_policy_attachments
-
-  role       = aws_iam_role.service[each.value.service].name
-  policy_arn = each.value.policy_arn
-}
-
 resource "aws_iam_instance_profile" "service" {
   for_each = var.services
 
@@ -203,7 +244,8 @@ resource "aws_iam_instance_profile" "service" {
   tags = merge({ Name = "${var.name_prefix}-${each.key}" }, var.tags)
 }
 
-# Extra access for the services whose spec lists permissions (uploads-rw, app-secrets-read, db-secret-read).
+# Everything a service may do: the baseline (Session Manager, its own log group, agent metrics) plus the
+# permissions its spec lists (uploads-rw, app-secrets-read, db-secret-read + rds-db:connect).
 data "aws_iam_policy_document" "service" {
   for_each = local.service_statements
 
@@ -214,6 +256,16 @@ data "aws_iam_policy_document" "service" {
       sid       = statement.value.sid
       actions   = statement.value.actions
       resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.condition
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }
@@ -221,7 +273,7 @@ data "aws_iam_policy_document" "service" {
 resource "aws_iam_role_policy" "service" {
   for_each = local.service_statements
 
-  name_prefix = "${replace(each.key, "_", "-")}-app-access-"
+  name_prefix = "${replace(each.key, "_", "-")}-least-privilege-"
   role        = aws_iam_role.service[each.key].id
   policy      = data.aws_iam_policy_document.service[each.key].json
 }

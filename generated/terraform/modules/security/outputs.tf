@@ -28,7 +28,6 @@ output "instance_profile_names" {
   value       = { for name, profile in aws_iam_instance_profile.service : name => profile.name }
 
   depends_on = [
-    aws_iam_role_policy_attachment.service,
     aws_iam_role_policy.service,
   ]
 }

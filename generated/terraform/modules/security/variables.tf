@@ -111,3 +111,18 @@ variable "db_secret_arn" {
   description = "ARN of the RDS-managed master user secret (db-secret-read permission)."
   type        = string
 }
+
+variable "db_resource_id" {
+  description = "Resource ID of the database (rds-db:connect for db-secret-read)."
+  type        = string
+}
+
+variable "log_group_arns" {
+  description = "CloudWatch log group ARN by service (the agent writes only there)."
+  type        = map(string)
+}
+
+variable "aws_region" {
+  description = "Region of the environment (ARNs of the scoped IAM statements)."
+  type        = string
+}

@@ -1,0 +1,50 @@
+"""One account per environment: `aws.account_id` pins every provider block, `aws.assume_role_arn` assumes a role.
+
+Reads the committed tree for the bundled specs and renders a copy of the project for the other cases.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+from tfhelpers import copy_project
+
+from tfgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ROOT / "generated" / "terraform" / "environments"
+PROVIDER_RE = re.compile(r'(?ms)^provider "aws" \{\n(.*?)^\}')
+
+
+def _providers(text: str) -> list[str]:
+    return PROVIDER_RE.findall(text)
+
+
+def test_prod_pins_its_account_in_every_provider_block():
+    blocks = _providers((ENVIRONMENTS / "prod" / "provider.tf").read_text())
+    assert len(blocks) == 2  # the default provider and the us-east-1 alias
+    assert all('allowed_account_ids = ["111122223333"]' in block for block in blocks)
+
+
+def test_environments_without_an_account_are_not_pinned():
+    for env in ("dev", "staging"):
+        assert "allowed_account_ids" not in (ENVIRONMENTS / env / "provider.tf").read_text()
+
+
+def test_account_and_role_reach_every_provider_block(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    spec = project / "specs" / "dev.yaml"
+    doc = yaml.safe_load(spec.read_text())
+    doc["aws"] = {"account_id": "444455556666", "assume_role_arn": "arn:aws:iam::444455556666:role/tf-deploy"}
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    blocks = _providers((project / "generated" / "terraform" / "environments" / "dev" / "provider.tf").read_text())
+    assert len(blocks) == 2
+    for block in blocks:
+        assert 'allowed_account_ids = ["444455556666"]' in block
+        assert 'role_arn     = "arn:aws:iam::444455556666:role/tf-deploy"' in block
+        assert 'session_name = "tfgen-dev"' in block

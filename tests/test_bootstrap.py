@@ -1,0 +1,167 @@
+"""The state-backend bootstrap root: what the seed asks of the state bucket and lock table, rendered per bucket.
+
+Static checks read the committed tree (python-hcl2); behaviour checks render copies of the project with
+changed specs. terraform validate (5.100), fakeprov (6.69.1), checkov and the rehearsal cover the same root
+through their own tests, which walk every root module of the tree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import yaml
+from click.testing import CliRunner
+from tfhelpers import clean_hcl2, copy_project
+
+from tfgen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOTSTRAP = ROOT / "generated" / "terraform" / "bootstrap"
+BUNDLED_BUCKET = "imgu-terraform-state"
+
+
+def _root(directory: Path) -> dict[str, dict[str, Any]]:
+    """Every block of a root module: resources and data sources keyed "type.name", variables, terraform blocks."""
+    blocks: dict[str, Any] = {"resource": {}, "data": {}, "variable": {}, "terraform": [], "provider": []}
+    for path in sorted(directory.glob("*.tf")):
+        parsed = clean_hcl2(hcl2.loads(path.read_text()))
+        for kind in ("resource", "data"):
+            for entry in parsed.get(kind, []):
+                for rtype, named in entry.items():
+                    for name, body in named.items():
+                        blocks[kind][f"{rtype}.{name}"] = body
+        for entry in parsed.get("variable", []):
+            blocks["variable"].update(entry)
+        blocks["terraform"] += parsed.get("terraform", [])
+        blocks["provider"] += parsed.get("provider", [])
+    return blocks
+
+
+def _render(project: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["-C", str(project), "render", "--all"], catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
+def _edit(project: Path, name: str, change: dict[str, Any]) -> None:
+    """Deep-merge `change` into specs/<name>.yaml (a test's spec edit)."""
+    path = project / "specs" / f"{name}.yaml"
+    doc = yaml.safe_load(path.read_text())
+
+    def merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    merge(doc, change)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, dict[str, Any]]:
+    directory = BOOTSTRAP / BUNDLED_BUCKET
+    if not directory.is_dir():
+        pytest.fail(f"{directory} is missing: run `make render-all`")
+    return _root(directory)
+
+
+def test_one_root_for_the_bucket_every_bundled_environment_shares():
+    assert sorted(p.name for p in BOOTSTRAP.iterdir() if p.is_dir()) == [BUNDLED_BUCKET]
+
+
+def test_bootstrap_keeps_its_own_state_local(bundled):
+    assert bundled["terraform"] and all("backend" not in block for block in bundled["terraform"])
+    assert bundled["variable"]["state_bucket"]["default"] == BUNDLED_BUCKET
+    assert bundled["variable"]["region"]["default"] == "us-east-1"
+
+
+def test_state_bucket_is_versioned_encrypted_private_and_logged(bundled):
+    res = bundled["resource"]
+    assert res["aws_s3_bucket.state"]["bucket"] == "var.state_bucket"
+    assert "force_destroy" not in res["aws_s3_bucket.state"]
+    for bucket in ("state", "access_logs"):
+        assert res[f"aws_s3_bucket_versioning.{bucket}"]["versioning_configuration"][0]["status"] == "Enabled"
+        sse = res[f"aws_s3_bucket_server_side_encryption_configuration.{bucket}"]["rule"][0]
+        assert sse["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "AES256"
+        pab = res[f"aws_s3_bucket_public_access_block.{bucket}"]
+        assert all(pab[flag] is True for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                                                  "restrict_public_buckets"))
+        assert res[f"aws_s3_bucket_ownership_controls.{bucket}"]["rule"][0]["object_ownership"] == "BucketOwnerEnforced"
+        assert res[f"aws_s3_bucket_policy.{bucket}"]["policy"] == f"data.aws_iam_policy_document.{bucket}.json"
+    logging = res["aws_s3_bucket_logging.state"]
+    assert logging["bucket"] == "aws_s3_bucket.state.id"
+    assert logging["target_bucket"] == "aws_s3_bucket.access_logs.id"
+
+
+@pytest.mark.parametrize("bucket", ["state", "access_logs"])
+def test_bucket_policies_deny_plain_http(bundled, bucket: str):
+    statements = bundled["data"][f"aws_iam_policy_document.{bucket}"]["statement"]
+    deny = [s for s in statements if s.get("effect") == "Deny"]
+    assert len(deny) == 1 and deny[0]["actions"] == ["s3:*"]
+    assert deny[0]["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
+    assert sorted(deny[0]["resources"]) == sorted([f"aws_s3_bucket.{bucket}.arn", f"${{aws_s3_bucket.{bucket}.arn}}/*"])
+
+
+def test_log_bucket_admits_only_log_delivery_for_the_state_bucket(bundled):
+    statements = bundled["data"]["aws_iam_policy_document.access_logs"]["statement"]
+    allow = [s for s in statements if s.get("effect") == "Allow"]
+    assert len(allow) == 1 and allow[0]["actions"] == ["s3:PutObject"]
+    assert allow[0]["resources"] == ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
+    assert bundled["resource"]["aws_s3_bucket_logging.state"]["target_prefix"] == "local.access_log_prefix"
+    assert allow[0]["principals"] == [{"type": "Service", "identifiers": ["logging.s3.amazonaws.com"]}]
+    conditions = {c["variable"]: c["values"] for c in allow[0]["condition"]}
+    assert conditions == {"aws:SourceArn": ["aws_s3_bucket.state.arn"],
+                          "aws:SourceAccount": ["data.aws_caller_identity.current.account_id"]}
+
+
+def test_no_lock_table_with_the_native_lock_file(bundled):
+    """The bundled specs lock with use_lockfile (the default): the table resource exists but has no instance."""
+    assert bundled["variable"]["lock_tables"]["default"] == []
+    assert bundled["resource"]["aws_dynamodb_table.lock"]["for_each"] == "var.lock_tables"
+
+
+@pytest.mark.parametrize("lock", ["dynamodb", "both"])
+def test_lock_table_when_a_spec_asks_for_dynamodb(tmp_path: Path, lock: str):
+    project = copy_project(tmp_path / "project")
+    _edit(project, "staging", {"state": {"lock": lock, "dynamodb_table": "imgu-locks"}})
+    code, stderr = _render(project)
+    assert code == 0, stderr
+    root = _root(project / "generated" / "terraform" / "bootstrap" / BUNDLED_BUCKET)
+    assert root["variable"]["lock_tables"]["default"] == ["imgu-locks"]
+    table = root["resource"]["aws_dynamodb_table.lock"]
+    assert table["hash_key"] == "LockID" and table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["attribute"] == [{"name": "LockID", "type": "S"}]
+    assert table["point_in_time_recovery"] == [{"enabled": True}]
+    assert table["server_side_encryption"] == [{"enabled": True}]
+    assert table["deletion_protection_enabled"] == "var.lock_table_deletion_protection"
+    backend = (project / "generated" / "terraform" / "environments" / "staging" / "versions.tf").read_text()
+    assert 'dynamodb_table = "imgu-locks"' in backend
+    assert ("use_lockfile" in backend) == (lock == "both")
+
+
+def test_each_state_bucket_gets_its_own_root_and_account_pin(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    _edit(project, "prod", {"state": {"bucket": "imgu-prod-terraform-state"}})
+    code, stderr = _render(project)
+    assert code == 0, stderr
+    roots = project / "generated" / "terraform" / "bootstrap"
+    assert sorted(p.name for p in roots.iterdir()) == ["imgu-prod-terraform-state", BUNDLED_BUCKET]
+    prod = (roots / "imgu-prod-terraform-state" / "provider.tf").read_text()
+    shared = (roots / BUNDLED_BUCKET / "provider.tf").read_text()
+    assert 'allowed_account_ids = ["111122223333"]' in prod  # prod names its account; dev and staging do not
+    assert "allowed_account_ids" not in shared
+
+
+def test_bootstrap_root_of_a_removed_bucket_is_pruned(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    assert _render(project)[0] == 0
+    for env in ("dev", "staging", "prod"):
+        _edit(project, env, {"state": {"bucket": "imgu-state-v2"}})
+    code, stderr = _render(project)
+    assert code == 0, stderr
+    roots = project / "generated" / "terraform" / "bootstrap"
+    assert sorted(p.name for p in roots.iterdir() if any(p.iterdir())) == ["imgu-state-v2"]
