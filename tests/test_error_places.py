@@ -71,4 +71,4 @@ def test_extends_with_a_nul_byte_is_a_located_error(project: Path, run) -> None:
     (project / "specs/dev.yaml").write_text('extends: "\\0"\n')
     result = run("-C", str(project), "validate", "dev")
     assert result.exit_code == 2
-    assert "specs/dev.yaml:1:10: extends: must be a file name such as base.yaml" in result.stderr
+    assert "specs/dev.yaml:1:10: extends: '\\x00' contains U+0000 (control character)" in result.stderr
