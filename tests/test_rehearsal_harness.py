@@ -233,6 +233,21 @@ def test_drift_report_and_protection_hint(tmp_path: Path) -> None:
     assert "prevent_destroy" in run.protection_hint(log)
 
 
+def test_moto_revoke_race_is_recognised_only_alone(tmp_path: Path) -> None:
+    """Only a destroy whose single error is moto's lost-rule NotFound is retried; anything else still fails."""
+    race = ("Error: deleting VPC Security Group Rule (sgr-1)\n\noperation error EC2: RevokeSecurityGroupEgress, "
+            "https response error\nStatusCode: 400\napi error\nInvalidPermission.NotFound: The specified rule does "
+            "not exist in this\nsecurity group\n")
+    log = tmp_path / "destroy.log"
+    log.write_text("module.x: Destroying...\n" + race)
+    assert run.moto_revoke_race(log)
+    log.write_text("module.x: Destroying...\n" + race + "\nError: deleting RDS DB Instance: InvalidDBInstanceState\n")
+    assert not run.moto_revoke_race(log), "a second, real error must not be retried away"
+    log.write_text("module.x: Destroying...\nError: deleting EC2 Instance: UnauthorizedOperation\n")
+    assert not run.moto_revoke_race(log)
+    assert not run.moto_revoke_race(tmp_path / "missing.log")
+
+
 def test_summary_table_marks_failed_steps() -> None:
     res = run.EnvResult("dev", steps=[run.StepResult("init", 0, 1.0, "x", True),
                                       run.StepResult("apply", 1, 9.5, "y", False)])  # fmt: skip
