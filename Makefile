@@ -20,7 +20,7 @@ TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
-.PHONY: help render render-all check test test-fast lint fmt plan apply destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
+.PHONY: help render render-all check test test-fast lint fmt plan apply rotate-secret destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -64,6 +64,10 @@ plan: ## terraform init + plan for ENV (needs AWS credentials and the state buck
 
 apply: ## apply the plan saved by `make plan`
 	cd $(ENV_DIR) && $(TF) apply -input=false tfplan
+
+rotate-secret: ## rotate ONE application-secret key, the others keep their values: make rotate-secret ENV=prod KEY=jwt_secret_key [STDIN=1]
+	@if [ -z "$(KEY)" ]; then echo "make rotate-secret: set KEY=<one of storage.app_secret_keys>, e.g. KEY=jwt_secret_key"; exit 2; fi
+	TF=$(TF) scripts/rotate-app-secret.sh $(ENV_DIR) '$(KEY)'$(if $(STDIN), --stdin)
 
 destroy: ## destroy ENV (asks for confirmation)
 	cd $(ENV_DIR) && $(TF) destroy

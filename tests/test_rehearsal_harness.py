@@ -26,6 +26,7 @@ REHEARSAL = ROOT / "tests" / "rehearsal"
 sys.path.insert(0, str(REHEARSAL))
 
 import override  # noqa: E402
+import rotation_probe  # noqa: E402
 import run  # noqa: E402
 
 FIXTURE = REHEARSAL / "fixture"
@@ -231,6 +232,30 @@ def test_drift_report_and_protection_hint(tmp_path: Path) -> None:
     assert "--destroy-var" in run.protection_hint(log)
     log.write_text("Error: Instance cannot be destroyed ... lifecycle.prevent_destroy\n")
     assert "prevent_destroy" in run.protection_hint(log)
+
+
+def test_rotation_probe_accepts_exactly_one_key_rotated_outside_terraform() -> None:
+    """The rehearsal's rotation check fails on every way a rotation can go wrong, and passes the right one."""
+    before = ({"a": "1", "b": "2"}, {"v1": ["AWSCURRENT", "tfgen-generated"]})
+    right = ({"a": "9", "b": "2"}, {"v1": ["AWSPREVIOUS", "tfgen-generated"], "v2": ["AWSCURRENT"]})
+    assert rotation_probe.problems(before, right, "a") == []
+    wrong = {
+        "both keys": ({"a": "9", "b": "8"}, right[1]),
+        "a key lost": ({"a": "9"}, right[1]),
+        "label moved": (right[0], {"v1": ["AWSPREVIOUS"], "v2": ["AWSCURRENT", "tfgen-generated"]}),
+        "not current": (right[0], {"v1": ["AWSCURRENT", "tfgen-generated"], "v2": []}),
+    }
+    for name, after in wrong.items():
+        assert rotation_probe.problems(before, after, "a"), name
+    unlabelled = ({"a": "1", "b": "2"}, {"v1": ["AWSCURRENT"]})
+    assert rotation_probe.problems(unlabelled, right, "a")
+
+
+def test_only_roots_with_the_application_secret_get_the_rotation_step(tmp_path: Path) -> None:
+    (tmp_path / "outputs.tf").write_text('output "app_secret_arn_note" {}\n# output "app_secret_arn"\n')
+    assert not run.has_output(tmp_path, "app_secret_arn")
+    (tmp_path / "more.tf").write_text('output "app_secret_arn" {\n  value = 1\n}\n')
+    assert run.has_output(tmp_path, "app_secret_arn")
 
 
 def test_moto_revoke_race_is_recognised_only_alone(tmp_path: Path) -> None:

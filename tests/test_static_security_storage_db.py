@@ -247,7 +247,8 @@ def test_user_data_secret_fetch_retries_with_backoff():
     for script in ((TREE / "modules" / "compute" / "user_data" / "service.sh.tftpl").read_text(),):
         fetch = script[script.index("fetch_secret() {"):]
         fetch = fetch[:fetch.index("\n}\n")]
-        assert "for attempt in 1 2 3 4 5 6 7 8 9 10; do" in fetch
+        assert 'for attempt in $(seq 1 "$attempts"); do' in fetch
+        assert "0:) mode=write attempts=10 ;;" in script, "10 attempts at start (tests/test_secret_refresh.py runs it)"
         assert "if payload=$(aws secretsmanager get-secret-value" in fetch, "a failed call must not hit set -e"
         assert "sleep $((attempt < 5 ? 2 ** attempt : 30))" in fetch
         assert "return 1" in fetch
@@ -317,6 +318,19 @@ def test_app_secret_written_only_and_recovery_window():
     assert version["secret_string_wo_version"] == 1
     text = (TREE / "modules/storage/main.tf").read_text()
     assert 'ephemeral "aws_secretsmanager_random_password" "app"' in text
+
+
+def test_app_secret_is_generated_once_and_guarded():
+    """The labelled version is never deleted by AWS (so never re-created), and outside rotations stay current."""
+    version = resources("storage", "aws_secretsmanager_secret_version")["app"]
+    assert sorted(version["version_stages"]) == ["AWSCURRENT", "tfgen-generated"]
+    (lifecycle,) = version["lifecycle"]
+    assert lifecycle["ignore_changes"] == ["version_stages"]
+    (guard,) = lifecycle["precondition"]
+    assert 'contains(local.app_secret_stages, "tfgen-generated")' in guard["condition"]
+    assert "did not generate" in guard["error_message"] and "update-secret-version-stage" in guard["error_message"]
+    versions = parse("modules/storage/main.tf")["data"]
+    assert any("aws_secretsmanager_secret_versions" in block for block in versions)
 
 
 def test_log_group_per_service_with_environment_retention():

@@ -173,7 +173,7 @@ def test_no_template_syntax_left(env: str, service: str, tmp_path_factory: pytes
     assert "$${" not in script and "%%{" not in script
     leftovers = set(re.findall(r"\$\{([^}]*)\}", script))
     assert leftovers <= {"aws:InstanceId", "PACKAGES[@]", "PIP_PACKAGES[@]", "PIP_PACKAGES[*]",
-                         "ENVIRONMENT_LINES[@]", "SECRETS[@]"}, leftovers
+                         "ENVIRONMENT_LINES[@]", "SECRETS[@]", "SECRET_ARNS[*]"}, leftovers
 
 
 def test_settings_follow_each_service(tmp_path_factory: pytest.TempPathFactory):

@@ -58,7 +58,7 @@ CLI_CONFIG = """provider_installation {
 }
 """
 STEP_TIMEOUTS = {"init": 300, "plan": 900, "apply": 2400, "replan": 900, "unprotect": 2400, "destroy": 2400,
-                 "scenario": 900}
+                 "scenario": 900, "rotate": 900}
 TAIL_LINES = 60
 DRIFT_LINES = 200
 # Errors whose cause is a protection setting in the tree, with the remedy the operator would use.
@@ -300,16 +300,17 @@ def _stop_process_group(proc: subprocess.Popen[bytes], sig: int) -> None:
         proc.wait()
 
 
-def run_step(label: str, name: str, args: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> StepResult:
-    """Run one terraform command with its output in *log*; kills the process group on timeout/stop."""
+def run_step(label: str, name: str, args: Sequence[str], cwd: Path, env: dict[str, str], log: Path,
+             program: Sequence[str] = ("terraform",)) -> StepResult:
+    """Run one terraform command (or *program*) with its output in *log*; kills the process group on timeout/stop."""
     started = time.monotonic()
-    command = " ".join(["terraform", *args])
+    command = " ".join([*program, *args])
     say(label, f"  {name:<9} {command}")
     rc: int | None = None
     note = ""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            ["terraform", *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [*program, *args], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         limit = STEP_TIMEOUTS[name.split(":")[0]]
         deadline = started + limit
@@ -413,6 +414,17 @@ class Options:
     scenarios: list[tuple[str, Path]] = field(default_factory=list)  # planned after the apply (plan_scenarios.py)
 
 
+def unwrapped(log: Path) -> str:
+    """A terraform log as one line of words: diagnostics are boxed (│) and wrapped at the terminal width."""
+    return " ".join(log.read_text(encoding="utf-8", errors="replace").replace("│", " ").split())
+
+
+def has_output(root: Path, name: str) -> bool:
+    """Whether the root module declares output *name* (only environment roots hold the application secret)."""
+    pattern = re.compile(rf'^output\s+"{re.escape(name)}"', re.M)
+    return any(pattern.search(path.read_text(encoding="utf-8")) for path in sorted(root.glob("*.tf")))
+
+
 def root_dir(env: str) -> str:
     """Where a rehearsal target lives in the tree: an environment name, or a root path such as bootstrap/<bucket>."""
     return env if "/" in env else f"environments/{env}"
@@ -456,12 +468,15 @@ def prepare_scratch(opts: Options, env: str) -> Path:
 class EnvRun:
     """The terraform steps of one environment, in a prepared scratch root with a running emulator."""
 
-    def __init__(self, root: Path, opts: Options, env_vars: dict[str, str], logs: Path, result: EnvResult):
+    def __init__(self, root: Path, opts: Options, env_vars: dict[str, str], logs: Path, result: EnvResult,
+                 probe: Sequence[str] = ()):
         self.root, self.opts, self.env_vars, self.logs, self.result = root, opts, env_vars, logs, result
+        self.probe_program, self.probe = tuple(probe[:2]), tuple(probe[2:])
 
-    def step(self, name: str, *args: str) -> StepResult:
-        """Run and record one terraform step."""
-        res = run_step(self.result.env, name, args, self.root, self.env_vars, self.logs / f"{name}.log")
+    def step(self, name: str, *args: str, program: Sequence[str] = ("terraform",)) -> StepResult:
+        """Run and record one terraform step (or one *program* step)."""
+        res = run_step(self.result.env, name, args, self.root, self.env_vars,
+                       self.logs / f"{name.replace(':', '-')}.log", program)
         self.result.steps.append(res)
         return res
 
@@ -519,7 +534,47 @@ class EnvRun:
             self.result.fail("FAIL", "re-plan failed")
         if self.opts.scenarios:
             self.plan_scenarios()
+        elif replan.ok and self.probe and has_output(self.root, "app_secret_arn"):
+            self.rotate_and_replan()
         return True
+
+    def rotate_and_replan(self) -> None:
+        """Rotate one application-secret key with the operator's script; the next plan must be empty.
+
+        Proves on the real provider that Terraform neither undoes a rotation made outside it nor writes its
+        generated values again (the version it wrote keeps its tfgen-generated label).
+        """
+        if not self.step("rotate", "rotate", *self.probe, program=self.probe_program).ok:
+            self.result.fail("FAIL", "rotating one application-secret key failed (see rotate.log)")
+            return
+        replan = self.step("rotate:replan", "plan", "-input=false", "-no-color", "-detailed-exitcode")
+        if replan.rc == 2:
+            replan.ok, replan.note = False, "drift"
+            changed = drift_summary(drift_report(Path(replan.log)))
+            self.result.fail("DRIFT", f"after rotating a key outside Terraform, the plan wants {changed}")
+            return
+        if not replan.ok:
+            self.result.fail("FAIL", "plan after the key rotation failed")
+            return
+        self.check_secret_guard()
+
+    def check_secret_guard(self) -> None:
+        """Make Terraform lose the version it wrote (state rm + label gone, as if AWS had deleted it).
+
+        The next plan must stop at the storage module's precondition instead of writing generated values over
+        the secret's current ones.
+        """
+        forget = self.step("rotate:forget", "state", "rm", "module.storage.aws_secretsmanager_secret_version.app")
+        label = self.step("rotate:unlabel", "drop-label", *self.probe, program=self.probe_program)
+        if not (forget.ok and label.ok):
+            self.result.fail("FAIL", "could not set up the secret-guard check")
+            return
+        guard = self.step("rotate:guard", "plan", "-input=false", "-no-color")
+        guard.ok = guard.rc == 1 and SECRET_GUARD in unwrapped(Path(guard.log))
+        guard.note = "guard held" if guard.ok else "the plan did not stop at the secret guard"
+        say(self.result.env, f"  rotate:guard {guard.note}")
+        if not guard.ok:
+            self.result.fail("FAIL", "with the generated secret version gone, the plan did not stop at its guard")
 
     def plan_scenarios(self) -> None:
         """Plan each scenario tree against the applied state; any destroy or replacement fails the env."""
@@ -590,6 +645,8 @@ class EnvRun:
             self.result.fail("FAIL", f"destroy left resources in state: {(left or ['(unreadable state)'])[:5]}")
 
 
+# The start of the storage module's precondition message (templates/terraform/modules/storage/main.tf.j2).
+SECRET_GUARD = "The application secret already holds values that Terraform did not generate"
 MOTO_REVOKE_RACE = re.compile(r"RevokeSecurityGroup(Ingress|Egress).*?InvalidPermission\.NotFound", re.S)
 
 
@@ -639,7 +696,9 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
         aliases = ", ".join(b.alias or "(default)" for b in blocks)
         pid = emulator.proc.pid if emulator.proc else "?"
         say(env, f"  emulator {endpoint} (pid {pid}); {override.name} redirects provider aws: {aliases}")
-        EnvRun(root, opts, terraform_env(cli_config), logs, result).run()
+        probe = (str(python), str(HERE / "rotation_probe.py"), "--root", str(root),
+                 "--script", str(DEFAULT_PROJECT / "scripts" / "rotate-app-secret.sh"), "--endpoint", endpoint)
+        EnvRun(root, opts, terraform_env(cli_config), logs, result, probe).run()
     except (SetupError, OverrideError) as exc:
         result.fail("ERROR", str(exc))
     finally:
