@@ -14,7 +14,7 @@ locals {
 # -----------------------------------------------------------------------------
 
 resource "aws_s3_bucket" "state" {
-  #checkov:skip=CKV_AWS_144:One state bucket per account; versioning and the retained noncurrent versions cover recovery, cross-region replication is out of scope
+  #checkov:skip=CKV_AWS_144:One state bucket per account; versioning and the retained noncurrent state versions cover recovery, cross-region replication is out of scope
   #checkov:skip=CKV_AWS_145:SSE-S3 by design: the S3 backend writes state with encrypt = true (SSE-S3), so no customer-managed KMS key to operate
   #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications on the state bucket
   bucket = var.state_bucket

@@ -106,8 +106,8 @@ resource "aws_iam_role_policy_attachment" "rds_monitoring" {
 
 resource "aws_cloudwatch_log_group" "rds" {
   for_each = toset(local.cloudwatch_logs_exports)
-  #checkov:skip=CKV_AWS_158:Log groups use the CloudWatch Logs service key; a CMK per environment is out of scope
-  #checkov:skip=CKV_AWS_338:Retention follows the environment's spec (logs.retention_days), not a fixed year
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts it with its service key; the seed asks encryption at rest, not a CMK, and the one CMK (alerts.tf) serves alarm notifications only
+  #checkov:skip=CKV_AWS_338:Retention is the spec's logs.retention_days (seed: 30 days dev, 90+ prod; a guardrail holds production at 90 or more), not the 365 days this check wants
 
   name              = "/aws/rds/instance/${local.identifier}/${each.key}"
   retention_in_days = var.log_retention_days
@@ -121,7 +121,7 @@ resource "aws_cloudwatch_log_group" "rds" {
 # -----------------------------------------------------------------------------
 
 resource "aws_db_instance" "main" {
-  #checkov:skip=CKV_AWS_353:Performance Insights is not available for MySQL on the db.t4g.micro class every bundled environment uses
+  #checkov:skip=CKV_AWS_353:RDS for MySQL does not support Performance Insights on db.t4g.micro, the seed's class and every bundled spec's; enhanced monitoring and the RDS alarms watch the instance
   identifier     = local.identifier
   engine         = "mysql"
   engine_version = var.db_engine_version

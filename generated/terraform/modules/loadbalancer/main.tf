@@ -25,9 +25,6 @@ locals {
 # -----------------------------------------------------------------------------
 
 resource "aws_lb" "main" {
-  #checkov:skip=CKV_AWS_150:Deletion protection is var.alb_deletion_protection, set per environment (true in prod)
-  #checkov:skip=CKV_AWS_91:Access logs are var.enable_access_logs, set per environment (on in prod)
-  #checkov:skip=CKV2_AWS_28:The WAF web ACL is var.enable_waf, set per environment (on in prod)
   name_prefix                = var.lb_name_prefix
   load_balancer_type         = "application"
   internal                   = false
@@ -230,10 +227,10 @@ resource "aws_cloudwatch_metric_alarm" "target_response_time" {
 
 resource "aws_s3_bucket" "access_logs" {
   count = var.enable_access_logs ? 1 : 0
-  #checkov:skip=CKV_AWS_18:This bucket is the log destination itself; logging it would recurse
-  #checkov:skip=CKV_AWS_144:Access logs are diagnostic data; cross-region replication is not required
-  #checkov:skip=CKV_AWS_145:ALB access log delivery supports only SSE-S3, not KMS
-  #checkov:skip=CKV2_AWS_62:No consumer for object-created events on access logs
+  #checkov:skip=CKV_AWS_18:This bucket is the ALB access-log destination itself; logging it would recurse
+  #checkov:skip=CKV_AWS_144:Access logs are diagnostic data expired after logs.retention_days; cross-region replication is not required
+  #checkov:skip=CKV_AWS_145:ALB access log delivery supports only SSE-S3 (AES256); a KMS-encrypted bucket receives no logs
+  #checkov:skip=CKV2_AWS_62:No consumer for object-created events on access logs; they are read on demand
 
   bucket_prefix = local.access_logs_bucket_prefix
   force_destroy = true
@@ -512,8 +509,8 @@ resource "aws_wafv2_web_acl_association" "main" {
 # WAF requires the log group name to start with "aws-waf-logs-".
 resource "aws_cloudwatch_log_group" "waf" {
   count = var.enable_waf ? 1 : 0
-  #checkov:skip=CKV_AWS_158:Log group uses the CloudWatch Logs service key; a CMK per environment is out of scope
-  #checkov:skip=CKV_AWS_338:Retention follows the environment's spec (logs.retention_days), not a fixed year
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts it with its service key; the seed asks encryption at rest, not a CMK, and the one CMK (alerts.tf) serves alarm notifications only
+  #checkov:skip=CKV_AWS_338:Retention is the spec's logs.retention_days (seed: 30 days dev, 90+ prod; a guardrail holds production at 90 or more), not the 365 days this check wants
 
   name              = "aws-waf-logs-${var.name_prefix}-alb"
   retention_in_days = var.log_retention_days

@@ -198,8 +198,8 @@ resource "aws_vpc_endpoint" "interface" {
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
-  #checkov:skip=CKV_AWS_158:Log group uses the CloudWatch Logs service key; a CMK per environment is out of scope
-  #checkov:skip=CKV_AWS_338:Retention follows the environment's spec (logs.retention_days), not a fixed year
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts it with its service key; the seed asks encryption at rest, not a CMK, and the one CMK (alerts.tf) serves alarm notifications only
+  #checkov:skip=CKV_AWS_338:Retention is the spec's logs.retention_days (seed: 30 days dev, 90+ prod; a guardrail holds production at 90 or more), not the 365 days this check wants
 
   name              = "/aws/vpc/${var.name_prefix}/flow-logs"
   retention_in_days = var.log_retention_days

@@ -152,7 +152,7 @@ resource "aws_security_group" "rds" {
 
 resource "aws_vpc_security_group_ingress_rule" "alb_from_internet" {
   for_each = local.internet_ports
-  #checkov:skip=CKV_AWS_260:Port 80 only reaches the HTTP listener, which answers every request with a 301 to HTTPS
+  #checkov:skip=CKV_AWS_260:Seed rule ALB 80 from 0.0.0.0/0: port 80 reaches only the loadbalancer's aws_lb_listener.http, a 301 redirect to HTTPS (the 443 instance passes anyway)
 
   security_group_id = aws_security_group.alb.id
   description       = each.key == "https" ? "HTTPS from the internet" : "HTTP (redirects to HTTPS) from the internet"

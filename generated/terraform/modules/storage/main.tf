@@ -10,10 +10,10 @@ locals {
 # -----------------------------------------------------------------------------
 
 resource "aws_s3_bucket" "uploads" {
-  #checkov:skip=CKV_AWS_18:No server access logs for the uploads bucket; only roles with uploads-rw can reach it and CloudTrail covers the API
-  #checkov:skip=CKV_AWS_144:Single-region application; versioning and lifecycle rules cover recovery, cross-region replication is out of scope
-  #checkov:skip=CKV_AWS_145:SSE-S3 (AES256) by design, as in the seed: no customer-managed KMS key to operate or pay for
-  #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications
+  #checkov:skip=CKV_AWS_18:The seed asks access logging only for the state bucket; a per-environment log bucket would need these skips itself. Accepted gap: object reads and writes are not recorded
+  #checkov:skip=CKV_AWS_144:Single-region application (seed); versioning and the noncurrent-version lifecycle rule cover recovery, cross-region replication is out of scope
+  #checkov:skip=CKV_AWS_145:The seed specifies SSE-S3 (AES256); SSE-KMS would add KMS grants to every uploads-rw role and a KMS request per object operation
+  #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications: no queue, function or rule in this design processes uploads
   bucket_prefix = local.uploads_bucket_prefix
   force_destroy = var.uploads_force_destroy
 
@@ -157,7 +157,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
 # -----------------------------------------------------------------------------
 
 resource "aws_secretsmanager_secret" "app" {
-  #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed aws/secretsmanager key; no customer-managed KMS key in this design
+  #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed aws/secretsmanager key: only this account's instance roles read it (IAM names the exact ARN), so a customer-managed key would add key grants and cost without narrowing access
   #checkov:skip=CKV2_AWS_57:No rotation Lambda: keys are rotated one at a time, on purpose, with make rotate-secret (a JWT or encryption key needs application-aware rotation)
   name_prefix             = "${var.name_prefix}-app-"
   description             = "Application secrets: ${join(", ", var.app_secret_keys)}"
@@ -209,8 +209,8 @@ resource "aws_secretsmanager_secret_version" "app" {
 
 resource "aws_cloudwatch_log_group" "service" {
   for_each = var.service_names
-  #checkov:skip=CKV_AWS_158:Log groups use the CloudWatch Logs service key; a CMK per environment is out of scope
-  #checkov:skip=CKV_AWS_338:Retention follows the environment's spec (logs.retention_days), not a fixed year
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts it with its service key; the seed asks encryption at rest, not a CMK, and the one CMK (alerts.tf) serves alarm notifications only
+  #checkov:skip=CKV_AWS_338:Retention is the spec's logs.retention_days (seed: 30 days dev, 90+ prod; a guardrail holds production at 90 or more), not the 365 days this check wants
 
   name              = "/aws/ec2/${var.name_prefix}/${each.key}"
   retention_in_days = var.log_retention_days
