@@ -393,12 +393,44 @@ def patch_elbv2_deletion_protection() -> str:
     return "ELBv2 DeleteLoadBalancer refuses while deletion_protection.enabled=true (as AWS does)"
 
 
+def patch_secret_version_labels() -> str:
+    """Secrets Manager PutSecretValue: the previous AWSCURRENT version loses every other label.
+
+    moto replaces that version's labels with ``["AWSPREVIOUS"]``. AWS only moves AWSCURRENT and AWSPREVIOUS
+    (PutSecretValue, UpdateSecretVersionStage: "each staging label can be attached to only one version at a
+    time"; other labels stay where they are). The storage module labels the version Terraform wrote
+    ``tfgen-generated`` so that AWS never deletes it; without this patch the rehearsal's key rotation would
+    strip that label here, which AWS does not do.
+    """
+    from moto.secretsmanager.models import FakeSecret
+
+    original = FakeSecret.reset_default_version
+    probe = types.SimpleNamespace(versions={"v1": {"version_stages": ["AWSCURRENT", "custom"]}},
+                                  default_version_id="v1")
+    original(probe, {"version_stages": ["AWSCURRENT"]}, "v2")
+    _expect(probe.versions["v1"]["version_stages"] == ["AWSPREVIOUS"], "secret-labels",
+            "moto keeps other labels on the previous version now")
+
+    def reset_default_version(self: Any, secret_version: dict[str, Any], version_id: str) -> None:
+        previous = self.default_version_id
+        kept = [] if previous is None else [
+            stage for stage in self.versions[previous]["version_stages"] if stage not in ("AWSCURRENT", "AWSPREVIOUS")
+        ]
+        original(self, secret_version, version_id)
+        if previous is not None and previous != version_id:
+            self.versions[previous]["version_stages"] = ["AWSPREVIOUS", *kept]
+
+    FakeSecret.reset_default_version = reset_default_version
+    return "Secrets Manager PutSecretValue keeps custom labels on the previous version (as AWS does)"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
     "db-param-source": patch_db_parameter_source,
     "spot": patch_run_instances_spot,
     "elbv2-deletion-protection": patch_elbv2_deletion_protection,
+    "secret-labels": patch_secret_version_labels,
 }
 
 

@@ -7,6 +7,7 @@ still exists with its ``tfgen-generated`` label while the new version is ``AWSCU
 requires an empty plan: Terraform neither undoes the rotation nor writes the generated values again.
 With ``drop-label`` it takes the label off (after the harness made Terraform forget the version), which is
 what AWS deleting the tracked version looks like: the harness then requires the plan to stop at the guard.
+``relabel`` is the first half of the fix the guard's message gives (the harness imports the version after it).
 
 Values are compared by digest and never printed. Exit status 0 when every check holds, 1 otherwise.
 """
@@ -67,8 +68,10 @@ def drop_generated_label(client, arn: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("rotate", "drop-label"),
-                        help="rotate one key with the script, or take the tfgen-generated label off (guard check)")
+    parser.add_argument("action", choices=("rotate", "drop-label", "relabel"),
+                        help="rotate one key with the script; take the tfgen-generated label off (guard check) "
+                             "and record the version; put it back on the recorded version (the documented fix)")
+    parser.add_argument("--record", type=Path, help="JSON file naming the unlabelled version (drop-label, relabel)")
     parser.add_argument("--root", type=Path, required=True, help="applied environment root")
     parser.add_argument("--script", type=Path, required=True, help="scripts/rotate-app-secret.sh")
     parser.add_argument("--endpoint", required=True, help="emulator URL")
@@ -83,7 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     client = boto3.client("secretsmanager", region_name=arn.split(":")[3], endpoint_url=args.endpoint,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     if args.action == "drop-label":
-        print(f"took {GENERATED_LABEL} off version {drop_generated_label(client, arn)} of {arn}")
+        version = drop_generated_label(client, arn)
+        args.record.write_text(json.dumps({"arn": arn, "version": version}))
+        print(f"took {GENERATED_LABEL} off version {version} of {arn}")
+        return 0
+    if args.action == "relabel":
+        version = json.loads(args.record.read_text())["version"]
+        client.update_secret_version_stage(SecretId=arn, VersionStage=GENERATED_LABEL, MoveToVersionId=version)
+        print(f"put {GENERATED_LABEL} back on version {version} of {arn}")
         return 0
     before = snapshot(client, arn)
     key = sorted(before[0])[0]

@@ -559,22 +559,41 @@ class EnvRun:
         self.check_secret_guard()
 
     def check_secret_guard(self) -> None:
-        """Make Terraform lose the version it wrote (state rm + label gone, as if AWS had deleted it).
+        """The storage module's precondition stops a plan that would write generated values over current ones.
 
-        The next plan must stop at the storage module's precondition instead of writing generated values over
-        the secret's current ones.
+        Two situations, both with the tfgen-generated label gone: the version is still in the state (a tree
+        rendered by tfgen 0.2), and Terraform has lost it too (as if AWS had deleted it). Each plan must stop at
+        the guard. The recovery the guard's message gives (restore the state, put the label back) must then
+        bring back an empty plan, which also leaves the state whole for the teardown.
         """
-        forget = self.step("rotate:forget", "state", "rm", "module.storage.aws_secretsmanager_secret_version.app")
-        label = self.step("rotate:unlabel", "drop-label", *self.probe, program=self.probe_program)
-        if not (forget.ok and label.ok):
+        address = "module.storage.aws_secretsmanager_secret_version.app"
+        record, backup = self.logs / "secret-version.json", self.logs / "state-backup.tfstate"
+        probe = (*self.probe, "--record", str(record))
+        pulled = subprocess.run(["terraform", "state", "pull"], cwd=self.root, env=self.env_vars,
+                                capture_output=True, text=True, timeout=300)
+        backup.write_text(pulled.stdout)
+        if pulled.returncode != 0 or not self.step("rotate:unlabel", "drop-label", *probe,
+                                                    program=self.probe_program).ok:
             self.result.fail("FAIL", "could not set up the secret-guard check")
             return
-        guard = self.step("rotate:guard", "plan", "-input=false", "-no-color")
+        self.expect_guard("rotate:guard-unlabelled")
+        if self.step("rotate:forget", "state", "rm", address).ok:
+            self.expect_guard("rotate:guard-forgotten")
+        restored = self.step("rotate:restore", "state", "push", "-force", str(backup)).ok
+        relabelled = restored and self.step("rotate:relabel", "relabel", *probe, program=self.probe_program).ok
+        fixed = relabelled and self.step("rotate:fixed", "plan", "-input=false", "-no-color",
+                                         "-detailed-exitcode").rc == 0
+        if not fixed:
+            self.result.fail("FAIL", "the guard message's recovery (restore the state, label) left a non-empty plan")
+
+    def expect_guard(self, name: str) -> None:
+        """Plan; it must fail at the secret guard."""
+        guard = self.step(name, "plan", "-input=false", "-no-color")
         guard.ok = guard.rc == 1 and SECRET_GUARD in unwrapped(Path(guard.log))
         guard.note = "guard held" if guard.ok else "the plan did not stop at the secret guard"
-        say(self.result.env, f"  rotate:guard {guard.note}")
+        say(self.result.env, f"  {name} {guard.note}")
         if not guard.ok:
-            self.result.fail("FAIL", "with the generated secret version gone, the plan did not stop at its guard")
+            self.result.fail("FAIL", f"{name}: without the tfgen-generated label, the plan did not stop at its guard")
 
     def plan_scenarios(self) -> None:
         """Plan each scenario tree against the applied state; any destroy or replacement fails the env."""

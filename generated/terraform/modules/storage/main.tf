@@ -198,7 +198,7 @@ resource "aws_secretsmanager_secret_version" "app" {
 
     precondition {
       condition     = !contains(local.app_secret_stages, "AWSCURRENT") || contains(local.app_secret_stages, "tfgen-generated")
-      error_message = "The application secret already holds values that Terraform did not generate (no version carries the label tfgen-generated), so writing generated values would overwrite them. If the version Terraform created predates the label (tfgen 0.2), label it once: aws secretsmanager update-secret-version-stage --secret-id \"$(terraform output -raw app_secrets_name)\" --version-stage tfgen-generated --move-to-version-id VERSION_ID, with VERSION_ID from terraform state show module.storage.aws_secretsmanager_secret_version.app. If the values were replaced on purpose, import the current version instead: terraform import module.storage.aws_secretsmanager_secret_version.app 'SECRET_ARN|VERSION_ID'."
+      error_message = "The application secret already holds values that Terraform did not generate (no version carries the label tfgen-generated), so writing generated values would overwrite them. A tree rendered by tfgen 0.2 created its version without the label: label it once with aws secretsmanager update-secret-version-stage --secret-id \"$(terraform output -raw app_secrets_name)\" --version-stage tfgen-generated --move-to-version-id VERSION_ID (VERSION_ID from terraform state show module.storage.aws_secretsmanager_secret_version.app). If that resource is missing from the state, Terraform lost track of the version it wrote: restore the state object's previous version from the versioned state bucket, then label the version; do not import it (an import forces a replacement, which writes new values for every key)."
     }
   }
 }
