@@ -11,6 +11,8 @@ import jinja2
 
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# One str.translate table: the named escapes, and \uXXXX for every other C0 control character and DEL.
+_HCL_STRING_TABLE = {**{c: f"\\u{c:04x}" for c in (*range(0x20), 0x7F)}, **{ord(k): v for k, v in _ESCAPES.items()}}
 
 
 class HclExpr(str):
@@ -22,15 +24,7 @@ class HclExpr(str):
 
 def hcl_string(value: str) -> str:
     """Quote a string for HCL so it can never end the string or start an interpolation/directive."""
-    out = []
-    for ch in value:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    text = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    text = value.translate(_HCL_STRING_TABLE).replace("${", "$${").replace("%{", "%%{")
     return f'"{text}"'
 
 

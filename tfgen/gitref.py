@@ -58,12 +58,16 @@ def repository_prefix(project_dir: Path) -> str:
                           "with a revision needs the project's git history") from None
 
 
+def _commit_id(project_dir: Path, ref: str) -> str:
+    return _git(project_dir, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
+
+
 def resolve_commit(project_dir: Path, ref: str) -> str:
     """The commit id `ref` names; a clear error for an unknown ref or a directory outside any repository."""
     if not ref or ref.startswith("-"):
         raise GitRefError(f"not a git revision: {ref!r}")
     try:
-        return _git(project_dir, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
+        return _commit_id(project_dir, ref)
     except GitRefError:
         repository_prefix(project_dir)  # "not inside a git repository" when that is the cause
         hint = "fetch it first, e.g. `git fetch origin main` or actions/checkout with fetch-depth: 0"
@@ -136,7 +140,7 @@ def project_at(project_dir: Path, ref: str) -> Iterator[Path]:
 def in_repository(project_dir: Path) -> bool:
     """Whether the project is inside a git work tree with at least one commit (history checks need both)."""
     try:
-        resolve_commit(project_dir, "HEAD")
-    except SpecError:
+        _commit_id(project_dir, "HEAD")  # one git call: the reason it fails does not matter here
+    except GitRefError:
         return False
     return True

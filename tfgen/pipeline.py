@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.context import build_units, environment_context, project_context
 from tfgen.errors import Location, Problem, SpecError
-from tfgen.gitref import GitRefError, blob_ids, disk_blob_ids, in_repository, project_at, resolve_commit
-from tfgen.impact import Acknowledgements, EnvImpact, Finding, compare, known_destructive, unacknowledged
-from tfgen.impactmap import ResourceChange
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
 from tfgen.validate import ValidatedSpec, validate_specs
+
+if TYPE_CHECKING:  # the impact stage and git load only for commands that compare with a revision
+    from tfgen.impact import Acknowledgements, EnvImpact, Finding
+    from tfgen.impactmap import ResourceChange
 
 __all__ = ["list_environments"]  # re-exported for the CLI's shell completion
 
@@ -169,14 +170,13 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
     files = _render(project_dir, validated, environments)
     notes = []
     others = sorted((set(on_disk) & spec_envs) - set(environments))
-    if others and modules_changed(out_root, files):
+    if modules_changed(out_root, files):
         _refuse_stale_orphans([e for e in orphans if e not in prune])
-        environments = sorted({*environments, *others})
-        files = _render(project_dir, validated, environments)
-        notes.append(f"the shared modules change: also rendering {', '.join(others)} so that every environment "
-                     "in generated/ matches them")
-    elif modules_changed(out_root, files):
-        _refuse_stale_orphans([e for e in orphans if e not in prune])
+        if others:
+            environments = sorted({*environments, *others})
+            files = _render(project_dir, validated, environments)
+            notes.append(f"the shared modules change: also rendering {', '.join(others)} so that every "
+                         "environment in generated/ matches them")
     notes += [_kept_note(env) for env in orphans if env not in prune]
     notes += [_prune_note(env) for env in prune]
     scopes = scopes_for(sorted({*environments, *prune}))
@@ -234,6 +234,8 @@ def _prune_note(env: str) -> str:
 
 def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
     """The validated specs of a git revision (empty when it has none); read with git, never checked out."""
+    from tfgen.gitref import project_at
+
     with project_at(project_dir, ref) as old_project:
         if not list_environments(old_project):
             return []
@@ -252,8 +254,12 @@ def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: l
     """Known-destructive changes of the selected environments against the committed specs (HEAD): an error
     unless acknowledged. Returns warnings; outside a git repository (or before the first commit) there is
     nothing to compare with."""
+    from tfgen.gitref import GitRefError, in_repository
+
     if not in_repository(project_dir):
         return []
+    from tfgen.impact import known_destructive
+
     try:
         committed = {v.spec.env: v for v in specs_at(project_dir, "HEAD")}
     except (SpecError, GitRefError) as exc:
@@ -283,6 +289,9 @@ class ImpactRun:
 def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool,
                    acks: Acknowledgements) -> ImpactRun:
     """Compare the specs at REF with the working tree's (validated): nothing runs Terraform or AWS."""
+    from tfgen.gitref import blob_ids, disk_blob_ids, resolve_commit
+    from tfgen.impact import compare, unacknowledged
+
     commit = resolve_commit(project_dir, ref)
     old = specs_at(project_dir, ref)
     new = validate_project(project_dir) if list_environments(project_dir) else []

@@ -44,13 +44,13 @@ class FormatCache:
         self.directory = self.store.directory
 
     def format(self, text: str, source: str) -> str:
-        from tfgen.hclfmt import format_hcl
-
         key = text.encode("utf-8")
         cached = self.store.get(key)
         if cached is not None:
             with contextlib.suppress(UnicodeDecodeError):
                 return cached.decode("utf-8")
+        from tfgen.hclfmt import format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render uses
+
         formatted = format_hcl(text, source=source)
         self.store.put(key, formatted.encode("utf-8"))
         return formatted
@@ -129,10 +129,12 @@ def render_unit(env: jinja2.Environment, unit: RenderUnit) -> str:
 def format_output(dest: str, text: str, cache: FormatCache | None = None) -> str:
     """HCL files become `terraform fmt`-canonical; other files only get tidy line ends."""
     if dest.endswith(HCL_SUFFIXES):
+        source = f"generated/{dest}"
+        if cache:
+            return cache.format(text, source)  # imports the formatter only on a miss
         from tfgen.hclfmt import format_hcl
 
-        source = f"generated/{dest}"
-        return cache.format(text, source) if cache else format_hcl(text, source=source)
+        return format_hcl(text, source=source)
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[-1]:
         lines.pop()
