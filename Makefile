@@ -30,6 +30,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@# An editable install is not byte-compiled (a wheel install is); compile once so that every run does not.
+	$(VENV)/bin/python -m compileall -q tfgen
 	touch $(STAMP)
 
 render: $(STAMP) ## render one environment: make render ENV=dev
