@@ -61,11 +61,16 @@ terraform-version: ## the version CI pins (.terraform-version) next to the $(TF)
 	@echo "pinned in .terraform-version: $(TERRAFORM_VERSION)"
 	@command -v $(TF) >/dev/null && $(TF) version | head -n 1 || echo "$(TF) is not installed"
 
+# Both refuse a plan that would write new generated values into the existing application secret
+# (scripts/secret_guard.py; TFGEN_ALLOW_SECRET_REGENERATION=1 to do it on purpose).
+SECRET_GUARD = $(TF) show -json tfplan | $(PYTHON) $(CURDIR)/scripts/secret_guard.py --env $(ENV)
+
 plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket); TF=tofu for OpenTofu
-	cd $(ENV_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan
+	cd $(ENV_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan && \
+	  { $(SECRET_GUARD) || { rm -f tfplan; exit 1; }; }
 
 apply: ## apply the plan saved by `make plan`
-	cd $(ENV_DIR) && $(TF) apply -input=false tfplan
+	cd $(ENV_DIR) && $(SECRET_GUARD) && $(TF) apply -input=false tfplan
 
 rotate-secret: ## rotate ONE application-secret key, the others keep their values: make rotate-secret ENV=prod KEY=jwt_secret_key [STDIN=1]
 	@if [ -z "$(KEY)" ]; then echo "make rotate-secret: set KEY=<one of storage.app_secret_keys>, e.g. KEY=jwt_secret_key"; exit 2; fi

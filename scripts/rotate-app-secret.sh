@@ -6,10 +6,12 @@
 #
 # ENV_DIR is the environment's Terraform root (make rotate-secret passes it); its state names the secret.
 # Terraform generated the values once and never writes them again, so rotation is this explicit, per-key step.
-# The old value stays readable as the version labelled AWSPREVIOUS: after rotating an encryption key, re-encrypt
-# the existing data with it before the next rotation. Running services pick the new value up within about
-# 10 minutes (their <service>-secrets timer restarts them when a value changed), or at once with
-# `systemctl start <service>-secrets` on the instance. No value is printed, logged or passed on a command line.
+# The value being replaced moves to KEY_previous in the same secret, so services get both (KEY and
+# KEY_PREVIOUS in their environment file) and can still decrypt or verify what the old value protected: re-encrypt
+# that data before rotating the same key again, which overwrites KEY_previous. Running services pick the new
+# values up within about 5 minutes (their <service>-secrets timer restarts them when a value changed), or at
+# once with `systemctl start <service>-secrets` on the instance. No value is printed, logged or passed on a
+# command line.
 set -euo pipefail
 umask 077
 
@@ -32,6 +34,7 @@ fi
 env_dir=$1
 key=$2
 [[ $key =~ ^[a-z][a-z0-9_]*$ ]] || fail "KEY must be one of the secret's keys (lowercase letters, digits, _)"
+[[ $key != *_previous ]] || fail "$key holds the value before the last rotation of ${key%_previous}; rotate that key"
 [ -d "$env_dir" ] || fail "no Terraform root at $env_dir"
 
 secret_arn=$("${TF:-terraform}" -chdir="$env_dir" output -raw app_secret_arn) ||
@@ -43,7 +46,10 @@ region=${BASH_REMATCH[1]}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 aws secretsmanager get-secret-value --region "$region" --secret-id "$secret_arn" \
-  --query SecretString --output text > "$work/current" || fail "cannot read $secret_arn"
+  --output json > "$work/read" || fail "cannot read $secret_arn"
+jq -j '.SecretString // ""' "$work/read" > "$work/current"
+read_version=$(jq -r '.VersionId // ""' "$work/read")
+rm -f "$work/read"
 if ! jq -e --arg key "$key" 'type == "object" and has($key)' "$work/current" > /dev/null 2>&1; then
   keys=$(jq -r 'if type == "object" then keys | join(", ") else "none: the value is not a JSON object" end' \
     "$work/current" 2> /dev/null || echo "none: the value is not JSON")
@@ -52,6 +58,7 @@ fi
 
 if [ "$from_stdin" = true ]; then
   IFS= read -r value || true
+  value=${value%$'\r'}
 else
   value=$(aws secretsmanager get-random-password --region "$region" --password-length 48 \
     --exclude-punctuation --query RandomPassword --output text) || fail "get-random-password failed"
@@ -59,9 +66,19 @@ fi
 [ -n "$value" ] || fail "refusing an empty value; nothing changed"
 
 # The value reaches jq through its environment, never its arguments (visible to every user in ps).
-NEW_VALUE=$value jq -c --arg key "$key" '.[$key] = env.NEW_VALUE' "$work/current" > "$work/next"
+NEW_VALUE=$value jq -cj --arg key "$key" '.[$key + "_previous"] = .[$key] | .[$key] = env.NEW_VALUE' \
+  "$work/current" > "$work/next"
 version=$(aws secretsmanager put-secret-value --region "$region" --secret-id "$secret_arn" \
   --secret-string "file://$work/next" --query VersionId --output text) || fail "put-secret-value failed"
 
-echo "rotated '$key' of $secret_arn: version $version is AWSCURRENT; the previous value stays readable as AWSPREVIOUS"
-echo "services reading it pick it up within about 10 minutes, or at once: systemctl start <service>-secrets"
+# Secrets Manager has no conditional write: if another write landed between our read and our write, the version
+# we read is no longer the one our write replaced (AWSPREVIOUS), and that other write's values were undone.
+stages=$(aws secretsmanager describe-secret --region "$region" --secret-id "$secret_arn" \
+  --query "VersionIdsToStages.\"$read_version\"" --output text) || fail "describe-secret failed after the write"
+stages=${stages//$'\t'/ }
+if [[ " $stages " != *" AWSPREVIOUS "* ]]; then
+  fail "another write reached $secret_arn while rotating '$key' (version $read_version is not AWSPREVIOUS): check the current value, its other keys may be stale"
+fi
+
+echo "rotated '$key' of $secret_arn: version $version is AWSCURRENT; the old value is kept as '${key}_previous'"
+echo "services reading it pick it up within about 5 minutes, or at once: systemctl start <service>-secrets"

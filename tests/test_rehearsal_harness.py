@@ -237,11 +237,13 @@ def test_drift_report_and_protection_hint(tmp_path: Path) -> None:
 def test_rotation_probe_accepts_exactly_one_key_rotated_outside_terraform() -> None:
     """The rehearsal's rotation check fails on every way a rotation can go wrong, and passes the right one."""
     before = ({"a": "1", "b": "2"}, {"v1": ["AWSCURRENT", "tfgen-generated"]})
-    right = ({"a": "9", "b": "2"}, {"v1": ["AWSPREVIOUS", "tfgen-generated"], "v2": ["AWSCURRENT"]})
+    right = ({"a": "9", "b": "2", "a_previous": "1"}, {"v1": ["AWSPREVIOUS", "tfgen-generated"], "v2": ["AWSCURRENT"]})
     assert rotation_probe.problems(before, right, "a") == []
     wrong = {
-        "both keys": ({"a": "9", "b": "8"}, right[1]),
-        "a key lost": ({"a": "9"}, right[1]),
+        "both keys": ({"a": "9", "b": "8", "a_previous": "1"}, right[1]),
+        "a key lost": ({"a": "9", "a_previous": "1"}, right[1]),
+        "old value not kept": ({"a": "9", "b": "2"}, right[1]),
+        "wrong old value": ({"a": "9", "b": "2", "a_previous": "2"}, right[1]),
         "label moved": (right[0], {"v1": ["AWSPREVIOUS"], "v2": ["AWSCURRENT", "tfgen-generated"]}),
         "not current": (right[0], {"v1": ["AWSCURRENT", "tfgen-generated"], "v2": []}),
     }

@@ -23,6 +23,8 @@ ORIGINAL = {"jwt_secret_key": "jwt-original", "encryption_key": "enc-original", 
 NEW_RANDOM = "R4nd0mFromSecretsManager" * 2
 
 AWS_STUB = r"""#!/usr/bin/env python3
+# Stub Secrets Manager: the secret's versions are a list in $STUB_STORE (the last is AWSCURRENT, the one before
+# it AWSPREVIOUS); every argument vector is logged. STUB_RACE=1: another writer's put lands just before ours.
 import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["STUB_LOG"], "a") as log:
@@ -33,20 +35,28 @@ def arg(name):
     return args[args.index(name) + 1]
 assert arg("--region") == "eu-west-1", args
 command = args[1]
+versions = store["versions"]
 if command == "get-random-password":
     assert arg("--password-length") == "48" and "--exclude-punctuation" in args
     print(os.environ["STUB_RANDOM"])
 elif command == "get-secret-value":
-    assert arg("--secret-id") == store["arn"]
+    assert arg("--secret-id") == store["arn"] and arg("--output") == "json" and "--query" not in args
     if store.get("deny"):
         sys.exit("An error occurred (AccessDeniedException)")
-    print(store["versions"][-1])
+    print(json.dumps({"ARN": store["arn"], "VersionId": f"v{len(versions)}", "SecretString": versions[-1]}))
 elif command == "put-secret-value":
     value = arg("--secret-string")
     assert value.startswith("file://"), "the value must not be on the command line"
-    store["versions"].append(open(value[len("file://"):]).read())
+    if os.environ.get("STUB_RACE") == "1":
+        versions.append(versions[-1].replace("llm-original", "llm-set-by-someone-else"))
+    versions.append(open(value[len("file://"):]).read())
     json.dump(store, open(store_path, "w"))
-    print(f"v{len(store['versions'])}")
+    print(f"v{len(versions)}")
+elif command == "describe-secret":
+    stages = {f"v{len(versions)}": ["AWSCURRENT"], f"v{len(versions) - 1}": ["AWSPREVIOUS"]}
+    wanted = arg("--query")
+    assert wanted.startswith('VersionIdsToStages."') and arg("--output") == "text", wanted
+    print("\t".join(stages.get(wanted.split('"')[1], ["None"])))
 else:
     sys.exit(f"unexpected aws call {args}")
 """
@@ -77,8 +87,10 @@ class Account:
                     "STUB_STORE": str(self.store), "STUB_ARN": ARN, "STUB_RANDOM": NEW_RANDOM,
                     "TMPDIR": str(tmp_path)}
 
-    def rotate(self, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["bash", str(SCRIPT), str(self.env_dir), *args], env={**self.env, **env},
+    def rotate(self, *args: str, stdin: str = "", env_random: str = NEW_RANDOM,
+               **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", str(SCRIPT), str(self.env_dir), *args],
+                              env={**self.env, "STUB_RANDOM": env_random, **env},
                               input=stdin, capture_output=True, text=True, timeout=60)
 
     def versions(self) -> list[str]:
@@ -100,15 +112,31 @@ def account(tmp_path: Path) -> Account:
 def test_one_key_gets_a_new_random_value_and_the_others_keep_theirs(account: Account, key: str):
     proc = account.rotate(key)
     assert proc.returncode == 0, proc.stderr
-    assert account.current() == {**ORIGINAL, key: NEW_RANDOM}
+    assert account.current() == {**ORIGINAL, key: NEW_RANDOM, f"{key}_previous": ORIGINAL[key]}
     assert json.loads(account.versions()[0]) == ORIGINAL, "the previous version is untouched (AWSPREVIOUS)"
-    assert f"rotated '{key}'" in proc.stdout and "AWSPREVIOUS" in proc.stdout
+    assert not account.versions()[-1].endswith("\n"), "the stored string is the JSON object, nothing after it"
+    assert f"rotated '{key}'" in proc.stdout and f"'{key}_previous'" in proc.stdout
+
+
+def test_a_second_rotation_keeps_only_the_value_before_it(account: Account):
+    assert account.rotate("encryption_key").returncode == 0
+    proc = account.rotate("encryption_key", env_random="Second" * 8)
+    assert proc.returncode == 0, proc.stderr
+    assert account.current()["encryption_key"] == "Second" * 8
+    assert account.current()["encryption_key_previous"] == NEW_RANDOM
+
+
+def test_another_write_during_the_rotation_is_reported(account: Account):
+    proc = account.rotate("jwt_secret_key", STUB_RACE="1")
+    assert proc.returncode == 1
+    assert "another write reached" in proc.stderr and "v1 is not AWSPREVIOUS" in proc.stderr
 
 
 def test_a_vendor_key_is_read_from_stdin(account: Account):
-    proc = account.rotate("llm_api_key", "--stdin", stdin="sk-vendor-issued-key\n")
+    proc = account.rotate("llm_api_key", "--stdin", stdin="sk-vendor-issued-key\r\n")
     assert proc.returncode == 0, proc.stderr
-    assert account.current() == {**ORIGINAL, "llm_api_key": "sk-vendor-issued-key"}
+    assert account.current() == {**ORIGINAL, "llm_api_key": "sk-vendor-issued-key",
+                                 "llm_api_key_previous": "llm-original"}
     assert "get-random-password" not in account.argument_vectors()
 
 
@@ -123,6 +151,7 @@ def test_no_value_is_printed_or_passed_on_a_command_line(account: Account):
 @pytest.mark.parametrize("args, stdin, message", [
     (("jwt_secret",), "", "has no key 'jwt_secret' (keys: encryption_key, jwt_secret_key, llm_api_key)"),
     (("JWT",), "", "KEY must be one of the secret's keys"),
+    (("jwt_secret_key_previous",), "", "holds the value before the last rotation of jwt_secret_key"),
     (("llm_api_key", "--stdin"), "", "refusing an empty value"),
     (("llm_api_key", "--force"), "", "usage:"),
 ])

@@ -3,7 +3,7 @@ bash against stub `aws`, `systemctl` and `sleep` commands.
 
 RDS rotates the managed master password every 7 days and `make rotate-secret` rotates one application key. The
 script is what the unit's ExecStartPre runs (always writes the file, retries about 3 minutes at boot) and what
-the <service>-secrets timer runs every 10 minutes with --refresh (rewrites the file and restarts a running
+the <service>-secrets timer runs every 5 minutes with --refresh (rewrites the file and restarts a running
 service only when a value changed; keeps the current file on any failure). The script is taken from user
 data as Terraform's templatefile() renders it for dev's backend, so the test exercises the shipped text.
 """
@@ -191,7 +191,7 @@ def test_the_timer_runs_the_refresh_for_services_with_secrets(tmp_path_factory: 
     with_secrets = units(rendered[SERVICE])
     assert set(with_secrets) == {".service", "-secrets.service", "-secrets.timer"}
     assert f"ExecStart=/usr/local/sbin/{SERVICE}-environment --refresh" in with_secrets["-secrets.service"]
-    assert "OnUnitActiveSec=10min" in with_secrets["-secrets.timer"]
+    assert "OnUnitInactiveSec=5min" in with_secrets["-secrets.timer"]
     assert f"ExecStartPre=+/usr/local/sbin/{SERVICE}-environment" in with_secrets[".service"]
     assert "Restart=on-failure" in with_secrets[".service"]
     # The secrets units are only enabled when the service reads a secret (bash decides on SECRET_ARNS).

@@ -2,12 +2,13 @@
 
 Runs under the emulator's venv (boto3 and the real AWS CLI are there). It reads the applied root's
 ``app_secret_arn``, runs ``scripts/rotate-app-secret.sh`` on the root (real bash, jq, terraform and aws CLI),
-then checks what Secrets Manager holds: only the rotated key's value changed, and the version Terraform wrote
-still exists with its ``tfgen-generated`` label while the new version is ``AWSCURRENT``. The harness then
+then checks what Secrets Manager holds: only the rotated key's value changed (its old value is now
+``<key>_previous``), and the version Terraform wrote still exists with its ``tfgen-generated`` label while the
+new version is ``AWSCURRENT``. The harness then
 requires an empty plan: Terraform neither undoes the rotation nor writes the generated values again.
-With ``drop-label`` it takes the label off (after the harness made Terraform forget the version), which is
-what AWS deleting the tracked version looks like: the harness then requires the plan to stop at the guard.
-``relabel`` is the first half of the fix the guard's message gives (the harness imports the version after it).
+With ``drop-label`` it takes the label off and records the version (the harness then requires plans to stop
+at the storage module's precondition); ``relabel`` puts it back, the last step of the recovery the
+precondition's message gives after the harness restored the state.
 
 Values are compared by digest and never printed. Exit status 0 when every check holds, 1 otherwise.
 """
@@ -42,11 +43,14 @@ def problems(before: tuple[dict[str, str], dict[str, list[str]]], after: tuple[d
     """What the rotation got wrong (empty when it did exactly one key and kept Terraform's version)."""
     found = []
     (old_values, old_labels), (new_values, new_labels) = before, after
-    if set(old_values) != set(new_values):
-        found.append(f"the keys changed: {sorted(old_values)} -> {sorted(new_values)}")
-    changed = sorted(k for k in old_values if old_values[k] != new_values.get(k))
+    kept = f"{key}_previous"
+    if set(new_values) != set(old_values) | {kept}:
+        found.append(f"the keys changed: {sorted(old_values)} -> {sorted(new_values)} (only {kept!r} may be added)")
+    changed = sorted(k for k in old_values if old_values[k] != new_values.get(k) and k != kept)
     if changed != [key]:
         found.append(f"expected only {key!r} to change, changed: {changed}")
+    if new_values.get(kept) != old_values.get(key):
+        found.append(f"{kept!r} does not hold the value {key!r} had before the rotation")
     generated = labelled(old_labels, GENERATED_LABEL)
     if len(generated) != 1:
         found.append(f"before the rotation, {len(generated)} versions carry {GENERATED_LABEL} (expected 1)")

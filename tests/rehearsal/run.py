@@ -561,10 +561,11 @@ class EnvRun:
     def check_secret_guard(self) -> None:
         """The storage module's precondition stops a plan that would write generated values over current ones.
 
-        Two situations, both with the tfgen-generated label gone: the version is still in the state (a tree
-        rendered by tfgen 0.2), and Terraform has lost it too (as if AWS had deleted it). Each plan must stop at
-        the guard. The recovery the guard's message gives (restore the state, put the label back) must then
-        bring back an empty plan, which also leaves the state whole for the teardown.
+        First the state loses the version while it keeps its label: the precondition cannot see that, the plan
+        creates the version, and scripts/secret_guard.py (run by make plan/apply) must refuse the plan. Then two
+        situations with the label gone: the version still in the state (a tree rendered by tfgen 0.2), and
+        lost from it too. Each plan must stop at the precondition. The recovery its message gives (restore the
+        state, put the label back) must then bring back an empty plan, leaving the state whole for teardown.
         """
         address = "module.storage.aws_secretsmanager_secret_version.app"
         record, backup = self.logs / "secret-version.json", self.logs / "state-backup.tfstate"
@@ -572,8 +573,11 @@ class EnvRun:
         pulled = subprocess.run(["terraform", "state", "pull"], cwd=self.root, env=self.env_vars,
                                 capture_output=True, text=True, timeout=300)
         backup.write_text(pulled.stdout)
-        if pulled.returncode != 0 or not self.step("rotate:unlabel", "drop-label", *probe,
-                                                    program=self.probe_program).ok:
+        if pulled.returncode != 0:
+            self.result.fail("FAIL", "could not set up the secret-guard check (state pull)")
+            return
+        self.expect_plan_refused(address, backup)
+        if not self.step("rotate:unlabel", "drop-label", *probe, program=self.probe_program).ok:
             self.result.fail("FAIL", "could not set up the secret-guard check")
             return
         self.expect_guard("rotate:guard-unlabelled")
@@ -585,6 +589,25 @@ class EnvRun:
                                          "-detailed-exitcode").rc == 0
         if not fixed:
             self.result.fail("FAIL", "the guard message's recovery (restore the state, label) left a non-empty plan")
+
+    def expect_plan_refused(self, address: str, backup: Path) -> None:
+        """State lost the version while it keeps its label: the plan creates it, scripts/secret_guard.py refuses."""
+        if not self.step("rotate:forget-labelled", "state", "rm", address).ok:
+            self.result.fail("FAIL", "could not set up the lost-state check")
+            return
+        plan = self.step("rotate:plan-labelled", "plan", "-input=false", "-no-color", "-out=lost.tfplan")
+        shown = subprocess.run(["terraform", "show", "-json", "lost.tfplan"], cwd=self.root, env=self.env_vars,
+                               capture_output=True, text=True, timeout=300)
+        guard = subprocess.run([sys.executable, str(DEFAULT_PROJECT / "scripts" / "secret_guard.py"),
+                                "--env", self.result.env], input=shown.stdout, capture_output=True, text=True,
+                               timeout=60)
+        refused = plan.ok and guard.returncode == 1 and address in guard.stderr
+        say(self.result.env, "  rotate:plan-labelled " + ("secret_guard.py refused the plan" if refused else
+                                                           f"NOT refused (guard rc={guard.returncode})"))
+        if not refused:
+            self.result.fail("FAIL", "with the version lost from the state, secret_guard.py did not refuse the plan")
+        if not self.step("rotate:restore-labelled", "state", "push", "-force", str(backup)).ok:
+            self.result.fail("FAIL", "could not restore the state after the lost-state check")
 
     def expect_guard(self, name: str) -> None:
         """Plan; it must fail at the secret guard."""

@@ -150,7 +150,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
 # - Its labels are ignored after creation: a value put outside Terraform (the
 #   real LLM API key, a key rotated with `make rotate-secret`) stays current.
 # - The precondition refuses to write generated values over a secret that
-#   already holds values Terraform did not generate.
+#   already holds values Terraform did not generate, and make plan/apply
+#   refuse a plan that creates or replaces this version while the secret
+#   exists (scripts/secret_guard.py: -replace, taint, a lost state).
 # Rotate one key at a time with `make rotate-secret ENV=<env> KEY=<key>`,
 # never by changing secret_string_wo_version (that would replace every key,
 # encryption_key included, and existing encrypted data would be unreadable).
