@@ -41,10 +41,11 @@ def regenerations(plan: dict[str, Any]) -> list[tuple[str, str]]:
     for change in plan.get("resource_changes", []):
         actions = change.get("change", {}).get("actions", [])
         address = change.get("address", "")
-        if _module_of(address, SECRET) is not None and actions == ["create"]:
-            created_secrets.add(_module_of(address, SECRET))
-        if _module_of(address, VERSION) is not None and "create" in actions:
-            writes.append((address, _module_of(address, VERSION), "replaced" if "delete" in actions else "created"))
+        secret_module, version_module = _module_of(address, SECRET), _module_of(address, VERSION)
+        if secret_module is not None and actions == ["create"]:
+            created_secrets.add(secret_module)
+        if version_module is not None and "create" in actions:
+            writes.append((address, version_module, "replaced" if "delete" in actions else "created"))
     return [(address, action) for address, module, action in writes if module not in created_secrets]
 
 

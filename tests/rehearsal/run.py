@@ -509,34 +509,35 @@ class EnvRun:
         if not self.step("apply", "apply", "-input=false", "-no-color", "tfplan").ok:
             self.result.fail("FAIL", "apply failed")
             return False
-        replan = self.step("replan", "plan", "-input=false", "-no-color", "-detailed-exitcode")
-        if replan.rc == 2:
-            replan.ok, replan.note = False, "drift"
-            report = drift_report(Path(replan.log))
-            changed = drift_summary(report)
-            self.result.fail("DRIFT", f"re-plan after apply wants {len(changed)} change(s)")
-            lines = report.splitlines()
-            more = (
-                [f"    | ... {len(lines) - DRIFT_LINES} more lines in {replan.log}"] if len(lines) > DRIFT_LINES else []
-            )
-            say(
-                self.result.env,
-                "\n".join(
-                    [
-                        "  drift (re-plan right after apply is not empty):",
-                        indent("\n".join(changed), "    * "),
-                        indent("\n".join(lines[:DRIFT_LINES])),
-                        *more,
-                    ]
-                ),
-            )
-        elif not replan.ok:
-            self.result.fail("FAIL", "re-plan failed")
+        replan_ok = self.expect_empty_plan("replan", "re-plan after apply")
         if self.opts.scenarios:
             self.plan_scenarios()
-        elif replan.ok and self.probe and has_output(self.root, "app_secret_arn"):
+        elif replan_ok and self.probe and has_output(self.root, "app_secret_arn"):
             self.rotate_and_replan()
         return True
+
+    def plan_json(self, plan_file: str) -> str:
+        """`terraform show -json` of a saved plan in the root (empty when it cannot be shown)."""
+        return subprocess.run(["terraform", "show", "-json", plan_file], cwd=self.root, env=self.env_vars,
+                              capture_output=True, text=True, timeout=300).stdout
+
+    def expect_empty_plan(self, name: str, what: str) -> bool:
+        """Plan with -detailed-exitcode: exit 2 (drift) prints what changes and fails the environment, as does a
+        failed plan. Returns whether the plan was empty."""
+        plan = self.step(name, "plan", "-input=false", "-no-color", "-detailed-exitcode")
+        if plan.rc == 2:
+            plan.ok, plan.note = False, "drift"
+            report = drift_report(Path(plan.log))
+            changed = drift_summary(report)
+            self.result.fail("DRIFT", f"{what} wants {len(changed)} change(s)")
+            lines = report.splitlines()
+            hidden = len(lines) - DRIFT_LINES
+            more = [f"    | ... {hidden} more lines in {plan.log}"] if hidden > 0 else []
+            say(self.result.env, "\n".join([f"  drift ({what} is not empty):", indent("\n".join(changed), "    * "),
+                                             indent("\n".join(lines[:DRIFT_LINES])), *more]))
+        elif not plan.ok:
+            self.result.fail("FAIL", f"{what} failed")
+        return plan.ok
 
     def rotate_and_replan(self) -> None:
         """Rotate one application-secret key with the operator's script; the next plan must be empty.
@@ -547,16 +548,8 @@ class EnvRun:
         if not self.step("rotate", "rotate", *self.probe, program=self.probe_program).ok:
             self.result.fail("FAIL", "rotating one application-secret key failed (see rotate.log)")
             return
-        replan = self.step("rotate:replan", "plan", "-input=false", "-no-color", "-detailed-exitcode")
-        if replan.rc == 2:
-            replan.ok, replan.note = False, "drift"
-            changed = drift_summary(drift_report(Path(replan.log)))
-            self.result.fail("DRIFT", f"after rotating a key outside Terraform, the plan wants {changed}")
-            return
-        if not replan.ok:
-            self.result.fail("FAIL", "plan after the key rotation failed")
-            return
-        self.check_secret_guard()
+        if self.expect_empty_plan("rotate:replan", "the plan after rotating a key outside Terraform"):
+            self.check_secret_guard()
 
     def check_secret_guard(self) -> None:
         """The storage module's precondition stops a plan that would write generated values over current ones.
@@ -585,10 +578,10 @@ class EnvRun:
             self.expect_guard("rotate:guard-forgotten")
         restored = self.step("rotate:restore", "state", "push", "-force", str(backup)).ok
         relabelled = restored and self.step("rotate:relabel", "relabel", *probe, program=self.probe_program).ok
-        fixed = relabelled and self.step("rotate:fixed", "plan", "-input=false", "-no-color",
-                                         "-detailed-exitcode").rc == 0
-        if not fixed:
-            self.result.fail("FAIL", "the guard message's recovery (restore the state, label) left a non-empty plan")
+        if not relabelled:
+            self.result.fail("FAIL", "the guard message's recovery (restore the state, label) failed")
+        else:
+            self.expect_empty_plan("rotate:fixed", "the plan after the guard message's recovery (restore, label)")
 
     def expect_plan_refused(self, address: str, backup: Path) -> None:
         """State lost the version while it keeps its label: the plan creates it, scripts/secret_guard.py refuses."""
@@ -596,11 +589,9 @@ class EnvRun:
             self.result.fail("FAIL", "could not set up the lost-state check")
             return
         plan = self.step("rotate:plan-labelled", "plan", "-input=false", "-no-color", "-out=lost.tfplan")
-        shown = subprocess.run(["terraform", "show", "-json", "lost.tfplan"], cwd=self.root, env=self.env_vars,
-                               capture_output=True, text=True, timeout=300)
         guard = subprocess.run([sys.executable, str(DEFAULT_PROJECT / "scripts" / "secret_guard.py"),
-                                "--env", self.result.env], input=shown.stdout, capture_output=True, text=True,
-                               timeout=60)
+                                "--env", self.result.env], input=self.plan_json("lost.tfplan"),
+                               capture_output=True, text=True, timeout=60)
         refused = plan.ok and guard.returncode == 1 and address in guard.stderr
         say(self.result.env, "  rotate:plan-labelled " + ("secret_guard.py refused the plan" if refused else
                                                            f"NOT refused (guard rc={guard.returncode})"))
@@ -628,9 +619,7 @@ class EnvRun:
                 if not plan.ok:
                     self.result.fail("FAIL", f"scenario {name}: plan failed")
                     continue
-                shown = subprocess.run(["terraform", "show", "-json", f"{name}.tfplan"], cwd=self.root,
-                                       env=self.env_vars, capture_output=True, text=True, timeout=300)
-                planned = load_plan(shown.stdout)
+                planned = load_plan(self.plan_json(f"{name}.tfplan"))
                 destructive = destructive_changes(planned)
                 say(env, f"  scenario {name}: {change_summary(planned)}")
                 if destructive:
