@@ -234,6 +234,41 @@ def test_drift_report_and_protection_hint(tmp_path: Path) -> None:
     assert "prevent_destroy" in run.protection_hint(log)
 
 
+MOTO_RACE_LOG = ("Error: deleting VPC Security Group Rule (sgr-1)\n\noperation error EC2: RevokeSecurityGroupEgress, "
+                 "https response error\nStatusCode: 400\napi error\nInvalidPermission.NotFound: The specified rule "
+                 "does not exist in this\nsecurity group\n")
+
+
+def _teardown_with_first_destroy_log(tmp_path: Path, monkeypatch, first_log: str) -> tuple[list[str], run.EnvResult]:
+    """Run EnvRun.teardown with fake terraform steps: the first destroy fails with *first_log*, the rest pass."""
+    calls: list[str] = []
+
+    def fake_step(label, name, args, cwd, env, log, program=("terraform",)):
+        calls.append(name)
+        log.write_text(first_log if name == "destroy" else "Destroy complete!\n")
+        ok = name != "destroy"
+        return run.StepResult(name, 0 if ok else 1, 10.0, str(log), ok)
+
+    monkeypatch.setattr(run, "run_step", fake_step)
+    monkeypatch.setattr(run.EnvRun, "state_addresses", lambda self: [])
+    result = run.EnvResult("dev")
+    opts = run.Options(tmp_path, tmp_path, tmp_path, tmp_path, False, [])
+    run.EnvRun(tmp_path, opts, {}, tmp_path, result).teardown(apply_ok=True)
+    return calls, result
+
+
+def test_a_destroy_retried_after_the_moto_race_is_one_destroy_step(tmp_path: Path, monkeypatch) -> None:
+    """The retry's outcome is the destroy step's outcome (readers ask for "destroy"), and only the race retries."""
+    calls, result = _teardown_with_first_destroy_log(tmp_path, monkeypatch, "Destroying...\n" + MOTO_RACE_LOG)
+    assert calls == ["destroy", "destroy:retry"]
+    (destroy,) = result.steps
+    assert destroy.name == "destroy" and destroy.ok and result.status == "PASS"
+    assert destroy.seconds == 20.0 and "revoke race" in destroy.note
+    calls, result = _teardown_with_first_destroy_log(tmp_path, monkeypatch,
+                                                     "Error: deleting RDS DB Instance: InvalidDBInstanceState\n")
+    assert calls == ["destroy"] and not result.steps[0].ok and result.status == "FAIL"
+
+
 def test_rotation_probe_accepts_exactly_one_key_rotated_outside_terraform() -> None:
     """The rehearsal's rotation check fails on every way a rotation can go wrong, and passes the right one."""
     before = ({"a": "1", "b": "2"}, {"v1": ["AWSCURRENT", "tfgen-generated"]})
