@@ -551,6 +551,9 @@ def schema() -> None:
 
 
 from tfgen import impactcli  # noqa: E402, F401  (registers `tfgen impact` on main)
+from tfgen.adopt.command import adopt_command  # noqa: E402
+
+main.add_command(adopt_command)
 
 if __name__ == "__main__":  # pragma: no cover
     from tfgen.cli import main as registered  # the module proper, on which impactcli registered its command

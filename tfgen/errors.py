@@ -130,3 +130,14 @@ def as_tfgen_error(exc: BaseException) -> TfgenError:
 
 
 EXPECTED_ERRORS = (TfgenError, OSError, UnicodeError)
+
+
+class StateError(TfgenError):
+    """A Terraform state given to `tfgen adopt` cannot be read: too large, too deep, or not a state."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, source: str, reason: str):
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")

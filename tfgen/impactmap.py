@@ -71,7 +71,7 @@ def name_prefix(env: str, doc: dict[str, Any]) -> str:
 
 def db_identifier(env: str, doc: dict[str, Any]) -> str:
     """The RDS identifier the database module sets (`<project>-<env>-mysql`); a change replaces the database."""
-    return f"{name_prefix(env, doc)}-mysql"
+    return doc["database"].get("identifier") or f"{name_prefix(env, doc)}-mysql"
 
 
 def uploads_bucket_prefix(env: str, doc: dict[str, Any]) -> str:

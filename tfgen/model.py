@@ -156,6 +156,9 @@ DATABASE = obj("RDS MySQL.", {
                                    choices=(0, 1, 5, 10, 15, 30, 60)),
     "db_name": string("Initial database name (letters and digits).", "imageunderstander",
                       pattern=r"[A-Za-z][A-Za-z0-9]{0,63}"),
+    "identifier": string("RDS identifier of an existing database to keep (set by `tfgen adopt`); by default "
+                         "<project>-<environment>-mysql.", None, nullable=True,
+                         pattern=r"[a-z][a-z0-9-]{0,62}"),
     "username": string("Master user name (the password is generated and kept by RDS in Secrets Manager).",
                        "admin", pattern=r"[A-Za-z][A-Za-z0-9_]{0,15}"),
     "ingress_from": list_of(string("Service name."), "Services that may reach MySQL on 3306.",
@@ -170,6 +173,9 @@ LOADBALANCER = obj("Application Load Balancer with HTTPS.", {
     "health_check_interval": integer("Seconds between health checks.", 30, minimum=5, maximum=300),
     "stickiness_hours": integer("Load-balancer cookie lifetime in hours (0 disables stickiness).", 24,
                                 minimum=0, maximum=168),
+    "name_prefix": string("name_prefix of the ALB and target group (set by `tfgen adopt` to keep existing ones); by "
+                          "default project.short_name followed by '-'.", None, nullable=True,
+                          pattern=r"[a-z][a-z0-9-]{0,5}"),
     "ssl_policy": string("TLS policy of the HTTPS listener.", "ELBSecurityPolicy-TLS13-1-2-2021-06",
                          pattern=r"ELBSecurityPolicy-(TLS13|TLS-1-2|FS-1-2)[A-Za-z0-9-]*"),
     "deletion_protection": boolean("Refuse to delete the load balancer.", False),

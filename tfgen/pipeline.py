@@ -149,7 +149,22 @@ def _render(project_dir: Path, validated: list[ValidatedSpec], environments: lis
     docs = {v.spec.env: v.doc for v in validated}
     templates_dir = project_dir / "templates"
     rendered = render_units(templates_dir, build_units(list_templates(templates_dir), docs, environments))
-    return {dest: with_header(dest, text.decode()).encode() for dest, text in rendered.items()}
+    rendered.update(_adoption_files(project_dir, environments))
+    return {dest: with_header(dest, text.decode()).encode() for dest, text in sorted(rendered.items())}
+
+
+def _adoption_files(project_dir: Path, environments: list[str]) -> dict[str, bytes]:
+    """adopt.tf of each selected environment that has an adoption record (specs/adoption/ENV.json)."""
+    from tfgen.adopt.record import adopt_tf, read_record
+    from tfgen.render import format_output
+
+    files = {}
+    for env in environments:
+        rows = read_record(project_dir, env)
+        if rows is not None:
+            dest = f"terraform/environments/{env}/adopt.tf"
+            files[dest] = format_output(dest, adopt_tf(env, rows)).encode()
+    return files
 
 
 def render_for_write(project_dir: Path, environments: list[str], prune: list[str],

@@ -34,6 +34,10 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   Validation("length(var.private_subnet_ids) >= 2", "RDS needs subnets in at least two AZs.")),
             wired("rds_security_group_id", "string", "Security group of the database.",
                   "module.security.rds_security_group_id"),
+            var("db_identifier", "string", "RDS identifier: <name_prefix>-mysql, or the identifier of an adopted "
+                "database.", db["identifier"] or f"{env['name_prefix']}-mysql",
+                checks.matches("db_identifier", "^[a-z][a-z0-9-]{0,62}$",
+                               "db_identifier must be 1-63 lowercase letters, digits or hyphens.")),
             var("db_engine_version", "string", "MySQL engine version: major.minor lets RDS choose the current "
                 "minor; the parameter group family follows it.", db["engine_version"],
                 checks.matches("db_engine_version", "^8\\\\.(0|4)(\\\\.[0-9]+)?$",
@@ -110,7 +114,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "aws_db_instance.main.final_snapshot_identifier", export=True,
                     export_name="db_final_snapshot_identifier"),
                 out("master_user_secret_arn", "ARN of the RDS-managed Secrets Manager secret holding the master "
-                    "credentials.", "aws_db_instance.main.master_user_secret[0].secret_arn", export=True,
+                    "credentials.", "one(aws_db_instance.main.master_user_secret[*].secret_arn)", export=True,
                     export_name="db_master_user_secret_arn"),
             ),
         ),

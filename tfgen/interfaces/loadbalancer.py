@@ -36,7 +36,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("certificate_arn", "string", "ARN of the (validated) ACM certificate for the HTTPS listener.",
                   "local.certificate_arn"),
             var("lb_name_prefix", "string", "name_prefix of the ALB and target group (AWS allows 6 characters).",
-                f"{env['spec']['project']['short_name']}-",
+                env["spec"]["loadbalancer"]["name_prefix"] or f"{env['spec']['project']['short_name']}-",
                 checks.matches("lb_name_prefix", "^[a-z][a-z0-9-]{0,5}$",
                                "lb_name_prefix must be 1-6 lowercase letters, digits or hyphens.")),
             wired("target_service", "string", "Name of the service the ALB forwards to.", "local.lb_target_service"),

@@ -451,6 +451,17 @@ variable "app_secret_keys" {
   }
 }
 
+variable "db_identifier" {
+  description = "RDS identifier: <name_prefix>-mysql, or the identifier of an adopted database."
+  type        = string
+  default     = "imageunderstander-prod-mysql"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.db_identifier))
+    error_message = "db_identifier must be 1-63 lowercase letters, digits or hyphens."
+  }
+}
+
 variable "db_engine_version" {
   description = "MySQL engine version: major.minor lets RDS choose the current minor; the parameter group family follows it."
   type        = string

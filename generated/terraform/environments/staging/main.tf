@@ -205,6 +205,7 @@ module "database" {
   aws_region                  = var.aws_region
   private_subnet_ids          = module.networking.private_subnet_ids
   rds_security_group_id       = module.security.rds_security_group_id
+  db_identifier               = var.db_identifier
   db_engine_version           = var.db_engine_version
   db_parameters               = var.db_parameters
   db_name                     = var.db_name

@@ -7,7 +7,7 @@ locals {
 
   # A fixed identifier (not identifier_prefix): alarms, log groups and the final snapshot need it before the
   # instance exists, and the 63-character limit is checked here instead of failing at apply.
-  identifier                = "${var.name_prefix}-mysql"
+  identifier                = var.db_identifier
   cloudwatch_logs_exports   = ["error", "slowquery"]
   final_snapshot_identifier = "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"
 }

@@ -46,5 +46,5 @@ output "final_snapshot_identifier" {
 
 output "master_user_secret_arn" {
   description = "ARN of the RDS-managed Secrets Manager secret holding the master credentials."
-  value       = aws_db_instance.main.master_user_secret[0].secret_arn
+  value       = one(aws_db_instance.main.master_user_secret[*].secret_arn)
 }

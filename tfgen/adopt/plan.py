@@ -1,0 +1,169 @@
+"""From a matching to what adoption does: one outcome per instance and the blocks of adopt.tf.
+
+Outcomes: `keep` (same address), `move` (a `moved` block), `import` (an `import` block: the live object is
+part of another resource in the state, e.g. an inline data disk that tfgen manages as aws_ebs_volume),
+`forget` (a `removed` block with destroy = false: tfgen no longer manages it and must not delete it),
+`destroy` (tfgen's tree has no counterpart and it holds nothing), `create` (nothing live to take over).
+`replace` marks a kept or moved instance whose live values differ from tfgen's in an argument that forces
+a new object; `unplaced` a live data-holding or traffic-serving object that nothing in tfgen's tree takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tfgen import impactmap
+from tfgen.adopt.declared import Declared, db_identifier, guarded
+from tfgen.adopt.match import Matching
+from tfgen.adopt.state import StateInstance
+
+# Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
+# attachments (tfgen grants through inline least-privilege policies), the old secret versions.
+FORGET_TYPES = frozenset({"random_password", "random_string", "random_id", "aws_iam_role_policy_attachment",
+                          "aws_secretsmanager_secret_version", "aws_security_group_rule"})
+BLOCKING = ("replace", "unplaced")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str  # keep, move, import, forget, destroy, create, replace, unplaced
+    new: str = ""  # tfgen address
+    old: str = ""  # state address (or, for an import, the live object's import ID)
+    reason: str = ""
+    guard: str = ""  # "data" / "traffic" when losing it loses data or traffic
+
+    @property
+    def blocking(self) -> bool:
+        return self.action in BLOCKING and bool(self.guard)
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # moved, import, removed
+    target: str  # `to` of moved/import, `from` of removed
+    source: str = ""  # `from` of moved, `id` of import
+
+
+def _inline_volume(inst: StateInstance, device: str) -> dict[str, Any] | None:
+    disks = [b for b in inst.attrs.get("ebs_block_device") or [] if isinstance(b, dict)]
+    chosen = [b for b in disks if b.get("device_name") == device] or disks[:1]
+    return chosen[0] if chosen and chosen[0].get("volume_id") else None
+
+
+def _default_route(inst: StateInstance | None) -> bool:
+    routes = (inst.attrs.get("route") or []) if inst else []
+    return any(isinstance(r, dict) and r.get("cidr_block") == "0.0.0.0/0" for r in routes)
+
+
+def import_id(d: Declared, m: Matching, env: str, doc: dict[str, Any]) -> tuple[str, str]:
+    """(ID, why) of a live object that tfgen declares as `d` but the state holds inside another resource."""
+    key = d.address.rsplit("[", 1)[-1].strip('"]') if "[" in d.address else ""
+    if d.type in ("aws_ebs_volume", "aws_volume_attachment"):
+        inst = m.state_of(f'{impactmap.EC2}.aws_instance.this["{key}"]')
+        volume = doc["services"].get(key, {}).get("data_volume") if inst else None
+        disk = _inline_volume(inst, volume.get("device_name") or "/dev/sdf") if inst and volume else None
+        if disk:
+            if d.type == "aws_ebs_volume":
+                return disk["volume_id"], f"inline data disk {disk.get('device_name')} of {inst.address}"
+            return (f"{disk['device_name']}:{disk['volume_id']}:{inst.attrs.get('id')}",
+                    f"attachment of the inline data disk of {inst.address}")
+    if d.type == "aws_route":
+        table = m.state_of(f'{impactmap.NET}.aws_route_table.{"public" if "public" in d.address else "private"}'
+                           + ("" if "public" in d.address else f'["{key}"]'))
+        if _default_route(table):
+            return f"{table.attrs.get('id')}_0.0.0.0/0", f"inline default route of {table.address}"
+    if d.type == "aws_cloudwatch_log_group" and ".rds[" in d.address:
+        db = m.state_of(f"{impactmap.DB}.aws_db_instance.main")
+        if db and key in (db.attrs.get("enabled_cloudwatch_logs_exports") or []):
+            return (f"/aws/rds/instance/{db_identifier(env, doc)}/{key}",
+                    f"log group RDS created for the exports of {db.address}")
+    return "", ""
+
+
+def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) -> str:
+    """Why tfgen's values would replace this live object ('' when they would not, as far as tfgen knows)."""
+    prefix = impactmap.name_prefix(env, doc)
+    checks = {
+        "aws_db_instance": lambda: _differs("identifier", s.attrs.get("identifier"), db_identifier(env, doc))
+        or _differs("username", s.attrs.get("username"), doc["database"]["username"])
+        or ("" if s.attrs.get("storage_encrypted") in (True, None) else "storage_encrypted false -> true"),
+        "aws_s3_bucket": lambda: "" if str(s.attrs.get("bucket", "")).startswith(
+            impactmap.uploads_bucket_prefix(env, doc)) else
+        f"bucket {s.attrs.get('bucket')!r} does not start with {impactmap.uploads_bucket_prefix(env, doc)!r}",
+        "aws_secretsmanager_secret": lambda: _differs("name_prefix", s.attrs.get("name_prefix") or None,
+                                                      f"{prefix}-app-"),
+        "aws_lb": lambda: _lb_prefix(s, doc),
+        "aws_lb_target_group": lambda: _lb_prefix(s, doc) or _differs(
+            "port", s.attrs.get("port"), doc["services"][doc["loadbalancer"]["target_service"]]["port"]),
+        "aws_acm_certificate": lambda: _differs(
+            "subject_alternative_names", sorted(set(s.attrs.get("subject_alternative_names") or []) - {
+                doc["dns"]["domain"]}), sorted(f"{x}.{doc['dns']['domain']}" for x in doc["dns"]["subdomains"])),
+        "aws_instance": lambda: "" if s.address == d.address else
+        "tfgen's user data differs from the one the instance booted with (user_data_replace_on_change)",
+        "aws_ebs_volume": lambda: "" if s.attrs.get("encrypted") in (True, None) else "encrypted false -> true",
+    }
+    check = checks.get(d.type)
+    return check() if check else ""
+
+
+def _differs(name: str, live: Any, wanted: Any) -> str:
+    return "" if live is None or live == wanted else f"{name} {live!r} -> {wanted!r}"
+
+
+def _lb_prefix(s: StateInstance, doc: dict[str, Any]) -> str:
+    wanted = doc["loadbalancer"].get("name_prefix") or f"{doc['project']['short_name']}-"
+    live = s.attrs.get("name_prefix") or ""
+    return "" if not live or live == wanted else f"name_prefix {live!r} -> {wanted!r}"
+
+
+def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, env: str, doc: dict[str, Any]
+             ) -> list[Outcome]:
+    """One outcome per declared instance and per live instance nothing declared takes."""
+    found = []
+    for d in declared:
+        s = m.state_of(d.address)
+        if s is not None:
+            why = replacement(d, s, env, doc)
+            action = "replace" if why else ("keep" if s.address == d.address else "move")
+            found.append(Outcome(action, d.address, s.address, why, guarded(d.type)))
+            continue
+        ident, why = import_id(d, m, env, doc)
+        if ident:
+            found.append(Outcome("import", d.address, ident, why, guarded(d.type)))
+        else:
+            why = f"could be any of {', '.join(m.ambiguous[d.address])}" if d.address in m.ambiguous else ""
+            found.append(Outcome("create", d.address, "", why, guarded(d.type)))
+    taken = {s.address for s in m.pairs.values()}
+    for s in state:
+        if s.address not in taken:
+            found.append(_leftover(s))
+    return found
+
+
+def _leftover(s: StateInstance) -> Outcome:
+    guard = guarded(s.type)
+    if guard:
+        return Outcome("unplaced", "", s.address, "no resource of tfgen's tree takes this live object: it is "
+                       "kept in AWS (removed, destroy = false) and tfgen's tree creates its own", guard)
+    if s.type in FORGET_TYPES:
+        return Outcome("forget", "", s.address, "tfgen does not manage this kind of object; kept in AWS")
+    return Outcome("destroy", "", s.address, "tfgen's tree has its own resource for this role (holds no data)")
+
+
+def blocks(found: list[Outcome]) -> list[Block]:
+    """The blocks of adopt.tf; nothing in them destroys a live object."""
+    rows = []
+    for o in found:
+        if o.action in ("move", "replace") and o.old != o.new:
+            rows.append(Block("moved", o.new, o.old))
+        elif o.action == "import":
+            rows.append(Block("import", o.new, o.old))
+        elif o.action in ("forget", "unplaced"):
+            rows.append(Block("removed", o.old))
+    return sorted(rows, key=lambda b: (("moved", "import", "removed").index(b.kind), b.target))
+
+
+def counts(found: list[Outcome]) -> dict[str, int]:
+    names = ("keep", "move", "import", "forget", "destroy", "create", "replace", "unplaced")
+    return {n: sum(1 for o in found if o.action == n) for n in names}

@@ -1,0 +1,222 @@
+"""Spec values that keep live resources as they are, and their place in specs/ENV.yaml.
+
+Where a spec value differs from the live object in an argument that would replace it (a subnet's CIDR or
+zone, a service's zone, an instance type, a volume size, the database's identifier, engine, class and
+storage, the load balancer's name prefix, the certificate's names), adoption writes the live value into the
+environment's spec, marked with a comment; `tfgen show --provenance` then points at those lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from tfgen.adopt.match import Matching
+from tfgen.adopt.state import StateInstance
+from tfgen.impactmap import DB, EC2, LB
+
+COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
+
+
+def _subnets(state: list[StateInstance]) -> dict[str, Any]:
+    """Zones and CIDRs of the live subnets: public ones map public IPs on launch. Nothing when the live
+    network does not have one public and one private subnet per zone (then tfgen's own values stand)."""
+    subnets = [s for s in state if s.type == "aws_subnet"]
+    tiers: dict[str, dict[str, str]] = {"public": {}, "private": {}}
+    vpcs = [s for s in state if s.type == "aws_vpc"]
+    for s in subnets:
+        tier = "public" if s.attrs.get("map_public_ip_on_launch") else "private"
+        zone, cidr = s.attrs.get("availability_zone"), s.attrs.get("cidr_block")
+        if not isinstance(zone, str) or not isinstance(cidr, str) or zone in tiers[tier]:
+            return {}
+        tiers[tier][zone] = cidr
+    if not subnets or set(tiers["public"]) != set(tiers["private"]) or len(vpcs) != 1:
+        return {}
+    zones = sorted(tiers["public"])
+    return {"network": {"vpc_cidr": vpcs[0].attrs.get("cidr_block"), "availability_zones": zones,
+                        "public_subnet_cidrs": [tiers["public"][z] for z in zones],
+                        "private_subnet_cidrs": [tiers["private"][z] for z in zones]}}
+
+
+def _root_size(inst: StateInstance) -> Any:
+    roots = [r for r in inst.attrs.get("root_block_device") or [] if isinstance(r, dict)]
+    return roots[0].get("volume_size") if roots else None
+
+
+def _data_size(name: str, inst: StateInstance, m: Matching, doc: dict[str, Any]) -> Any:
+    volume = m.state_of(f'{EC2}.aws_ebs_volume.data["{name}"]')
+    if volume is not None:
+        return volume.attrs.get("size")
+    device = (doc["services"][name]["data_volume"] or {}).get("device_name") or "/dev/sdf"
+    disks = [b for b in inst.attrs.get("ebs_block_device") or [] if isinstance(b, dict)]
+    chosen = [b for b in disks if b.get("device_name") == device] or disks[:1]
+    return chosen[0].get("volume_size") if chosen else None
+
+
+def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, svc in sorted(doc["services"].items()):
+        inst = m.state_of(f'{EC2}.aws_instance.this["{name}"]')
+        if inst is None:
+            continue
+        values = {"availability_zone": inst.attrs.get("availability_zone"),
+                  "instance_type": inst.attrs.get("instance_type"), "root_volume_gb": _root_size(inst)}
+        if svc["data_volume"]:
+            values["data_volume"] = {"size_gb": _data_size(name, inst, m, doc)}
+        found[name] = values
+    return {"services": found} if found else {}
+
+
+def _database(m: Matching) -> dict[str, Any]:
+    db = m.state_of(f"{DB}.aws_db_instance.main")
+    if db is None:
+        return {}
+    a = db.attrs
+    version = str(a.get("engine_version") or "")
+    values = {"identifier": a.get("identifier"), "engine_version": version if re.match(r"^8\.(0|4)", version)
+              else None, "instance_class": a.get("instance_class"),
+              "allocated_storage_gb": a.get("allocated_storage"), "db_name": a.get("db_name"),
+              "username": a.get("username")}
+    if a.get("max_allocated_storage"):
+        values["max_allocated_storage_gb"] = a.get("max_allocated_storage")
+    return {"database": values}
+
+
+def _loadbalancer(m: Matching) -> dict[str, Any]:
+    lb = m.state_of(f"{LB}.aws_lb.main")
+    prefix = lb.attrs.get("name_prefix") if lb else None
+    return {"loadbalancer": {"name_prefix": prefix}} if prefix else {}
+
+
+def _dns(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+    cert = m.state_of("aws_acm_certificate.main")
+    domain = doc["dns"]["domain"]
+    if cert is None or cert.attrs.get("domain_name") != domain:
+        return {}
+    suffix = "." + domain
+    names = sorted(set(cert.attrs.get("subject_alternative_names") or []) - {domain})
+    if not all(n.endswith(suffix) and "." not in n[:-len(suffix)] for n in names):
+        return {}
+    return {"dns": {"subdomains": [n[:-len(suffix)] for n in names]}}
+
+
+def _prune(tree: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """Only what differs from the current effective spec (and is known)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        current = doc.get(key) if isinstance(doc, dict) else None
+        if isinstance(value, dict):
+            sub = _prune(value, current if isinstance(current, dict) else {})
+            if sub:
+                out[key] = sub
+        elif value is not None and value != current:
+            out[key] = value
+    return out
+
+
+def adopted_values(state: list[StateInstance], m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+    """The spec values (a nested mapping) that differ from `doc` and keep the live objects."""
+    tree: dict[str, Any] = {}
+    for part in (_subnets(state), _services(m, doc), _database(m), _loadbalancer(m), _dns(m, doc)):
+        tree.update(part)
+    return _prune(tree, doc)
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        out.update(flatten(value, path) if isinstance(value, dict) else {path: value})
+    return out
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(
+            merged.get(key), dict) else value
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------- the spec file
+
+def _scalar(value: Any) -> str:
+    """JSON is YAML: strings double-quoted and escaped, lists in flow style."""
+    return json.dumps(value)
+
+
+def _block(tree: dict[str, Any], indent: int) -> list[str]:
+    lines = []
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            lines.append(f"{' ' * indent}{key}:")
+            lines += _block(value, indent + 2)
+        else:
+            lines.append(f"{' ' * indent}{key}: {_scalar(value)}  {COMMENT}")
+    return lines
+
+
+def _section_end(lines: list[str], start: int) -> int:
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith((" ", "#"))):
+        end += 1
+    return end
+
+
+def _drop_keys(lines: list[str], start: int, end: int, tree: dict[str, Any], indent: int) -> list[str]:
+    """Lines of a section without the adopted keys' own lines (scalars and flow values on one line);
+    nested mappings are merged recursively, so the spec's other keys and comments stay."""
+    kept = lines[start:end]
+    for key, value in tree.items():
+        pattern = re.compile(rf"^{' ' * indent}{re.escape(key)}:(\s|$)")
+        at = next((i for i, line in enumerate(kept) if pattern.match(line)), None)
+        if at is None:
+            continue
+        if isinstance(value, dict):
+            sub_end = at + 1
+            while sub_end < len(kept) and (not kept[sub_end].strip() or
+                                           kept[sub_end].startswith(" " * (indent + 2))):
+                sub_end += 1
+            inner = _drop_keys(kept, at + 1, sub_end, value, indent + 2)
+            kept = kept[:at + 1] + inner + kept[sub_end:]
+        else:
+            nxt = at + 1
+            while nxt < len(kept) and kept[nxt].startswith(" " * (indent + 2)) and kept[nxt].strip():
+                nxt += 1  # a block list or mapping under the key goes with it
+            kept = kept[:at] + kept[nxt:]
+    return kept
+
+
+def edit_spec(text: str, values: dict[str, Any]) -> str:
+    """`text` (a block-style spec) with `values` merged in: each adopted key written under its section with
+    the adoption comment, replacing the spec's own line for that key; sections the file lacks are appended."""
+    lines = text.rstrip("\n").split("\n")
+    appended: dict[str, Any] = {}
+    for section, tree in values.items():
+        at = next((i for i, line in enumerate(lines) if re.match(rf"^{re.escape(section)}:\s*(#.*)?$", line)), None)
+        if at is None or not isinstance(tree, dict):
+            appended[section] = tree
+            continue
+        end = _section_end(lines, at)
+        body = _drop_keys(lines, at + 1, end, tree, 2)
+        lines = lines[:at + 1] + _merge_into(body, tree, 2) + lines[end:]
+    if appended:
+        lines += ["", "# Values from `tfgen adopt`: they keep the live resources as they are."]
+        lines += _block(appended, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _merge_into(body: list[str], tree: dict[str, Any], indent: int) -> list[str]:
+    """Insert adopted keys into a section body (nested mappings that already exist get their keys inside)."""
+    for key, value in tree.items():
+        header = re.compile(rf"^{' ' * indent}{re.escape(key)}:\s*(#.*)?$")
+        at = next((i for i, line in enumerate(body) if header.match(line)), None)
+        if isinstance(value, dict) and at is not None:
+            end = at + 1
+            while end < len(body) and (not body[end].strip() or body[end].startswith(" " * (indent + 2))):
+                end += 1
+            body = body[:at + 1] + _merge_into(body[at + 1:end], value, indent + 2) + body[end:]
+        else:
+            body = _block({key: value}, indent) + body
+    return body
