@@ -124,9 +124,11 @@ def test_instance_hardening():
     assert body["subnet_id"] == "var.private_subnet_ids[each.value.availability_zone]"
     assert body["vpc_security_group_ids"] == ["var.security_group_ids[each.key]"]
     assert body["iam_instance_profile"] == "var.instance_profile_names[each.key]"
-    # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it.
-    assert body["user_data_replace_on_change"] is True
+    # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it;
+    # only an adopted instance (keep_user_data) keeps the user data it booted with and is never replaced for it.
+    assert str(body["user_data_replace_on_change"]).strip("${}") == "!each.value.keep_user_data"
     assert "/user_data/service.sh.tftpl" in body["user_data"]
+    assert str(body["user_data"]).strip("${}").startswith("each.value.keep_user_data ? null : templatefile(")
     lifecycle = one(body, "lifecycle")
     assert [str(x).strip("${}") for x in lifecycle["ignore_changes"]] == ["ami"]
 

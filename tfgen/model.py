@@ -117,6 +117,9 @@ SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security
     "gpu": boolean("The service needs a GPU instance family.", False),
     "ami": string("Image family: Amazon Linux 2023 (architecture from the instance type) or the AWS Deep "
                   "Learning Base AMI (Ubuntu 22.04, NVIDIA drivers).", "al2023", choices=AMI_FAMILIES),
+    "keep_user_data": boolean("An adopted instance keeps the user data it booted with (set by `tfgen adopt`): "
+                              "tfgen's bootstrap never runs on it and a change of it does not replace the "
+                              "instance; remove it to replace the instance on purpose (docs/adoption.md).", False),
     "root_volume_gb": integer("Encrypted gp3 root volume size in GiB.", 20, minimum=8, maximum=16384),
     "data_volume": VOLUME,
     "permissions": list_of(string("Extra IAM permission.", choices=PERMISSIONS),

@@ -99,12 +99,20 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
         "aws_acm_certificate": lambda: _differs(
             "subject_alternative_names", sorted(set(s.attrs.get("subject_alternative_names") or []) - {
                 doc["dns"]["domain"]}), sorted(f"{x}.{doc['dns']['domain']}" for x in doc["dns"]["subdomains"])),
-        "aws_instance": lambda: "" if s.address == d.address else
-        "tfgen's user data differs from the one the instance booted with (user_data_replace_on_change)",
+        "aws_instance": lambda: _instance(d, s, doc),
         "aws_ebs_volume": lambda: "" if s.attrs.get("encrypted") in (True, None) else "encrypted false -> true",
     }
     check = checks.get(d.type)
     return check() if check else ""
+
+
+def _instance(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
+    svc = doc["services"][d.address.rsplit('["', 1)[1].rstrip('"]')]
+    if s.address != d.address and not svc["keep_user_data"]:
+        return "tfgen's user data differs from the one the instance booted with (user_data_replace_on_change)"
+    return (_differs("instance_type", s.attrs.get("instance_type"), svc["instance_type"])
+            or _differs("availability_zone", s.attrs.get("availability_zone"), svc["availability_zone"]
+                        or s.attrs.get("availability_zone")))
 
 
 def _differs(name: str, live: Any, wanted: Any) -> str:

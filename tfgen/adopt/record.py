@@ -40,11 +40,11 @@ def _block(source: str, index: int, row: object) -> Block:
     kind = row["kind"]
     target = row.get("from") if kind == "removed" else row.get("to")
     other = {"moved": row.get("from"), "import": row.get("id"), "removed": ""}[kind]
-    if not isinstance(target, str) or not ADDRESS_RE.match(target):
+    if not isinstance(target, str) or not ADDRESS_RE.fullmatch(target):
         raise StateError(source, f"block {index}: {str(target)[:80]!r} is not a resource instance address")
-    if kind == "moved" and (not isinstance(other, str) or not ADDRESS_RE.match(other)):
+    if kind == "moved" and (not isinstance(other, str) or not ADDRESS_RE.fullmatch(other)):
         raise StateError(source, f"block {index}: from {str(other)[:80]!r} is not a resource instance address")
-    if kind == "import" and (not isinstance(other, str) or not IMPORT_ID_RE.match(other)):
+    if kind == "import" and (not isinstance(other, str) or not IMPORT_ID_RE.fullmatch(other)):
         raise StateError(source, f"block {index}: import id {str(other)[:80]!r} has characters tfgen refuses")
     return Block(kind, target, other or "")
 

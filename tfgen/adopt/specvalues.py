@@ -44,6 +44,16 @@ def _root_size(inst: StateInstance) -> Any:
     return roots[0].get("volume_size") if roots else None
 
 
+def _market(inst: StateInstance) -> dict[str, Any]:
+    """market and spot_max_price of a live instance (both force a new instance when they differ)."""
+    options = [o for o in inst.attrs.get("instance_market_options") or [] if isinstance(o, dict)]
+    if not options or options[0].get("market_type") != "spot":
+        return {"market": "on-demand"}
+    spot = [s for s in options[0].get("spot_options") or [] if isinstance(s, dict)]
+    price = spot[0].get("max_price") if spot else None
+    return {"market": "spot", "spot_max_price": str(price) if price else None}
+
+
 def _data_size(name: str, inst: StateInstance, m: Matching, doc: dict[str, Any]) -> Any:
     volume = m.state_of(f'{EC2}.aws_ebs_volume.data["{name}"]')
     if volume is not None:
@@ -61,7 +71,10 @@ def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
         if inst is None:
             continue
         values = {"availability_zone": inst.attrs.get("availability_zone"),
-                  "instance_type": inst.attrs.get("instance_type"), "root_volume_gb": _root_size(inst)}
+                  "instance_type": inst.attrs.get("instance_type"), "root_volume_gb": _root_size(inst),
+                  **_market(inst)}
+        if inst.address != f'{EC2}.aws_instance.this["{name}"]':
+            values["keep_user_data"] = True  # booted from another tree's user data: keep it, never replace
         if svc["data_volume"]:
             values["data_volume"] = {"size_gb": _data_size(name, inst, m, doc)}
         found[name] = values

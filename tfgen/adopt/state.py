@@ -89,13 +89,13 @@ def parse_state(data: bytes, source: str = "state") -> list[StateInstance]:
 
 
 def _check(source: str, module: str, type_: Any, name: Any, key: Any) -> tuple[str, str, int | str | None]:
-    if not isinstance(type_, str) or not NAME_RE.match(type_) or not isinstance(name, str) or not NAME_RE.match(name):
+    if not all(isinstance(v, str) and NAME_RE.fullmatch(v) for v in (type_, name)):
         raise StateError(source, f"a resource has an invalid type or name ({str(type_)[:60]!r}, {str(name)[:60]!r})")
-    if module and not MODULE_RE.match(module):
+    if module and not MODULE_RE.fullmatch(module):
         raise StateError(source, f"invalid module address {module[:80]!r}")
     if key is None or (isinstance(key, int) and not isinstance(key, bool) and 0 <= key < 100_000):
         return type_, name, key
-    if isinstance(key, str) and KEY_RE.match(key):
+    if isinstance(key, str) and KEY_RE.fullmatch(key):
         return type_, name, key
     raise StateError(source, f"{type_}.{name} has an instance key tfgen does not accept ({str(key)[:60]!r})")
 

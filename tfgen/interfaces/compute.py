@@ -25,6 +25,8 @@ SERVICES_TYPE = """map(object({
   packages      = optional(list(string), [])
   pip_packages  = optional(list(string), [])
   start_on_boot = optional(bool, false)
+  # An adopted instance keeps the user data it booted with (tfgen adopt): no user data from this module.
+  keep_user_data = optional(bool, false)
 }))"""
 
 

@@ -57,6 +57,8 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
         "exec_start": svc["exec_start"],
         "start_on_boot": svc["start_on_boot"],
     }
+    if svc["keep_user_data"]:
+        entry["keep_user_data"] = True
     volume = svc["data_volume"]
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),

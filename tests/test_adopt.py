@@ -1,0 +1,269 @@
+"""tfgen adopt: state reading (hostile input), matching by identity on hand-made states, the plan of blocks,
+the spec edit, adopt.tf through render, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from adopt_states import SERVICES, handwritten_like, raw_state, show_json
+
+from tfgen.adopt.declared import declared
+from tfgen.adopt.match import match
+from tfgen.adopt.plan import blocks, outcomes
+from tfgen.adopt.record import adopt_tf, read_record
+from tfgen.adopt.run import plan_adoption
+from tfgen.adopt.specvalues import edit_spec
+from tfgen.adopt.state import parse_state
+from tfgen.errors import StateError
+from tfgen.pipeline import validate_project
+
+ROOT = Path(__file__).resolve().parent.parent
+NET, EC2 = "module.networking", "module.compute"
+SECRET = "module.storage.aws_secretsmanager_secret.app"
+DEEP: list = []
+for _ in range(70):
+    DEEP = [DEEP]
+
+
+def _dev_doc(project: Path = ROOT) -> dict:
+    return next(v.doc for v in validate_project(project) if v.spec.env == "dev")
+
+
+def _ids(rows: list[tuple]) -> dict[str, str]:
+    """tfgen address -> live object id, as the matcher pairs them."""
+    doc = _dev_doc()
+    state = parse_state(raw_state(rows))
+    m = match(state, declared("dev", doc))
+    return {address: inst.attrs.get("id") for address, inst in m.pairs.items()}
+
+
+# ---------------------------------------------------------------------------------------------- reading states
+
+def test_raw_and_show_json_states_read_the_same() -> None:
+    rows = handwritten_like()
+    raw, shown = parse_state(raw_state(rows)), parse_state(show_json(rows))
+    assert [i.address for i in raw] == [i.address for i in shown]
+    assert [i.attrs for i in raw] == [i.attrs for i in shown]
+    assert len(raw) == len(rows)
+    assert 'module.networking.aws_subnet.public[1]' in {i.address for i in raw}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"[" * 100000 + b"]" * 100000, "nested deeper"),
+    (json.dumps({"version": 4, "resources": [{"mode": "managed", "type": "aws_vpc", "name": "x", "instances": [
+        {"attributes": {"a": DEEP}}]}]}).encode(), "nested deeper"),
+    (b"\xff\xfe", "not JSON"),
+    (b"[]", "not a Terraform state"),
+    (json.dumps({"version": 3, "modules": []}).encode(), "version 4"),
+    (json.dumps({"version": 4, "resources": [{"mode": "managed", "type": "aws_vpc\n", "name": "x",
+                                              "instances": [{}]}]}).encode(), "invalid type or name"),
+    (json.dumps({"version": 4, "resources": [{"mode": "managed", "type": "aws_vpc", "name": "x",
+                                              "instances": [{"index_key": "a\"]\n"}]}]}).encode(), "instance key"),
+    (json.dumps({"version": 4, "resources": [{"module": "module.x\"y", "mode": "managed", "type": "aws_vpc",
+                                              "name": "x", "instances": [{}]}]}).encode(), "module address"),
+    (json.dumps({"version": 4, "resources": [{"mode": "managed", "type": "aws_vpc", "name": "x",
+                                              "instances": [{}, {}]}]}).encode(), "appears twice"),
+])
+def test_hostile_states_are_clear_errors(data: bytes, message: str) -> None:
+    with pytest.raises(StateError, match=message):
+        parse_state(data, "live.json")
+
+
+def test_data_sources_are_not_instances() -> None:
+    doc = {"version": 4, "resources": [{"mode": "data", "type": "aws_ami", "name": "al", "instances": [{}]}]}
+    assert parse_state(json.dumps(doc).encode()) == []
+
+
+# ---------------------------------------------------------------------------------------------- matching
+
+def test_handwritten_shape_is_matched_by_identity() -> None:
+    ids = _ids(handwritten_like())
+    # count subnets become the zone-keyed map by zone and CIDR
+    assert ids[f'{NET}.aws_subnet.public["us-east-1b"]'] == "subnet-publ-1"
+    assert ids[f'{NET}.aws_subnet.private["us-east-1a"]'] == "subnet-priv-0"
+    # associations follow their subnets, the single NAT gateway and its EIP take the map's first zone
+    assert ids[f'{NET}.aws_route_table_association.private["us-east-1b"]'] == "rtbassoc-private-1"
+    assert ids[f'{NET}.aws_nat_gateway.main["us-east-1a"]'] == "nat-1"
+    assert ids[f'{NET}.aws_eip.nat["us-east-1a"]'] == "eipalloc-1"
+    # the single private route table takes the first zone; the second zone's table is created
+    assert ids[f'{NET}.aws_route_table.private["us-east-1a"]'] == "rtb-priv"
+    assert f'{NET}.aws_route_table.private["us-east-1b"]' not in ids
+    # one resource per service becomes the for_each map, by the words of the names
+    for svc in SERVICES:
+        assert ids[f'{EC2}.aws_instance.this["{svc}"]'] == f"i-{svc}"
+        assert ids[f'module.security.aws_security_group.service["{svc}"]'] == f"sg-{svc}"
+        assert ids[f'module.security.aws_iam_instance_profile.service["{svc}"]'] == f"imageunderstander-dev-{svc}-p1"
+    assert ids["module.security.aws_security_group.alb"] == "sg-alb"
+    assert ids["module.networking.aws_security_group.endpoints"] == "sg-ep"
+    assert ids['module.loadbalancer.aws_lb_target_group_attachment.this["frontend"]'] == "att-1"
+
+
+def test_renamed_modules_and_resources_match_the_same_objects() -> None:
+    rename = {"networking": "net", "compute": "servers", "security": "fw", "storage": "data", "database": "sql",
+              "loadbalancer": "edge", "aws_instance.frontend": "web", "aws_instance.llm": "gpu_box",
+              "aws_security_group.frontend": "sg1", "aws_subnet.public": "dmz", "aws_route_table.private": "inner",
+              "aws_nat_gateway.main": "egress", "aws_db_instance.main": "primary", "aws_lb.main": "front_door"}
+    plain, renamed = _ids(handwritten_like()), _ids(handwritten_like(rename))
+    assert renamed == plain
+    assert len(plain) >= 50
+
+
+def _swapped() -> list[tuple]:
+    """count where the old tree had single resources and single resources where it had count: per-zone
+    subnets and route tables as separate resources, instances as a count list, one resource per endpoint."""
+    rows = []
+    for module, type_, name, key, attrs in handwritten_like():
+        if type_ == "aws_subnet":
+            rows.append((module, type_, f"{name}_{'ab'[key]}", None, attrs))
+        elif type_ == "aws_instance":
+            rows.append((module, type_, "node", SERVICES.index(name), attrs))
+        elif type_ == "aws_route_table" and name == "private":
+            for index, zone in enumerate(("us-east-1b", "us-east-1a")):
+                rows.append((module, type_, name, index, {**attrs, "id": f"rtb-{zone}",
+                                                         "tags": {"Name": f"x-private-{zone}"}}))
+        else:
+            rows.append((module, type_, name, key, attrs))
+    return rows
+
+
+def test_count_and_single_swapped_still_match() -> None:
+    ids = _ids(_swapped())
+    assert ids[f'{NET}.aws_subnet.public["us-east-1a"]'] == "subnet-publ-0"
+    assert ids[f'{NET}.aws_subnet.private["us-east-1b"]'] == "subnet-priv-1"
+    for svc in SERVICES:
+        assert ids[f'{EC2}.aws_instance.this["{svc}"]'] == f"i-{svc}"
+    # two per-zone tables in a count list: the zone in their names decides, not their index
+    assert ids[f'{NET}.aws_route_table.private["us-east-1a"]'] == "rtb-us-east-1a"
+    assert ids[f'{NET}.aws_route_table.private["us-east-1b"]'] == "rtb-us-east-1b"
+
+
+def test_ambiguous_objects_are_not_guessed() -> None:
+    rows = handwritten_like()
+    db = next(r for r in rows if r[1] == "aws_db_instance")
+    rows.append((db[0], db[1], "replica", None, {**db[4], "id": "db-2", "identifier": "other"}))
+    doc = _dev_doc()
+    state = parse_state(raw_state(rows))
+    m = match(state, declared("dev", doc))
+    assert "module.database.aws_db_instance.main" not in m.pairs
+    found = outcomes(state, declared("dev", doc), m, "dev", doc)
+    unplaced = {o.old for o in found if o.action == "unplaced"}
+    assert unplaced == {"module.database.aws_db_instance.main", "module.database.aws_db_instance.replica"}
+    assert all(o.blocking for o in found if o.action == "unplaced")
+    removed = {b.target for b in blocks(found) if b.kind == "removed"}
+    assert unplaced <= removed  # forgotten, never destroyed
+
+
+# ---------------------------------------------------------------------------------------------- plan and record
+
+def test_plan_of_the_handwritten_shape() -> None:
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(handwritten_like())))
+    by_new = {o.new: o for o in result.outcomes if o.new}
+    assert by_new[f'{EC2}.aws_ebs_volume.data["llm"]'].action == "import"
+    assert by_new[f'{EC2}.aws_ebs_volume.data["llm"]'].old == "vol-llm"
+    assert by_new[f'{EC2}.aws_volume_attachment.data["chromadb"]'].old == "/dev/sdf:vol-chromadb:i-chromadb"
+    assert by_new[f'{NET}.aws_route.public_internet'].old == "rtb-pub_0.0.0.0/0"
+    assert by_new['module.database.aws_cloudwatch_log_group.rds["error"]'].old == \
+        "/aws/rds/instance/imageunderstander-dev-mysql-2024/error"
+    # adopted values keep the database and the instances: moved, not replaced
+    assert by_new["module.database.aws_db_instance.main"].action == "keep"
+    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in SERVICES)
+    forgotten = {o.old for o in result.outcomes if o.action == "forget"}
+    assert "module.storage.random_password.rds_master_password" in forgotten
+    assert "module.security.aws_iam_role_policy_attachment.frontend_ssm" in forgotten
+    # the app secret's name_prefix cannot be kept: blocking
+    assert [o.new for o in result.blocking] == [SECRET]
+    kinds = {b.kind for b in result.blocks}
+    assert kinds == {"moved", "import", "removed"}
+
+
+def test_adopt_tf_is_canonical_and_never_destroys(tmp_path: Path) -> None:
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(handwritten_like())))
+    text = adopt_tf("dev", result.blocks)
+    assert "destroy = true" not in text and text.count("destroy = false") == text.count("removed {")
+    (tmp_path / "adopt.tf").write_text(text)
+    fmt = subprocess.run(["terraform", "fmt", "-check", "-diff", str(tmp_path)], capture_output=True, text=True)
+    if shutil.which("terraform"):
+        assert fmt.returncode == 0, fmt.stdout
+
+
+@pytest.mark.parametrize("block", [
+    {"kind": "moved", "from": "aws_vpc.a", "to": 'aws_vpc.b"\n}\nresource "x" "y" {'},
+    {"kind": "import", "to": "aws_vpc.a", "id": "vpc-1\"\nx"},
+    {"kind": "removed", "from": "${file(\"/etc/passwd\")}"},
+    {"kind": "destroy", "from": "aws_vpc.a"},
+])
+def test_hostile_records_are_refused(tmp_path: Path, block: dict) -> None:
+    (tmp_path / "specs" / "adoption").mkdir(parents=True)
+    (tmp_path / "specs" / "adoption" / "dev.json").write_text(json.dumps({"environment": "dev", "blocks": [block]}))
+    with pytest.raises(StateError):
+        read_record(tmp_path, "dev")
+
+
+def test_edit_spec_keeps_comments_and_replaces_keys() -> None:
+    text = "extends: base.yaml\n\ndatabase:\n  multi_az: false   # cheap\n  instance_class: db.t4g.micro\n\nlogs:\n" \
+           "  retention_days: 30\n"
+    edited = edit_spec(text, {"database": {"instance_class": "db.t3.micro", "identifier": "x-1"},
+                              "services": {"llm": {"instance_type": "g5.2xlarge"}}})
+    assert "multi_az: false   # cheap" in edited
+    assert "db.t4g.micro" not in edited
+    assert edited.count("instance_class:") == 1
+    assert '  identifier: "x-1"  # adopted' in edited
+    assert 'services:\n  llm:\n    instance_type: "g5.2xlarge"  # adopted' in edited
+    assert edited.index("logs:") < edited.index("services:")
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+def _state_file(tmp_path: Path, rows: list[tuple]) -> Path:
+    path = tmp_path / "live.json"
+    path.write_bytes(show_json(rows))
+    return path
+
+
+def test_cli_blocks_and_writes_nothing(run, project: Path, tmp_path: Path) -> None:
+    before = (project / "specs" / "dev.yaml").read_bytes()
+    result = run("-C", str(project), "adopt", "dev", "--state", str(_state_file(tmp_path, handwritten_like())))
+    assert result.exit_code == 1
+    assert f"REPLACE  module.storage.aws_secretsmanager_secret.app_secrets -> {SECRET}" in result.stdout
+    assert "nothing was written" in result.stderr
+    assert (project / "specs" / "dev.yaml").read_bytes() == before
+    assert not (project / "specs" / "adoption").exists()
+
+
+def test_cli_acknowledged_adoption_writes_spec_and_record_and_render_writes_adopt_tf(run, project: Path,
+                                                                                    tmp_path: Path) -> None:
+    state = _state_file(tmp_path, handwritten_like())
+    result = run("-C", str(project), "adopt", "dev", "--state", str(state), "--acknowledge", SECRET, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["counts"]["import"] == 8 and report["blocking"] == []
+    assert report["spec_values"]["database.identifier"] == "imageunderstander-dev-mysql-2024"
+    spec = (project / "specs" / "dev.yaml").read_text()
+    assert 'identifier: "imageunderstander-dev-mysql-2024"  # adopted' in spec
+    assert "# Development: cheap and easy to tear down." in spec
+    assert read_record(project, "dev")
+    rendered = run("-C", str(project), "render", "--all")
+    assert rendered.exit_code == 0, rendered.stderr
+    adopt = (project / "generated" / "terraform" / "environments" / "dev" / "adopt.tf").read_text()
+    assert "Generated by tfgen" in adopt[:300]
+    moved = 'moved {\n  from = module.compute.aws_instance.llm\n  to   = module.compute.aws_instance.this["llm"]'
+    assert moved in adopt
+    variables = (project / "generated" / "terraform" / "environments" / "dev" / "variables.tf").read_text()
+    assert '"imageunderstander-dev-mysql-2024"' in variables
+    assert run("-C", str(project), "check", "--all").exit_code == 0
+    # dropping the record drops adopt.tf on the next render
+    (project / "specs" / "adoption" / "dev.json").unlink()
+    assert run("-C", str(project), "render", "--all").exit_code == 0
+    assert not (project / "generated" / "terraform" / "environments" / "dev" / "adopt.tf").exists()
+
+
+def test_cli_unreadable_state_exits_2(run, project: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    result = run("-C", str(project), "adopt", "dev", "--state", str(bad))
+    assert result.exit_code == 2
+    assert "not a Terraform state" in result.stderr
