@@ -20,7 +20,7 @@ TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
-.PHONY: help render render-all check test test-fast lint fmt plan apply rotate-secret destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
+.PHONY: help render render-all check test test-fast lint fmt plan apply rotate-secret destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact e2e-adopt clean-venv
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -121,6 +121,10 @@ e2e-upgrade: $(STAMP) ## upgrade rehearsal: apply the tree committed at FROM, pl
 
 e2e-impact: $(STAMP) ## tfgen impact vs real plans: apply ENV once (default staging), plan every change scenario on it
 	@$(E2E_SKIP) $(VENV)/bin/python tests/rehearsal/upgrade.py --scenarios --env $(UPGRADE_ENV)
+
+e2e-adopt: $(STAMP) ## adoption rehearsal: apply the hand-written dev root (or FROM=613fa13's tree), tfgen adopt, plan/apply/re-plan/destroy
+	@$(E2E_SKIP) if [ -z "$(FROM)" ]; then $(MAKE) --no-print-directory fakeprov; fi; \
+	$(VENV)/bin/python tests/rehearsal/adopt.py $(if $(FROM),--from-ref '$(FROM)') $(ADOPT_ACKS)
 
 UPGRADE_ENV = $(if $(filter command line,$(origin ENV)),$(ENV),staging)
 E2E_SKIP = if ! command -v terraform >/dev/null; then echo "$@: SKIPPED: terraform is not installed"; exit 0; fi; \

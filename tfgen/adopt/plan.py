@@ -32,6 +32,7 @@ class Outcome:
     old: str = ""  # state address (or, for an import, the live object's import ID)
     reason: str = ""
     guard: str = ""  # "data" / "traffic" when losing it loses data or traffic
+    updates: tuple[str, ...] = ()  # what tfgen's values change in place on a kept or moved object, and why
 
     @property
     def blocking(self) -> bool:
@@ -115,6 +116,29 @@ def _instance(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
                         or s.attrs.get("availability_zone")))
 
 
+def in_place(d: Declared, s: StateInstance, doc: dict[str, Any]) -> tuple[str, ...]:
+    """Known in-place updates tfgen's values make to a kept or moved live object (not exhaustive: the plan
+    is the reference; these are the ones worth reading before it)."""
+    if d.type == "aws_db_instance":
+        db = doc["database"]
+        notes = [] if s.attrs.get("manage_master_user_password") else [
+            "manage_master_user_password -> true: RDS moves the master password into a secret it manages"]
+        notes += [x for x in (_differs("multi_az", s.attrs.get("multi_az"), db["multi_az"]),
+                              _differs("backup_retention_period", s.attrs.get("backup_retention_period"),
+                                       db["backup_retention_days"]),
+                              _differs("monitoring_interval", s.attrs.get("monitoring_interval"),
+                                       db["monitoring_interval"]),
+                              _differs("deletion_protection", s.attrs.get("deletion_protection"),
+                                       db["deletion_protection"])) if x]
+        return tuple(notes)
+    if d.type == "aws_instance" and s.address != d.address:
+        return ("tags, monitoring and metadata options as tfgen sets them; the user data stays "
+                "(keep_user_data)",)
+    if s.address != d.address and isinstance(s.attrs.get("tags"), dict):
+        return ("tags: tfgen's Name and default tags",)
+    return ()
+
+
 def _differs(name: str, live: Any, wanted: Any) -> str:
     return "" if live is None or live == wanted else f"{name} {live!r} -> {wanted!r}"
 
@@ -134,7 +158,7 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
         if s is not None:
             why = replacement(d, s, env, doc)
             action = "replace" if why else ("keep" if s.address == d.address else "move")
-            found.append(Outcome(action, d.address, s.address, why, guarded(d.type)))
+            found.append(Outcome(action, d.address, s.address, why, guarded(d.type), in_place(d, s, doc)))
             continue
         ident, why = import_id(d, m, env, doc)
         if ident:

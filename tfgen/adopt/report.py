@@ -24,6 +24,7 @@ def adoption_json(result: Adoption) -> dict[str, Any]:
         "counts": result.counts,
         "spec_values": changed_keys(result),
         "outcomes": [{"action": o.action, "old": o.old, "new": o.new, "reason": o.reason, "guard": o.guard,
+                      "updates": list(o.updates),
                       "blocking": o in result.blocking} for o in result.outcomes],
         "blocks": [{"kind": b.kind, "target": b.target, "source": b.source} for b in result.blocks],
         "blocking": [o.new or o.old for o in result.blocking],
@@ -43,6 +44,7 @@ def adoption_text(result: Adoption) -> list[str]:
             mark = " [blocking]" if o in result.blocking else ""
             why = f"  ({o.reason})" if o.reason else ""
             lines.append(f"  {VERBS[action]:8} {arrow}{why}{mark}")
+            lines += [f"           updates in place: {u}" for u in o.updates]
     keys = changed_keys(result)
     if keys:
         lines.append(f"\nSpec values that keep the live resources (specs/{result.env}.yaml): {len(keys)}")

@@ -1,0 +1,200 @@
+"""Adoption rehearsal: apply a foreign tree in the emulator, adopt its state, plan and apply tfgen's tree on it.
+
+    make e2e-adopt                      the hand-written dev root of ../shared/handwritten (needs hashicorp/random:
+                                        make fakeprov builds the offline one this uses)
+    python tests/rehearsal/adopt.py --from-ref 613fa13   a tree committed by an older tfgen
+
+Steps: apply the old tree (real aws 5.100 against moto) -> `terraform show -json` of its state -> `tfgen adopt
+dev --state` in a scratch copy of the project -> render -> plan tfgen's dev tree against that same state ->
+assert that no data-holding or traffic-serving resource is deleted or replaced -> apply -> re-plan (no
+changes) -> destroy. Prints the plan's counts (moved, imported, forgotten, created, updated, replaced,
+deleted) and the time of every step. Exit 0 on success, 1 on a failed step or assertion, 2 on setup errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from run import MIRROR, SetupError, check_prerequisites, ensure_emulator_venv, say, terraform_env
+from upgrade import Session, copy_project, render_tree, tree_at
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from tfgen.adopt.declared import guarded  # noqa: E402
+
+HANDWRITTEN = PROJECT.parent / "shared" / "handwritten" / "imageunderstander" / "terraform"
+FAKEPROV_MIRROR = PROJECT / ".venv-fakeprov" / "mirror"
+CLI_CONFIG = """provider_installation {
+  filesystem_mirror {
+    path    = "%s"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  filesystem_mirror {
+    path    = "%s"
+    include = ["registry.terraform.io/hashicorp/random", "registry.terraform.io/hashicorp/null"]
+  }
+}
+"""
+HANDWRITTEN_VARS = ("-var", "aws_region=us-east-1", "-var", "domain_name=dev.imageunderstander.example.com")
+
+
+def plan_counts(plan: dict) -> tuple[dict[str, int], list[str]]:
+    """Counts of a saved plan (`terraform show -json`) and the guarded resources it deletes or replaces."""
+    counts = {k: 0 for k in ("moved", "imported", "forgotten", "created", "updated", "replaced", "deleted")}
+    lost = []
+    for change in plan.get("resource_changes", []):
+        if change.get("mode") != "managed":
+            continue
+        actions = change["change"]["actions"]
+        if change.get("previous_address") and change["previous_address"] != change["address"]:
+            counts["moved"] += 1
+        if change["change"].get("importing"):
+            counts["imported"] += 1
+        if actions == ["forget"]:
+            counts["forgotten"] += 1
+        elif sorted(actions) == ["create", "delete"]:
+            counts["replaced"] += 1
+        elif actions == ["delete"]:
+            counts["deleted"] += 1
+        elif actions == ["create"]:
+            counts["created"] += 1
+        elif actions == ["update"]:
+            counts["updated"] += 1
+        if "delete" in actions and guarded(change["type"]):
+            lost.append(f"{change['address']}: {'/'.join(actions)}")
+    return counts, lost
+
+
+class Rehearsal:
+    def __init__(self, work: Path, label: str) -> None:
+        self.work, self.label = work, label
+        self.session = Session("dev", work, work / "logs")
+        self.timings: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.session.start(ensure_emulator_venv(PROJECT, PROJECT / ".e2e"))
+        cli_config = self.work / "cli-adopt.tfrc"
+        cli_config.write_text(CLI_CONFIG % (MIRROR, FAKEPROV_MIRROR))
+        self.session.tf_env = {**terraform_env(cli_config), "TF_PLUGIN_CACHE_DIR": str(self.work / "plugin-cache")}
+
+    def step(self, name: str, root: Path, *args: str) -> bool:
+        started = time.monotonic()
+        ok = self.session.step(self.label, name, root, *args)
+        self.timings[name] = round(time.monotonic() - started, 1)
+        return ok
+
+    def show(self, root: Path, *args: str) -> dict:
+        shown = subprocess.run(["terraform", "show", "-json", *args], cwd=root, env=self.session.tf_env,
+                               capture_output=True, text=True, check=False)
+        if shown.returncode != 0:
+            raise SetupError(f"terraform show failed: {shown.stderr.strip()[:500]}")
+        return json.loads(shown.stdout)
+
+    def apply_old(self, tree: Path, extra: tuple[str, ...]) -> Path | None:
+        root = self.session.root_of(tree)
+        (root / ".terraform.lock.hcl").unlink(missing_ok=True)
+        if not (self.step("init:old", root, "init", "-input=false", "-no-color")
+                and self.step("apply:old", root, "apply", "-auto-approve", "-input=false", "-no-color", *extra)):
+            return None
+        return root
+
+    def adopt(self, state_json: Path, project: Path) -> dict:
+        started = time.monotonic()
+        cmd = [sys.executable, "-m", "tfgen.cli", "-C", str(project), "adopt", "dev", "--state", str(state_json),
+               "--json", *self.acks]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        self.timings["adopt"] = round(time.monotonic() - started, 1)
+        (self.work / "logs" / "adopt-report.json").write_text(done.stdout)
+        say(self.label, f"  adopt     rc={done.returncode} {self.timings['adopt']}s\n{done.stderr.strip()}")
+        if done.returncode != 0:
+            raise SetupError(f"tfgen adopt exited {done.returncode}: {done.stderr.strip()[:2000]}")
+        return json.loads(done.stdout)
+
+    acks: list[str] = []
+
+
+def rehearse(args: argparse.Namespace) -> int:
+    work = args.work_dir.resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    label = "adopt-" + (args.from_ref or "handwritten")
+    r = Rehearsal(work, label)
+    r.acks = [x for a in args.acknowledge for x in ("--acknowledge", a)]
+    try:
+        check_prerequisites(PROJECT / "generated" / "terraform")
+        if not args.from_ref and not (FAKEPROV_MIRROR / "registry.terraform.io" / "hashicorp" / "random").is_dir():
+            raise SetupError(f"no hashicorp/random in {FAKEPROV_MIRROR}: run `make fakeprov` first")
+        r.start()
+        old = work / "old"
+        if args.from_ref:
+            tree_at(args.from_ref, old)
+            extra: tuple[str, ...] = ()
+        else:
+            shutil.copytree(HANDWRITTEN, old)
+            extra = HANDWRITTEN_VARS
+        old_root = r.apply_old(old, extra)
+        if old_root is None:
+            return 1
+        live = work / "live.json"
+        live.write_text(json.dumps(r.show(old_root)))
+        project = copy_project(work / "project")
+        report = r.adopt(live, project)
+        say(label, "  adoption counts: " + json.dumps(report["counts"], sort_keys=True))
+        new = work / "new"
+        render_tree(project, "dev", new)
+        root = r.session.root_of(new)
+        shutil.copy2(old_root / "terraform.tfstate", root / "terraform.tfstate")
+        if not (r.step("init", root, "init", "-input=false", "-no-color")
+                and r.step("plan", root, "plan", "-input=false", "-no-color", "-lock=false", "-out=tfplan")):
+            return 1
+        counts, lost = plan_counts(r.show(root, "tfplan"))
+        say(label, "  plan counts: " + json.dumps(counts, sort_keys=True))
+        accepted = [row for row in lost if row.split(":", 1)[0] in args.acknowledge]
+        lost = [row for row in lost if row not in accepted]
+        for row in accepted:
+            say(label, f"  ACKNOWLEDGED LOSS {row}")
+        for row in lost:
+            say(label, f"  LOST {row}")
+        ok = not lost
+        if ok and not args.plan_only:
+            ok = (r.step("apply", root, "apply", "-input=false", "-no-color", "-lock=false", "tfplan")
+                  and r.step("replan", root, "plan", "-input=false", "-no-color", "-lock=false",
+                             "-detailed-exitcode"))
+        if not args.keep:
+            r.step("destroy", root, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false")
+        summary = {"from": args.from_ref or "handwritten", "adoption": report["counts"], "plan": counts,
+                   "lost": lost, "acknowledged_losses": accepted, "timings_s": r.timings, "ok": ok}
+        (work / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
+        print(json.dumps(summary, indent=2, sort_keys=True))
+        return 0 if ok else 1
+    except SetupError as exc:
+        print(f"adopt rehearsal: setup error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        r.session.stop()
+        print(f"logs: {work / 'logs'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--from-ref", help="adopt the tree committed at this git revision (default: hand-written)")
+    parser.add_argument("--acknowledge", action="append", default=[], help="passed to tfgen adopt (repeatable)")
+    parser.add_argument("--plan-only", action="store_true", help="stop after the plan (then destroy)")
+    parser.add_argument("--keep", action="store_true", help="do not destroy at the end (debugging)")
+    parser.add_argument("--work-dir", type=Path, default=PROJECT / ".e2e" / "adopt")
+    os.environ.setdefault("PYTHONPATH", str(PROJECT))
+    return rehearse(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
