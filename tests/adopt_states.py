@@ -69,7 +69,8 @@ def _storage(m: str) -> list[tuple]:
             _i(m, "random_password", "rds_master_password", None, {"result": "x"}),
             _i(m, "aws_secretsmanager_secret", "app_secrets", None, {"id": "arn:app", "name": f"{P}-app-secrets-1",
                                                                       "name_prefix": f"{P}-app-secrets-"}),
-            _i(m, "aws_secretsmanager_secret_version", "app_secrets", None, {"id": "arn:app|v1"})]
+            _i(m, "aws_secretsmanager_secret_version", "app_secrets", None, {"id": "arn:app|v1",
+                                                                              "secret_id": "arn:app"})]
     rows += [_i(m, "aws_cloudwatch_log_group", svc, None, {"id": f"/aws/ec2/{P}/{svc}", "name": f"/aws/ec2/{P}/{svc}"})
              for svc in SERVICES]
     return rows

@@ -174,8 +174,11 @@ def test_plan_of_the_handwritten_shape() -> None:
     forgotten = {o.old for o in result.outcomes if o.action == "forget"}
     assert "module.storage.random_password.rds_master_password" in forgotten
     assert "module.security.aws_iam_role_policy_attachment.frontend_ssm" in forgotten
-    # the app secret's name_prefix cannot be kept: blocking
-    assert [o.new for o in result.blocking] == [SECRET]
+    # the app secret keeps its name (a spec value) and its current version (moved): nothing is lost
+    assert by_new[SECRET].action == "move"
+    assert by_new["module.storage.aws_secretsmanager_secret_version.app"].action == "move"
+    assert result.spec_values["storage"]["app_secret_name"] == "imageunderstander-dev-app-secrets-1"
+    assert result.blocking == []
     kinds = {b.kind for b in result.blocks}
     assert kinds == {"moved", "import", "removed"}
 
@@ -224,20 +227,34 @@ def _state_file(tmp_path: Path, rows: list[tuple]) -> Path:
     return path
 
 
+def _two_databases() -> list[tuple]:
+    rows = handwritten_like()
+    db = next(r for r in rows if r[1] == "aws_db_instance")
+    return [*rows, (db[0], db[1], "replica", None, {**db[4], "id": "db-2", "identifier": "other"})]
+
+
 def test_cli_blocks_and_writes_nothing(run, project: Path, tmp_path: Path) -> None:
     before = (project / "specs" / "dev.yaml").read_bytes()
-    result = run("-C", str(project), "adopt", "dev", "--state", str(_state_file(tmp_path, handwritten_like())))
+    result = run("-C", str(project), "adopt", "dev", "--state", str(_state_file(tmp_path, _two_databases())))
     assert result.exit_code == 1
-    assert f"REPLACE  module.storage.aws_secretsmanager_secret.app_secrets -> {SECRET}" in result.stdout
+    assert "UNPLACED module.database.aws_db_instance.main" in result.stdout
+    assert "UNPLACED module.database.aws_db_instance.replica" in result.stdout
     assert "nothing was written" in result.stderr
     assert (project / "specs" / "dev.yaml").read_bytes() == before
     assert not (project / "specs" / "adoption").exists()
+    acks = ("--acknowledge", "module.database.aws_db_instance.main",
+            "--acknowledge", "module.database.aws_db_instance.replica")
+    result = run("-C", str(project), "adopt", "dev", "--state", str(_state_file(tmp_path, _two_databases())), *acks)
+    assert result.exit_code == 0, result.stderr
+    blocks = read_record(project, "dev")
+    assert {b.target for b in blocks if b.kind == "removed"} >= {"module.database.aws_db_instance.main",
+                                                                 "module.database.aws_db_instance.replica"}
 
 
 def test_cli_acknowledged_adoption_writes_spec_and_record_and_render_writes_adopt_tf(run, project: Path,
                                                                                     tmp_path: Path) -> None:
     state = _state_file(tmp_path, handwritten_like())
-    result = run("-C", str(project), "adopt", "dev", "--state", str(state), "--acknowledge", SECRET, "--json")
+    result = run("-C", str(project), "adopt", "dev", "--state", str(state), "--json")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["counts"]["import"] == 8 and report["blocking"] == []

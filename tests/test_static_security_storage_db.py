@@ -312,7 +312,7 @@ def test_uploads_bucket_cors_and_lifecycle():
 def test_app_secret_written_only_and_recovery_window():
     secret = resources("storage", "aws_secretsmanager_secret")["app"]
     assert secret["recovery_window_in_days"] == "var.secret_recovery_window_days"
-    assert "name" not in secret and secret["name_prefix"]
+    assert secret["name"] == "var.app_secret_name" and "var.app_secret_name == null" in secret["name_prefix"]
     version = resources("storage", "aws_secretsmanager_secret_version")["app"]
     assert "secret_string" not in version and "secret_string_wo" in version
     assert version["secret_string_wo_version"] == 1
@@ -325,7 +325,7 @@ def test_app_secret_is_generated_once_and_guarded():
     version = resources("storage", "aws_secretsmanager_secret_version")["app"]
     assert sorted(version["version_stages"]) == ["AWSCURRENT", "tfgen-generated"]
     (lifecycle,) = version["lifecycle"]
-    assert lifecycle["ignore_changes"] == ["version_stages"]
+    assert lifecycle["ignore_changes"] == ["version_stages", "secret_string", "secret_string_wo_version"]
     (guard,) = lifecycle["precondition"]
     assert 'contains(local.app_secret_stages, "tfgen-generated")' in guard["condition"]
     assert "did not generate" in guard["error_message"] and "update-secret-version-stage" in guard["error_message"]

@@ -203,6 +203,10 @@ STORAGE = obj("Uploads bucket and secrets.", {
     "cors_allowed_origins": list_of(string("Origin URL."), "CORS origins for browser uploads; empty means "
                                     "https://<domain> and https://www.<domain>.", [],
                                     examples=(["https://app.example.com"],)),
+    "app_secret_name": string("Name of an existing application secret to keep with its values (set by `tfgen "
+                              "adopt`): tfgen then writes no generated values into it. By default tfgen creates "
+                              "<project>-<environment>-app-<suffix> and generates its values once.", None,
+                              nullable=True, pattern=r"[A-Za-z0-9/_+=.@-]{1,512}"),
     "secret_recovery_window_days": integer("Secrets Manager recovery window (0 or 7-30).", 7),
     "app_secret_keys": list_of(string("Key name inside the application secret.", pattern=r"[a-z][a-z0-9_]*"),
                                "Keys of the application secret, generated once and never in state.",

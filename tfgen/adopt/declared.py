@@ -19,6 +19,11 @@ DATA_TYPES = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "a
 TRAFFIC_TYPES = frozenset({"aws_lb", "aws_lb_listener", "aws_lb_target_group", "aws_acm_certificate"})
 
 
+BUCKET_PARTS = ("aws_s3_bucket_ownership_controls", "aws_s3_bucket_public_access_block", "aws_s3_bucket_versioning",
+                "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_policy",
+                "aws_s3_bucket_cors_configuration", "aws_s3_bucket_lifecycle_configuration")
+
+
 def guarded(type_: str) -> str:
     """'data', 'traffic' or '' : what a destroy or replacement of this type would lose."""
     return "data" if type_ in DATA_TYPES else "traffic" if type_ in TRAFFIC_TYPES else ""
@@ -103,8 +108,10 @@ def _security(doc: dict[str, Any]) -> list[Declared]:
 
 def _storage(env: str, doc: dict[str, Any]) -> list[Declared]:
     prefix = impactmap.name_prefix(env, doc)
-    rows = [_d(f"{STO}.aws_s3_bucket.uploads", tokens=("uploads",)),
-            _d(f"{STO}.aws_secretsmanager_secret.app", tokens=("app",))]
+    bucket, secret = f"{STO}.aws_s3_bucket.uploads", f"{STO}.aws_secretsmanager_secret.app"
+    rows = [_d(bucket, tokens=("uploads",)), _d(secret, tokens=("app",)),
+            _d(f"{STO}.aws_secretsmanager_secret_version.app", refs=(Ref("secret_id", secret),))]
+    rows += [_d(f"{STO}.{part}.uploads", refs=(Ref("bucket", bucket),)) for part in BUCKET_PARTS]
     rows += [_d(f'{STO}.aws_cloudwatch_log_group.service["{name}"]', attrs={"name": f"/aws/ec2/{prefix}/{name}"})
              for name in sorted(doc["services"])]
     return rows

@@ -15,7 +15,7 @@ from typing import Any
 
 from tfgen import impactmap
 from tfgen.adopt.declared import Declared, db_identifier, guarded
-from tfgen.adopt.match import Matching
+from tfgen.adopt.match import Matching, name_words
 from tfgen.adopt.state import StateInstance
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
@@ -92,8 +92,9 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
         "aws_s3_bucket": lambda: "" if str(s.attrs.get("bucket", "")).startswith(
             impactmap.uploads_bucket_prefix(env, doc)) else
         f"bucket {s.attrs.get('bucket')!r} does not start with {impactmap.uploads_bucket_prefix(env, doc)!r}",
-        "aws_secretsmanager_secret": lambda: _differs("name_prefix", s.attrs.get("name_prefix") or None,
-                                                      f"{prefix}-app-"),
+        "aws_secretsmanager_secret": lambda: _differs("name", s.attrs.get("name"), doc["storage"]["app_secret_name"])
+        if doc["storage"].get("app_secret_name") else _differs("name_prefix", s.attrs.get("name_prefix") or None,
+                                                               f"{prefix}-app-"),
         "aws_lb": lambda: _lb_prefix(s, doc),
         "aws_lb_target_group": lambda: _lb_prefix(s, doc) or _differs(
             "port", s.attrs.get("port"), doc["services"][doc["loadbalancer"]["target_service"]]["port"]),
@@ -160,6 +161,10 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
             action = "replace" if why else ("keep" if s.address == d.address else "move")
             found.append(Outcome(action, d.address, s.address, why, guarded(d.type), in_place(d, s, doc)))
             continue
+        if d.type == "aws_secretsmanager_secret_version" and m.state_of(d.address.replace("_version", "")):
+            found.append(Outcome("replace", d.address, "", "no live version of the adopted secret was found: "
+                                 "a generated version would replace its values", "data"))
+            continue
         ident, why = import_id(d, m, env, doc)
         if ident:
             found.append(Outcome("import", d.address, ident, why, guarded(d.type)))
@@ -175,6 +180,9 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
 
 def _leftover(s: StateInstance) -> Outcome:
     guard = guarded(s.type)
+    if s.type == "aws_secretsmanager_secret" and {"rds", "master"} <= name_words(s):
+        return Outcome("forget", "", s.address, "the old database password secret: tfgen lets RDS manage the "
+                       "master password in a secret of its own; this one is kept in AWS, unmanaged", guard)
     if guard:
         return Outcome("unplaced", "", s.address, "no resource of tfgen's tree takes this live object: it is "
                        "kept in AWS (removed, destroy = false) and tfgen's tree creates its own", guard)

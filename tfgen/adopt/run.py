@@ -63,7 +63,7 @@ def plan_adoption(project_dir: Path, env: str, state: list[StateInstance], ackno
 
     doc = _validated_doc(project_dir, env)
     first = match(state, declared(env, doc))
-    values = adopted_values(state, first, doc)
+    values = adopted_values(env, state, first, doc)
     text = spec_path_for(env, project_dir).read_text(encoding="utf-8")
     if values:
         text = edit_spec(text, values)

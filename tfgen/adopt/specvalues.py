@@ -14,7 +14,7 @@ from typing import Any
 
 from tfgen.adopt.match import Matching
 from tfgen.adopt.state import StateInstance
-from tfgen.impactmap import DB, EC2, LB
+from tfgen.impactmap import DB, EC2, LB, STO
 
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
 
@@ -96,6 +96,15 @@ def _database(m: Matching) -> dict[str, Any]:
     return {"database": values}
 
 
+def _secret(env: str, m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+    """The live application secret's name when tfgen's name prefix would replace it."""
+    secret = m.state_of(f"{STO}.aws_secretsmanager_secret.app")
+    name = secret.attrs.get("name") if secret else None
+    if not isinstance(name, str) or (secret.attrs.get("name_prefix") or "") == f"{doc['project']['name']}-{env}-app-":
+        return {}
+    return {"storage": {"app_secret_name": name}}
+
+
 def _loadbalancer(m: Matching) -> dict[str, Any]:
     lb = m.state_of(f"{LB}.aws_lb.main")
     prefix = lb.attrs.get("name_prefix") if lb else None
@@ -128,10 +137,11 @@ def _prune(tree: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def adopted_values(state: list[StateInstance], m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+def adopted_values(env: str, state: list[StateInstance], m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     """The spec values (a nested mapping) that differ from `doc` and keep the live objects."""
     tree: dict[str, Any] = {}
-    for part in (_subnets(state), _services(m, doc), _database(m), _loadbalancer(m), _dns(m, doc)):
+    for part in (_subnets(state), _services(m, doc), _database(m), _secret(env, m, doc), _loadbalancer(m),
+                 _dns(m, doc)):
         tree.update(part)
     return _prune(tree, doc)
 

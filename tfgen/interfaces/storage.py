@@ -37,6 +37,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 storage["secret_recovery_window_days"],
                 Validation("contains(concat([0], range(7, 31)), var.secret_recovery_window_days)",
                            "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30.")),
+            var("app_secret_name", "string", "Name of an adopted application secret, kept with its values (null: "
+                "tfgen creates the secret and generates its values once).", storage["app_secret_name"],
+                nullable=True),
             var("app_secret_keys", "list(string)", "Keys of the application secret, generated once.",
                 list(storage["app_secret_keys"]),
                 Validation("length(var.app_secret_keys) > 0", "app_secret_keys needs at least one key."),

@@ -189,6 +189,7 @@ module "storage" {
   ia_transition_days          = var.ia_transition_days
   noncurrent_expiration_days  = var.noncurrent_expiration_days
   secret_recovery_window_days = var.secret_recovery_window_days
+  app_secret_name             = var.app_secret_name
   app_secret_keys             = var.app_secret_keys
   log_retention_days          = var.log_retention_days
 }

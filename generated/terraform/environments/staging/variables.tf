@@ -435,6 +435,12 @@ variable "secret_recovery_window_days" {
   }
 }
 
+variable "app_secret_name" {
+  description = "Name of an adopted application secret, kept with its values (null: tfgen creates the secret and generates its values once)."
+  type        = string
+  default     = null
+}
+
 variable "app_secret_keys" {
   description = "Keys of the application secret, generated once."
   type        = list(string)

@@ -161,7 +161,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "uploads" {
 resource "aws_secretsmanager_secret" "app" {
   #checkov:skip=CKV_AWS_149:Encrypted with the AWS-managed aws/secretsmanager key: only this account's instance roles read it (IAM names the exact ARN), so a customer-managed key would add key grants and cost without narrowing access
   #checkov:skip=CKV2_AWS_57:No rotation Lambda: keys are rotated one at a time, on purpose, with make rotate-secret (a JWT or encryption key needs application-aware rotation)
-  name_prefix             = "${var.name_prefix}-app-"
+  # An adopted secret (app_secret_name) keeps its name; a new one gets a unique suffix.
+  name                    = var.app_secret_name
+  name_prefix             = var.app_secret_name == null ? "${var.name_prefix}-app-" : null
   description             = "Application secrets: ${join(", ", var.app_secret_keys)}"
   recovery_window_in_days = var.secret_recovery_window_days
 
@@ -191,15 +193,17 @@ resource "aws_secretsmanager_secret_version" "app" {
   secret_string_wo = jsonencode({
     for key in var.app_secret_keys : key => ephemeral.aws_secretsmanager_random_password.app[key].random_password
   })
-  # Never change: a new number writes new values for every key (see above).
+  # Never change: a new number would write new values for every key (see above); ignored after the create.
   secret_string_wo_version = 1
   version_stages           = ["AWSCURRENT", "tfgen-generated"]
 
   lifecycle {
-    ignore_changes = [version_stages]
+    # Rotations move labels (version_stages). An adopted secret's version (moved here by adopt.tf) keeps the
+    # values another tree wrote: no write-only version to compare; a fresh one is written once, on create.
+    ignore_changes = [version_stages, secret_string, secret_string_wo_version]
 
     precondition {
-      condition     = !contains(local.app_secret_stages, "AWSCURRENT") || contains(local.app_secret_stages, "tfgen-generated")
+      condition     = var.app_secret_name != null || !contains(local.app_secret_stages, "AWSCURRENT") || contains(local.app_secret_stages, "tfgen-generated")
       error_message = "The application secret already holds values that Terraform did not generate (no version carries the label tfgen-generated), so writing generated values would overwrite them. A tree rendered by tfgen 0.2 created its version without the label: label it once with aws secretsmanager update-secret-version-stage --secret-id \"$(terraform output -raw app_secrets_name)\" --version-stage tfgen-generated --move-to-version-id VERSION_ID (VERSION_ID from terraform state show module.storage.aws_secretsmanager_secret_version.app). If that resource is missing from the state, Terraform lost track of the version it wrote: restore the state object's previous version from the versioned state bucket, then label the version; do not import it (an import forces a replacement, which writes new values for every key)."
     }
   }
