@@ -77,8 +77,11 @@ def import_id(d: Declared, m: Matching, env: str, doc: dict[str, Any]) -> tuple[
     if d.type == "aws_cloudwatch_log_group" and ".rds[" in d.address:
         db = m.state_of(f"{impactmap.DB}.aws_db_instance.main")
         if db and key in (db.attrs.get("enabled_cloudwatch_logs_exports") or []):
-            return (f"/aws/rds/instance/{db_identifier(env, doc)}/{key}",
-                    f"log group RDS created for the exports of {db.address}")
+            # RDS creates it when the first log is published (the state cannot tell whether it has): an import
+            # of a missing object fails the plan, so the report says how to import it if the apply meets it.
+            name = f"/aws/rds/instance/{db_identifier(env, doc)}/{key}"
+            return "", (f"{db.address} exports this log; if RDS has already created {name}, the apply fails with "
+                        f"ResourceAlreadyExistsException: then run terraform import '{d.address}' '{name}'")
     return "", ""
 
 
@@ -169,7 +172,7 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
         if ident:
             found.append(Outcome("import", d.address, ident, why, guarded(d.type)))
         else:
-            why = f"could be any of {', '.join(m.ambiguous[d.address])}" if d.address in m.ambiguous else ""
+            why = f"could be any of {', '.join(m.ambiguous[d.address])}" if d.address in m.ambiguous else why
             found.append(Outcome("create", d.address, "", why, guarded(d.type)))
     taken = {s.address for s in m.pairs.values()}
     for s in state:
