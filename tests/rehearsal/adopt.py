@@ -140,7 +140,7 @@ def rehearse(args: argparse.Namespace) -> int:
             tree_at(args.from_ref, old)
             extra: tuple[str, ...] = ()
         else:
-            shutil.copytree(HANDWRITTEN, old)
+            shutil.copytree(args.tree, old)
             # The tree's backup window (03:00-04:00) and maintenance window (sun:04:00-) touch at 04:00, which
             # the emulator refuses as overlapping: a test-only override moves the maintenance window by 30 min.
             (old / "modules" / "database" / "zz_rehearsal_override.tf").write_text(
@@ -192,6 +192,7 @@ def rehearse(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from-ref", help="adopt the tree committed at this git revision (default: hand-written)")
+    parser.add_argument("--tree", type=Path, default=HANDWRITTEN, help="the hand-written terraform/ directory")
     parser.add_argument("--acknowledge", action="append", default=[], help="passed to tfgen adopt (repeatable)")
     parser.add_argument("--plan-only", action="store_true", help="stop after the plan (then destroy)")
     parser.add_argument("--keep", action="store_true", help="do not destroy at the end (debugging)")
