@@ -85,3 +85,11 @@ def test_an_error_keeps_the_files_own_line_numbers() -> None:
     with pytest.raises(FormatError) as err:
         format_hcl('resource "a" "b" {\n}\nresource "c" "d" {\n  x = = 1\n}\n', source="f.tf", memo=memo)
     assert ":4:" in str(err.value)
+
+
+def test_an_attribute_set_twice_across_pieces_is_still_refused() -> None:
+    """The one check spanning pieces: a top-level attribute set in two of them (hypothesis found it)."""
+    memo = Memo()
+    format_hcl('x = 1\nresource "a" "b" {\n}\n', memo=memo)
+    with pytest.raises(FormatError, match="Attribute redefined"):
+        format_hcl('x = 1\nresource "a" "b" {\n}\nx = 1\n', memo=memo)

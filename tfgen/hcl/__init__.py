@@ -23,6 +23,9 @@ from tfgen.hcl.tokens import CBRACE, CLOSERS, EOF, NL, OPENERS, Tok, tokenize
 _CANDIDATE_CUT = re.compile(r"(?m)(?<=^\}\n)(?!\Z)")
 
 
+Formatted = tuple[str, frozenset[str]]  # the text, and the top-level attribute names it sets
+
+
 @dataclass
 class Memo:
     """Formatted top-level items, for formatting many files rendered from the same templates.
@@ -30,11 +33,12 @@ class Memo:
     `items` holds pieces that the token scan cut at a top-level block end: each starts and ends with the
     scanner in its initial state (no open bracket, string, heredoc or comment). A file made only of such
     pieces therefore scans, and formats, as the pieces one by one: terraform fmt never aligns or indents
-    across the end of a top-level block. `tails` holds a file's last piece, valid only at the end.
+    across the end of a top-level block. `tails` holds a file's last piece, valid only at the end. The one
+    check that spans pieces, a top-level attribute set twice, is made on the names each piece sets.
     """
 
-    items: dict[str, str] = field(default_factory=dict)
-    tails: dict[str, str] = field(default_factory=dict)
+    items: dict[str, Formatted] = field(default_factory=dict)
+    tails: dict[str, Formatted] = field(default_factory=dict)
 
 
 def format_hcl(text: str, source: str = "<string>", memo: Memo | None = None) -> str:
@@ -47,21 +51,28 @@ def format_hcl(text: str, source: str = "<string>", memo: Memo | None = None) ->
     """
     text = text.removeprefix("\ufeff")  # terraform drops a byte-order mark
     if memo is None:
-        return _format(tokenize(text, source), text, source)
+        return _format(tokenize(text, source), text, source)[0]
     try:
         pieces = _CANDIDATE_CUT.split(text)
         done = [_format_block(piece, source, memo.items) for piece in pieces[:-1]]
         if None not in done:
-            return "".join([*done, _format_piece(pieces[-1], source, memo.tails)])  # type: ignore[list-item]
-        toks = tokenize(text, source)
-        pieces = top_level_items(toks, text)
-        done = [_format_piece(piece, source, memo.items) for piece in pieces[:-1]]
-        return "".join([*done, _format_piece(pieces[-1], source, memo.tails)])
-    except FormatError:  # located in a piece: format the whole file for the file's own line numbers
-        return _format(tokenize(text, source), text, source)
+            joined = _join([*done, _format_piece(pieces[-1], source, memo.tails)])  # type: ignore[list-item]
+        else:
+            pieces = top_level_items(tokenize(text, source), text)
+            done = [_format_piece(piece, source, memo.items) for piece in pieces[:-1]]
+            joined = _join([*done, _format_piece(pieces[-1], source, memo.tails)])
+    except FormatError:  # located in a piece: the whole file gives the file's own line numbers
+        joined = None
+    return joined if joined is not None else _format(tokenize(text, source), text, source)[0]
 
 
-def _format_block(piece: str, source: str, store: dict[str, str]) -> str | None:
+def _join(done: list[Formatted]) -> str | None:
+    """The pieces' text, or None when two pieces set the same top-level attribute (an error of the file)."""
+    names = [name for _, attributes in done for name in attributes]
+    return "".join(text for text, _ in done) if len(names) == len(set(names)) else None
+
+
+def _format_block(piece: str, source: str, store: dict[str, Formatted]) -> Formatted | None:
     """A piece ending at a block's `}` line, formatted; None when it does not end where the scanner starts."""
     formatted = store.get(piece)
     if formatted is None:
@@ -83,12 +94,12 @@ def _ends_a_block(toks: list[Tok]) -> bool:
     return depth == 0 and len(toks) >= 3 and toks[-3].kind == CBRACE and toks[-2].kind == NL
 
 
-def _format(toks: list[Tok], text: str, source: str) -> str:
-    check(toks, text, source)
-    return format_tokens(rewrite(toks))
+def _format(toks: list[Tok], text: str, source: str) -> Formatted:
+    attributes = check(toks, text, source)
+    return format_tokens(rewrite(toks)), attributes
 
 
-def _format_piece(piece: str, source: str, store: dict[str, str]) -> str:
+def _format_piece(piece: str, source: str, store: dict[str, Formatted]) -> Formatted:
     formatted = store.get(piece)
     if formatted is None:
         formatted = store[piece] = _format(tokenize(piece, source), piece, source)
