@@ -1,4 +1,4 @@
-"""`tfgen adopt ENV --state FILE`: the click command; the CLI group registers it (tfgen.cli)."""
+"""`tfgen adopt ENV --state FILE`: the click command; tfgen.cli registers it on the main group."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tfgen.cli import _echo_data, _emit_json, _project, _status, handle_errors
+from tfgen.cli.base import echo_data, emit_json, handle_errors, project_root, status
 from tfgen.errors import EXIT_STALE
 
 
@@ -36,19 +36,19 @@ def adopt_command(ctx: click.Context, env: str, state_file: Path, as_json: bool,
     from tfgen.adopt.state import MAX_BYTES
 
     data = _read_state(state_file, MAX_BYTES)
-    result = adopt(_project(ctx), env, data, str(state_file), list(acknowledged), dry_run)
+    result = adopt(project_root(ctx), env, data, str(state_file), list(acknowledged), dry_run)
     if as_json:
-        _emit_json(adoption_json(result))
+        emit_json(adoption_json(result))
     else:
-        _echo_data("\n".join(adoption_text(result)) + "\n")
+        echo_data("\n".join(adoption_text(result)) + "\n")
     if result.blocking:
-        _status(f"{len(result.blocking)} data-holding or traffic-serving resource(s) would be replaced or left "
+        status(f"{len(result.blocking)} data-holding or traffic-serving resource(s) would be replaced or left "
                 "unmanaged (marked [blocking]); nothing was written. Acknowledge each with --acknowledge ADDRESS")
         sys.exit(EXIT_STALE)
     for path in result.written:
-        _status(f"   write  {path}")
+        status(f"   write  {path}")
     if result.written:
-        _status(f"next: tfgen render {env}, then terraform plan in generated/terraform/environments/{env}")
+        status(f"next: tfgen render {env}, then terraform plan in generated/terraform/environments/{env}")
 
 
 def _read_state(path: Path, limit: int) -> bytes:

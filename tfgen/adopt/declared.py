@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tfgen import impactmap
-from tfgen.impactmap import DB, EC2, LB, NET, SEC, STO, service_availability_zone
+from tfgen.impact import resources as impactmap
+from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO, service_availability_zone
 
 DATA_TYPES = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_secretsmanager_secret",
                         "aws_cloudwatch_log_group", "aws_route53_zone", "aws_instance"})

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tfgen import impactmap
 from tfgen.adopt.declared import Declared, db_identifier, guarded
 from tfgen.adopt.match import Matching, name_words
 from tfgen.adopt.state import StateInstance
+from tfgen.impact import resources as impactmap
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
 # attachments (tfgen grants through inline least-privilege policies), the old secret versions.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tfgen.adopt.plan import Block
 from tfgen.errors import StateError
-from tfgen.filters import hcl
+from tfgen.render.filters import hcl
 
 RECORD_DIR = "specs/adoption"
 MAX_RECORD_BYTES = 4 * 1024 * 1024

@@ -78,7 +78,7 @@ def adopt(project_dir: Path, env: str, state_bytes: bytes, source: str, acknowle
           dry_run: bool = False) -> Adoption:
     """Plan the adoption and, unless something data-holding or traffic-serving would be lost without an
     acknowledgement (or `dry_run`), write specs/ENV.yaml and the adoption record."""
-    from tfgen.safeio import write_file
+    from tfgen.output.safeio import write_file
 
     result = plan_adoption(project_dir, env, parse_state(state_bytes, source), acknowledged)
     if result.blocking or dry_run:

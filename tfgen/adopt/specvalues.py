@@ -14,7 +14,7 @@ from typing import Any
 
 from tfgen.adopt.match import Matching
 from tfgen.adopt.state import StateInstance
-from tfgen.impactmap import DB, EC2, LB, STO
+from tfgen.impact.resources import DB, EC2, LB, STO
 
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
 
