@@ -284,3 +284,13 @@ def test_cli_unreadable_state_exits_2(run, project: Path, tmp_path: Path) -> Non
     result = run("-C", str(project), "adopt", "dev", "--state", str(bad))
     assert result.exit_code == 2
     assert "not a Terraform state" in result.stderr
+
+
+def test_same_address_pairs_only_objects_without_identity() -> None:
+    rows = handwritten_like()
+    rows.append(("module.database", "terraform_data", "snapshot_suffix", None, {"id": "td-1", "output": "2026"}))
+    rows = [(m, t, n, k, {**a, "cidr_block": "10.9.0.0/16"} if t == "aws_vpc" else a) for m, t, n, k, a in rows]
+    ids = _ids(rows)
+    assert ids["module.database.terraform_data.snapshot_suffix"] == "td-1"
+    # a VPC at tfgen's address but with another CIDR than the spec's is not taken by its address
+    assert "module.networking.aws_vpc.main" not in ids

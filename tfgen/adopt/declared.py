@@ -120,11 +120,15 @@ def _storage(env: str, doc: dict[str, Any]) -> list[Declared]:
 def _database(env: str, doc: dict[str, Any]) -> list[Declared]:
     identifier = db_identifier(env, doc)
     rows = [_d(f"{DB}.aws_db_instance.main", attrs={"engine": "mysql"}, unique=True),
+            _d(f"{DB}.terraform_data.snapshot_suffix"),
             _d(f"{DB}.aws_db_subnet_group.main", unique=True),
             _d(f"{DB}.aws_db_parameter_group.main", unique=True),
             _d(f"{DB}.aws_iam_role.rds_monitoring", tokens=("rds", "monitoring")),
             _d(f"{DB}.aws_iam_role_policy_attachment.rds_monitoring",
                attrs={"policy_arn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"})]
+    rows += [_d(f"{DB}.aws_cloudwatch_metric_alarm.{name}", attrs={"alarm_name": f"{identifier}-{suffix}"})
+             for name, suffix in (("rds_cpu", "cpu-high"), ("rds_free_storage", "free-storage-low"),
+                                  ("rds_connections", "connections-high"))]
     rows += [_d(f'{DB}.aws_cloudwatch_log_group.rds["{kind}"]',
                 attrs={"name": f"/aws/rds/instance/{identifier}/{kind}"}) for kind in ("error", "slowquery")]
     return rows
@@ -150,10 +154,14 @@ def _compute(doc: dict[str, Any]) -> list[Declared]:
     return rows
 
 
-def _loadbalancer(doc: dict[str, Any]) -> list[Declared]:
+def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Declared]:
     target = doc["loadbalancer"]["target_service"]
     group = f"{LB}.aws_lb_target_group.main"
-    return [_d(f"{LB}.aws_lb.main", attrs={"load_balancer_type": "application"}, unique=True),
+    prefix = impactmap.name_prefix(env, doc)
+    alarms = [_d(f"{LB}.aws_cloudwatch_metric_alarm.{name}", attrs={"alarm_name": f"{prefix}-alb-{suffix}"})
+              for name, suffix in (("unhealthy_hosts", "unhealthy-hosts"), ("elb_5xx", "5xx"),
+                                   ("target_5xx", "target-5xx"), ("target_response_time", "latency"))]
+    return [*alarms,_d(f"{LB}.aws_lb.main", attrs={"load_balancer_type": "application"}, unique=True),
             _d(group, unique=True),
             _d(f"{LB}.aws_lb_listener.https", attrs={"port": 443}),
             _d(f"{LB}.aws_lb_listener.http", attrs={"port": 80}),
@@ -176,7 +184,7 @@ def declared(env: str, doc: dict[str, Any]) -> list[Declared]:
     """Every instance tfgen's tree declares for `env` that adoption can place, and (without identity) the
     others `tfgen impact` knows, so that what the plan creates is listed too. Sorted by address."""
     rows = (_networking(doc) + _security(doc) + _storage(env, doc) + _database(env, doc) + _compute(doc)
-            + _loadbalancer(doc) + _dns(doc))
+            + _loadbalancer(env, doc) + _dns(doc))
     known = {row.address for row in rows}
     rows += [_d(address) for address in impactmap.resources(env, doc) if address not in known]
     return sorted(rows, key=lambda row: row.address)

@@ -122,9 +122,16 @@ class _Matcher:
 
 
 def match(state: list[StateInstance], declared: list[Declared]) -> Matching:
-    """Pair state instances with declared ones (see the module docstring)."""
+    """Pair state instances with declared ones (see the module docstring). Last, an object with nothing to
+    identify it (terraform_data, a database's snapshot suffix) that sits at the very address tfgen's tree
+    gives it, with the same type, is the same object: Terraform keeps it there anyway."""
     matcher = _Matcher(state, declared)
     while matcher.step():
         pass
+    for d in declared:
+        same = [s for s in matcher.free(d.type) if s.address == d.address]
+        if d.address not in matcher.pairs and same and not matcher.identified(d):
+            matcher.pairs[d.address] = same[0]
+            matcher.used.add(same[0].address)
     ambiguous = {k: v for k, v in matcher.ambiguous.items() if k not in matcher.pairs}
     return Matching(dict(sorted(matcher.pairs.items())), dict(sorted(ambiguous.items())))
