@@ -99,8 +99,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.storage.log_group_names"),
             wired("app_secret_arn", "string", "ARN of the application secret (read at boot, never in user data).",
                   "module.storage.app_secret_arn"),
-            wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret.",
-                  "module.database.master_user_secret_arn"),
+            wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret; null while an adopted "
+                  "database has none yet.", "module.database.master_user_secret_arn", nullable=True),
             wired("db_address", "string", "Hostname of the RDS instance.", "module.database.address"),
             wired("db_name", "string", "Name of the initial database (DB_NAME in the service environment).",
                   "module.database.db_name"),

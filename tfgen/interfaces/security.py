@@ -63,7 +63,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("app_secret_arn", "string", "ARN of the application secret (app-secrets-read permission).",
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret (db-secret-read "
-                  "permission).", "module.database.master_user_secret_arn"),
+                  "permission); null while an adopted database has none yet (granted on the next apply).",
+                  "module.database.master_user_secret_arn", nullable=True),
             wired("db_resource_id", "string", "Resource ID of the database (rds-db:connect for db-secret-read).",
                   "module.database.resource_id"),
             wired("log_group_arns", "map(string)", "CloudWatch log group ARN by service (the agent writes only there).",

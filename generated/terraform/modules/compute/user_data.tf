@@ -28,7 +28,7 @@ locals {
       environment  = [for key, value in local.service_environment[name] : "${key}=${jsonencode(value)}"]
       # Pairs of secret ARN and the prefix of its keys in the environment file.
       secrets = concat(
-        contains(service.permissions, "db-secret-read") ? [var.db_secret_arn, "DB_"] : [],
+        contains(service.permissions, "db-secret-read") && var.db_secret_arn != null ? [var.db_secret_arn, "DB_"] : [],
         contains(service.permissions, "app-secrets-read") ? [var.app_secret_arn, ""] : [],
       )
     }

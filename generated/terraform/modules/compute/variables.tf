@@ -190,8 +190,9 @@ variable "app_secret_arn" {
 }
 
 variable "db_secret_arn" {
-  description = "ARN of the RDS-managed master user secret."
+  description = "ARN of the RDS-managed master user secret; null while an adopted database has none yet."
   type        = string
+  default     = null
 }
 
 variable "db_address" {

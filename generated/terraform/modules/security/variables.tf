@@ -108,8 +108,9 @@ variable "app_secret_arn" {
 }
 
 variable "db_secret_arn" {
-  description = "ARN of the RDS-managed master user secret (db-secret-read permission)."
+  description = "ARN of the RDS-managed master user secret (db-secret-read permission); null while an adopted database has none yet (granted on the next apply)."
   type        = string
+  default     = null
 }
 
 variable "db_resource_id" {

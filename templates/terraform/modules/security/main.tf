@@ -68,13 +68,15 @@ locals {
         condition = []
       },
     ]
+    # None while an adopted database has no RDS-managed secret yet: RDS creates it in the apply that turns
+    # manage_master_user_password on, and the next plan grants it.
     "db-secret-read" = [
-      {
+      for arn in compact([var.db_secret_arn]) : {
         sid       = "DatabaseSecretRead"
         actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-        resources = [var.db_secret_arn]
+        resources = [arn]
         condition = []
-      },
+      }
     ]
   }
   # The database has IAM authentication on: a service that reads the database secret may also connect as
