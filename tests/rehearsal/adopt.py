@@ -171,7 +171,11 @@ def rehearse(args: argparse.Namespace) -> int:
             say(label, f"  LOST {row}")
         ok = not lost
         if ok and not args.plan_only:
+            # Two applies: the first turns manage_master_user_password on (RDS creates its secret), the second
+            # grants the services read access to that secret (its ARN exists only after the first).
             ok = (r.step("apply", root, "apply", "-input=false", "-no-color", "-lock=false", "tfplan")
+                  and r.step("apply:converge", root, "apply", "-auto-approve", "-input=false", "-no-color",
+                             "-lock=false")
                   and r.step("replan", root, "plan", "-input=false", "-no-color", "-lock=false",
                              "-detailed-exitcode"))
         if not args.keep:
