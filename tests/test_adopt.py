@@ -294,3 +294,37 @@ def test_same_address_pairs_only_objects_without_identity() -> None:
     assert ids["module.database.terraform_data.snapshot_suffix"] == "td-1"
     # a VPC at tfgen's address but with another CIDR than the spec's is not taken by its address
     assert "module.networking.aws_vpc.main" not in ids
+
+
+def _tfgen_613_compute() -> list[tuple]:
+    """The compute module of the first tfgen tree (613fa13): one resource per service, separate data volumes
+    named `<service>_data` with their attachments, and a terraform_data spot trigger per service."""
+    rows = [r for r in handwritten_like() if r[1] != "aws_instance"]
+    m = "module.compute"
+    for svc in SERVICES:
+        rows.append((m, "aws_instance", svc, None, {"id": f"i-{svc}", "availability_zone": "us-east-1a",
+                                                    "instance_type": "g5.xlarge" if svc == "llm" else "t3.small",
+                                                    "tags": {"Name": f"imageunderstander-dev-{svc}"}}))
+        rows.append((m, "terraform_data", f"{svc}_spot_type", None, {"id": f"td-{svc}"}))
+        if svc in ("llm", "chromadb"):
+            rows.append((m, "aws_ebs_volume", f"{svc}_data", None, {
+                "id": f"vol-{svc}", "size": 50, "availability_zone": "us-east-1a",
+                "tags": {"Name": f"imageunderstander-dev-{svc}-data"}}))
+            rows.append((m, "aws_volume_attachment", f"{svc}_data", None, {
+                "id": f"vai-{svc}", "device_name": "/dev/sdf", "volume_id": f"vol-{svc}", "instance_id": f"i-{svc}"}))
+    return rows
+
+
+def test_first_tfgen_tree_volumes_and_attachments_move() -> None:
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(_tfgen_613_compute())))
+    by_new = {o.new: o for o in result.outcomes if o.new}
+    for svc in ("llm", "chromadb"):
+        volume = by_new[f'{EC2}.aws_ebs_volume.data["{svc}"]']
+        assert (volume.action, volume.old) == ("move", f"{EC2}.aws_ebs_volume.{svc}_data")
+        attachment = by_new[f'{EC2}.aws_volume_attachment.data["{svc}"]']
+        assert (attachment.action, attachment.old) == ("move", f"{EC2}.aws_volume_attachment.{svc}_data")
+    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in SERVICES)
+    # the old per-service spot triggers hold nothing: destroyed; tfgen's map of them is created
+    destroyed = {o.old for o in result.outcomes if o.action == "destroy"}
+    assert f"{EC2}.terraform_data.llm_spot_type" in destroyed
+    assert result.blocking == []
