@@ -191,6 +191,11 @@ def _leftover(s: StateInstance) -> Outcome:
                        "kept in AWS (removed, destroy = false) and tfgen's tree creates its own", guard)
     if s.type in FORGET_TYPES:
         return Outcome("forget", "", s.address, "tfgen does not manage this kind of object; kept in AWS")
+    if s.type == "aws_cloudwatch_metric_alarm":
+        # Destroying it in the plan that replaces security groups and parameter groups (create_before_destroy)
+        # orders its destroy against the database and load balancer it watches: Terraform reports a cycle.
+        return Outcome("forget", "", s.address, "an alarm tfgen names otherwise: kept in AWS (a destroy in this "
+                       "plan makes a dependency cycle); delete it once the apply is done")
     return Outcome("destroy", "", s.address, "tfgen's tree has its own resource for this role (holds no data)")
 
 
