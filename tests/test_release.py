@@ -18,7 +18,7 @@ DOCS = ["README.md", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Makef
         "tests/fixtures/schemas/README.md", "tfgen/cost/data/aws_prices.yaml",
         *sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml"))]
 REPO_PATH = re.compile(r"(?<![\w/.<>-])((?:docs|scripts|tests|tfgen|specs|templates|\.github|\.ci)/[\w./-]*\w)")
-EXAMPLES = {"specs/ENV.yaml", "specs/qa.yaml"}  # files the docs tell you to create
+EXAMPLES = {"specs/ENV.yaml", "specs/qa.yaml", "specs/adoption/dev.json"}  # files the docs tell you to create
 
 
 def version() -> str:
