@@ -119,7 +119,8 @@ def test_instance_hardening():
     root = one(body, "root_block_device")
     assert root["encrypted"] is True and root["volume_type"] == "gp3"
     assert root["volume_size"] == "each.value.root_volume_size"
-    assert body["monitoring"] is True and body["ebs_optimized"] is True
+    assert body["monitoring"] is True
+    assert str(body["ebs_optimized"]).strip("${}") == "each.value.keep_user_data ? null : true"
     assert "associate_public_ip_address" not in body
     assert body["subnet_id"] == "var.private_subnet_ids[each.value.availability_zone]"
     assert body["vpc_security_group_ids"] == ["var.security_group_ids[each.key]"]

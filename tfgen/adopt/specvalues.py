@@ -99,8 +99,13 @@ def _database(m: Matching) -> dict[str, Any]:
 def _secret(env: str, m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     """The live application secret's name when tfgen's name prefix would replace it."""
     secret = m.state_of(f"{STO}.aws_secretsmanager_secret.app")
+    version = m.state_of(f"{STO}.aws_secretsmanager_secret_version.app")
     name = secret.attrs.get("name") if secret else None
-    if not isinstance(name, str) or (secret.attrs.get("name_prefix") or "") == f"{doc['project']['name']}-{env}-app-":
+    ours = (secret.attrs.get("name_prefix") or "") == f"{doc['project']['name']}-{env}-app-" if secret else False
+    # A version without tfgen's label holds values tfgen did not generate (a tree of tfgen 0.2, or another
+    # tree): keep them, as for a secret with another name.
+    labelled = version is not None and "tfgen-generated" in (version.attrs.get("version_stages") or [])
+    if not isinstance(name, str) or (ours and labelled):
         return {}
     return {"storage": {"app_secret_name": name}}
 

@@ -118,7 +118,8 @@ resource "aws_instance" "this" {
   vpc_security_group_ids = [var.security_group_ids[each.key]]
   iam_instance_profile   = var.instance_profile_names[each.key]
   monitoring             = true
-  ebs_optimized          = true
+  # EBS optimisation is fixed at launch (a change replaces the instance): an adopted one keeps its own.
+  ebs_optimized = each.value.keep_user_data ? null : true
 
   # Spot only when the environment asks for it: one-time requests that terminate on interruption.
   dynamic "instance_market_options" {
