@@ -15,7 +15,7 @@ FAKEPROV_DIR ?= ../shared/fakeprov
 FAKEPROV_CACHE := .venv-fakeprov
 ENV_DIR := generated/terraform/environments/$(ENV)
 TF_MIRROR ?= /opt/tf-plugins
-# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see README "OpenTofu").
+# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see docs/getting-started.md, "OpenTofu").
 TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
