@@ -173,7 +173,9 @@ def render_units(templates_dir: Path, units: list[RenderUnit]) -> dict[str, byte
     for unit in [unit for unit in units if not unit.dest.endswith(".md")]:
         rendered[unit.dest] = _render_one(env, unit, cache)
     if docs:
-        facts = tree_facts({dest: data.decode("utf-8") for dest, data in rendered.items()})
+        counted = frozenset(u.context["module"].name for u in units
+                            if "module" in u.context and getattr(u.context["module"], "count", None))
+        facts = tree_facts({dest: data.decode("utf-8") for dest, data in rendered.items()}, counted)
         for unit in docs:
             rendered[unit.dest] = _render_one(env, RenderUnit(unit.template, unit.dest,
                                                               {**unit.context, "tree": facts}), cache)

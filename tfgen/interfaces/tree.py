@@ -42,6 +42,7 @@ class Block:
     counted: bool = False
     skips: tuple[tuple[str, str], ...] = ()  # (check id, reason)
     managed_policies: tuple[str, ...] = ()
+    module_counted: bool = False  # the module block has `count` (route53): its addresses start `module.<m>[0]`
 
     @property
     def local_address(self) -> str:
@@ -54,7 +55,7 @@ class Block:
         suffix = f'["<{self.key}>"]' if self.key else "[0]" if self.counted else ""
         if self.module == "bootstrap":
             return self.local_address + suffix
-        module = f"module.{self.module}[0]" if self.module == "route53" else f"module.{self.module}"
+        module = f"module.{self.module}{'[0]' if self.module_counted else ''}"
         return f"{module}.{self.local_address}{suffix}"
 
 
@@ -88,14 +89,14 @@ class TreeFacts:
         return found
 
 
-def blocks_of(module: str, text: str) -> list[Block]:
+def blocks_of(module: str, text: str, module_counted: bool = False) -> list[Block]:
     """The top-level resource and data blocks of one rendered file."""
     blocks: list[Block] = []
     current: dict | None = None
     for line in text.splitlines():
         if header := BLOCK_RE.match(line):
             current = {"module": module, "kind": header["kind"], "type": header["type"], "name": header["name"],
-                       "skips": [], "managed_policies": []}
+                       "skips": [], "managed_policies": [], "module_counted": module_counted}
             if line.endswith("{}"):  # an empty block on one line: `data "aws_caller_identity" "current" {}`
                 blocks.append(Block(**{**current, "skips": (), "managed_policies": ()}))
                 current = None
@@ -143,9 +144,9 @@ def iam_grants(security_main: str) -> tuple[tuple[str, ...], dict[str, tuple[str
     return baseline, dict(sorted(permissions.items()))
 
 
-def tree_facts(rendered: dict[str, str]) -> TreeFacts:
+def tree_facts(rendered: dict[str, str], counted_modules: frozenset[str] = frozenset()) -> TreeFacts:
     """Facts of the rendered module and bootstrap files (`dest` -> formatted text). Bootstrap roots differ
-    only in names, so the first one stands for all."""
+    only in names, so the first one stands for all. `counted_modules`: the optional modules (interface `count`)."""
     order = {name: i for i, name in enumerate((*MODULE_ORDER, "bootstrap"))}
     roots = sorted(d.split("/")[2] for d in rendered if d.startswith("terraform/bootstrap/"))
     sources: list[tuple[int, bool, str, str]] = []
@@ -157,6 +158,7 @@ def tree_facts(rendered: dict[str, str]) -> TreeFacts:
             sources.append((order[parts[2]], parts[3] != "main.tf", dest, parts[2]))
         elif parts[1] == "bootstrap" and parts[2] == roots[0]:
             sources.append((order["bootstrap"], parts[3] != "main.tf", dest, "bootstrap"))
-    blocks = [b for *_, dest, module in sorted(sources) for b in blocks_of(module, rendered[dest])]
+    blocks = [b for *_, dest, module in sorted(sources)
+              for b in blocks_of(module, rendered[dest], module in counted_modules)]
     baseline, permissions = iam_grants(rendered.get("terraform/modules/security/main.tf", ""))
     return TreeFacts(tuple(blocks), permissions, baseline)
