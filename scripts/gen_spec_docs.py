@@ -7,6 +7,7 @@ have. `--check` exits 1 when the committed page is stale (tests/test_docs.py run
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 from collections.abc import Iterator
@@ -48,9 +49,9 @@ def _literal(value: Any) -> str:
 def _constraints(field: Field) -> str:
     parts = []
     if field.choices is not None:
-        parts.append("one of " + ", ".join(f"`{_literal(c)}`" for c in field.choices))
+        parts.append("one of " + ", ".join(_code(_literal(c)) for c in field.choices))
     if field.pattern:
-        parts.append(f"pattern `{field.pattern}`")
+        parts.append(f"pattern {_code(field.pattern)}")
     if field.minimum is not None:
         parts.append(f"min {field.minimum:g}")
     if field.maximum is not None:
@@ -60,7 +61,7 @@ def _constraints(field: Field) -> str:
     if field.max_length is not None:
         parts.append(f"at most {field.max_length} characters")
     if field.key_pattern:
-        parts.append(f"keys match `{field.key_pattern}`")
+        parts.append(f"keys match {_code(field.key_pattern)}")
     if field.shapes_modules:
         parts.append("**shared**")
     return "; ".join(parts)
@@ -71,12 +72,13 @@ def _default(field: Field) -> str:
         return "required"
     if field.kind == "object" and not field.nullable:
         return "(its keys' defaults)"
-    return f"`{_literal(field.default)}`"
+    return _code(_literal(field.default))
 
 
 def _code(text: str) -> str:
-    """A code span that survives a Markdown table: pipes escaped, backticks impossible in these values."""
-    return text.replace("|", "\\|")
+    """Inline code that survives a Markdown table cell in both GitHub and Python-Markdown: a `|` inside a
+    backtick span ends the cell on GitHub, and `\\|` shows its backslash in mkdocs, so HTML with an entity."""
+    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"
 
 
 def rows(field: Field, path: str) -> Iterator[tuple[str, Field]]:
@@ -100,8 +102,7 @@ def render_reference() -> str:
         for path, field in rows(top, section):
             if path == section and field.kind == "object":
                 continue
-            constraints = _code(_constraints(field))
-            out.append(f"| `{path}` | {_type(field)} | {_code(_default(field))} | {constraints} | "
+            out.append(f"| `{path}` | {_type(field)} | {_default(field)} | {_constraints(field)} | "
                        f"{md_cell(field.description)} |")
     return "\n".join(out) + "\n"
 
