@@ -64,8 +64,8 @@ $(DOCS_VENV)/bin/mkdocs: pyproject.toml
 	$(DOCS_VENV)/bin/pip install --quiet 'mkdocs$(shell sed -n 's/^ *"mkdocs\(==[^"]*\)",*$$/\1/p' pyproject.toml)'
 	touch $@
 
-docs: $(STAMP) $(DOCS_VENV)/bin/mkdocs ## regenerate docs/spec-reference.md, then mkdocs build --strict into site/
-	$(VENV)/bin/python scripts/gen_spec_docs.py
+docs: $(STAMP) $(DOCS_VENV)/bin/mkdocs ## regenerate docs/spec-reference.md and the checkov table of docs/security.md, then mkdocs build --strict into site/
+	$(VENV)/bin/python scripts/gen_docs.py
 	$(DOCS_VENV)/bin/mkdocs build --strict --quiet --site-dir $(DOCS_SITE)
 
 .PHONY: terraform-version

@@ -19,7 +19,7 @@ MKDOCS = ROOT / ".venv-docs" / "bin" / "mkdocs"
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_spec_docs", ROOT / "scripts" / "gen_spec_docs.py")
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -51,6 +51,14 @@ def test_spec_reference_is_current() -> None:
     assert page == _generator().render_reference(), "docs/spec-reference.md is stale: run `make docs`"
 
 
+def test_security_page_lists_the_tree_skips() -> None:
+    """docs/security.md's checkov table is the one the generator builds from the committed tree."""
+    generator = _generator()
+    page = (ROOT / "docs" / "security.md").read_text()
+    assert page == generator.with_checkov_table(page, generator.TREE), "docs/security.md is stale: run `make docs`"
+    assert page.count("| CKV") == len(generator.checkov_table(generator.TREE).splitlines()) - 2 > 20
+
+
 def _paths(field, path: str = ""):
     yield path
     if field.kind == "object":
@@ -73,10 +81,15 @@ def test_the_reference_check_can_fail(tmp_path: Path, monkeypatch: pytest.Monkey
     generator = _generator()
     stale = tmp_path / "spec-reference.md"
     stale.write_text(generator.render_reference().replace("TCP port the service listens on.", "Port."))
+    security = tmp_path / "security.md"
+    security.write_text((ROOT / "docs" / "security.md").read_text())
     monkeypatch.setattr(generator, "PAGE", stale)
+    monkeypatch.setattr(generator, "SECURITY", security)
     monkeypatch.setattr(generator, "ROOT", tmp_path)
     assert generator.main(["--check"]) == 1
     assert generator.main([]) == 0 and generator.main(["--check"]) == 0
+    security.write_text(security.read_text().replace("| CKV_AWS_119 |", "| CKV_AWS_120 |"))
+    assert generator.main(["--check"]) == 1
 
 
 @pytest.mark.slow
