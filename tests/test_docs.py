@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tfgen.model import SPEC
+from tfgen.model.definition import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import tfgen
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ["README.md", "mkdocs.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Makefile", ".ci/run",
-        "tests/fixtures/schemas/README.md", "tfgen/data/aws_prices.yaml",
+        "tests/fixtures/schemas/README.md", "tfgen/cost/data/aws_prices.yaml",
         *sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml")),
         *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 REPO_PATH = re.compile(r"(?<![\w/.<>-])((?:docs|scripts|tests|tfgen|specs|templates|\.github|\.ci)/[\w./-]*\w)")
@@ -22,11 +23,18 @@ EXAMPLES = {"specs/ENV.yaml", "specs/qa.yaml"}  # files the docs tell you to cre
 
 
 def version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    return tfgen.__version__
 
 
-def test_one_version() -> None:
-    assert tfgen.__version__ == version()
+def test_the_version_lives_in_one_place() -> None:
+    """pyproject reads it from tfgen.__version__ (setuptools dynamic) instead of repeating it."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "tfgen.__version__"}
+    installed = subprocess.run([sys.executable, "-c", "import importlib.metadata as m; print(m.version('tfgen-iac'))"],
+                               cwd=ROOT, capture_output=True, text=True)
+    if installed.returncode == 0:
+        assert installed.stdout.strip() == tfgen.__version__
 
 
 @pytest.mark.parametrize("doc", ["docs/pre-commit.md", ".pre-commit-hooks.yaml"])
