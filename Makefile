@@ -15,12 +15,12 @@ FAKEPROV_DIR ?= ../shared/fakeprov
 FAKEPROV_CACHE := .venv-fakeprov
 ENV_DIR := generated/terraform/environments/$(ENV)
 TF_MIRROR ?= /opt/tf-plugins
-# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see README "OpenTofu").
+# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see docs/getting-started.md, "OpenTofu").
 TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
-.PHONY: help render render-all check test test-fast lint fmt plan apply rotate-secret destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
+.PHONY: help render render-all check test test-fast lint fmt docs plan apply rotate-secret destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -55,6 +55,18 @@ lint: $(STAMP) ## ruff
 fmt: $(STAMP) ## apply ruff's safe fixes and format every .tf file under generated/ (tfgen fmt)
 	$(VENV)/bin/ruff check --fix --quiet .
 	$(TFGEN) fmt -recursive generated
+
+DOCS_VENV := .venv-docs
+DOCS_SITE ?= site
+
+$(DOCS_VENV)/bin/mkdocs: pyproject.toml
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install --quiet 'mkdocs$(shell sed -n 's/^ *"mkdocs\(==[^"]*\)",*$$/\1/p' pyproject.toml)'
+	touch $@
+
+docs: $(STAMP) $(DOCS_VENV)/bin/mkdocs ## regenerate docs/spec-reference.md and the checkov table of docs/security.md, then mkdocs build --strict into site/
+	$(VENV)/bin/python scripts/gen_docs.py
+	$(DOCS_VENV)/bin/mkdocs build --strict --quiet --site-dir $(DOCS_SITE)
 
 .PHONY: terraform-version
 terraform-version: ## the version CI pins (.terraform-version) next to the $(TF) on PATH
@@ -134,4 +146,4 @@ E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_del
   --destroy-var lock_table_deletion_protection=false --destroy-var access_logs_force_destroy=true
 
 clean-venv:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e
+	rm -rf $(VENV) $(CHECKOV_VENV) $(DOCS_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e

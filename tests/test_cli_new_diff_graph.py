@@ -236,7 +236,7 @@ def test_environment_names_complete_from_specs(project: Path) -> None:
 @pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o nosort -F"), ("zsh", "compdef"),
                                                ("fish", "complete --no-files --command tfgen")])
 def test_completion_scripts_are_generated(shell: str, marker: str) -> None:
-    """The lines documented in --help and README.md produce a script for each shell."""
+    """The lines documented in --help and docs/getting-started.md produce a script for each shell."""
     env = {"_TFGEN_COMPLETE": f"{shell}_source"}
     result = CliRunner().invoke(main, [], env=env, prog_name="tfgen", catch_exceptions=False)
     assert result.exit_code == 0 and marker in result.stdout and "_TFGEN_COMPLETE" in result.stdout

@@ -14,9 +14,10 @@ import pytest
 import tfgen
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ["README.md", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Makefile", ".ci/run",
+DOCS = ["README.md", "mkdocs.yml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "Makefile", ".ci/run",
         "tests/fixtures/schemas/README.md", "tfgen/cost/data/aws_prices.yaml",
-        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml"))]
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml")),
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 REPO_PATH = re.compile(r"(?<![\w/.<>-])((?:docs|scripts|tests|tfgen|specs|templates|\.github|\.ci)/[\w./-]*\w)")
 EXAMPLES = {"specs/ENV.yaml", "specs/qa.yaml"}  # files the docs tell you to create
 
@@ -36,7 +37,7 @@ def test_the_version_lives_in_one_place() -> None:
         assert installed.stdout.strip() == tfgen.__version__
 
 
-@pytest.mark.parametrize("doc", ["README.md", ".pre-commit-hooks.yaml"])
+@pytest.mark.parametrize("doc", ["docs/pre-commit.md", ".pre-commit-hooks.yaml"])
 def test_pre_commit_snippets_name_this_release(doc: str) -> None:
     revs = re.findall(r"^\s*#?\s*rev:\s*(\S+)", (ROOT / doc).read_text(), re.MULTILINE)
     assert revs and set(revs) == {f"v{version()}"}, doc

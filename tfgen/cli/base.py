@@ -164,7 +164,7 @@ def output_diff(diff: str) -> str:
 
 # ---------------------------------------------------------------- machine-readable output (--json)
 # Every --json report is one JSON object on stdout with `version` (1), `command` and `status`, plus the
-# same keys whatever the status, so CI can read them without branching. Documented in README.md.
+# same keys whatever the status, so CI can read them without branching. Documented in docs/json.md.
 
 JSON_VERSION = 1
 

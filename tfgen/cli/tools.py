@@ -58,7 +58,7 @@ def cost_report(body: list[dict[str, Any]], prices: dict[str, str] | None) -> di
 @main.command(epilog="\b\nExamples:\n  tfgen cost dev\n  tfgen cost --all --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def cost(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -95,7 +95,7 @@ def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:
 @main.command(epilog="\b\nExamples:\n  tfgen affected --since origin/main\n"
                      "  tfgen affected --since HEAD~1 --json")
 @click.option("--since", "ref", required=True, help="Git revision to compare with (read with git, never checked out).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def affected(ctx: click.Context, ref: str, as_json: bool) -> None:
