@@ -99,9 +99,9 @@ VALIDATE_ROOTS = $(if $(filter command line,$(origin ENV)),environments/$(ENV),$
 validate: $(STAMP) ## offline init -backend=false + validate of every environment and bootstrap root (ENV=dev: one), in a scratch copy
 	@if ! command -v $(TF) >/dev/null; then \
 	  if [ "$$CI" = true ]; then echo "make validate: FAILED: $(TF) is not installed (CI=true)"; exit 1; fi; \
-	  echo "make validate: SKIPPED: $(TF) is not installed"; exit 0; fi
-	@test -n "$(strip $(VALIDATE_ROOTS))" || { echo "make validate: no environment found"; exit 1; }
-	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	  echo "make validate: SKIPPED: $(TF) is not installed"; exit 0; fi; \
+	test -n "$(strip $(VALIDATE_ROOTS))" || { echo "make validate: no environment found"; exit 1; }; \
+	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	cp -r generated/terraform "$$scratch/"; \
 	if [ ! -d "$(TF_MIRROR)" ]; then echo "no provider mirror at $(TF_MIRROR): terraform init will use the public registry"; fi; \
 	if [ -d "$(TF_MIRROR)" ]; then \

@@ -195,9 +195,10 @@ def reviewed_hash(repo: str, sha: str, env: str) -> str:
 def verify(repo: str, sha: str, env: str, plan: dict[str, Any]) -> str:
     expected, actual = reviewed_hash(repo, sha, valid_env(env)), plan_hash(plan)
     if expected != actual:
+        now = headline(summarise(plan)["counts"])
         raise Refused(f"the plan of {env} differs from the one reviewed on the pull request (reviewed {expected[:12]}, "
-                      f"now {actual[:12]}: {headline(summarise(plan))}). Nothing is applied: open a pull request "
-                      "that shows the current plan (state or base branch moved since the review).")
+                      f"now {actual[:12]}: {now}). Nothing is applied: open a pull request that shows the current "
+                      "plan (the state or the base branch moved since the review).")
     return actual
 
 
