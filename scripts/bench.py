@@ -62,7 +62,7 @@ def format_speed_ms() -> tuple[float, float]:
     CPU time is printed beside wall time because a shared machine inflates the wall figure.
     """
     sys.path.insert(0, str(ROOT))
-    from tfgen.hclfmt import format_hcl
+    from tfgen.hcl import format_hcl
 
     texts = [p.read_text() for p in sorted((ROOT / "generated").rglob("*.tf"))]
     walls, cpus = [], []

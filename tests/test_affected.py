@@ -68,7 +68,7 @@ def test_a_value_every_overlay_overrides_affects_nobody(repo: Path, run) -> None
 
 
 def test_module_template_change_affects_every_environment(repo: Path, run) -> None:
-    main_tf = next((repo / "templates/terraform/modules").glob("*/main.tf.j2"))
+    main_tf = next((repo / "templates/terraform/modules").glob("*/main.tf"))
     main_tf.write_text(main_tf.read_text() + "\n# a comment every environment's plan reads\n")
     report = affected(run, repo)
     assert report["environments"] == ["dev", "prod", "staging"]

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from tfgen.cli import main
 from tfgen.context import environment_context, project_context
 from tfgen.graph import mermaid_for, render_graph
+from tfgen.model.schemafile import MODELINE, SCHEMA_PATH
 from tfgen.pipeline import render_project, validate_project
-from tfgen.schemafile import MODELINE, SCHEMA_PATH
 from tfgen.spec import load_chain, read_document
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tfgen.cost import HEALTH_CHECK_FEATURES, SECRETS, WAF_RULE_GROUPS, estimate
-from tfgen.pricing import PRICE_FILE
+from tfgen.cost.estimate import HEALTH_CHECK_FEATURES, SECRETS, WAF_RULE_GROUPS, estimate
+from tfgen.cost.pricing import PRICE_FILE
 from tfgen.show import effective_spec
 
 ROOT = Path(__file__).resolve().parent.parent

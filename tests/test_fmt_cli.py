@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tfgen.cli import main
-from tfgen.fmtcmd import InputRefused, Target, read_input
+from tfgen.hcl.files import InputRefused, Target, read_input
 
 MESSY = 'resource "x" "y" {\nname = "a"\n  long_name="b"\n}\n'
 CLEAN = 'resource "x" "y" {\n  name      = "a"\n  long_name = "b"\n}\n'

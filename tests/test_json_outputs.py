@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tfgen.schemafile import SCHEMA_PATH
+from tfgen.model.schemafile import SCHEMA_PATH
 
 PROBLEM_KEYS = {"file", "line", "column", "path", "message"}
 CHECK_KEYS = {"version", "command", "status", "environments", "files", "problems", "warnings"}

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from tfhelpers import copy_project
 
-from tfgen.hclfmt import format_hcl
+from tfgen.hcl import format_hcl
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())

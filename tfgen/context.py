@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfgen.aws import instance_architecture, mysql_family
-from tfgen.costreport import cost_context
+from tfgen.cost.report import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
 from tfgen.interfaces.root import ingress_rules, root_locals, root_only_variables
 
@@ -144,11 +144,11 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _template_files(templates: list[str], prefix: str) -> list[str]:
-    return sorted(t for t in templates if t.startswith(prefix) and t.endswith(".j2"))
+    return sorted(t for t in templates if t.startswith(prefix))
 
 
 def _dest(template: str, **names: str) -> str:
-    path = template[: -len(".j2")]
+    path = template.removesuffix(".j2")  # a plain file keeps its name
     for placeholder, value in names.items():
         path = path.replace(f"_{placeholder}_", value)
     return path

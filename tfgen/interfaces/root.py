@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.filters import HclExpr
-from tfgen.interfaces import ModuleVar, Validation, checks, var
+from tfgen.interfaces import checks
+from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
+from tfgen.render.filters import HclExpr
 
 ALB = "alb"
 

@@ -1,31 +1,24 @@
-"""Stage 1: read spec YAML safely, resolve `extends:` chains, deep-merge, remember where every value came from.
-
-The loader never interprets values beyond YAML scalars. It is hardened against hostile files: size cap,
-strict UTF-8, duplicate keys, unknown tags, and alias bombs (refused before they expand).
-"""
+"""Read one YAML file safely: regular files only, bounded size and depth, duplicate keys refused, YAML 1.2
+scalar typing, and the file:line of every value."""
 
 from __future__ import annotations
 
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tfgen.errors import Location, Problem, SpecError
+from tfgen.spec.document import Path_, format_path
 
 MAX_SPEC_BYTES = 1024 * 1024
 MAX_NODES = 20_000
 MAX_DEPTH = 64
-MAX_EXTENDS_DEPTH = 8
 MAX_INT_DIGITS = 30
-MAX_EXTENDS_CHARS = 255  # a file name; anything longer is not one
-ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}\Z")  # \Z: "dev\n" must not pass
 
-Path_ = tuple[str | int, ...]
 
 _NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -45,46 +38,6 @@ _STD_TAGS = {
 }
 
 
-def format_path(path: Path_) -> str:
-    """Render a value path the way error messages show it: `services.llm.ports[0]`."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One file of an extends chain as written (before merging), for rules that compare files."""
-
-    file: str
-    data: dict[str, Any]
-    provenance: dict[Path_, Location]
-
-
-@dataclass
-class LoadedSpec:
-    """The merged document of one environment plus the origin of each value."""
-
-    env: str
-    data: dict[str, Any]
-    provenance: dict[Path_, Location] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-    layers: list[Layer] = field(default_factory=list)  # each file's own document, base first
-
-    def location(self, path: Path_) -> Location | None:
-        """Nearest known location for a path: the value itself, else its closest ancestor."""
-        for cut in range(len(path), -1, -1):
-            loc = self.provenance.get(tuple(path[:cut]))
-            if loc is not None:
-                return loc
-        return None
-
-    def problem(self, path: Path_, message: str) -> Problem:
-        return Problem(self.location(path), format_path(path), message)
 
 
 class _PlainScalars:
@@ -119,7 +72,7 @@ def _problem_at(rel: str, mark: Any, message: str) -> Problem:
 
 
 def _not_regular(rel: str, mode: int) -> SpecError:
-    from tfgen.safeio import kind_of
+    from tfgen.output.safeio import kind_of
 
     what = kind_of(mode)
     hint = ("replace the link with the file itself" if stat.S_ISLNK(mode)
@@ -298,21 +251,21 @@ def _resolve_plain(value: str, node: yaml.ScalarNode, builder: _Builder, path: P
     return value
 
 
-def _absolute(path: Path) -> Path:
+def absolute(path: Path) -> Path:
     """Absolute and normalised, without resolving links (a link loop must be reported, not followed)."""
     return Path(os.path.normpath(os.path.abspath(path)))
 
 
-def _relative(path: Path, project_dir: Path) -> str:
+def project_relative(path: Path, project_dir: Path) -> str:
     try:
-        return _absolute(path).relative_to(_absolute(project_dir)).as_posix()
+        return absolute(path).relative_to(absolute(project_dir)).as_posix()
     except ValueError:
         return path.as_posix()
 
 
 def read_document(path: Path, project_dir: Path) -> tuple[dict[str, Any], dict[Path_, Location]]:
     """Read one YAML file into a mapping plus provenance; every failure is a SpecError."""
-    rel = _relative(path, project_dir)
+    rel = project_relative(path, project_dir)
     node = _compose(_read_text(path, rel), rel)
     if node is None:
         raise SpecError([Problem(Location(rel, 1, 1), "", "spec is empty; expected a mapping of settings")])
@@ -324,179 +277,3 @@ def read_document(path: Path, project_dir: Path) -> tuple[dict[str, Any], dict[P
         kind = "a list" if isinstance(data, list) else "a single value"
         raise SpecError([Problem(builder.loc(node), "", f"top level is {kind}; expected a mapping")])
     return data, builder.provenance
-
-
-def deep_merge(
-    base: dict[str, Any], base_prov: dict[Path_, Location],
-    overlay: dict[str, Any], overlay_prov: dict[Path_, Location],
-) -> tuple[dict[str, Any], dict[Path_, Location]]:
-    """Mappings merge key by key; lists and scalars from the overlay replace the base's."""
-    merged = dict(base)
-    prov = dict(base_prov)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            sub, sub_prov = deep_merge(
-                merged[key], _subtree(prov, (key,)), value, _subtree(overlay_prov, (key,))
-            )
-            merged[key] = sub
-            prov = {p: loc for p, loc in prov.items() if p[:1] != (key,)}
-            prov.update({(key, *p): loc for p, loc in sub_prov.items()})
-        else:
-            merged[key] = value
-            prov = {p: loc for p, loc in prov.items() if p[:1] != (key,)}
-            prov.update({p: loc for p, loc in overlay_prov.items() if p[:1] == (key,)})
-    return merged, prov
-
-
-def _subtree(prov: dict[Path_, Location], prefix: Path_) -> dict[Path_, Location]:
-    n = len(prefix)
-    return {p[n:]: loc for p, loc in prov.items() if p[:n] == prefix}
-
-
-def _resolve_extends(spec_path: Path, target: Any, specs_dir: Path, rel: str, loc: Location) -> Path:
-    """Resolve an `extends:` target relative to the spec, refusing anything outside specs/, any link on the
-    way (a link is how a target leaves specs/ or loops), NUL and control characters and overlong names."""
-    from tfgen.schema import _short, unsafe_text_message
-
-    def fail(message: str) -> SpecError:
-        return SpecError([Problem(loc, "extends", message)])
-
-    if not isinstance(target, str) or not target:
-        raise fail("must be a file name such as base.yaml")
-    if len(target) > MAX_EXTENDS_CHARS:
-        raise fail(f"{_short(target)} is not a file name (longer than {MAX_EXTENDS_CHARS} characters)")
-    unsafe = unsafe_text_message(target)
-    if unsafe:
-        raise fail(unsafe.replace("in the generated shell scripts, units and docs", "in a file name"))
-    base = _absolute(specs_dir)
-    candidate = _absolute(spec_path.parent / target)
-    if not candidate.is_relative_to(base):
-        raise fail(f"{target!r} is outside specs/; extends must stay in specs/")
-    current = base
-    for part in candidate.relative_to(base).parts:
-        current = current / part
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError:
-            raise fail(f"{target!r} does not exist (looked for {candidate.name})") from None
-        except OSError as exc:
-            raise fail(f"{target!r} cannot be read ({exc.strerror})") from None
-        if stat.S_ISLNK(mode):
-            raise fail(f"{target!r} is a symbolic link (specs/{current.relative_to(base).as_posix()}); extends "
-                       "must name a regular file in specs/, not a link")
-    if not stat.S_ISREG(os.lstat(candidate).st_mode):
-        raise fail(f"{target!r} does not exist (looked for {candidate.name}; that is not a regular file)")
-    return candidate
-
-
-def load_chain(spec_path: Path, project_dir: Path) -> tuple[dict[str, Any], dict[Path_, Location], list[str]]:
-    """Load a spec and everything it extends, base first; cycles and deep chains are errors."""
-    layers = read_layers(spec_path, project_dir)
-    merged, merged_prov = merge_layers(layers)
-    return merged, merged_prov, [layer.file for layer in layers]
-
-
-def merge_layers(layers: list[Layer]) -> tuple[dict[str, Any], dict[Path_, Location]]:
-    merged: dict[str, Any] = {}
-    merged_prov: dict[Path_, Location] = {}
-    for layer in layers:
-        merged, merged_prov = deep_merge(merged, merged_prov, layer.data, layer.provenance)
-    if layers:  # a problem with no closer location (a missing required key) points at the environment's file
-        merged_prov[()] = Location(layers[-1].file, 1, 1)
-    return merged, merged_prov
-
-
-def read_layers(spec_path: Path, project_dir: Path) -> list[Layer]:
-    """Every file of a spec's extends chain as written, base first; cycles and deep chains are errors."""
-    specs_dir = project_dir / "specs"
-    chain: list[Layer] = []
-    visited: list[Path] = []
-    _refuse_linked_specs_dir(specs_dir)
-    current: Path | None = _absolute(spec_path)
-    while current is not None:
-        if current in visited:
-            names = " -> ".join(_relative(p, project_dir) for p in [*visited, current])
-            raise SpecError([Problem(Location(_relative(visited[-1], project_dir), 1, 1), "extends",
-                                     f"extends cycle: {names}")])
-        if len(visited) >= MAX_EXTENDS_DEPTH:
-            raise SpecError([Problem(Location(_relative(current, project_dir), 1, 1), "extends",
-                                     f"extends chain deeper than {MAX_EXTENDS_DEPTH} files")])
-        visited.append(current)
-        data, prov = read_document(current, project_dir)
-        target = data.pop("extends", None)
-        rel = _relative(current, project_dir)
-        chain.append(Layer(rel, data, {p: v for p, v in prov.items() if p[:1] != ("extends",)}))
-        current = (
-            _resolve_extends(current, target, specs_dir, rel, prov.get(("extends",), Location(rel, 1, 1)))
-            if target is not None else None
-        )
-    return list(reversed(chain))
-
-
-def _refuse_linked_specs_dir(specs_dir: Path) -> None:
-    """A committed `specs -> /somewhere` would make every command read files outside the checkout."""
-    if specs_dir.is_symlink():
-        raise SpecError([Problem(Location("specs", 1, 1), "", "specs/ is a symbolic link; tfgen reads specs only "
-                                                              "from a real specs/ directory")])
-
-
-def check_env_name(env: str) -> None:
-    """Environment names become directory names: refuse anything that could escape the tree."""
-    if not ENV_NAME_RE.match(env):
-        msg = (f"environment name {env!r} is invalid: use 1-20 lowercase letters, digits or hyphens, "
-               "starting with a letter (it becomes a directory name)")
-        raise SpecError([Problem(None, "", msg)])
-    if env.startswith("base"):
-        msg = f"environment name {env!r} is reserved: spec files named base* are shared base specs, not environments"
-        raise SpecError([Problem(None, "", msg)])
-
-
-def spec_path_for(env: str, project_dir: Path) -> Path:
-    check_env_name(env)
-    return project_dir / "specs" / f"{env}.yaml"
-
-
-def load_spec(env: str, project_dir: Path) -> LoadedSpec:
-    """Load `specs/<env>.yaml` with its extends chain into one merged document."""
-    path = spec_path_for(env, project_dir)
-    if not os.path.lexists(path):
-        rel = _relative(path, project_dir)
-        known = ", ".join(list_environments(project_dir)) or "none"
-        raise SpecError([Problem(Location(rel, 1, 1), "", f"no spec for environment {env!r} (known: {known})")])
-    layers = read_layers(path, project_dir)
-    data, prov = merge_layers(layers)
-    return LoadedSpec(env=env, data=data, provenance=prov, files=[layer.file for layer in layers], layers=layers)
-
-
-def misnamed_specs(project_dir: Path) -> list[Problem]:
-    """Spec files that are neither a base nor a usable environment name would be skipped silently: report them."""
-    specs_dir = project_dir / "specs"
-    if not specs_dir.is_dir():
-        return []
-    problems = []
-    for path in sorted([*specs_dir.glob("*.yaml"), *specs_dir.glob("*.yml")]):
-        stem = path.stem
-        if path.suffix == ".yml":
-            message = "spec files end in .yaml; rename it so tfgen sees it"
-        elif stem.startswith(("_", "base")) or ENV_NAME_RE.match(stem):
-            continue
-        else:
-            message = (f"{stem!r} is not a valid environment name (1-20 lowercase letters, digits or hyphens, "
-                       "starting with a letter); rename it, or start the name with '_' or 'base' if it is a "
-                       "shared base spec")
-        problems.append(Problem(Location(f"specs/{path.name}", 1, 1), "", message))
-    return problems
-
-
-def list_environments(project_dir: Path) -> list[str]:
-    """Environments are the specs that are not only a base: files not named `base*` or starting `_`."""
-    specs_dir = project_dir / "specs"
-    if not specs_dir.is_dir():
-        return []
-    names = []
-    for path in sorted(specs_dir.glob("*.yaml")):
-        stem = path.stem
-        if stem.startswith(("_", "base")) or not ENV_NAME_RE.match(stem):
-            continue
-        names.append(stem)
-    return names

@@ -6,19 +6,19 @@ import sys
 
 import click
 
-from tfgen.cli import (
+from tfgen.cli.base import (
     ACKNOWLEDGE,
     ALL,
     ENVS,
-    _acks,
-    _echo_data,
-    _emit_json,
-    _error_problems,
-    _print_warnings,
-    _project,
-    _status,
+    acks,
+    echo_data,
+    emit_json,
+    error_problems,
     handle_errors,
     main,
+    print_warnings,
+    project_root,
+    status,
 )
 from tfgen.errors import EXIT_STALE, EXPECTED_ERRORS, as_tfgen_error
 
@@ -42,25 +42,25 @@ def impact(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, ref: str, 
     Exit 0 when nothing stateful is replaced or destroyed (or all of it is acknowledged), 1 when something
     is (listed), 2 on invalid input.
     """
-    from tfgen import impactreport
+    from tfgen.impact import report as impactreport
     from tfgen.pipeline import impact_project
 
     fmt_name = "json" if as_json else fmt_name
     try:
-        run = impact_project(_project(ctx), ref, list(envs), all_envs, _acks(acknowledged))
+        run = impact_project(project_root(ctx), ref, list(envs), all_envs, acks(acknowledged))
     except EXPECTED_ERRORS as exc:
         if fmt_name == "json":
-            _emit_json(impactreport.failure_json(ref, _error_problems(as_tfgen_error(exc))))
+            emit_json(impactreport.failure_json(ref, error_problems(as_tfgen_error(exc))))
         raise
     parts = (run.ref, run.commit, run.impacts, run.blocking_findings, run.blocking_resources)
-    _print_warnings(run.warnings)
+    print_warnings(run.warnings)
     if fmt_name == "json":
-        _emit_json(impactreport.impact_json(*parts, run.warnings))
+        emit_json(impactreport.impact_json(*parts, run.warnings))
     else:
         render_report = impactreport.render_markdown if fmt_name == "markdown" else impactreport.render_text
-        _echo_data(render_report(*parts))
+        echo_data(render_report(*parts))
     blocking = len(run.blocking_findings) + len(run.blocking_resources)
     if blocking:
-        _status(f"{blocking} destructive change(s) not acknowledged: see above; acknowledge each in the spec "
+        status(f"{blocking} destructive change(s) not acknowledged: see above; acknowledge each in the spec "
                 "(environment.acknowledged_changes) or with --acknowledge ENV:KEY")
         sys.exit(EXIT_STALE)

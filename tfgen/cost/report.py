@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfgen.cost import NOT_INCLUDED, Estimate
+from tfgen.cost.estimate import NOT_INCLUDED, Estimate
 
 
 def _usd(value: float) -> str:
@@ -46,8 +46,8 @@ def delta_line(a: Estimate, b: Estimate) -> str:
 
 def cost_delta(doc_a: dict, doc_b: dict, env_a: str, env_b: str) -> tuple[dict | None, str]:
     """`tfgen diff`'s cost section: the JSON value and the line, or why there is none (no price for a type)."""
-    from tfgen.cost import estimate
-    from tfgen.pricing import PriceError
+    from tfgen.cost.estimate import estimate
+    from tfgen.cost.pricing import PriceError
 
     try:
         a, b = estimate(env_a, doc_a), estimate(env_b, doc_b)
@@ -60,8 +60,8 @@ def cost_delta(doc_a: dict, doc_b: dict, env_a: str, env_b: str) -> tuple[dict |
 def cost_context(env: str, doc: dict) -> dict:
     """What the generated docs show of an environment's estimate: the total and one subtotal per group, or
     why there is none (an unpriced instance type must not stop a render)."""
-    from tfgen.cost import estimate
-    from tfgen.pricing import PriceError
+    from tfgen.cost.estimate import estimate
+    from tfgen.cost.pricing import PriceError
 
     try:
         est = estimate(env, doc)

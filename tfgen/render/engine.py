@@ -10,11 +10,11 @@ from typing import Any
 
 import jinja2
 
-from tfgen.cache import Store, bytecode_cache
 from tfgen.context import RenderUnit
 from tfgen.errors import FormatError, TemplateError
-from tfgen.filters import FILTERS
-from tfgen.writer import GENERATED_MARK, HEADER_WINDOW
+from tfgen.output.manifest import GENERATED_MARK, HEADER_WINDOW
+from tfgen.render.cache import Store, bytecode_cache
+from tfgen.render.filters import FILTERS
 
 HCL_SUFFIXES = (".tf", ".tfvars", ".tfvars.example")
 
@@ -27,18 +27,17 @@ def _refuse_raw_containers(value: Any) -> Any:
 
 
 class FormatCache:
-    """Memo of `format_hcl` results in the authenticated per-user cache (tfgen.cache), keyed by the formatter's
+    """Memo of `format_hcl` results in the authenticated per-user cache (tfgen.render.cache), keyed by the formatter's
     own source and the input text.
 
     Formatting is a pure function, so a hit is exactly what formatting would return; any change to
-    tfgen/hclfmt.py or tfgen/hcl/ changes every key. An unusable cache is skipped.
+    tfgen/hcl/ changes every key. An unusable cache is skipped.
     """
 
     def __init__(self) -> None:
         # Salt with the formatter's source without importing it: on a warm cache it is never needed.
-        here = Path(__file__).parent
-        digest = hashlib.sha256(here.joinpath("hclfmt.py").read_bytes())
-        for module in sorted(here.joinpath("hcl").glob("*.py")):
+        digest = hashlib.sha256(b"tfgen.hcl")
+        for module in sorted(Path(__file__).parent.parent.joinpath("hcl").glob("*.py")):
             digest.update(module.name.encode() + b"\0" + module.read_bytes())
         self.store = Store(f"fmt-{digest.hexdigest()[:16]}")
         self.directory = self.store.directory
@@ -49,7 +48,7 @@ class FormatCache:
         if cached is not None:
             with contextlib.suppress(UnicodeDecodeError):
                 return cached.decode("utf-8")
-        from tfgen.hclfmt import format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render uses
+        from tfgen.hcl import format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render uses
 
         formatted = format_hcl(text, source=source)
         self.store.put(key, formatted.encode("utf-8"))
@@ -75,7 +74,10 @@ REQUIRED_TEMPLATE_DIRS = ("terraform/environments/_env_/", "terraform/modules/_m
 
 
 def list_templates(templates_dir: Path) -> list[str]:
-    """Template names relative to templates/ (POSIX), skipping partials under `_partials/`.
+    """Template names relative to templates/ (POSIX), skipping partials under `_partials/` and dot files.
+
+    A `.j2` file is rendered with Jinja; any other file has nothing to fill and is copied as it is (then
+    formatted, marked and owned like every rendered file).
 
     A missing or gutted templates/ would render nothing and prune the whole owned tree, so it is an error.
     """
@@ -90,8 +92,9 @@ def list_templates(templates_dir: Path) -> list[str]:
 def _template_names(templates_dir: Path) -> list[str]:
     return sorted(
         p.relative_to(templates_dir).as_posix()
-        for p in templates_dir.rglob("*.j2")
+        for p in templates_dir.rglob("*")
         if p.is_file() and "_partials" not in p.relative_to(templates_dir).parts
+        and not any(part.startswith(".") for part in p.relative_to(templates_dir).parts)
     )
 
 
@@ -115,8 +118,14 @@ def _error_template(exc: BaseException, default: str) -> str:
     return default
 
 
+def is_jinja(template: str) -> bool:
+    return template.endswith(".j2")
+
+
 def render_unit(env: jinja2.Environment, unit: RenderUnit) -> str:
     try:
+        if not is_jinja(unit.template):  # a plain file: read through the same confined loader, never rendered
+            return env.loader.get_source(env, unit.template)[0]  # type: ignore[union-attr]
         return env.get_template(unit.template).render(**unit.context)
     except jinja2.TemplateError as exc:
         raise TemplateError(_error_template(exc, f"templates/{unit.template}"),
@@ -132,7 +141,7 @@ def format_output(dest: str, text: str, cache: FormatCache | None = None) -> str
         source = f"generated/{dest}"
         if cache:
             return cache.format(text, source)  # imports the formatter only on a miss
-        from tfgen.hclfmt import format_hcl
+        from tfgen.hcl import format_hcl
 
         return format_hcl(text, source=source)
     lines = [line.rstrip() for line in text.splitlines()]
@@ -155,7 +164,7 @@ def with_header(dest: str, text: str) -> str:
     if dest.endswith((*HCL_SUFFIXES, ".tftpl", ".sh")):
         shebang, rest = (text.split("\n", 1) if text.startswith("#!") else ("", text))
         return (f"{shebang}\n" if shebang else "") + f"# {HEADER_TEXT}\n{rest}"
-    raise TemplateError(f"templates/{dest}.j2", None, "tfgen does not know how to mark this kind of file as "
+    raise TemplateError(f"templates/{dest}", None, "tfgen does not know how to mark this kind of file as "
                         "generated; add a line saying 'Generated by tfgen' near its top")
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfgen.errors import Problem
-from tfgen.spec import LoadedSpec, Path_
+from tfgen.spec.document import LoadedSpec, Path_
+from tfgen.spec.text import short_repr, unsafe_text_message
 
 REQUIRED: Any = object()
 
@@ -90,13 +91,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"string {_short(value)}"
+        return f"string {short_repr(value)}"
     return f"{type(value).__name__} {value!r}"
-
-
-def _short(value: str, limit: int = 60) -> str:
-    """repr of a string, shortened so a huge value cannot flood the error output."""
-    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
 
 
 def _type_ok(kind: str, value: Any) -> bool:
@@ -126,32 +122,6 @@ def _type_hint(kind: str, value: Any) -> str:
     if kind == "integer" and isinstance(value, float) and value.is_integer():
         return f"; write {int(value)} (a decimal point or exponent such as 1e3 makes a float)"
     return ""
-
-
-# Characters with no safe form in some output a spec string reaches: controls (C0, DEL, C1 such as \x85,
-# including \t \n \r \x0b \x0c \x1c-\x1e that str.splitlines() breaks on), format characters (bidi
-# overrides, zero-width), surrogates, and the line and paragraph separators U+2028/U+2029. Any of them
-# could end a line of a shell comment, a systemd unit or a Markdown table, or rewrite a terminal.
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
-def unsafe_character(value: str) -> tuple[int, str] | None:
-    """The first character of ``value`` that no output can hold safely, as (index, description), or None."""
-    for index, ch in enumerate(value):
-        if unicodedata.category(ch) in _UNSAFE_CATEGORIES:
-            name = unicodedata.name(ch, "control character")
-            return index, f"U+{ord(ch):04X} ({name})"
-    return None
-
-
-def unsafe_text_message(value: str) -> str | None:
-    """Why a spec string cannot reach the generated files, or None when every character is safe."""
-    found = unsafe_character(value)
-    if found is None:
-        return None
-    index, what = found
-    return (f"{_short(value)} contains {what} at character {index + 1}; line breaks, control and invisible "
-            "formatting characters have no safe form in the generated shell scripts, units and docs: remove it")
 
 
 class Validator:
@@ -193,10 +163,10 @@ class Validator:
             return value
         # ASCII: \d and \w mean 0-9 and [A-Za-z0-9_] as in JSON Schema, never other scripts' digits or letters.
         if spec_field.pattern and not re.fullmatch(spec_field.pattern, value, re.ASCII):
-            self.report(path, f"{_short(value)} does not match the pattern {spec_field.pattern} "
+            self.report(path, f"{short_repr(value)} does not match the pattern {spec_field.pattern} "
                               f"({spec_field.description.rstrip('.')})")
         if spec_field.max_length is not None and len(value) > spec_field.max_length:
-            self.report(path, f"{_short(value)} is longer than {spec_field.max_length} characters")
+            self.report(path, f"{short_repr(value)} is longer than {spec_field.max_length} characters")
         return self._check_scalar(spec_field, value, path)
 
     def _check_list(self, spec_field: Field, value: list, path: Path_) -> list:
@@ -210,7 +180,7 @@ class Validator:
         result = {}
         for key in sorted(value):
             if spec_field.key_pattern and not re.fullmatch(spec_field.key_pattern, key, re.ASCII):
-                self.report((*path, key), f"name {_short(key)} does not match the pattern {spec_field.key_pattern}"
+                self.report((*path, key), f"name {short_repr(key)} does not match the pattern {spec_field.key_pattern}"
                                           f"{lookalike_note(key)}")
             result[key] = self.check(spec_field.values, value[key], (*path, key))
         return result
@@ -257,7 +227,7 @@ def _unknown_key_message(key: str, known: dict[str, Field]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     suggestion = f"; did you mean {close[0]!r}?" if close else ""
     options = ", ".join(sorted(known))
-    return f"unknown key {_short(key)}{suggestion}{lookalike_note(key)} (allowed: {options})"
+    return f"unknown key {short_repr(key)}{suggestion}{lookalike_note(key)} (allowed: {options})"
 
 
 def lookalike_note(text: str) -> str:

@@ -7,8 +7,8 @@ docs and the top-level README describe once. Everything else may differ between 
 
 from __future__ import annotations
 
-from tfgen.costspec import COST
-from tfgen.schema import Field, boolean, integer, list_of, map_of, obj, string
+from tfgen.cost.fields import COST
+from tfgen.model.schema import Field, boolean, integer, list_of, map_of, obj, string
 
 NAME_PATTERN = r"[a-z][a-z0-9-]*[a-z0-9]"
 SERVICE_NAME_PATTERN = r"[a-z][a-z0-9_]{0,19}"

@@ -11,8 +11,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from tfgen.impact import EnvImpact, Finding
-from tfgen.impactmap import ACTIONS, ResourceChange
+from tfgen.impact.compare import EnvImpact, Finding
+from tfgen.impact.resources import ACTIONS, ResourceChange
 
 JSON_VERSION = 1
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "abandon": "!"}

@@ -7,7 +7,7 @@ application, so every estimate says what it assumed and a team can set its own n
 
 from __future__ import annotations
 
-from tfgen.schema import integer, number, obj
+from tfgen.model.schema import integer, number, obj
 
 
 def _amount(description: str, default: float) -> object:

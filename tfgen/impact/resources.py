@@ -3,7 +3,7 @@
 `resources(env, doc)` lists, for one environment's effective spec, the resources of the generated tree that
 `tfgen impact` reports: each with its address (the generic modules' `for_each` keys: service names, AZ names),
 whether it holds data (stateful), the spec-fed arguments that update it in place or force a replacement, and
-the resources whose replacement replaces it too. `tfgen.impactdiff.plan_changes` diffs two such tables into
+the resources whose replacement replaces it too. `tfgen.impact.diff.plan_changes` diffs two such tables into
 creates, updates, replaces and destroys, each naming the spec key (and both values) that causes it.
 
 Only facts of the AWS provider belong here (which argument is ForceNew), and the upgrade rehearsal

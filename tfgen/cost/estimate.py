@@ -1,5 +1,5 @@
 """`tfgen cost`: a monthly estimate per line item, computed from an environment's effective spec, the dated
-price table (tfgen.pricing) and the spec's usage assumptions (`cost:`), plus the seed's savings levers with
+price table (tfgen.cost.pricing) and the spec's usage assumptions (`cost:`), plus the seed's savings levers with
 their effect. Replaces the hand-typed `estimated_monthly_cost_usd`, which went stale.
 
 Every line item says what it multiplied, so a reviewer can check it with a calculator. Counts the generated
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfgen.pricing import PriceTable, price_table
+from tfgen.cost.pricing import PriceTable, price_table
 
 SECRETS = 2                   # the application secret + the RDS-managed master user secret
 WAF_RULE_GROUPS = 4           # AWS managed rule groups in the generated web ACL

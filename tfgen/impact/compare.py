@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tfgen.errors import Location, Problem, SpecError
-from tfgen.impactdiff import plan_changes
-from tfgen.impactmap import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
+from tfgen.impact.diff import plan_changes
+from tfgen.impact.resources import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
 from tfgen.spec import format_path
 from tfgen.validate import ValidatedSpec
 
@@ -236,7 +236,7 @@ def known_destructive(env: str, old: ValidatedSpec | None, new: ValidatedSpec | 
 
 def key_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[KeyChange]:
     """Every effective leaf value that differs, sorted by key."""
-    from tfgen.show import flatten  # show presents specs through the pipeline, which imports this stage
+    from tfgen.spec import flatten
 
     flat_old, flat_new = flatten(old or {}), flatten(new or {})
     missing = object()

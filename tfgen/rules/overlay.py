@@ -11,7 +11,7 @@ import difflib
 from pathlib import PurePosixPath
 
 from tfgen.errors import Problem
-from tfgen.model import SPEC
+from tfgen.model.definition import SPEC
 from tfgen.spec import LoadedSpec
 
 SERVICE_FIELDS = SPEC.fields["services"].values.fields

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfgen.errors import EXIT_INVALID, FormatError, TfgenError
-from tfgen.hclfmt import format_hcl
-from tfgen.writer import atomic_write
+from tfgen.hcl import format_hcl
+from tfgen.output.writer import atomic_write
 
 SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")
 SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules"}

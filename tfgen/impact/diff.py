@@ -1,4 +1,4 @@
-"""Diff two environments' resource tables (tfgen.impactmap) into the actions `terraform plan` would show.
+"""Diff two environments' resource tables (tfgen.impact.resources) into the actions `terraform plan` would show.
 
 Creates and destroys come from addresses on one side only, replacements from a changed ForceNew argument or a
 replaced resource referenced by a ForceNew argument (a fixpoint over the table), updates from any other
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.impactmap import GLOBAL_TYPES, Resource, ResourceChange, resource_type, resources
+from tfgen.impact.resources import GLOBAL_TYPES, Resource, ResourceChange, resource_type, resources
 
 
 def _first_difference(old: Resource, new: Resource, forcing: bool) -> tuple[str, Any, Any] | None:

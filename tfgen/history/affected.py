@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfgen.gitref import blob_id, blob_ids, disk_blob_ids, resolve_commit
+from tfgen.history.git import blob_id, blob_ids, disk_blob_ids, resolve_commit
 from tfgen.pipeline import OUTPUT_DIR, load_all, render_project
 from tfgen.spec import list_environments
 
