@@ -309,3 +309,11 @@ def test_digest_of_two_real_plans(tmp_path: Path) -> None:
     first = digest()
     assert digest() == first
     assert digest("-var", "v=b") != first
+
+
+@pytest.mark.parametrize("can_plan, note", [("false", "no AWS role"), ("true", "terraform plan did not complete")])
+def test_section_without_a_plan_says_why(runner, project: Path, can_plan: str, note: str) -> None:
+    done = runner("plan", ["Comment section and job summary"], CAN_PLAN=can_plan, IMPACT_STATUS="0", **PR_ENV)
+    assert done.returncode == 0, done.stderr
+    section = (project / "generated/terraform/environments/dev/plan-comment.md").read_text()
+    assert "_No plan: " + note in section and "tfgen-plan-hash" not in section
