@@ -298,3 +298,13 @@ def test_plan_matrix_is_built_with_tfgen_affected() -> None:
     assert "tfgen affected --since" in step["run"] and "--json" in step["run"]
     checkout = load()["jobs"]["tfgen"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0  # the base revision must be in the clone
+
+
+def test_readme_ci_section_shows_the_comment_the_apply_job_and_the_github_settings() -> None:
+    section = (ROOT / "README.md").read_text().split("## CI workflow (GitHub Actions)", 1)[1].split("\n## ", 1)[0]
+    for phrase in ("**The pull-request comment.**", "**The apply job.**", "**Set up once in GitHub**",
+                   "## tfgen: plan and impact", "required reviewers", "TFGEN_APPLY_ROLE_NAME", "docs/ci.md"):
+        assert phrase in section, phrase
+    assert {p.name for p in ALL_WORKFLOWS} <= set(re.findall(r"`([\w-]+\.yml)`", section))
+    docs = (ROOT / "docs/ci.md").read_text()
+    assert "## One-time GitHub settings" in docs and "Required reviewers" in docs and "Branch protection" in docs
