@@ -301,7 +301,8 @@ def test_plan_matrix_is_built_with_tfgen_affected() -> None:
 
 
 def test_readme_ci_section_shows_the_comment_the_apply_job_and_the_github_settings() -> None:
-    section = (ROOT / "README.md").read_text().split("## CI workflow (GitHub Actions)", 1)[1].split("\n## ", 1)[0]
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## CI workflow (GitHub Actions)", 1)[1].split("\n## Which environments changed", 1)[0]
     for phrase in ("**The pull-request comment.**", "**The apply job.**", "**Set up once in GitHub**",
                    "## tfgen: plan and impact", "required reviewers", "TFGEN_APPLY_ROLE_NAME", "docs/ci.md"):
         assert phrase in section, phrase
