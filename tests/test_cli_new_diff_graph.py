@@ -213,7 +213,9 @@ def test_main_help_documents_completion_and_exit_codes(run) -> None:
     for shell in ("bash", "zsh", "fish"):
         assert f"_TFGEN_COMPLETE={shell}_source tfgen" in out
     assert "tfgen new qa --from dev" in out and "tfgen graph prod" in out
-    assert "3 conflict" in out
+    codes = dict(re.findall(r"^ +(\d+) +(\S.*)$", out[out.index("Exit codes:"):], re.MULTILINE))
+    assert {code: int(code) for code in codes} == {str(c): c for c in (0, 1, 2, 3, 70, 130)}
+    assert "conflict" in codes["3"] and "internal error" in codes["70"] and "interrupted" in codes["130"]
 
 
 def complete(project: Path, words: str) -> list[str]:

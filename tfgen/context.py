@@ -185,8 +185,12 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
 
     diagrams = {env["name"]: mermaid_for(env["project"], env) for env in envs}
     all_service_names = sorted({name for env in envs for name in env["project"]["service_names"]})
+    from tfgen import __version__
+    from tfgen.toolchain import REQUIRED_TERRAFORM
+
     context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams,
-               "all_service_names": all_service_names, "bootstraps": bootstrap_context(project, envs)}
+               "all_service_names": all_service_names, "bootstraps": bootstrap_context(project, envs),
+               "tfgen_version": __version__, "required_terraform": REQUIRED_TERRAFORM}
     return [
         RenderUnit(t, _dest(t), context)
         for t in _template_files(templates, "terraform/")
