@@ -328,7 +328,8 @@ def test_app_secret_is_generated_once_and_guarded():
     assert lifecycle["ignore_changes"] == ["version_stages"]
     (guard,) = lifecycle["precondition"]
     assert guard["condition"] == "!local.app_secret_foreign"
-    foreign = next(b["app_secret_foreign"] for b in parse("modules/storage/main.tf")["locals"] if "app_secret_foreign" in b)
+    storage_locals = parse("modules/storage/main.tf")["locals"]
+    foreign = next(b["app_secret_foreign"] for b in storage_locals if "app_secret_foreign" in b)
     assert 'contains(local.app_secret_stages, "AWSCURRENT")' in foreign
     assert '!contains(local.app_secret_stages, "tfgen-generated")' in foreign
     assert "did not generate" in guard["error_message"] and "update-secret-version-stage" in guard["error_message"]
