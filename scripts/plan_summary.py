@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     text = args.text.read_text(encoding="utf-8") if args.text else None
     sys.stdout.write(markdown(args.env, args.title, summary, text))
     if args.json_out:
-        args.json_out.write_text(json.dumps({"environment": args.env, **summary}, indent=2, sort_keys=True) + "\n")
+        args.json_out.write_text(json.dumps({"environment": args.env, **summary}, indent=2, sort_keys=True,
+                                                      allow_nan=False) + "\n")
     return 0
 
 

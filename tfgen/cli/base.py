@@ -182,8 +182,13 @@ def error_problems(exc: TfgenError) -> list[dict[str, Any]]:
     return [{"file": None, "line": None, "column": None, "path": "", "message": str(exc)}]
 
 
+def json_text(payload: dict[str, Any]) -> str:
+    """Strict JSON: a number that is not finite is an error (a bug), never `Infinity` that CI cannot parse."""
+    return json.dumps(payload, indent=2, sort_keys=True, allow_nan=False)
+
+
 def emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, indent=2, sort_keys=True))
+    click.echo(json_text(payload))
 
 
 def emit_failure(payload: dict[str, Any], exc: BaseException) -> None:

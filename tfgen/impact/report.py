@@ -20,7 +20,7 @@ SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "aban
 
 def _show(value: Any) -> str:
     """One line, whatever the value: JSON text (strings quoted, lists and maps inline), control chars escaped."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=True)
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=False)
 
 
 def _cause(change: ResourceChange) -> str:

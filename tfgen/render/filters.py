@@ -81,7 +81,7 @@ def _hcl_object(mapping: dict[str, Any], multiline: bool) -> str:
 
 def tojson_sorted(value: Any) -> str:
     """Deterministic JSON for docs and policy bodies."""
-    return json.dumps(value, sort_keys=True, indent=2)
+    return json.dumps(value, sort_keys=True, indent=2, allow_nan=False)
 
 
 _MD_ACTIVE = re.compile(r"([\\`*\[\]<>|&])")  # HTML, entities, links/images, code spans, emphasis, cells
@@ -90,7 +90,7 @@ _MD_ACTIVE = re.compile(r"([\\`*\[\]<>|&])")  # HTML, entities, links/images, co
 def md_cell(value: Any) -> str:
     """Escape a value for Markdown text or a table cell: the characters that could start HTML, an entity, a
     link or image, a code span or emphasis, or end the cell are backslash-escaped; line breaks become spaces."""
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value, allow_nan=False)
     return " ".join(_MD_ACTIVE.sub(r"\\\1", text).splitlines())
 
 
