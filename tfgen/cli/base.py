@@ -145,6 +145,10 @@ ACKNOWLEDGE = click.option("--acknowledge", "acknowledged", multiple=True, metav
                                 "accepts deleting ENV's spec). Reviewable alternative: "
                                 "environment.acknowledged_changes in the spec.")
 
+NO_HISTORY_CHECK = click.option("--no-history-check", "skip_history", is_flag=True,
+                                help="Skip the check against the committed specs (HEAD) when git cannot read the "
+                                     "history; prints a warning. Never set it in CI.")
+
 
 def acks(values: tuple[str, ...]) -> Any:
     from tfgen.impact.compare import Acknowledgements

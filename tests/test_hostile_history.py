@@ -1,0 +1,118 @@
+"""Issue 23, gates fail closed: when the history a safety check needs cannot be read (git not on PATH, a
+repository git refuses, a spec at the revision that is not a regular file or is too big to be a spec),
+validate/render/impact say so and stop; `--no-history-check` skips the check of validate/render with a warning.
+A project outside any repository (or before its first commit) still has nothing to compare with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_impact import GIT_ENV, edit, git
+from tfhelpers import copy_project
+
+SHRINK = ("base.yaml", "size_gb: 100", "size_gb: 80")  # chromadb's data volume: a known-destructive change
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project committed (specs only matter), then the chromadb data volume shrunk in the working tree."""
+    for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+        monkeypatch.setenv(key, GIT_ENV[key])  # no safe.directory from the machine's config
+    root = copy_project(tmp_path / "repo")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "deployed")
+    edit(root / "specs" / SHRINK[0], SHRINK[1], SHRINK[2])
+    return root
+
+
+def _refused(result) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert "cannot check for destructive changes against the committed specs (HEAD)" in result.stderr
+    assert "--no-history-check" in result.stderr
+
+
+def test_the_gate_itself_still_blocks(run, repo: Path) -> None:
+    result = run("-C", str(repo), "validate", "dev")
+    assert result.exit_code == 2 and "shrinks the chromadb data volume from 100 to 80 GiB" in result.stderr
+
+
+def test_a_repository_git_refuses_stops_validate_and_render(run, repo: Path) -> None:
+    git(repo, "config", "core.repositoryformatversion", "99")  # git: "Expected git repo version <= 1"
+    for command in ("validate", "render"):
+        _refused(run("-C", str(repo), command, "dev"))
+    assert not (repo / "generated").exists()
+    skipped = run("-C", str(repo), "validate", "dev", "--no-history-check")
+    assert skipped.exit_code == 0
+    assert "warning: --no-history-check: known-destructive changes against the committed specs (HEAD) were NOT " \
+           "checked" in skipped.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a repository owned by another user needs root")
+def test_dubious_ownership_stops_validate(run, repo: Path) -> None:
+    subprocess.run(["chown", "-R", "65534:65534", str(repo)], check=True)
+    result = run("-C", str(repo), "validate", "dev")
+    _refused(result)
+    assert "dubious ownership" in result.stderr
+
+
+def test_git_not_on_path_stops_validate_and_render(run, repo: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    for command in ("validate", "render"):
+        result = run("-C", str(repo), command, "dev")
+        _refused(result)
+        assert "git is not installed" in result.stderr
+    assert run("-C", str(repo), "render", "dev", "--no-history-check").exit_code == 0
+
+
+def test_outside_git_and_before_the_first_commit_there_is_nothing_to_compare(run, project: Path) -> None:
+    edit(project / "specs" / SHRINK[0], SHRINK[1], SHRINK[2])
+    assert run("-C", str(project), "validate", "dev").exit_code == 0
+    git(project, "init", "-q", "-b", "main")
+    assert run("-C", str(project), "validate", "dev").exit_code == 0
+
+
+def _commit_spec_as(repo: Path, mode: str) -> None:
+    """Replace specs/prod.yaml at HEAD by a symlink or a gitlink; the working tree keeps the regular file."""
+    text = (repo / "specs/prod.yaml").read_text()
+    git(repo, "rm", "-q", "--cached", "specs/prod.yaml")
+    if mode == "symlink":
+        (repo / "specs/prod.yaml").unlink()
+        os.symlink("staging.yaml", repo / "specs/prod.yaml")
+        git(repo, "add", "specs/prod.yaml")
+    else:
+        head = git(repo, "rev-parse", "HEAD").strip()
+        git(repo, "update-index", "--add", "--cacheinfo", f"160000,{head},specs/prod.yaml")
+    git(repo, "commit", "-q", "-m", f"prod spec as a {mode}")
+    if mode == "symlink":
+        (repo / "specs/prod.yaml").unlink()
+    (repo / "specs/prod.yaml").write_text(text)
+
+
+@pytest.mark.parametrize(("mode", "what"), [("symlink", "a symbolic link"), ("gitlink", "a gitlink (submodule)")])
+def test_a_spec_that_is_not_a_regular_file_at_the_revision_is_refused(run, repo: Path, mode: str,
+                                                                      what: str) -> None:
+    _commit_spec_as(repo, mode)
+    result = run("-C", str(repo), "impact", "prod", "--since", "HEAD")
+    assert result.exit_code == 2, result.stdout
+    assert f"specs/prod.yaml at HEAD is {what}, not a regular file" in result.stderr
+    assert "added" not in result.stdout
+    _refused(run("-C", str(repo), "validate", "prod"))
+
+
+def test_a_spec_blob_above_the_cap_is_refused_unread(run, repo: Path) -> None:
+    from tfgen.spec import MAX_SPEC_BYTES
+    (repo / "specs/huge.yaml").write_bytes(b"# x\n" * (MAX_SPEC_BYTES // 4 + 1))
+    git(repo, "add", "specs/huge.yaml")
+    git(repo, "commit", "-q", "-m", "huge")
+    (repo / "specs/huge.yaml").unlink()
+    result = run("-C", str(repo), "impact", "dev", "--since", "HEAD")
+    assert result.exit_code == 2
+    assert f"specs/huge.yaml at HEAD is {MAX_SPEC_BYTES + 4} bytes, larger than the {MAX_SPEC_BYTES}-byte limit" \
+        in result.stderr
