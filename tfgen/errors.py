@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tfgen.terminal import one_line
+
 EXIT_OK = 0
 EXIT_STALE = 1
 EXIT_INVALID = 2
@@ -21,7 +23,7 @@ class Location:
     col: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{one_line(self.file)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        field = f"{self.path}: " if self.path else ""
-        return f"{where}{field}{self.message}"
+        field = f"{one_line(self.path)}: " if self.path else ""
+        return f"{where}{field}{one_line(self.message)}"  # one line each: spec text cannot forge another
 
     def sort_key(self) -> tuple:
         loc = self.location or Location("", 0, 0)

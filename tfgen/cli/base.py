@@ -30,7 +30,7 @@ from tfgen.errors import (
 )
 from tfgen.pipeline import OUTPUT_DIR, list_environments
 from tfgen.project import find_project
-from tfgen.render.filters import terminal_text
+from tfgen.terminal import one_line, terminal_text
 
 EPILOG_EXAMPLES = """\b
 Examples:
@@ -157,8 +157,9 @@ def acks(values: tuple[str, ...]) -> Any:
 
 
 def print_warnings(warnings: list[str]) -> None:
+    """One line per warning whatever text it quotes (a spec key, a path, a reason from a spec)."""
     for warning in warnings:
-        status(f"warning: {warning}")
+        status(f"warning: {one_line(warning)}")
 
 
 def output_diff(diff: str) -> str:

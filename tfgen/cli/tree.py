@@ -27,6 +27,7 @@ from tfgen.cli.base import (
 )
 from tfgen.errors import EXIT_CONFLICT, EXIT_STALE, EXPECTED_ERRORS, ConflictError
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
+from tfgen.terminal import one_line
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen render dev\n  tfgen render --all --dry-run")
@@ -55,7 +56,7 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
                               acks(acknowledged), skip_history)
     print_warnings(result.warnings)
     for note in result.notes:
-        status(f"note: {note}")
+        status(f"note: {one_line(note)}")
     if not force and schema_status(root) == "conflict":  # decided before anything is written
         status(f"{'conflict':>9}  {SCHEMA_PATH}")
         echo_data(schema_conflict_diff(root))

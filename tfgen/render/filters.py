@@ -94,15 +94,4 @@ def md_cell(value: Any) -> str:
     return " ".join(_MD_ACTIVE.sub(r"\\\1", text).splitlines())
 
 
-# ANSI/OSC escape sequences and every other control character: a spec or a committed file could set the
-# terminal title, hide lines or fake output when tfgen prints it.
-_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-
-
-def terminal_text(text: str) -> str:
-    """What tfgen prints on a terminal or CI log: control and bidi characters shown as \\xNN / \\uNNNN escapes,
-    newlines and tabs kept, so nothing printed can act on the terminal."""
-    return _TERMINAL_UNSAFE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
-
-
 FILTERS = {"hcl": hcl, "hcl_string": hcl_string, "tojson_sorted": tojson_sorted, "md_cell": md_cell}
