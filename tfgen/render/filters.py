@@ -84,7 +84,9 @@ def tojson_sorted(value: Any) -> str:
     return json.dumps(value, sort_keys=True, indent=2, allow_nan=False)
 
 
-_MD_ACTIVE = re.compile(r"([\\`*\[\]<>|&])")  # HTML, entities, links/images, code spans, emphasis, cells
+# HTML, entities, links/images, code spans, emphasis, strikethrough, cells; `_` only where it can start or end
+# emphasis (not inside a word: GFM never emphasises snake_case, so names stay readable in the raw file).
+_MD_ACTIVE = re.compile(r"([\\`*~\[\]<>|&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def md_cell(value: Any) -> str:
