@@ -81,7 +81,7 @@ class FormatError(TfgenError):
 
     def __init__(self, source: str, line: int, message: str, col: int | None = None):
         self.source, self.line, self.col = source, line, col
-        where = f"{source}:{line}:{col}" if col else f"{source}:{line}"
+        where = f"{one_line(source)}:{line}:{col}" if col else f"{one_line(source)}:{line}"
         super().__init__(f"{where}: {message}")
 
 
@@ -115,7 +115,7 @@ class FileSystemError(TfgenError):
         if isinstance(exc, UnicodeDecodeError):
             message = f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
         elif isinstance(exc, OSError):
-            where = exc.filename if exc.filename is not None else ""
+            where = one_line(str(exc.filename)) if exc.filename is not None else ""
             message = f"{where}: {exc.strerror or exc}" if where else str(exc.strerror or exc)
         else:
             message = str(exc)
