@@ -41,6 +41,7 @@ class FormatCache:
             digest.update(module.name.encode() + b"\0" + module.read_bytes())
         self.store = Store(f"fmt-{digest.hexdigest()[:16]}")
         self.directory = self.store.directory
+        self.memo: Any = None  # tfgen.hcl.Memo of this run's formatted blocks, made on the first miss
 
     def format(self, text: str, source: str) -> str:
         key = text.encode("utf-8")
@@ -48,9 +49,11 @@ class FormatCache:
         if cached is not None:
             with contextlib.suppress(UnicodeDecodeError):
                 return cached.decode("utf-8")
-        from tfgen.hcl import format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render uses
+        from tfgen.hcl import Memo, format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render
 
-        formatted = format_hcl(text, source=source)
+        if self.memo is None:
+            self.memo = Memo()
+        formatted = format_hcl(text, source=source, memo=self.memo)
         self.store.put(key, formatted.encode("utf-8"))
         return formatted
 
