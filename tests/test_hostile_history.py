@@ -5,11 +5,15 @@ A project outside any repository (or before its first commit) still has nothing 
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_impact import GIT_ENV, edit, git
 from tfhelpers import copy_project
 
@@ -116,3 +120,38 @@ def test_a_spec_blob_above_the_cap_is_refused_unread(run, repo: Path) -> None:
     assert result.exit_code == 2
     assert f"specs/huge.yaml at HEAD is {MAX_SPEC_BYTES + 4} bytes, larger than the {MAX_SPEC_BYTES}-byte limit" \
         in result.stderr
+
+
+# Property: whatever a revision holds at specs/prod.yaml (valid or broken YAML, binary, deep nesting, a link,
+# an executable, too big), `impact --since` ends in a verdict or a located, one-line-per-problem error -- never
+# an internal error (exit 70), never "added" for an environment whose spec existed but could not be read.
+SPEC_BODIES = [b"extends: base.yaml\n", b"extends: base.yaml\ndatabase:\n  allocated_storage_gb: 5\n",
+               b"\xff\xfe\x00binary", b"[" * 5000 + b"]" * 5000, b"a: &a [*a]\n", b"{{{{", b"",
+               b"extends: ../../etc/passwd\n", b"x\n::warning::forged: 1\n"]
+MODES = ["100644", "100755", "120000"]
+
+
+@pytest.mark.slow  # ~8 s an example (a repository each); make test runs it, test-fast does not
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.sampled_from(SPEC_BODIES), mode=st.sampled_from(MODES), big=st.booleans())
+def test_any_spec_at_the_revision_gives_a_verdict_or_a_located_error(tmp_path_factory, run, body: bytes,
+                                                                     mode: str, big: bool) -> None:
+    from tfgen.spec import MAX_SPEC_BYTES
+    root = copy_project(tmp_path_factory.mktemp("gitprop") / "repo")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    data = body + (b"#" * (MAX_SPEC_BYTES + 1) if big else b"")
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=root, input=data, capture_output=True,
+                          check=True, env=GIT_ENV).stdout.decode().strip()
+    git(root, "update-index", "--cacheinfo", f"{mode},{blob},specs/prod.yaml")
+    git(root, "commit", "-q", "-m", "odd prod spec")
+    result = run("-C", str(root), "impact", "prod", "--since", "HEAD", "--json")
+    assert result.exit_code in (0, 1, 2), result.stderr
+    if result.exit_code == 2:
+        lines = result.stderr.splitlines()
+        assert lines and re.fullmatch(r"\d+ problems? found", lines[-1]), result.stderr
+        assert all("\r" not in line for line in lines)
+    if mode == "120000" or big:
+        assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert all(env["status"] != "added" for env in report["environments"]), report
