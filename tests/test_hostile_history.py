@@ -155,3 +155,16 @@ def test_any_spec_at_the_revision_gives_a_verdict_or_a_located_error(tmp_path_fa
         assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert all(env["status"] != "added" for env in report["environments"]), report
+
+
+def test_impact_markdown_escapes_spec_text_outside_code_spans(run, repo: Path) -> None:
+    """Found beyond the issue's list: the job-summary Markdown escaped only `|` and backticks, so an
+    acknowledgement reason (free spec text) could put an image, a link or HTML into the CI summary."""
+    from test_impact import acknowledge_in_spec
+
+    acknowledge_in_spec(repo / "specs/dev.yaml", "services.chromadb.data_volume.size_gb",
+                        "ok <img src=x> [click](https://evil.example) *now*")
+    result = run("-C", str(repo), "impact", "dev", "--since", "HEAD", "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert "\\<img src=x\\> \\[click\\](https://evil.example) \\*now\\*" in result.stdout
+    assert "<img" not in result.stdout.replace("\\<img", "")
