@@ -168,3 +168,22 @@ def test_impact_markdown_escapes_spec_text_outside_code_spans(run, repo: Path) -
     assert result.exit_code == 0, result.stderr
     assert "\\<img src=x\\> \\[click\\](https://evil.example) \\*now\\*" in result.stdout
     assert "<img" not in result.stdout.replace("\\<img", "")
+
+
+def test_disk_blob_ids_match_git_and_stream_big_files(tmp_path: Path) -> None:
+    """Found beyond the list: `tfgen affected` hashed every file under specs/ and templates/ with read_bytes()
+    (a 2 GB file there took 2 GB); the id is now computed in 1 MiB chunks and still equals git's."""
+    import resource
+
+    from tfgen.history.git import disk_blob_ids
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "small.txt").write_bytes(b"hello\n")
+    with (tmp_path / "templates" / "big.bin").open("wb") as handle:
+        handle.truncate(300 * 1024 * 1024)  # sparse: no disk space used
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ids = disk_blob_ids(tmp_path, ["templates"])
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    expected = subprocess.run(["git", "hash-object", str(tmp_path / "templates" / "small.txt")],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert ids["templates/small.txt"] == expected
+    assert grown_kb < 100_000, f"peak memory grew by {grown_kb} kB hashing a 300 MB file"

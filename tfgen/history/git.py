@@ -118,8 +118,22 @@ def disk_blob_ids(project_dir: Path, directories: list[str]) -> dict[str, str]:
             continue
         for path in sorted(base.rglob("*")):
             if path.is_file() and not path.is_symlink():
-                found[path.relative_to(project_dir).as_posix()] = blob_id(path.read_bytes())
+                found[path.relative_to(project_dir).as_posix()] = _file_blob_id(path)
     return found
+
+
+def _file_blob_id(path: Path, chunk: int = 1 << 20) -> str:
+    """blob_id of a file read in chunks: a huge file on disk costs time, never its size in memory."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        read = 0
+        while data := handle.read(chunk):
+            digest.update(data)
+            read += len(data)
+    if read != size:  # the file changed while it was read: the id would be wrong
+        raise GitRefError(f"{path} changed while it was read; re-run")
+    return digest.hexdigest()
 
 
 def _blob_sizes(project_dir: Path, ids: list[str]) -> list[int]:
