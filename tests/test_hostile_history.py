@@ -187,3 +187,9 @@ def test_disk_blob_ids_match_git_and_stream_big_files(tmp_path: Path) -> None:
                               capture_output=True, text=True, check=True).stdout.strip()
     assert ids["templates/small.txt"] == expected
     assert grown_kb < 100_000, f"peak memory grew by {grown_kb} kB hashing a 300 MB file"
+
+
+def test_ci_never_skips_the_history_check() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.joinpath(".github/workflows").glob("*.yml"), root / "Makefile"]:
+        assert "--no-history-check" not in path.read_text(), path
