@@ -114,7 +114,7 @@ def _print_drift(entry: dict[str, Any]) -> None:
 @main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -153,7 +153,7 @@ def validate_report(environments: list[str], warnings: list[str]) -> dict[str, A
 @main.command(epilog="\b\nExamples:\n  tfgen validate --all\n  tfgen validate prod --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @ACKNOWLEDGE
 @NO_HISTORY_CHECK
 @click.pass_context

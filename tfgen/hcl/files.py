@@ -107,7 +107,7 @@ def format_paths(paths: list[Path], *, check_only: bool, show_diff: bool, echo: 
         if formatted == original:
             continue
         changed.append(path)
-        status(one_line(str(path)))
+        echo(one_line(str(path)))  # the list of changed files goes to stdout, as `terraform fmt` prints it
         if show_diff:
             echo(unified_diff(original, formatted, str(path)))
     if errors:
