@@ -57,7 +57,8 @@ def test_negative_zero_prints_as_zero(project: Path, run) -> None:
 
 
 def test_every_json_dumps_refuses_nan() -> None:
-    """Structural: each json.dumps in tfgen/ and scripts/ passes allow_nan=False (json's default writes NaN)."""
+    """Structural: each json.dumps in tfgen/ and scripts/ says what it does with NaN (json's default writes it):
+    allow_nan=False for output; allow_nan=True only where the text is hashed, never read as JSON (ci_plan)."""
     missing = []
     for path in [*ROOT.joinpath("tfgen").rglob("*.py"), *ROOT.joinpath("scripts").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
