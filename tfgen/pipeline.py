@@ -156,7 +156,7 @@ def _render(project_dir: Path, validated: list[ValidatedSpec], environments: lis
 
 
 def render_for_write(project_dir: Path, environments: list[str], prune: list[str],
-                     acks: Acknowledgements) -> RenderResult:
+                     acks: Acknowledgements, skip_history: bool = False) -> RenderResult:
     """What `tfgen render` writes: the selected environments, checked against the committed specs, plus every
     other environment in generated/ when the shared modules change (so none is left inconsistent with them).
 
@@ -164,7 +164,7 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
     when the modules change while such an environment is kept, the render is refused."""
     validated = validate_project(project_dir)
     warnings = [w for v in validated for w in v.warnings]
-    warnings += history_check(project_dir, validated, environments, acks)
+    warnings += history_check(project_dir, validated, environments, acks, skip_history)
     out_root = project_dir / OUTPUT_DIR
     spec_envs = {v.spec.env for v in validated}
     on_disk = generated_environments(out_root)
@@ -253,22 +253,33 @@ def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
                                                        )]) from None
 
 
+SKIP_HISTORY_FLAG = "--no-history-check"
+
+
 def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: list[str],
-                  acks: Acknowledgements) -> list[str]:
+                  acks: Acknowledgements, skip: bool = False) -> list[str]:
     """Known-destructive changes of the selected environments against the committed specs (HEAD): an error
     unless acknowledged. Returns warnings; outside a git repository (or before the first commit) there is
-    nothing to compare with."""
+    nothing to compare with. When the history exists but cannot be read (git missing, a repository git
+    refuses, a spec at HEAD that is not a regular file) the check fails closed: an error naming the cause,
+    unless the caller skips it explicitly (`--no-history-check`, a warning; CI never sets it)."""
     from tfgen.history.git import GitRefError, in_repository
 
-    if not in_repository(project_dir):
-        return []
+    if skip:
+        return [f"{SKIP_HISTORY_FLAG}: known-destructive changes against the committed specs (HEAD) were NOT "
+                "checked"]
     from tfgen.impact.compare import known_destructive
 
     try:
+        if not in_repository(project_dir):
+            return []
         committed = {v.spec.env: v for v in specs_at(project_dir, "HEAD")}
-    except (SpecError, GitRefError) as exc:
-        first = exc.problems[-1] if isinstance(exc, SpecError) else exc
-        return [f"not compared with the committed specs (HEAD): {first}"]
+    except GitRefError as exc:
+        raise GitRefError(f"cannot check for destructive changes against the committed specs (HEAD): "
+                          f"{exc.problems[0].message}; fix that, or pass {SKIP_HISTORY_FLAG} to skip the check "
+                          "(never in CI)") from None
+    except SpecError as exc:
+        return [f"not compared with the committed specs (HEAD): {exc.problems[-1]}"]
     current = {v.spec.env: v for v in validated}
     findings = [f for env in selected for f in known_destructive(env, committed.get(env), current.get(env), acks)]
     blocking = [f.problem() for f in findings if f.acknowledged is None]

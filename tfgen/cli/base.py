@@ -30,7 +30,7 @@ from tfgen.errors import (
 )
 from tfgen.pipeline import OUTPUT_DIR, list_environments
 from tfgen.project import find_project
-from tfgen.render.filters import terminal_text
+from tfgen.terminal import one_line, terminal_text
 
 EPILOG_EXAMPLES = """\b
 Examples:
@@ -175,6 +175,10 @@ ACKNOWLEDGE = click.option("--acknowledge", "acknowledged", multiple=True, metav
                                 "accepts deleting ENV's spec). Reviewable alternative: "
                                 "environment.acknowledged_changes in the spec.")
 
+NO_HISTORY_CHECK = click.option("--no-history-check", "skip_history", is_flag=True,
+                                help="Skip the check against the committed specs (HEAD) when git cannot read the "
+                                     "history; prints a warning. Never set it in CI.")
+
 
 def acks(values: tuple[str, ...]) -> Any:
     from tfgen.impact.compare import Acknowledgements
@@ -183,8 +187,9 @@ def acks(values: tuple[str, ...]) -> Any:
 
 
 def print_warnings(warnings: list[str]) -> None:
+    """One line per warning whatever text it quotes (a spec key, a path, a reason from a spec)."""
     for warning in warnings:
-        status(f"warning: {warning}")
+        status(f"warning: {one_line(warning)}")
 
 
 def output_diff(diff: str) -> str:
@@ -212,8 +217,13 @@ def error_problems(exc: TfgenError) -> list[dict[str, Any]]:
     return [{"file": None, "line": None, "column": None, "path": "", "message": str(exc)}]
 
 
+def json_text(payload: dict[str, Any]) -> str:
+    """Strict JSON: a number that is not finite is an error (a bug), never `Infinity` that CI cannot parse."""
+    return json.dumps(payload, indent=2, sort_keys=True, allow_nan=False)
+
+
 def emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, indent=2, sort_keys=True))
+    click.echo(json_text(payload))
 
 
 def emit_failure(payload: dict[str, Any], exc: BaseException) -> None:

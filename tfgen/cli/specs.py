@@ -39,7 +39,8 @@ def show(ctx: click.Context, env: str, provenance: bool, as_json: bool) -> None:
     if as_json:
         from tfgen.show import provenance_json
 
-        click.echo(json.dumps(provenance_json(validated) if provenance else validated.doc, indent=2, sort_keys=True))
+        body = provenance_json(validated) if provenance else validated.doc
+        click.echo(json.dumps(body, indent=2, sort_keys=True, allow_nan=False))
     elif provenance:
         click.echo(render_provenance(validated), nl=False)
     else:

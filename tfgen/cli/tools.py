@@ -119,6 +119,6 @@ def affected(ctx: click.Context, ref: str, as_json: bool) -> None:
         emit_json(affected_report(ref, report_json(report)))
     else:
         for line in report_lines(report):
-            echo_data(line)
+            echo_data(line)  # report_lines escapes names from the base revision to one line each
     status(f"{len(report.affected)} of {len(report.affected) + len(report.unaffected)} environment(s) affected "
             f"since {ref} ({report.commit[:12]})")
