@@ -7,6 +7,8 @@ runs it with the runner's python3 and no install).
 Prints the counts (`Plan: 2 to add, 1 to change, 0 to destroy, 1 to replace`), one table row per resource
 that changes, and the redacted text plan in a collapsed block. `--json-out` writes the same facts without any
 attribute value (the JSON plan carries sensitive values in clear, so it is never uploaded).
+
+Exit status: 0 summary written, 2 unreadable plan or text (one line on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -45,6 +47,23 @@ def summarise(plan: dict[str, Any]) -> dict[str, Any]:
             "format_version": plan.get("format_version"), "terraform_version": plan.get("terraform_version")}
 
 
+def _read_plan(path: Path) -> dict[str, Any]:
+    """A `terraform show -json` document, checked for the shape summarise() reads; ValueError in one line."""
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be a plan") from None
+    if not isinstance(plan, dict):
+        raise ValueError(f"a JSON {type(plan).__name__} where terraform writes an object")
+    for key in ("resource_changes", "resource_drift"):
+        items = plan.get(key, [])
+        if not isinstance(items, list) or not all(
+                isinstance(i, dict) and isinstance(i.get("address"), str) and isinstance(i.get("change", {}), dict)
+                and isinstance(i.get("change", {}).get("actions", []), list) for i in items):
+            raise ValueError(f"{key} is not a list of {{address, change: {{actions: [...]}}}} objects")
+    return plan
+
+
 def headline(counts: dict[str, int]) -> str:
     if not any(counts[a] for a in ("create", "update", "replace", "delete")):
         return "No changes."
@@ -77,11 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text", type=Path, help="output of `terraform show -no-color tfplan`")
     parser.add_argument("--json-out", type=Path, help="write the values-free summary here")
     args = parser.parse_args(argv)
-    summary = summarise(json.loads(args.plan_json.read_text(encoding="utf-8")))
-    text = args.text.read_text(encoding="utf-8") if args.text else None
+    try:
+        summary = summarise(_read_plan(args.plan_json))
+        text = args.text.read_text(encoding="utf-8") if args.text else None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        print(f"plan_summary: cannot summarise {args.plan_json}: {exc}", file=sys.stderr)
+        return 2
     sys.stdout.write(markdown(args.env, args.title, summary, text))
     if args.json_out:
-        args.json_out.write_text(json.dumps({"environment": args.env, **summary}, indent=2, sort_keys=True) + "\n")
+        args.json_out.write_text(json.dumps({"environment": args.env, **summary}, indent=2, sort_keys=True,
+                                                      allow_nan=False) + "\n")
     return 0
 
 

@@ -49,14 +49,34 @@ def regenerations(plan: dict[str, Any]) -> list[tuple[str, str]]:
     return [(address, action) for address, module, action in writes if module not in created_secrets]
 
 
+def read_plan(raw: bytes) -> dict[str, Any]:
+    """The plan document, or ValueError saying in one line why it is not one (fail closed: exit 2)."""
+    try:
+        plan = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be a plan") from None
+    if not isinstance(plan, dict):
+        raise ValueError(f"a JSON {type(plan).__name__} where terraform writes an object")
+    changes = plan.get("resource_changes", [])
+    if not isinstance(changes, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("address", ""), str) and isinstance(c.get("change", {}), dict)
+            and isinstance(c.get("change", {}).get("actions", []), list) for c in changes):
+        raise ValueError("resource_changes is not a list of {address, change: {actions: [...]}} objects")
+    return plan
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="", help="environment name, for the message")
     args = parser.parse_args(argv)
     try:
-        plan = json.load(sys.stdin)
-    except json.JSONDecodeError as exc:
-        print(f"secret_guard: the plan is not JSON ({exc}); run: terraform show -json tfplan", file=sys.stderr)
+        plan = read_plan(sys.stdin.buffer.read())
+    except ValueError as exc:
+        print(f"secret_guard: the plan is unreadable: {exc}; run: terraform show -json tfplan", file=sys.stderr)
         return 2
     found = regenerations(plan)
     if not found:

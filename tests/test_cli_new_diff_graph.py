@@ -213,7 +213,9 @@ def test_main_help_documents_completion_and_exit_codes(run) -> None:
     for shell in ("bash", "zsh", "fish"):
         assert f"_TFGEN_COMPLETE={shell}_source tfgen" in out
     assert "tfgen new qa --from dev" in out and "tfgen graph prod" in out
-    assert "3 conflict" in out
+    codes = dict(re.findall(r"^ +(\d+) +(\S.*)$", out[out.index("Exit codes:"):], re.MULTILINE))
+    assert {code: int(code) for code in codes} == {str(c): c for c in (0, 1, 2, 3, 70, 130)}
+    assert "conflict" in codes["3"] and "internal error" in codes["70"] and "interrupted" in codes["130"]
 
 
 def complete(project: Path, words: str) -> list[str]:
@@ -236,7 +238,45 @@ def test_environment_names_complete_from_specs(project: Path) -> None:
 @pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o nosort -F"), ("zsh", "compdef"),
                                                ("fish", "complete --no-files --command tfgen")])
 def test_completion_scripts_are_generated(shell: str, marker: str) -> None:
-    """The lines documented in --help and README.md produce a script for each shell."""
+    """The lines documented in --help and docs/getting-started.md produce a script for each shell."""
     env = {"_TFGEN_COMPLETE": f"{shell}_source"}
     result = CliRunner().invoke(main, [], env=env, prog_name="tfgen", catch_exceptions=False)
     assert result.exit_code == 0 and marker in result.stdout and "_TFGEN_COMPLETE" in result.stdout
+
+
+def test_new_on_a_full_disk_names_the_file_and_leaves_nothing(run, project: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 23: ENOSPC while writing the new spec said only "No space left on device"."""
+    import errno
+    import os
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        """A file opened for writing whose every write fails as on a full disk; reads are untouched."""
+
+        def __init__(self, handle) -> None:
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.handle.close()
+
+        def __getattr__(self, name: str):
+            return getattr(self.handle, name)
+
+        def write(self, data) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def fdopen(fd: int, mode: str = "r", *args, **kwargs):
+        handle = real_fdopen(fd, mode, *args, **kwargs)
+        return FullDisk(handle) if "w" in mode else handle
+
+    before = sorted(p.name for p in (project / "specs").iterdir())
+    monkeypatch.setattr("tfgen.newenv.os.fdopen", fdopen)
+    result = run("-C", str(project), "new", "qa", "--from", "dev")
+    assert result.exit_code == 2, result.stderr
+    assert "specs/qa.yaml: No space left on device while writing it" in result.stderr
+    assert sorted(p.name for p in (project / "specs").iterdir()) == before

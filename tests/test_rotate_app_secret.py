@@ -188,5 +188,22 @@ def test_make_target_passes_the_environment_root_and_key():
     proc = subprocess.run(["make", "-n", "rotate-secret", "ENV=staging", "KEY=jwt_secret_key", "STDIN=1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert ("scripts/rotate-app-secret.sh generated/terraform/environments/staging 'jwt_secret_key' --stdin"
+    assert ("scripts/rotate-app-secret.sh 'generated/terraform/environments/staging' 'jwt_secret_key' --stdin"
             in proc.stdout)
+
+
+@pytest.mark.parametrize("variable", ["KEY", "ENV"])
+@pytest.mark.parametrize("payload", ["x'; touch {marker}; echo '", "x$$(touch {marker})", "x`touch {marker}`",
+                                     'x"; touch {marker}; echo "', "x; touch {marker}", "x\ntouch {marker}",
+                                     "X", "x y"])
+def test_make_refuses_injected_env_or_key_before_any_recipe_runs(tmp_path: Path, variable: str,
+                                                                  payload: str) -> None:
+    """Issue 23: KEY="x'; touch ...; echo '" ran the injected command and make exited 0."""
+    marker = tmp_path / "pwned"
+    values = {"ENV": "staging", "KEY": "jwt_secret_key", variable: payload.format(marker=marker)}
+    proc = subprocess.run(["make", "rotate-secret", f"ENV={values['ENV']}", f"KEY={values['KEY']}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "TF": "false"})
+    assert proc.returncode != 0
+    assert f"{variable} may hold only" in proc.stderr
+    assert not marker.exists()

@@ -85,3 +85,20 @@ def test_make_runs_the_guard_before_apply_and_drops_a_refused_plan():
     plan_line, apply_line = [line for line in dry.stdout.splitlines() if "secret_guard.py" in line]
     assert "|| { rm -f tfplan; exit 1; }" in plan_line
     assert apply_line.index("secret_guard.py --env staging") < apply_line.index("terraform apply")
+
+
+# Issue 23: malformed plans end in one line and exit 2 (fail closed), never a traceback.
+MALFORMED = ["", "[]", "null", "3", '"x"', "[" * 100_000 + "]" * 100_000, '{"resource_changes": "x"}',
+             '{"resource_changes": [1]}', '{"resource_changes": [{"address": 1}]}',
+             '{"resource_changes": [{"address": "a", "change": []}]}',
+             '{"resource_changes": [{"address": "a", "change": {"actions": "create"}}]}', "\udcff"]
+
+
+@pytest.mark.parametrize("document", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_plan_is_one_line_and_exit_2(document: str) -> None:
+    raw = document.encode("utf-8", "surrogateescape")
+    result = subprocess.run([sys.executable, str(GUARD), "--env", "prod"], input=raw, capture_output=True,
+                            timeout=60, env={**os.environ, "TFGEN_ALLOW_SECRET_REGENERATION": "1"})
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1 and err.startswith("secret_guard: the plan is unreadable")

@@ -105,10 +105,11 @@ def _sets(doc: dict, path: tuple) -> bool:
 def _decodings(segment: str) -> set[str]:
     """What a segment may legitimately look like in some output kind, decoded back to the spec text."""
     mermaid = segment
-    for code, char in (("#quot;", '"'), ("#lt;", "<"), ("#gt;", ">"), ("#124;", "|"), ("#35;", "#")):
+    for code, char in (("#quot;", '"'), ("#lt;", "<"), ("#gt;", ">")):
         mermaid = mermaid.replace(code, char)
+    mermaid = re.sub(r"#(\d+);", lambda m: chr(int(m[1])), mermaid)
     return {segment, segment.replace("'\"'\"'", "'"), segment.replace("%%", "%"), mermaid,
-            re.sub(r"\\([\\`*\[\]<>|&])", r"\1", segment)}
+            re.sub(r"\\([\\`*_~\[\]<>|&])", r"\1", segment)}
 
 
 def _assert_inert(text: str, value: str, where: str) -> int:

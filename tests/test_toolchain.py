@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,18 @@ def test_plan_summary_classifies_replacements_and_no_changes() -> None:
     assert summary["counts"] == {"create": 0, "update": 1, "replace": 1, "delete": 0, "read": 0}
     assert summary["drift"] == ["a.z"]
     assert module.headline(module.summarise({"resource_changes": []})["counts"]) == "No changes."
+
+
+MALFORMED_PLANS = ["", "[]", "null", "[" * 100_000 + "]" * 100_000, '{"resource_changes": "x"}',
+                   '{"resource_changes": [{"change": {"actions": ["create"]}}]}', '{"resource_drift": [2]}']
+
+
+@pytest.mark.parametrize("document", MALFORMED_PLANS, ids=range(len(MALFORMED_PLANS)))
+def test_plan_summary_of_a_malformed_plan_is_one_line_and_exit_2(tmp_path: Path, document: str) -> None:
+    """Issue 23: an empty file, `[]`, deep nesting or a wrong shape: one line on stderr, exit 2, no traceback."""
+    (tmp_path / "plan.json").write_text(document)
+    result = subprocess.run([sys.executable, str(ROOT / "scripts/plan_summary.py"), "--env", "dev",
+                             str(tmp_path / "plan.json")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("plan_summary: cannot summarise") and not result.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tfgen.terminal import one_line
+
 EXIT_OK = 0
 EXIT_STALE = 1
 EXIT_INVALID = 2
@@ -21,7 +23,7 @@ class Location:
     col: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{one_line(self.file)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        field = f"{self.path}: " if self.path else ""
-        return f"{where}{field}{self.message}"
+        field = f"{one_line(self.path)}: " if self.path else ""
+        return f"{where}{field}{one_line(self.message)}"  # one line each: spec text cannot forge another
 
     def sort_key(self) -> tuple:
         loc = self.location or Location("", 0, 0)
@@ -79,7 +81,7 @@ class FormatError(TfgenError):
 
     def __init__(self, source: str, line: int, message: str, col: int | None = None):
         self.source, self.line, self.col = source, line, col
-        where = f"{source}:{line}:{col}" if col else f"{source}:{line}"
+        where = f"{one_line(source)}:{line}:{col}" if col else f"{one_line(source)}:{line}"
         super().__init__(f"{where}: {message}")
 
 
@@ -113,7 +115,7 @@ class FileSystemError(TfgenError):
         if isinstance(exc, UnicodeDecodeError):
             message = f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
         elif isinstance(exc, OSError):
-            where = exc.filename if exc.filename is not None else ""
+            where = one_line(str(exc.filename)) if exc.filename is not None else ""
             message = f"{where}: {exc.strerror or exc}" if where else str(exc.strerror or exc)
         else:
             message = str(exc)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfgen.names import MYSQL_PORT
+
 INTERNET = "internet"
 ALB = "alb"
 RDS = "rds"
@@ -79,7 +81,8 @@ def _service_node(svc: dict[str, Any], env_svc: dict[str, Any]) -> Node:
 def _database_node(project: dict[str, Any], spec: dict[str, Any]) -> Node:
     db = spec["database"]
     availability = "Multi-AZ" if db["multi_az"] else "single-AZ"
-    lines = (f"RDS MySQL {project['database']['engine_version']} :3306", f"{db['instance_class']}, {availability}")
+    lines = (f"RDS MySQL {project['database']['engine_version']} :{MYSQL_PORT}",
+             f"{db['instance_class']}, {availability}")
     return Node(RDS, lines, "cylinder")
 
 
@@ -147,10 +150,15 @@ _MERMAID_SHAPES = {"box": '["{}"]', "circle": '(("{}"))', "hexagon": '{{{{"{}"}}
                    "cylinder": '[("{}")]', "subnet": '(["{}"])'}
 
 
+_MERMAID_CODES = {ord(c): f"#{ord(c)};" for c in '#"<>|%`&'} | {ord('"'): "#quot;", ord("<"): "#lt;",
+                                                                 ord(">"): "#gt;"}
+
+
 def _mermaid_text(text: str) -> str:
-    """Escape for a quoted Mermaid label: entity codes, so no spec text can break out of the label."""
-    return (text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-            .replace("|", "#124;"))
+    """Escape for a quoted Mermaid label: entity codes, so no spec text can break out of the label, start a
+    `%%{init}%%` directive (Mermaid finds those anywhere in the text), a Markdown string (backticks) or an HTML
+    entity; a line break becomes a space."""
+    return " ".join(text.translate(_MERMAID_CODES).splitlines())
 
 
 def _mermaid_node(node: Node, indent: str) -> str:
@@ -187,7 +195,8 @@ _DOT_SHAPES = {"box": "box", "circle": "circle", "hexagon": "hexagon", "cylinder
 
 
 def _dot_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """Escape for a quoted DOT label: backslashes (no \\N, \\G, \\l escapes from the spec), quotes, line breaks."""
+    return " ".join(text.replace("\\", "\\\\").replace('"', '\\"').splitlines())
 
 
 def _dot_node(node: Node, indent: str) -> str:

@@ -144,6 +144,10 @@ def new_environment(project_dir: Path, env: str, source_env: str) -> NewSpec:
         create_exclusive(target, spec_text(env, source_env, extends, values))
     except FileExistsError:
         raise SpecExistsError(rel) from None
+    except OSError as exc:  # a full disk, a read-only specs/: the message names the file it could not write
+        from tfgen.output.safeio import disk_error
+
+        raise disk_error(exc, Path(rel)) from None
     try:
         validate_project(project_dir)
     except BaseException:

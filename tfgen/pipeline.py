@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tfgen.context import build_units, environment_context, project_context
 from tfgen.errors import Location, Problem, SpecError
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
+from tfgen.spec.loader import unknown_env_message
 from tfgen.validate import ValidatedSpec, validate_specs
 
 if TYPE_CHECKING:  # the impact stage and git load only for commands that compare with a revision
@@ -58,9 +59,7 @@ def select_environments(names: tuple[str, ...] | list[str], all_envs: bool, know
         check_env_name(name)
     unknown = [n for n in names if n not in known]
     if unknown:
-        listing = ", ".join(known) or "none"
-        raise SpecError([Problem(None, "", f"no spec for environment {n!r}{where} (known: {listing})")
-                         for n in unknown])
+        raise SpecError([Problem(None, "", unknown_env_message(n, known, where)) for n in unknown])
     return sorted(dict.fromkeys(names))
 
 
@@ -172,7 +171,7 @@ def _adoption_files(project_dir: Path, environments: list[str]) -> dict[str, byt
 
 
 def render_for_write(project_dir: Path, environments: list[str], prune: list[str],
-                     acks: Acknowledgements) -> RenderResult:
+                     acks: Acknowledgements, skip_history: bool = False) -> RenderResult:
     """What `tfgen render` writes: the selected environments, checked against the committed specs, plus every
     other environment in generated/ when the shared modules change (so none is left inconsistent with them).
 
@@ -180,7 +179,7 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
     when the modules change while such an environment is kept, the render is refused."""
     validated = validate_project(project_dir)
     warnings = [w for v in validated for w in v.warnings]
-    warnings += history_check(project_dir, validated, environments, acks)
+    warnings += history_check(project_dir, validated, environments, acks, skip_history)
     out_root = project_dir / OUTPUT_DIR
     spec_envs = {v.spec.env for v in validated}
     on_disk = generated_environments(out_root)
@@ -269,22 +268,33 @@ def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
                                                        )]) from None
 
 
+SKIP_HISTORY_FLAG = "--no-history-check"
+
+
 def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: list[str],
-                  acks: Acknowledgements) -> list[str]:
+                  acks: Acknowledgements, skip: bool = False) -> list[str]:
     """Known-destructive changes of the selected environments against the committed specs (HEAD): an error
     unless acknowledged. Returns warnings; outside a git repository (or before the first commit) there is
-    nothing to compare with."""
+    nothing to compare with. When the history exists but cannot be read (git missing, a repository git
+    refuses, a spec at HEAD that is not a regular file) the check fails closed: an error naming the cause,
+    unless the caller skips it explicitly (`--no-history-check`, a warning; CI never sets it)."""
     from tfgen.history.git import GitRefError, in_repository
 
-    if not in_repository(project_dir):
-        return []
+    if skip:
+        return [f"{SKIP_HISTORY_FLAG}: known-destructive changes against the committed specs (HEAD) were NOT "
+                "checked"]
     from tfgen.impact.compare import known_destructive
 
     try:
+        if not in_repository(project_dir):
+            return []
         committed = {v.spec.env: v for v in specs_at(project_dir, "HEAD")}
-    except (SpecError, GitRefError) as exc:
-        first = exc.problems[-1] if isinstance(exc, SpecError) else exc
-        return [f"not compared with the committed specs (HEAD): {first}"]
+    except GitRefError as exc:
+        raise GitRefError(f"cannot check for destructive changes against the committed specs (HEAD): "
+                          f"{exc.problems[0].message}; fix that, or pass {SKIP_HISTORY_FLAG} to skip the check "
+                          "(never in CI)") from None
+    except SpecError as exc:
+        return [f"not compared with the committed specs (HEAD): {exc.problems[-1]}"]
     current = {v.spec.env: v for v in validated}
     findings = [f for env in selected for f in known_destructive(env, committed.get(env), current.get(env), acks)]
     blocking = [f.problem() for f in findings if f.acknowledged is None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.errors import Problem, SpecError
 from tfgen.model.definition import SPEC
@@ -17,6 +17,9 @@ from tfgen.model.schema import Field, module_shaping_paths, validate_document
 from tfgen.rules import RULES, Check
 from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 @dataclass
@@ -26,6 +29,13 @@ class ValidatedSpec:
     spec: LoadedSpec
     doc: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def view(self) -> Spec:
+        """The document as typed, frozen objects (tfgen.model.views): `view.network.vpc_cidr`."""
+        from tfgen.model.views import Spec
+
+        return Spec.of(self.doc)
 
 
 def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
@@ -158,18 +168,23 @@ SECRET_KEY_RE = re.compile(
     r"(?:^|_)(?:password|passwd|pwd|passphrase|secret|token|api_?key|private_?key|access_?key|secret_?key|"
     r"credentials?|connection_string|signing_key|encryption_key|master_key)$"
 )
+# Linear-time by construction (a spec value may be 1 MiB): every pattern that scans an unbounded run starts only
+# where such a run starts (a lookbehind for the run's own characters), and a run is followed by a character
+# outside its class, so each character is scanned a bounded number of times; the old `\b`/unanchored starts
+# rescanned the rest of a run from every position inside it (20 kB took seconds, 200 kB minutes).
 SECRET_VALUE_PATTERNS = (
     ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA|AGPA)[A-Z0-9]{16}\b")),
     ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
     ("an API secret key", re.compile(r"\b[sr]k[-_](?:live_|test_|proj-)?[A-Za-z0-9_-]{20,}")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("credentials inside a URL", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    ("a JSON Web Token", re.compile(
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}+\.eyJ[A-Za-z0-9_-]{8,}+\.[A-Za-z0-9_-]{8,}")),
+    ("credentials inside a URL", re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*+://[^/\s:@]++:[^/\s@]++@")),
     ("a password or token on a command line", re.compile(
         r"(?i)(?<!\S)--?[a-z0-9-]*(?:password|passwd|secret|token|api-?key|private-key)(?:=|\s+)(?![$-])\S+")),
     ("a password or token assignment", re.compile(
-        r"(?i)(?<![a-z0-9])[a-z0-9_]*(?:password|passwd|secret|token|api_?key|private_?key)=(?![\"']?\$)\S+")),
+        r"(?i)(?<![a-z0-9_])[a-z0-9_]*(?:password|passwd|secret|token|api_?key|private_?key)=(?![\"']?\$)\S+")),
 )
 SECRETS_ADVICE = ("never put secrets in a spec (specs are committed, and values reach the generated tree): keep "
                   "it in AWS Secrets Manager and let the service read it at run time (storage.app_secret_keys "

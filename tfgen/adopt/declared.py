@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tfgen import names
 from tfgen.impact import resources as impactmap
 from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO, service_availability_zone
 
@@ -83,7 +84,7 @@ def _networking(doc: dict[str, Any]) -> list[Declared]:
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.private["{zone}"]'),)),
                  _d(f'{NET}.aws_route_table_association.public["{zone}"]',
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.public["{zone}"]'),))]
-    for zone in impactmap._nat_zones(doc):
+    for zone in names.nat_gateway_zones(doc["network"]):
         public = f'{NET}.aws_subnet.public["{zone}"]'
         rows += [_d(f'{NET}.aws_nat_gateway.main["{zone}"]', refs=(Ref("subnet_id", public),)),
                  _d(f'{NET}.aws_eip.nat["{zone}"]', refs=(Ref("id", f'{NET}.aws_nat_gateway.main["{zone}"]',

@@ -39,7 +39,8 @@ def show(ctx: click.Context, env: str, provenance: bool, as_json: bool) -> None:
     if as_json:
         from tfgen.show import provenance_json
 
-        click.echo(json.dumps(provenance_json(validated) if provenance else validated.doc, indent=2, sort_keys=True))
+        body = provenance_json(validated) if provenance else validated.doc
+        click.echo(json.dumps(body, indent=2, sort_keys=True, allow_nan=False))
     elif provenance:
         click.echo(render_provenance(validated), nl=False)
     else:
@@ -57,7 +58,7 @@ def diff_report(env_a: str, env_b: str, rows: list[dict[str, Any]] | None,
 @main.command(epilog="\b\nExamples:\n  tfgen diff dev prod\n  tfgen diff staging prod --json")
 @click.argument("env_a", shell_complete=complete_env)
 @click.argument("env_b", shell_complete=complete_env)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:

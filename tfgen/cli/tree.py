@@ -12,6 +12,7 @@ from tfgen.cli.base import (
     ALL,
     ENVS,
     JSON_VERSION,
+    NO_HISTORY_CHECK,
     acks,
     complete_env,
     echo_data,
@@ -26,6 +27,7 @@ from tfgen.cli.base import (
 )
 from tfgen.errors import EXIT_CONFLICT, EXIT_STALE, EXPECTED_ERRORS, ConflictError
 from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
+from tfgen.terminal import one_line
 
 
 @main.command(epilog="\b\nExamples:\n  tfgen render dev\n  tfgen render --all --dry-run")
@@ -36,10 +38,11 @@ from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
 @click.option("--prune", multiple=True, metavar="ENV", shell_complete=complete_env,
               help="Remove the generated files of ENV, whose spec was deleted (run terraform destroy first).")
 @ACKNOWLEDGE
+@NO_HISTORY_CHECK
 @click.pass_context
 @handle_errors
 def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: bool, dry_run: bool,
-           prune: tuple[str, ...], acknowledged: tuple[str, ...]) -> None:
+           prune: tuple[str, ...], acknowledged: tuple[str, ...], skip_history: bool) -> None:
     """Render environments into generated/ (one status word per file) and refresh specs/tfgen.schema.json.
 
     Refuses known-destructive changes against the committed specs until acknowledged; re-renders the other
@@ -50,10 +53,10 @@ def render(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, force: boo
 
     root = project_root(ctx)
     result = render_for_write(root, resolve_environments(root, envs, all_envs), sorted(set(prune)),
-                              acks(acknowledged))
+                              acks(acknowledged), skip_history)
     print_warnings(result.warnings)
     for note in result.notes:
-        status(f"note: {note}")
+        status(f"note: {one_line(note)}")
     if not force and schema_status(root) == "conflict":  # decided before anything is written
         status(f"{'conflict':>9}  {SCHEMA_PATH}")
         echo_data(schema_conflict_diff(root))
@@ -111,7 +114,7 @@ def _print_drift(entry: dict[str, Any]) -> None:
 @main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -150,12 +153,13 @@ def validate_report(environments: list[str], warnings: list[str]) -> dict[str, A
 @main.command(epilog="\b\nExamples:\n  tfgen validate --all\n  tfgen validate prod --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @ACKNOWLEDGE
+@NO_HISTORY_CHECK
 @click.pass_context
 @handle_errors
 def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool,
-             acknowledged: tuple[str, ...]) -> None:
+             acknowledged: tuple[str, ...], skip_history: bool) -> None:
     """Validate specs; print every problem as file:line:col: path: message.
 
     Also refuses known-destructive changes against the committed specs (HEAD) until acknowledged.
@@ -166,7 +170,7 @@ def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json:
     try:
         selected = resolve_environments(root, envs, all_envs)
         validated = validate_project(root)
-        history = history_check(root, validated, selected, acks(acknowledged))
+        history = history_check(root, validated, selected, acks(acknowledged), skip_history)
     except EXPECTED_ERRORS as exc:
         if as_json:
             emit_failure(validate_report(sorted(set(envs)), []), exc)

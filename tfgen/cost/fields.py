@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from tfgen.model.schema import integer, number, obj
 
+# An upper bound keeps every product with a price finite (1.7e308 GB would print $inf/month and Infinity in
+# JSON) and catches a unit mistake: no single usage figure of this platform comes near a billion.
+MAX_AMOUNT = 1_000_000_000
+
 
 def _amount(description: str, default: float) -> object:
-    return number(description, default, minimum=0)
+    return number(description, default, minimum=0, maximum=MAX_AMOUNT)
 
 
 COST = obj("Usage assumptions behind `tfgen cost` (prices are in tfgen's dated price table).", {

@@ -6,7 +6,7 @@ from tfgen.cost.estimate import NOT_INCLUDED, Estimate
 
 
 def _usd(value: float) -> str:
-    return f"${value:,.2f}"
+    return f"${round(value, 2) + 0.0:,.2f}"  # + 0.0: -0.0 (a zero usage figure written -0.0) prints $0.00
 
 
 def render_estimate(est: Estimate) -> list[str]:

@@ -57,7 +57,7 @@ from tfgen.hcl.tokens import (
 _LEVEL = {"||": 0, "&&": 1, "==": 2, "!=": 2, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5,
           "%": 5}
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?\Z")  # big.Float syntax: "1.e5" is a number
-_MAX_DEPTH = 100  # nesting beyond this is refused instead of exhausting Python's stack
+MAX_DEPTH = 100  # nesting (expressions and blocks together) beyond this is refused, not a RecursionError
 
 
 class Expressions(Templates):
@@ -74,9 +74,9 @@ class Expressions(Templates):
         With `unary`, only the operand of `-`/`!` (a term with its traversals), counted in the same depth.
         """
         self.depth += 1
-        if self.depth > _MAX_DEPTH:
+        if self.depth > MAX_DEPTH:
             raise self.fail(self.peek(), "Expression nesting too deep",
-                            f"tfgen refuses expressions nested more than {_MAX_DEPTH} levels deep.")
+                            f"tfgen refuses expressions nested more than {MAX_DEPTH} levels deep.")
         if unary:
             self.term_with_traversals()
             self.depth -= 1

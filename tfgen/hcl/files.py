@@ -20,13 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfgen.errors import EXIT_INVALID, FormatError, TfgenError
+from tfgen.errors import EXIT_INVALID, FileSystemError, FormatError, TfgenError
 from tfgen.hcl import format_hcl
 from tfgen.output.writer import atomic_write
+from tfgen.terminal import one_line
 
 SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")
 SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules"}
-MAX_BYTES = 16 * 1024 * 1024  # far above any real configuration file; bounds what one input can cost
+# Far above any real configuration file (the largest generated one is ~20 kB; the spec cap is the same), and it
+# bounds what one input can cost: the formatter holds token objects, 60 (typical) to 200 (`[1,1,1,...]`) bytes
+# per input byte, so 1 MiB peaks at ~100-230 MB; the 16 MiB cap before let a 12 MB file take 0.8-2 GB.
+MAX_BYTES = 1024 * 1024
 
 
 class InputRefused(TfgenError):
@@ -36,7 +40,7 @@ class InputRefused(TfgenError):
 
     def __init__(self, path: Path | str, reason: str):
         self.path = str(path)
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{one_line(str(path))}: {reason}")
 
 
 class NotFormatted(TfgenError):
@@ -93,18 +97,19 @@ def format_paths(paths: list[Path], *, check_only: bool, show_diff: bool, echo: 
         try:
             real, original = read_input(target)
             formatted = format_hcl(original, source=str(path))
-        except (FormatError, InputRefused) as exc:
-            errors.append(exc)
-            status(str(exc))
+            if formatted != original and not check_only:
+                atomic_write(real, formatted.encode("utf-8"))
+        except (FormatError, InputRefused, OSError) as exc:  # one file's trouble never stops the others
+            error = exc if isinstance(exc, TfgenError) else FileSystemError(exc)
+            errors.append(error)
+            status(str(error))
             continue
         if formatted == original:
             continue
         changed.append(path)
-        status(str(path))
+        echo(one_line(str(path)))  # the list of changed files goes to stdout, as `terraform fmt` prints it
         if show_diff:
             echo(unified_diff(original, formatted, str(path)))
-        if not check_only:
-            atomic_write(real, formatted.encode("utf-8"))
     if errors:
         raise NotFormatted(errors)
     return changed
@@ -127,13 +132,16 @@ def format_stdin(*, check_only: bool, show_diff: bool, echo: Callable[[str], Non
 
 def unified_diff(original: str, formatted: str, name: str) -> str:
     return "".join(difflib.unified_diff(original.splitlines(True), formatted.splitlines(True),
-                                        f"a/{name}", f"b/{name}"))
+                                        f"a/{one_line(name)}", f"b/{one_line(name)}"))
 
 
 def read_input(target: Target) -> tuple[Path, str]:
     """The real path and text of a target, refusing what a checkout could turn against the user."""
     path = target.path
-    real = path.resolve()
+    try:
+        real = path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link loop (RuntimeError before Python 3.13)
+        raise InputRefused(path, "a symbolic link that cannot be resolved (a loop): not read") from None
     if path.is_symlink() and not real.is_relative_to(target.root):
         raise InputRefused(path, f"symbolic link to {real}, outside {target.root}: not followed")
     try:

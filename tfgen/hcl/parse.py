@@ -16,7 +16,7 @@ peeker's include-newlines stack does; a `#`/`//` comment that ends a line counts
 
 from __future__ import annotations
 
-from tfgen.hcl.expr import Expressions
+from tfgen.hcl.expr import MAX_DEPTH, Expressions
 from tfgen.hcl.tokens import (
     CBRACE,
     COMMA,
@@ -172,10 +172,15 @@ class _Parser(Expressions):
             else:
                 raise self.fail(i, "Invalid block definition",
                                 'Either a quoted string block label or an opening brace ("{") is expected here.')
+        self.depth += 1  # counted with expression nesting: one bound for every recursive path of the parser
+        if self.depth > MAX_DEPTH:
+            raise self.fail(brace, "Block nesting too deep",
+                            f"tfgen refuses blocks and expressions nested more than {MAX_DEPTH} levels deep.")
         if self.kind() in (NL, EOF, CBRACE):
             self.body(CBRACE, brace)
         else:
             self.single_attribute_body(brace)
+        self.depth -= 1
         eol = self.peek()
         if self.kinds[eol] not in (NL, EOF):
             raise self.fail(eol, "Missing newline after block definition",

@@ -15,6 +15,7 @@ from pathlib import Path
 from tfgen.history.git import blob_id, blob_ids, disk_blob_ids, resolve_commit
 from tfgen.pipeline import OUTPUT_DIR, load_all, render_project
 from tfgen.spec import list_environments
+from tfgen.terminal import one_line
 
 ENV_PREFIX = "terraform/environments/"
 MODULE_PREFIX = "terraform/modules/"
@@ -101,8 +102,10 @@ def report_json(report: AffectedReport) -> dict:
 
 
 def report_lines(report: AffectedReport) -> list[str]:
-    """Human output: one line per environment with its reasons, then removed environments."""
-    lines = [f"{a.environment}: {'; '.join(a.reasons)} ({len(a.files)} generated file(s) differ)"
-             for a in report.affected]
-    lines += [f"{env}: removed (its spec is gone; destroy it before deleting the state)" for env in report.removed]
+    """Human output: one line per environment with its reasons, then removed environments. Names come from
+    directory names at the base revision (anyone's commit), so each is escaped to one line."""
+    lines = [f"{one_line(a.environment)}: {one_line('; '.join(a.reasons))} ({len(a.files)} generated file(s) "
+             "differ)" for a in report.affected]
+    lines += [f"{one_line(env)}: removed (its spec is gone; destroy it before deleting the state)"
+              for env in report.removed]
     return lines

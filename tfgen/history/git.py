@@ -5,6 +5,10 @@ Two users: `tfgen affected` compares blob ids of generated files at a ref with t
 are read with one `git cat-file --batch` into a private temporary project directory and loaded there by the
 ordinary loader (same hardening, same messages). The user's checkout, index and HEAD are never touched.
 Every failure is a SpecError (exit 2) with one clear message.
+
+Reads are bounded like reads from disk: a blob's size is asked first (`git cat-file --batch-check`) and a spec
+above the loader's cap is refused unread; a spec path that is not a regular file at the revision (a symlink, a
+gitlink, a directory) is refused, never skipped (skipping it would make the environment look "added").
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from tfgen.errors import Problem, SpecError
+from tfgen.spec import MAX_SPEC_BYTES
 
 GIT_TIMEOUT_S = 30
 
@@ -35,7 +40,7 @@ def _git_bytes(project_dir: Path, *args: str, stdin: bytes | None = None) -> byt
         done = subprocess.run(["git", "-C", str(project_dir), *args], input=stdin, capture_output=True, env=env,
                               timeout=GIT_TIMEOUT_S, check=False)
     except FileNotFoundError:
-        raise GitRefError("git is not installed: --since needs it") from None
+        raise GitRefError("git is not installed (not found on PATH): comparing with a revision needs it") from None
     except subprocess.TimeoutExpired:
         raise GitRefError(f"git {args[0]} did not answer within {GIT_TIMEOUT_S} s") from None
     if done.returncode != 0:
@@ -43,8 +48,8 @@ def _git_bytes(project_dir: Path, *args: str, stdin: bytes | None = None) -> byt
     return done.stdout
 
 
-def _git(project_dir: Path, *args: str) -> str:
-    return _git_bytes(project_dir, *args).decode("utf-8", "surrogateescape")
+def _git(project_dir: Path, *args: str, stdin: bytes | None = None) -> str:
+    return _git_bytes(project_dir, *args, stdin=stdin).decode("utf-8", "surrogateescape")
 
 
 def repository_prefix(project_dir: Path) -> str:
@@ -74,18 +79,29 @@ def resolve_commit(project_dir: Path, ref: str) -> str:
         raise GitRefError(f"unknown git revision {ref!r} ({hint})") from None
 
 
-def blob_ids(project_dir: Path, commit: str, directories: list[str]) -> dict[str, str]:
-    """`{project-relative path: blob id}` of every file below `directories` at `commit`."""
+REGULAR_MODES = ("100644", "100755")
+_MODE_NAMES = {"120000": "a symbolic link", "160000": "a gitlink (submodule)", "040000": "a directory"}
+
+
+def _tree_entries(project_dir: Path, commit: str, directories: list[str]) -> list[tuple[str, str, str]]:
+    """`(mode, blob id, project-relative path)` of every entry below `directories` at `commit`, with `-t` so that
+    a directory shows up too."""
     prefix = repository_prefix(project_dir)
-    listing = _git(project_dir, "ls-tree", "-r", "-z", "--full-tree", commit, "--",
+    listing = _git(project_dir, "ls-tree", "-r", "-t", "-z", "--full-tree", commit, "--",
                    *[prefix + d for d in directories])
-    found = {}
+    entries = []
     for entry in filter(None, listing.split("\0")):
         meta, path = entry.split("\t", 1)
-        mode, kind, blob = meta.split()
-        if kind == "blob" and mode != "120000" and path.startswith(prefix):
-            found[path[len(prefix):]] = blob
-    return found
+        mode, _kind, blob = meta.split()
+        if path.startswith(prefix):
+            entries.append((mode, blob, path[len(prefix):]))
+    return entries
+
+
+def blob_ids(project_dir: Path, commit: str, directories: list[str]) -> dict[str, str]:
+    """`{project-relative path: blob id}` of every regular file below `directories` at `commit`."""
+    return {path: blob for mode, blob, path in _tree_entries(project_dir, commit, directories)
+            if mode in REGULAR_MODES}
 
 
 def blob_id(data: bytes) -> str:
@@ -102,8 +118,28 @@ def disk_blob_ids(project_dir: Path, directories: list[str]) -> dict[str, str]:
             continue
         for path in sorted(base.rglob("*")):
             if path.is_file() and not path.is_symlink():
-                found[path.relative_to(project_dir).as_posix()] = blob_id(path.read_bytes())
+                found[path.relative_to(project_dir).as_posix()] = _file_blob_id(path)
     return found
+
+
+def _file_blob_id(path: Path, chunk: int = 1 << 20) -> str:
+    """blob_id of a file read in chunks: a huge file on disk costs time, never its size in memory."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        read = 0
+        while data := handle.read(chunk):
+            digest.update(data)
+            read += len(data)
+    if read != size:  # the file changed while it was read: the id would be wrong
+        raise GitRefError(f"{path} changed while it was read; re-run")
+    return digest.hexdigest()
+
+
+def _blob_sizes(project_dir: Path, ids: list[str]) -> list[int]:
+    """Sizes of the blobs, in order, without reading them (`git cat-file --batch-check`)."""
+    out = _git(project_dir, "cat-file", "--batch-check", stdin="".join(f"{b}\n" for b in ids).encode())
+    return [int(line.split()[2]) for line in out.splitlines()]
 
 
 def _read_blobs(project_dir: Path, ids: list[str]) -> list[bytes]:
@@ -118,6 +154,29 @@ def _read_blobs(project_dir: Path, ids: list[str]) -> list[bytes]:
     return contents
 
 
+def _is_spec_path(path: str) -> bool:
+    return PurePosixPath(path).suffix in (".yaml", ".yml") and ".." not in PurePosixPath(path).parts
+
+
+def _spec_blobs(project_dir: Path, commit: str, ref: str) -> dict[str, str]:
+    """`{path: blob}` of the spec files at `commit`; an error for a spec path that is not a regular file or a
+    spec above the size cap (neither is read)."""
+    specs = {}
+    for mode, blob, path in _tree_entries(project_dir, commit, ["specs/"]):
+        if not _is_spec_path(path):
+            continue
+        if mode not in REGULAR_MODES:
+            what = _MODE_NAMES.get(mode, f"an entry of mode {mode}")
+            raise GitRefError(f"{path} at {ref} is {what}, not a regular file: its spec cannot be read, so the "
+                              "environment cannot be compared with that revision")
+        specs[path] = blob
+    for (path, _blob), size in zip(specs.items(), _blob_sizes(project_dir, list(specs.values())), strict=True):
+        if size > MAX_SPEC_BYTES:
+            raise GitRefError(f"{path} at {ref} is {size} bytes, larger than the {MAX_SPEC_BYTES}-byte limit of a "
+                              "spec; it was not read")
+    return specs
+
+
 @contextmanager
 def project_at(project_dir: Path, ref: str) -> Iterator[Path]:
     """A temporary project directory holding the `specs/` of REF (deleted afterwards).
@@ -125,8 +184,7 @@ def project_at(project_dir: Path, ref: str) -> Iterator[Path]:
     Only spec files are materialised: loading and validating them needs nothing else.
     """
     commit = resolve_commit(project_dir, ref)
-    specs = {path: blob for path, blob in blob_ids(project_dir, commit, ["specs/"]).items()
-             if PurePosixPath(path).suffix in (".yaml", ".yml") and ".." not in PurePosixPath(path).parts}
+    specs = _spec_blobs(project_dir, commit, ref)
     with tempfile.TemporaryDirectory(prefix="tfgen-ref-") as tmp:
         root = Path(tmp)
         (root / "specs").mkdir()
@@ -138,9 +196,22 @@ def project_at(project_dir: Path, ref: str) -> Iterator[Path]:
 
 
 def in_repository(project_dir: Path) -> bool:
-    """Whether the project is inside a git work tree with at least one commit (history checks need both)."""
+    """Whether the project is inside a git work tree with at least one commit (history checks need both).
+
+    False only when git positively says so (no repository here, or no commit yet); any other failure (git not
+    on PATH, a repository git refuses to read, e.g. "dubious ownership") is a GitRefError: a safety check that
+    needs the history must not pass silently because the history could not be read."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
-        _commit_id(project_dir, "HEAD")  # one git call: the reason it fails does not matter here
-    except GitRefError:
-        return False
-    return True
+        done = subprocess.run(["git", "-C", str(project_dir), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+                              capture_output=True, env=env, timeout=GIT_TIMEOUT_S, check=False)
+    except FileNotFoundError:
+        raise GitRefError("git is not installed (not found on PATH)") from None
+    except subprocess.TimeoutExpired:
+        raise GitRefError(f"git rev-parse did not answer within {GIT_TIMEOUT_S} s") from None
+    stderr = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode == 0:
+        return True
+    if not stderr or stderr.startswith("fatal: not a git repository"):
+        return False  # no commit yet (--quiet prints nothing) or no repository at all
+    raise GitRefError(f"git refuses the repository: {stderr.splitlines()[0]}")

@@ -1,6 +1,6 @@
 """`tfgen impact` output: a plain-text report (terminal and CI logs), Markdown (job summaries) and JSON.
 
-The JSON shape is documented in README.md ("Impact of a change") and versioned: keys are never removed or
+The JSON shape is documented in docs/impact.md and versioned: keys are never removed or
 renamed within a version. Every spec value is printed through `_show` (JSON-style, one line), so a spec
 string can never start a new line or inject Markdown table cells.
 """
@@ -13,6 +13,7 @@ from typing import Any
 
 from tfgen.impact.compare import EnvImpact, Finding
 from tfgen.impact.resources import ACTIONS, ResourceChange
+from tfgen.render.filters import md_cell
 
 JSON_VERSION = 1
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "abandon": "!"}
@@ -20,7 +21,7 @@ SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "aban
 
 def _show(value: Any) -> str:
     """One line, whatever the value: JSON text (strings quoted, lists and maps inline), control chars escaped."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=True)
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=False)
 
 
 def _cause(change: ResourceChange) -> str:
@@ -79,13 +80,14 @@ def _env_text(impact: EnvImpact, blocking: list[ResourceChange]) -> list[str]:
 # ---------------------------------------------------------------------------------------------- markdown
 
 def _cell(text: str) -> str:
+    """Text inside a code span in a table cell (backslash escapes do not work there; `\\|` does in GFM tables)."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
 
 
 def _markdown_row(change: ResourceChange, blocking: bool) -> str:
     flag = " **(not acknowledged)**" if blocking else ""
     return (f"| {change.action} | `{_cell(change.address)}` | {'**yes**' if change.stateful else ''} | "
-            f"{_cell(_cause(change))}{flag} |")
+            f"{md_cell(change.key)}: {md_cell(_show(change.old))} -> {md_cell(_show(change.new))}{flag} |")
 
 
 def render_markdown(ref: str, commit: str, impacts: list[EnvImpact], findings: list[Finding],
@@ -101,8 +103,8 @@ def render_markdown(ref: str, commit: str, impacts: list[EnvImpact], findings: l
             out += [_markdown_row(r, r.stateful and (impact.env, r.key) in blocked) for r in impact.resources]
             out.append("")
         for finding in impact.findings:
-            state = f"acknowledged: {_cell(finding.acknowledged)}" if finding.acknowledged else "**blocking**"
-            out.append(f"- {state}: `{finding.rule}`: {_cell(str(finding.problem()))}")
+            state = f"acknowledged: {md_cell(finding.acknowledged)}" if finding.acknowledged else "**blocking**"
+            out.append(f"- {state}: `{finding.rule}`: {md_cell(str(finding.problem()))}")
         out.append("")
     tally = counts(impacts)
     out.append("Totals: " + ", ".join(f"{n} {a}" for a, n in tally.items())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tfgen import names
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars
@@ -37,7 +38,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("rds_security_group_id", "string", "Security group of the database.",
                   "module.security.rds_security_group_id"),
             var("db_identifier", "string", "RDS identifier: <name_prefix>-mysql, or the identifier of an adopted "
-                "database.", db["identifier"] or f"{env['name_prefix']}-mysql",
+                "database.", db["identifier"] or names.db_identifier(env["name_prefix"]),
                 checks.matches("db_identifier", "^[a-z][a-z0-9-]{0,62}$",
                                "db_identifier must be 1-63 lowercase letters, digits or hyphens.")),
             var("db_engine_version", "string", "MySQL engine version: major.minor lets RDS choose the current "

@@ -154,6 +154,8 @@ class Validator:
             self.report(path, f"{value} is below the minimum {_num(spec_field.minimum)}")
         if spec_field.maximum is not None and value > spec_field.maximum:
             self.report(path, f"{value} is above the maximum {_num(spec_field.maximum)}")
+        if isinstance(value, float) and value == 0:
+            return 0.0  # -0.0 is zero: it must not print as "-0" or "$-0.00" anywhere downstream
         return value
 
     def _check_string(self, spec_field: Field, value: str, path: Path_) -> str:

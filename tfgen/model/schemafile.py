@@ -62,7 +62,7 @@ def editor_schema() -> dict[str, Any]:
 @cache  # a pure function of the spec model: status, write and drift share one rendering
 def schema_text() -> str:
     """Exactly what `tfgen schema` prints and `specs/tfgen.schema.json` holds (stable key order)."""
-    return stamp(json.dumps(editor_schema(), indent=2, ensure_ascii=False) + "\n")
+    return stamp(json.dumps(editor_schema(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def stamp(text: str) -> str:

@@ -38,7 +38,7 @@ def sha256_hex(data: bytes) -> str:
 def manifest_bytes(files: Mapping[str, object]) -> bytes:
     """Deterministic manifest (and journal) bytes: sorted keys, 2-space indent, trailing newline."""
     doc = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
-    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    return (json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
 
 
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # ~100 bytes an entry: far more files than any tree has

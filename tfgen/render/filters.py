@@ -81,28 +81,19 @@ def _hcl_object(mapping: dict[str, Any], multiline: bool) -> str:
 
 def tojson_sorted(value: Any) -> str:
     """Deterministic JSON for docs and policy bodies."""
-    return json.dumps(value, sort_keys=True, indent=2)
+    return json.dumps(value, sort_keys=True, indent=2, allow_nan=False)
 
 
-_MD_ACTIVE = re.compile(r"([\\`*\[\]<>|&])")  # HTML, entities, links/images, code spans, emphasis, cells
+# HTML, entities, links/images, code spans, emphasis, strikethrough, cells; `_` only where it can start or end
+# emphasis (not inside a word: GFM never emphasises snake_case, so names stay readable in the raw file).
+_MD_ACTIVE = re.compile(r"([\\`*~\[\]<>|&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
 def md_cell(value: Any) -> str:
     """Escape a value for Markdown text or a table cell: the characters that could start HTML, an entity, a
     link or image, a code span or emphasis, or end the cell are backslash-escaped; line breaks become spaces."""
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value, allow_nan=False)
     return " ".join(_MD_ACTIVE.sub(r"\\\1", text).splitlines())
-
-
-# ANSI/OSC escape sequences and every other control character: a spec or a committed file could set the
-# terminal title, hide lines or fake output when tfgen prints it.
-_TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-
-
-def terminal_text(text: str) -> str:
-    """What tfgen prints on a terminal or CI log: control and bidi characters shown as \\xNN / \\uNNNN escapes,
-    newlines and tabs kept, so nothing printed can act on the terminal."""
-    return _TERMINAL_UNSAFE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 FILTERS = {"hcl": hcl, "hcl_string": hcl_string, "tojson_sorted": tojson_sorted, "md_cell": md_cell}

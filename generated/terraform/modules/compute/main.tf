@@ -151,9 +151,12 @@ resource "aws_instance" "this" {
 
   # One template for every service; non-secret values only (secrets are read from Secrets Manager at boot).
   # An adopted instance (keep_user_data) gets none: null leaves the user data it booted with untouched.
-  user_data = each.value.keep_user_data ? null : templatefile("${path.module}/user_data/service.sh.tftpl", merge(local.user_data_vars[each.key], {
-    data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id, "-", "")
-  }))
+  user_data = each.value.keep_user_data ? null : templatefile(
+    "${path.module}/user_data/service.sh.tftpl",
+    merge(local.user_data_vars[each.key], {
+      data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id, "-", "")
+    })
+  )
   # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
   # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
   user_data_replace_on_change = !each.value.keep_user_data
