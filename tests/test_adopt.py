@@ -328,3 +328,18 @@ def test_first_tfgen_tree_volumes_and_attachments_move() -> None:
     destroyed = {o.old for o in result.outcomes if o.action == "destroy"}
     assert f"{EC2}.terraform_data.llm_spot_type" in destroyed
     assert result.blocking == []
+
+
+def test_first_tfgen_tree_routes_and_rules_move() -> None:
+    rows = handwritten_like()
+    rows += [(f"{NET}", "aws_route", "private_nat", 0, {"id": "r-1", "route_table_id": "rtb-priv",
+                                                       "destination_cidr_block": "0.0.0.0/0"}),
+             ("module.security", "aws_vpc_security_group_ingress_rule", "backend_from_frontend_8000", None, {
+                 "id": "sgr-1", "security_group_id": "sg-backend", "referenced_security_group_id": "sg-frontend",
+                 "from_port": 8000}),
+             ("module.security", "aws_vpc_security_group_egress_rule", "llm_all", None, {
+                 "id": "sgr-2", "security_group_id": "sg-llm"})]
+    ids = _ids(rows)
+    assert ids[f'{NET}.aws_route.private_nat["us-east-1a"]'] == "r-1"
+    assert ids['module.security.aws_vpc_security_group_ingress_rule.this["backend_from_frontend_8000"]'] == "sgr-1"
+    assert ids['module.security.aws_vpc_security_group_egress_rule.service["llm"]'] == "sgr-2"

@@ -72,7 +72,8 @@ def _networking(doc: dict[str, Any]) -> list[Declared]:
             _d(f"{NET}.aws_route_table.public", refs=(Ref("vpc_id", vpc),), tokens=("public",)),
             _d(f"{NET}.aws_vpc_endpoint.s3", attrs={"service_name": f"com.amazonaws.{region}.s3"}),
             _d(f"{NET}.aws_security_group.endpoints", refs=(Ref("vpc_id", vpc),), tokens=("endpoints",)),
-            _d(f"{NET}.aws_route.public_internet")]
+            _d(f"{NET}.aws_route.public_internet", attrs={"destination_cidr_block": "0.0.0.0/0"},
+               refs=(Ref("route_table_id", f"{NET}.aws_route_table.public"),))]
     zones = list(net["availability_zones"])
     for tier in ("public", "private"):
         for zone, cidr in zip(zones, net[f"{tier}_subnet_cidrs"], strict=False):
@@ -80,6 +81,8 @@ def _networking(doc: dict[str, Any]) -> list[Declared]:
     for zone in sorted(zones):
         table = f'{NET}.aws_route_table.private["{zone}"]'
         rows += [_d(table, refs=(Ref("vpc_id", vpc),), tokens=("private",), hints=(zone,)),
+                 _d(f'{NET}.aws_route.private_nat["{zone}"]', attrs={"destination_cidr_block": "0.0.0.0/0"},
+                    refs=(Ref("route_table_id", table),)),
                  _d(f'{NET}.aws_route_table_association.private["{zone}"]',
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.private["{zone}"]'),)),
                  _d(f'{NET}.aws_route_table_association.public["{zone}"]',
@@ -104,6 +107,25 @@ def _security(doc: dict[str, Any]) -> list[Declared]:
         rows += [_d(f'{SEC}.aws_security_group.service["{name}"]', refs=vpc, tokens=words),
                  _d(role, tokens=words, hints=("role",)),
                  _d(f'{SEC}.aws_iam_instance_profile.service["{name}"]', refs=(Ref("role", role, "name"),))]
+    return rows
+
+
+def _group(name: str) -> str:
+    return f"{SEC}.aws_security_group.{name}" if name in ("alb", "rds") else \
+        f'{SEC}.aws_security_group.service["{name}"]'
+
+
+def _rules(doc: dict[str, Any]) -> list[Declared]:
+    """Rule resources by the groups they join and their port (an older tree's per-edge resources move)."""
+    rows = [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.this["{key}"]', attrs={"from_port": rule["port"]},
+               refs=(Ref("security_group_id", _group(rule["target"])),
+                     Ref("referenced_security_group_id", _group(rule["source"]))))
+            for key, rule in names.ingress_rules(doc).items()]
+    rows += [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.alb_from_internet["{label}"]',
+                attrs={"from_port": port, "cidr_ipv4": "0.0.0.0/0"}, refs=(Ref("security_group_id", _group("alb")),))
+             for label, port in (("http", 80), ("https", 443))]
+    rows += [_d(f'{SEC}.aws_vpc_security_group_egress_rule.service["{name}"]',
+                refs=(Ref("security_group_id", _group(name)),)) for name in sorted(doc["services"])]
     return rows
 
 
@@ -184,7 +206,7 @@ def _dns(doc: dict[str, Any]) -> list[Declared]:
 def declared(env: str, doc: dict[str, Any]) -> list[Declared]:
     """Every instance tfgen's tree declares for `env` that adoption can place, and (without identity) the
     others `tfgen impact` knows, so that what the plan creates is listed too. Sorted by address."""
-    rows = (_networking(doc) + _security(doc) + _storage(env, doc) + _database(env, doc) + _compute(doc)
+    rows = (_networking(doc) + _security(doc) + _rules(doc) + _storage(env, doc) + _database(env, doc) + _compute(doc)
             + _loadbalancer(env, doc) + _dns(doc))
     known = {row.address for row in rows}
     rows += [_d(address) for address in impactmap.resources(env, doc) if address not in known]
