@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # One invocation per command, the project directory appended after it as `-C DIR`; expected exit code.
 INVOCATIONS = {
+    "adopt": (["adopt", "dev", "--state", str(Path(__file__).parent / "fixtures" / "adopt" / "empty-state.json"),
+               "--dry-run"], 0),
     "affected": (["affected", "--since", "HEAD"], 0),
     "check": (["check", "--all"], 0),
     "cost": (["cost", "dev"], 0),

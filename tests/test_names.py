@@ -29,10 +29,13 @@ def specs() -> dict[str, dict]:
 
 
 def test_database_identifier_is_the_modules(specs: dict[str, dict]) -> None:
-    expression = re.search(r'^\s*identifier\s*=\s*"([^"]+)"', module_text("database"), re.M).group(1)
+    """The module takes the identifier from the root (an adopted database keeps its own, database.identifier);
+    by default the root passes names.db_identifier."""
+    assert re.search(r"^\s*identifier\s*=\s*var\.db_identifier$", module_text("database"), re.M)
     for env, doc in specs.items():
-        prefix = names.name_prefix(doc, env)
-        assert names.db_identifier(prefix) == hcl_name(expression, prefix)
+        root = (GENERATED / "environments" / env / "variables.tf").read_text()
+        default = re.search(r'variable "db_identifier" \{.*?default\s*=\s*"([^"]+)"', root, re.S).group(1)
+        assert default == (doc["database"]["identifier"] or names.db_identifier(names.name_prefix(doc, env)))
 
 
 def test_uploads_bucket_prefix_is_the_modules(specs: dict[str, dict]) -> None:

@@ -30,9 +30,9 @@ SHELLCHECK = shutil.which("shellcheck")
 ENVS = tuple(list_environments(ROOT))
 SERIAL = "vol0123456789abcdef0"
 # The call compute/main.tf makes (kept in sync by test_main_tf_makes_the_call_the_test_makes).
-CALL = ('templatefile("${path.module}/user_data/service.sh.tftpl", merge(local.user_data_vars[each.key], {\n'
-        '    data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id,'
-        ' "-", "")\n  }))')
+CALL = ('templatefile(\n    "${path.module}/user_data/service.sh.tftpl",\n    merge(local.user_data_vars[each.key], {\n'
+        '      data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id,'
+        ' "-", "")\n    })\n  )')
 SCRATCH_OUTPUT = """output "scripts" {
   value = {
     for name, service in var.services : name => templatefile("${path.module}/user_data/service.sh.tftpl",

@@ -31,7 +31,7 @@ def record_bytes(env: str, rows: list[Block]) -> bytes:
     doc = {"environment": env, "blocks": [{"kind": b.kind, "to" if b.kind != "removed" else "from": b.target,
                                            **({"from": b.source} if b.kind == "moved" else {}),
                                            **({"id": b.source} if b.kind == "import" else {})} for b in rows]}
-    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    return (json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
 
 
 def _block(source: str, index: int, row: object) -> Block:

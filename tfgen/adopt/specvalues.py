@@ -171,7 +171,7 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 def _scalar(value: Any) -> str:
     """JSON is YAML: strings double-quoted and escaped, lists in flow style."""
-    return json.dumps(value)
+    return json.dumps(value, allow_nan=False)
 
 
 def _block(tree: dict[str, Any], indent: int) -> list[str]:
