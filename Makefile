@@ -194,7 +194,7 @@ e2e-impact: $(STAMP) ## tfgen impact vs real plans: apply ENV once (default stag
 
 e2e-adopt: $(STAMP) ## adoption rehearsal: apply the hand-written dev root (or FROM=613fa13's tree), tfgen adopt, plan/apply/re-plan/destroy
 	@$(E2E_SKIP) if [ -z "$(FROM)" ]; then $(MAKE) --no-print-directory fakeprov; fi; \
-	$(VENV)/bin/python tests/rehearsal/adopt.py $(if $(FROM),--from-ref '$(FROM)') $(ADOPT_ACKS)
+	$(VENV)/bin/python tests/rehearsal/adopt.py $(if $(FROM),--from-ref '$(FROM)') $(ADOPT_ACKS) $(E2E_ADOPT_ARGS)
 
 UPGRADE_ENV = $(if $(filter command line,$(origin ENV)),$(ENV),staging)
 E2E_SKIP = if ! command -v terraform >/dev/null; then echo "$@: SKIPPED: terraform is not installed"; exit 0; fi; \
