@@ -17,7 +17,7 @@ from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec,
 from tfgen.validate import ValidatedSpec, validate_specs
 
 if TYPE_CHECKING:  # the impact stage and git load only for commands that compare with a revision
-    from tfgen.impact.compare import Acknowledgements, EnvImpact, Finding
+    from tfgen.impact.compare import Acknowledgements, EnvImpact, Finding, Trees
     from tfgen.impact.resources import ResourceChange
 
 __all__ = ["list_environments"]  # re-exported for the CLI's shell completion
@@ -294,7 +294,7 @@ class ImpactRun:
 def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool,
                    acks: Acknowledgements) -> ImpactRun:
     """Compare the specs at REF with the working tree's (validated): nothing runs Terraform or AWS."""
-    from tfgen.history.git import blob_ids, disk_blob_ids, resolve_commit
+    from tfgen.history.git import resolve_commit
     from tfgen.impact.compare import compare, unacknowledged
 
     commit = resolve_commit(project_dir, ref)
@@ -302,14 +302,42 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
     new = validate_project(project_dir) if list_environments(project_dir) else []
     known = sorted({v.spec.env for v in old} | {v.spec.env for v in new})
     selected = select_environments(names, all_envs, known, ", neither now nor at the revision")
-    impacts = compare(old, new, selected, acks)
+    trees = rendered_trees(project_dir, commit, new, selected)
+    impacts = compare(old, new, selected, acks, trees)
     findings, resources = unacknowledged(impacts, acks, new)
     warnings = [w for v in new if v.spec.env in selected for w in v.warnings]
-    if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):
-        warnings.append(f"templates/ changed since {ref}: impact compares specs through today's templates, so "
-                        "what the template change itself does (renamed or new resources) is not listed; "
-                        f"run `make e2e-upgrade FROM={ref}` to see it in a real plan")
     return ImpactRun(ref, commit, impacts, findings, resources, warnings)
+
+
+def rendered_trees(project_dir: Path, commit: str, validated: list[ValidatedSpec], selected: list[str]) -> Trees:
+    """The generated tree at COMMIT (what was applied) and the tree the working copy renders for `selected`."""
+    from tfgen import __version__
+    from tfgen.history.git import blob_ids, disk_blob_ids, files_at
+    from tfgen.impact.compare import Trees
+
+    old_files = files_at(project_dir, commit, OUTPUT_DIR + "/")
+    envs = sorted({v.spec.env for v in validated} & set(selected))
+    rendered = _render(project_dir, validated, envs) if validated else {}
+    new_files = {p: data.decode("utf-8", "replace") for p, data in rendered.items() if p.endswith((".tf", ".tftpl"))}
+    old_version = _tfgen_version(old_files)
+    if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):
+        cause = "templates"
+    elif old_version and old_version != __version__:
+        cause = f"tfgen {old_version} -> {__version__}"
+    else:
+        cause = "tfgen"
+    return Trees(old_files, new_files, cause)
+
+
+def _tfgen_version(files: dict[str, str]) -> str:
+    """The tfgen version that rendered a tree, from its versions.tf comment (empty when not recorded)."""
+    import re
+
+    for text in files.values():
+        match = re.search(r"tfgen (\d+\.\d+\.\d+)", text[:400])
+        if match:
+            return match.group(1)
+    return ""
 
 
 def write_tree(project_dir: Path, result: RenderResult, *, force: bool, dry_run: bool) -> Any:

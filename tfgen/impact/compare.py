@@ -248,26 +248,44 @@ def key_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[
     return rows
 
 
+@dataclass(frozen=True)
+class Trees:
+    """The generated tree at the revision and the one the working copy renders ({path below generated/: text}),
+    and what else than the specs changed it (`templates`, `tfgen 0.2.0 -> 0.3.0`, or `tfgen`)."""
+
+    old: dict[str, str]
+    new: dict[str, str]
+    cause: str
+
+
 def environment_impact(env: str, old: ValidatedSpec | None, new: ValidatedSpec | None,
-                       acks: Acknowledgements) -> EnvImpact:
-    """Keys, resources and known-destructive findings of one environment."""
+                       acks: Acknowledgements, trees: Trees | None = None) -> EnvImpact:
+    """Keys, resources and known-destructive findings of one environment. With `trees`, the resources are
+    those the rendered trees differ in; the spec table only names the causes."""
     status = "added" if old is None else "deleted" if new is None else "changed"
     keys = key_changes(old.doc if old else None, new.doc if new else None)
-    if status == "changed" and not keys:
-        status = "unchanged"
     resources = plan_changes(env, old.doc if old else None, new.doc if new else None)
     if new is None and old is not None:  # everything goes because the spec went: that is the one cause
         resources = [replace(r, key=DELETED_KEY, old=old.spec.files[-1], new=None) for r in resources]
+    if trees is not None:
+        from tfgen.impact.rendered import rendered_changes
+
+        cause = DELETED_KEY if new is None else trees.cause
+        resources = rendered_changes(env, trees.old, trees.new, resources, cause)
+        if new is None and old is not None:
+            resources = [replace(r, key=DELETED_KEY, old=old.spec.files[-1], new=None) for r in resources]
+    if status == "changed" and not keys and not resources:
+        status = "unchanged"
     return EnvImpact(env, status, keys, resources, known_destructive(env, old, new, acks))
 
 
 def compare(old: list[ValidatedSpec], new: list[ValidatedSpec], selected: list[str] | None,
-            acks: Acknowledgements) -> list[EnvImpact]:
+            acks: Acknowledgements, trees: Trees | None = None) -> list[EnvImpact]:
     """The impact on every selected environment (None: every environment of either side)."""
     before = {v.spec.env: v for v in old}
     after = {v.spec.env: v for v in new}
     names = sorted(set(before) | set(after)) if selected is None else selected
-    return [environment_impact(env, before.get(env), after.get(env), acks) for env in names]
+    return [environment_impact(env, before.get(env), after.get(env), acks, trees) for env in names]
 
 
 def unacknowledged(impacts: list[EnvImpact], acks: Acknowledgements, new: list[ValidatedSpec]

@@ -15,7 +15,7 @@ from tfgen.impact.compare import EnvImpact, Finding
 from tfgen.impact.resources import ACTIONS, ResourceChange
 
 JSON_VERSION = 1
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "abandon": "!"}
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "move": "->", "destroy": "-", "abandon": "!"}
 
 
 def _show(value: Any) -> str:
@@ -65,7 +65,7 @@ def _env_text(impact: EnvImpact, blocking: list[ResourceChange]) -> list[str]:
         lines += [f"   {k.key}: {_show(k.old)} -> {_show(k.new)}" for k in impact.keys]
     width = max((len(r.address) for r in impact.resources), default=0)
     for change in impact.resources:
-        mark = "STATEFUL" if change.stateful else "        "
+        mark = "STATEFUL" if change.stateful else "SERVING " if change.role == "traffic" else "        "
         flag = "  << destructive, not acknowledged" if change in blocking else ""
         lines.append(f"  {SYMBOLS[change.action]:>3} {change.action:<8} {mark} {change.address:<{width}}  "
                      f"{_cause(change)}{flag}")

@@ -1,0 +1,155 @@
+"""Impact on the rendered trees (tfgen.impact.tree/treediff/provider): template changes are judged like spec
+changes, a `moved` block turns a destroy into a move, and the force-new table covers the tree."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from test_impact import edit, git, impact
+from tfhelpers import copy_project
+
+from tfgen.impact.hclast import parse_body
+from tfgen.impact.provider import DATA_HOLDING, FORCE_NEW
+from tfgen.impact.tree import environment_instances
+from tfgen.impact.treediff import compare_trees
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPUTE = "templates/terraform/modules/compute/main.tf"
+VOLUME = "module.compute.aws_ebs_volume"
+
+
+@pytest.fixture
+def committed(tmp_path: Path, run) -> Path:
+    """The project rendered and committed: HEAD is the deployed tree."""
+    root = copy_project(tmp_path / "repo")
+    assert run("-C", str(root), "render", "--all").exit_code == 0
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "deployed")
+    return root
+
+
+def tree_files() -> dict[str, str]:
+    base = ROOT / "generated"
+    return {p.relative_to(base).as_posix(): p.read_text() for p in base.rglob("*.tf*") if p.is_file()}
+
+
+def rows(result) -> dict[str, dict]:
+    return {r["address"]: r for env in json.loads(result.stdout)["environments"] for r in env["resources"]
+            if env["name"] == "prod"}
+
+
+def rename_volume(root: Path) -> None:
+    edit(root / COMPUTE, 'resource "aws_ebs_volume" "data"', 'resource "aws_ebs_volume" "volume"')
+    path = root / COMPUTE
+    path.write_text(path.read_text().replace("aws_ebs_volume.data[", "aws_ebs_volume.volume["))
+
+
+def test_renaming_the_data_volume_without_a_moved_block_destroys_it_and_blocks(run, committed: Path) -> None:
+    rename_volume(committed)
+    result = impact(run, committed, "--all", "--json")
+    assert result.exit_code == 1, result.stdout
+    found = rows(result)
+    gone = found[f'{VOLUME}.data["chromadb"]']
+    assert (gone["action"], gone["stateful"], gone["blocking"]) == ("destroy", True, True)
+    assert gone["key"] == "templates"
+    assert found[f'{VOLUME}.volume["chromadb"]']["action"] == "create"
+
+
+def test_renaming_the_data_volume_with_a_moved_block_is_a_move(run, committed: Path) -> None:
+    rename_volume(committed)
+    (committed / "templates/terraform/modules/compute/moved.tf").write_text(
+        "# Renames of this module's resources: state follows them.\n\n"
+        "moved {\n  from = aws_ebs_volume.data\n  to   = aws_ebs_volume.volume\n}\n")
+    result = impact(run, committed, "--all", "--json")
+    assert result.exit_code == 0, result.stdout
+    found = rows(result)
+    moved = found[f'{VOLUME}.volume["llm"]']
+    assert (moved["action"], moved["old"]) == ("move", f'{VOLUME}.data["llm"]')
+    assert not any(r["action"] in ("destroy", "replace") for r in found.values())
+
+
+def test_a_literal_that_forces_a_new_database_blocks(run, committed: Path) -> None:
+    edit(committed / "templates/terraform/modules/database/main.tf", 'engine         = "mysql"',
+         'engine         = "mariadb"')
+    result = impact(run, committed, "prod", "--json")
+    assert result.exit_code == 1
+    db = rows(result)["module.database.aws_db_instance.main"]
+    assert (db["action"], db["key"], db["old"], db["new"]) == ("replace", "templates: engine", "mysql", "mariadb")
+
+
+def test_a_changed_for_each_key_destroys_and_creates_the_instances() -> None:
+    files = tree_files()
+    new = dict(files)
+    path = "terraform/modules/compute/main.tf"
+    new[path] = new[path].replace("for_each = local.volume_services",
+                                  "for_each = { for k, v in local.volume_services : \"${k}-data\" => v }")
+    actions = {(c.address, c.action) for c in compare_trees(environment_instances(files, "prod"),
+                                                            environment_instances(new, "prod"))}
+    assert (f'{VOLUME}.data["llm"]', "destroy") in actions
+    assert (f'{VOLUME}.data["llm-data"]', "create") in actions
+
+
+def test_for_each_keys_are_evaluated_through_modules_locals_and_functions() -> None:
+    tree = environment_instances(tree_files(), "prod")
+    addresses = set(tree.instances)
+    assert 'module.networking.aws_subnet.private["us-east-1a"]' in addresses  # for expression over var lists
+    assert f'{VOLUME}.data["chromadb"]' in addresses  # for ... if over a module input
+    assert 'module.database.aws_cloudwatch_log_group.rds["slowquery"]' in addresses  # toset(local...)
+    assert not [a for a, i in tree.instances.items() if i.unknown_keys]
+    assert compare_trees(tree, environment_instances(tree_files(), "prod")) == []
+
+
+def test_unknown_for_each_keys_are_one_conservative_instance() -> None:
+    files = {"terraform/environments/x/main.tf": 'resource "aws_ebs_volume" "v" {\n  for_each = data.aws_x.y.m\n'
+                                                  '  availability_zone = each.value\n}\n'}
+    changed = {"terraform/environments/x/main.tf": files["terraform/environments/x/main.tf"].replace(".m\n", ".n\n")}
+    old, new = environment_instances(files, "x"), environment_instances(changed, "x")
+    assert list(old.instances) == ['aws_ebs_volume.v["*"]'] and old.instances['aws_ebs_volume.v["*"]'].unknown_keys
+    assert [c.action for c in compare_trees(old, new)] == ["replace"]
+
+
+def test_the_force_new_table_covers_every_resource_type_of_the_tree() -> None:
+    used = set(re.findall(r'^resource "([a-z0-9_]+)"', "\n".join(tree_files().values()), re.M))
+    assert used - set(FORCE_NEW) == set()
+    assert {"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket"} <= DATA_HOLDING
+
+
+@pytest.mark.terraform
+@pytest.mark.slow
+def test_the_force_new_arguments_exist_in_the_real_provider_schema(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    (tmp_path / "main.tf").write_text('terraform {\n  required_providers {\n    aws = {\n      source  = '
+                                      '"hashicorp/aws"\n      version = "5.100.0"\n    }\n  }\n}\n')
+    config = tmp_path / "tf.rc"
+    config.write_text('provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n  }\n}\n')
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(config)}
+    subprocess.run(["terraform", "init", "-backend=false", "-input=false"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    schema = json.loads(subprocess.run(["terraform", "providers", "schema", "-json"], cwd=tmp_path, env=env,
+                                       check=True, capture_output=True, text=True).stdout)
+    resources = next(iter(schema["provider_schemas"].values()))["resource_schemas"]
+    missing = []
+    for kind, names in FORCE_NEW.items():
+        if kind == "terraform_data":
+            continue
+        block = resources[kind]["block"]
+        for name in names:
+            head, _, sub = name.partition(".")
+            if head in block.get("attributes", {}):
+                continue
+            nested = block.get("block_types", {}).get(head)
+            if nested is None or (sub and sub not in nested["block"].get("attributes", {})):
+                missing.append(f"{kind}.{name}")
+    assert missing == []
+
+
+def test_the_parser_reads_every_generated_file() -> None:
+    for path, text in tree_files().items():
+        if path.endswith(".tf"):
+            parse_body(text, path)

@@ -1,0 +1,43 @@
+"""Impact judged on the rendered trees: the tree at REF against the tree the working copy renders.
+
+tfgen.impact.tree reads both trees' resource instances, tfgen.impact.treediff says what a plan would do to each.
+The spec-key table (tfgen.impact.diff) only explains why: where it predicts the same instance, its spec key
+and values are the cause; any other change is caused by the templates (or, when they did not change, by tfgen
+itself), named with the argument that changed.
+"""
+
+from __future__ import annotations
+
+from tfgen.impact.resources import ResourceChange
+from tfgen.impact.tree import environment_instances
+from tfgen.impact.treediff import TreeChange, compare_trees
+
+
+def _cause(change: TreeChange, cause: str) -> tuple[str, object, object]:
+    if change.action == "move":
+        return f"{cause}: moved block", change.moved_from, change.address
+    if change.action in ("create", "destroy"):
+        return cause, None, None
+    return f"{cause}: {change.argument}", change.old, change.new
+
+
+def rendered_changes(env: str, old_files: dict[str, str], new_files: dict[str, str],
+                     spec_changes: list[ResourceChange], cause: str) -> list[ResourceChange]:
+    """Every instance a plan touches, with its spec-key cause where the spec table predicts it. `cause` names
+    what else changed the tree (`templates` or `tfgen <old> -> <new>`)."""
+    by_address = {c.address: c for c in spec_changes}
+    rows = []
+    for change in compare_trees(environment_instances(old_files, env), environment_instances(new_files, env)):
+        spec = by_address.pop(change.address, None)
+        stateful = change.role == "data"
+        if spec is not None and (spec.action == change.action or spec.action == "abandon"):
+            rows.append(ResourceChange(change.address, spec.action, stateful, spec.key, spec.old, spec.new,
+                                       change.role))
+            continue
+        key, old, new = _cause(change, cause)
+        if spec is not None:
+            key, old, new = spec.key, spec.old, spec.new
+        rows.append(ResourceChange(change.address, change.action, stateful, key, old, new, change.role,
+                                   change.moved_from))
+    rows += [c for c in by_address.values() if c.action == "abandon"]  # a region move: refresh loses them
+    return sorted(rows, key=lambda c: c.address)
