@@ -153,3 +153,19 @@ def test_the_parser_reads_every_generated_file() -> None:
     for path, text in tree_files().items():
         if path.endswith(".tf"):
             parse_body(text, path)
+
+
+WORKER = ("\nservices:\n  worker:\n    description: Batch worker\n    port: 9000\n    ingress_from: [backend]\n"
+          "    instance_type: t4g.micro\n    packages: [python3.11]\n    exec_start: /usr/bin/python3.11 -m worker\n")
+
+
+def test_a_new_service_lists_no_rows_whose_values_are_equal(run, committed: Path) -> None:
+    spec = committed / "specs/staging.yaml"
+    spec.write_text(spec.read_text() + WORKER)
+    report = json.loads(impact(run, committed, "staging", "--json").stdout)
+    keys = report["environments"][0]["keys"]
+    assert keys and all(k["old"] != k["new"] for k in keys)
+    assert "services.worker.availability_zone" not in {k["key"] for k in keys}
+    diff = json.loads(run("-C", str(committed), "diff", "dev", "staging", "--json").stdout)
+    assert all(row["a"] != row["b"] for row in diff["differences"])
+    assert "services.worker.data_volume" not in {row["path"] for row in diff["differences"]}

@@ -239,12 +239,11 @@ def key_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[
     from tfgen.spec import flatten
 
     flat_old, flat_new = flatten(old or {}), flatten(new or {})
-    missing = object()
     rows = []
     for path in sorted(set(flat_old) | set(flat_new), key=format_path):
-        a, b = flat_old.get(path, missing), flat_new.get(path, missing)
+        a, b = flat_old.get(path), flat_new.get(path)  # absent and null are the same value: never a row
         if a != b:
-            rows.append(KeyChange(format_path(path), None if a is missing else a, None if b is missing else b))
+            rows.append(KeyChange(format_path(path), a, b))
     return rows
 
 

@@ -283,47 +283,46 @@ class _Parser:
         return ("call", name, args, expand)
 
     def traversals(self, node: Node) -> Node:
+        """`.name`, `.0`, `[expr]` steps; a splat (`.*`, `[*]`) takes the remaining steps for each element."""
         steps: list[Node] = []
         while True:
-            kind = self.toks[self.i].kind
-            if kind == ".":
-                self.next()
-                tok = self.next()
-                if tok.kind == "*":
-                    return ("splat", self.wrap(node, steps), self.splat_steps(attr_only=True))
-                if tok.kind == NUMBER:
-                    steps += [("index", ("lit", int(part))) for part in tok.text.split(".")]
-                else:
-                    steps.append(("attr", tok.text))
-            elif kind == OBRACK:
-                self.next()
-                if self.peek().kind == "*":
-                    self.next()
-                    self.expect(CBRACK)
-                    return ("splat", self.wrap(node, steps), self.splat_steps(attr_only=False))
-                self.nl.append(False)
-                steps.append(("index", self.expression()))
-                self.expect(CBRACK)
-                self.nl.pop()
-            else:
+            step = self.step(splat=None)
+            if step is None:
                 return self.wrap(node, steps)
+            if step[0] == "splat":
+                return ("splat", self.wrap(node, steps), self.splat_steps(attr_only=step[1]))
+            steps += step[1] if step[0] == "many" else [step]
+
+    def step(self, splat: bool | None) -> Node | None:
+        """One traversal step, ("splat", attr_only) when `splat` is None and a splat follows, None at the end.
+        With `splat` True only attribute steps are read (after `.*`)."""
+        kind = self.toks[self.i].kind
+        if kind == ".":
+            self.next()
+            tok = self.next()
+            if tok.kind == "*" and splat is None:
+                return ("splat", True)
+            if tok.kind == NUMBER:
+                return ("many", [("index", ("lit", int(part))) for part in tok.text.split(".")])
+            return ("attr", tok.text)
+        if kind != OBRACK or splat:
+            return None
+        self.next()
+        if self.peek().kind == "*" and splat is None:
+            self.next()
+            self.expect(CBRACK)
+            return ("splat", False)
+        self.nl.append(False)
+        index = ("index", self.expression())
+        self.expect(CBRACK)
+        self.nl.pop()
+        return index
 
     def splat_steps(self, attr_only: bool) -> list[Node]:
         steps: list[Node] = []
-        while True:
-            kind = self.toks[self.i].kind
-            if kind == ".":
-                self.next()
-                tok = self.next()
-                steps.append(("index", ("lit", int(tok.text))) if tok.kind == NUMBER else ("attr", tok.text))
-            elif kind == OBRACK and not attr_only:
-                self.next()
-                self.nl.append(False)
-                steps.append(("index", self.expression()))
-                self.expect(CBRACK)
-                self.nl.pop()
-            else:
-                return steps
+        while (step := self.step(splat=attr_only)) is not None:
+            steps += step[1] if step[0] == "many" else [step]
+        return steps
 
     @staticmethod
     def wrap(node: Node, steps: list[Node]) -> Node:
