@@ -169,3 +169,68 @@ def test_a_new_service_lists_no_rows_whose_values_are_equal(run, committed: Path
     diff = json.loads(run("-C", str(committed), "diff", "dev", "staging", "--json").stdout)
     assert all(row["a"] != row["b"] for row in diff["differences"])
     assert "services.worker.data_volume" not in {row["path"] for row in diff["differences"]}
+
+
+# ---------------------------------------------------------------------------------------------- acknowledgements
+
+def acknowledge(spec: Path, key: str, text: str) -> None:
+    entry = f"  acknowledged_changes:\n    '{key}': \"{text}\"\n"
+    current = spec.read_text()
+    if "\nenvironment:\n" in current:
+        spec.write_text(current.replace("\nenvironment:\n", "\nenvironment:\n" + entry, 1))
+    else:
+        spec.write_text(current + "\nenvironment:\n" + entry)
+
+
+def test_an_acknowledgement_approves_one_change_and_a_stale_one_is_an_error(run, committed: Path) -> None:
+    spec = committed / "specs/prod.yaml"
+    edit(spec, "database:\n", "database:\n  allocated_storage_gb: 100\n  max_allocated_storage_gb: 200\n")
+    assert run("-C", str(committed), "render", "--all").exit_code == 0
+    git(committed, "commit", "-qam", "prod at 100 GiB")
+    edit(spec, "allocated_storage_gb: 100", "allocated_storage_gb: 50")
+    acknowledge(spec, "database.allocated_storage_gb", "100 -> 50: restored from a snapshot, OPS-42")
+    assert impact(run, committed, "prod").exit_code == 0
+    assert run("-C", str(committed), "render", "--all").exit_code == 0
+    git(committed, "commit", "-qam", "prod at 50 GiB, acknowledged")
+
+    edit(spec, "allocated_storage_gb: 50", "allocated_storage_gb: 40")  # a later change: the entry stays
+    result = impact(run, committed, "prod", "--json")
+    assert result.exit_code == 1
+    findings = {f["rule"]: f for f in json.loads(result.stdout)["environments"][0]["findings"]}
+    assert findings["storage_shrink"]["blocking"] and findings["storage_shrink"]["old"] == 50
+    assert "remove it" in findings["stale_acknowledgement"]["message"]
+    refused = run("-C", str(committed), "render", "prod")
+    assert refused.exit_code == 2 and "approves a change that is not made" in refused.stderr
+
+
+def test_a_vpc_cidr_change_is_one_acknowledgement_in_the_spec_or_on_the_command_line(run, committed: Path) -> None:
+    base = committed / "specs/base.yaml"
+    edit(base, "vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.1.0.0/16")
+    edit(base, "[10.0.1.0/24, 10.0.2.0/24]", "[10.1.1.0/24, 10.1.2.0/24]")
+    edit(base, "[10.0.11.0/24, 10.0.12.0/24]", "[10.1.11.0/24, 10.1.12.0/24]")
+    assert impact(run, committed, "staging").exit_code == 1
+    assert impact(run, committed, "staging", "--acknowledge",
+                  "staging:network.vpc_cidr=10.0.0.0/16->10.1.0.0/16").exit_code == 0
+    wrong = impact(run, committed, "staging", "--acknowledge", "staging:network.vpc_cidr=10.0.0.0/16->10.2.0.0/16")
+    assert wrong.exit_code == 1 and "stale_acknowledgement" in wrong.stdout
+    acknowledge(committed / "specs/staging.yaml", "network.vpc_cidr",
+                "10.0.0.0/16 -> 10.1.0.0/16: new address plan, the network is rebuilt (OPS-50)")
+    result = impact(run, committed, "staging", "--json")
+    assert result.exit_code == 0, result.stdout
+    assert any(r["address"].startswith("module.networking.aws_subnet.private")
+               and r["action"] == "replace" for r in json.loads(result.stdout)["environments"][0]["resources"])
+
+
+def test_removing_a_data_holding_service_stops_render_until_acknowledged(run, committed: Path) -> None:
+    base = committed / "specs/base.yaml"
+    text = base.read_text()
+    start = text.index("  chromadb:\n")
+    base.write_text(text[:start] + "\n" + text[text.index("database:\n", start):])
+    refused = run("-C", str(committed), "render", "dev")
+    assert refused.exit_code == 2, refused.stderr
+    volume = f'{VOLUME}.data["chromadb"]'
+    assert f"{volume}: destroys a resource that holds data in dev" in refused.stderr
+    assert run("-C", str(committed), "validate", "dev").exit_code == 2
+    flags = [f"--acknowledge=dev:{a}=destroy" for a in (volume, 'module.storage.aws_cloudwatch_log_group.service'
+                                                                 '["chromadb"]')]
+    assert run("-C", str(committed), "render", "dev", *flags).exit_code == 0

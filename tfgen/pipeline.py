@@ -165,7 +165,6 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
     when the modules change while such an environment is kept, the render is refused."""
     validated = validate_project(project_dir)
     warnings = [w for v in validated for w in v.warnings]
-    warnings += history_check(project_dir, validated, environments, acks)
     out_root = project_dir / OUTPUT_DIR
     spec_envs = {v.spec.env for v in validated}
     on_disk = generated_environments(out_root)
@@ -181,6 +180,7 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
             files = _render(project_dir, validated, environments)
             notes.append(f"the shared modules change: also rendering {', '.join(others)} so that every "
                          "environment in generated/ matches them")
+    warnings += history_check(project_dir, validated, environments, acks, files, prune)
     notes += [_kept_note(env) for env in orphans if env not in prune]
     notes += [_prune_note(env) for env in prune]
     scopes = scopes_for(sorted({*environments, *prune}))
@@ -254,29 +254,46 @@ def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
                                                        )]) from None
 
 
-def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: list[str],
-                  acks: Acknowledgements) -> list[str]:
-    """Known-destructive changes of the selected environments against the committed specs (HEAD): an error
-    unless acknowledged. Returns warnings; outside a git repository (or before the first commit) there is
+def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: list[str], acks: Acknowledgements,
+                  files: dict[str, bytes] | None = None, pruned: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The impact gate of render and validate, against the committed tree (HEAD): known-destructive changes,
+    data-holding resources replaced or destroyed (a template change included), a deleted environment (unless
+    pruned) and acknowledgements that approve nothing are errors until acknowledged. `files` is the render
+    (None: rendered here). Returns warnings; outside a git repository (or before the first commit) there is
     nothing to compare with."""
-    from tfgen.history.git import GitRefError, in_repository
+    from tfgen.history.git import GitRefError, in_repository, resolve_commit
 
     if not in_repository(project_dir):
         return []
-    from tfgen.impact.compare import known_destructive
+    from tfgen.impact.compare import compare, unacknowledged
 
     try:
-        committed = {v.spec.env: v for v in specs_at(project_dir, "HEAD")}
+        committed = specs_at(project_dir, "HEAD")
+        commit = resolve_commit(project_dir, "HEAD")
     except (SpecError, GitRefError) as exc:
         first = exc.problems[-1] if isinstance(exc, SpecError) else exc
         return [f"not compared with the committed specs (HEAD): {first}"]
-    current = {v.spec.env: v for v in validated}
-    findings = [f for env in selected for f in known_destructive(env, committed.get(env), current.get(env), acks)]
-    blocking = [f.problem() for f in findings if f.acknowledged is None]
+    current = {v.spec.env for v in validated}
+    deleted = sorted({v.spec.env for v in committed} - current - set(pruned))
+    envs = sorted({*selected, *deleted})
+    trees = rendered_trees(project_dir, commit, validated, envs, files)
+    impacts = compare(committed, validated, envs, acks, trees)
+    findings, resources = unacknowledged(impacts, acks, validated)
+    env_of = {id(r): i.env for i in impacts for r in i.resources}
+    blocking = [f.problem() for f in findings] + [_resource_problem(env_of[id(r)], r) for r in resources]
     if blocking:
         raise SpecError(blocking)
     return [f"{f.env}: {f.key}: destructive change acknowledged on the command line: {f.message.split('; ')[0]}"
-            for f in findings if f.acknowledged == "--acknowledge"]
+            for i in impacts for f in i.findings if f.acknowledged == "--acknowledge"]
+
+
+def _resource_problem(env: str, change: ResourceChange) -> Problem:
+    cause = f"{change.key}: {change.old!r} -> {change.new!r}" if change.old is not None or change.new is not None \
+        else change.key
+    return Problem(None, change.address, f"{change.action}s a resource that holds data in {env} ({cause}); a "
+                   "renamed resource needs a moved block; if the loss is intended, acknowledge it with "
+                   f"environment.acknowledged_changes.'{change.address}': \"{change.action}: <reason>\" or "
+                   f"--acknowledge {env}:{change.address}={change.action}")
 
 
 @dataclass
@@ -309,15 +326,17 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
     return ImpactRun(ref, commit, impacts, findings, resources, warnings)
 
 
-def rendered_trees(project_dir: Path, commit: str, validated: list[ValidatedSpec], selected: list[str]) -> Trees:
-    """The generated tree at COMMIT (what was applied) and the tree the working copy renders for `selected`."""
+def rendered_trees(project_dir: Path, commit: str, validated: list[ValidatedSpec], selected: list[str],
+                   files: dict[str, bytes] | None = None) -> Trees:
+    """The generated tree at COMMIT (what was applied) and the tree the working copy renders for `selected`
+    (`files`: already rendered)."""
     from tfgen import __version__
     from tfgen.history.git import blob_ids, disk_blob_ids, files_at
     from tfgen.impact.compare import Trees
 
     old_files = files_at(project_dir, commit, OUTPUT_DIR + "/")
     envs = sorted({v.spec.env for v in validated} & set(selected))
-    rendered = _render(project_dir, validated, envs) if validated else {}
+    rendered = files if files is not None else _render(project_dir, validated, envs) if validated else {}
     new_files = {p: data.decode("utf-8", "replace") for p, data in rendered.items() if p.endswith((".tf", ".tftpl"))}
     old_version = _tfgen_version(old_files)
     if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):

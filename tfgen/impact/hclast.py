@@ -207,13 +207,11 @@ class _Parser:
             self.nl.pop()
             return node
         if kind in (OQUOTE, OHEREDOC):
-            start = self.i
+            start = self.i - 1
             parts = self.template(CQUOTE if kind == OQUOTE else CHEREDOC)
             if any(isinstance(p, tuple) and p[0] == "directive" for p in parts):
                 return self.opaque(start)
-            if len(parts) == 1 and isinstance(parts[0], tuple):
-                return ("tmpl", parts)  # "${x}" keeps x's type in Terraform; a one-part template is the value
-            return ("tmpl", parts)
+            return ("tmpl", parts)  # "${x}" alone keeps x's type (Evaluator.template)
         if kind == OBRACK:
             return self.tuple()
         if kind == OBRACE:

@@ -3,26 +3,43 @@
 tfgen.impact.tree reads both trees' resource instances, tfgen.impact.treediff says what a plan would do to each.
 The spec-key table (tfgen.impact.diff) only explains why: where it predicts the same instance, its spec key
 and values are the cause; any other change is caused by the templates (or, when they did not change, by tfgen
-itself), named with the argument that changed.
+itself, or the spec key whose values the argument's values contain), named with the argument that changed.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from tfgen.impact.evaluate import show
 from tfgen.impact.resources import ResourceChange
 from tfgen.impact.tree import environment_instances
 from tfgen.impact.treediff import TreeChange, compare_trees
 
 
-def _cause(change: TreeChange, cause: str) -> tuple[str, object, object]:
+def _cause(change: TreeChange, cause: str, keys: list[Any]) -> tuple[str, object, object]:
     if change.action == "move":
         return f"{cause}: moved block", change.moved_from, change.address
     if change.action in ("create", "destroy"):
         return cause, None, None
+    key = _spec_key(change, keys)
+    if key is not None:
+        return key.key, key.old, key.new
     return f"{cause}: {change.argument}", change.old, change.new
 
 
+def _spec_key(change: TreeChange, keys: list[Any]) -> Any:
+    """The changed spec key whose old value is in the argument's old value and new value in its new one
+    (`project.name` for a log group's name), if one is."""
+    before, after = show(change.old), show(change.new)
+    for key in keys:
+        if isinstance(key.old, str | int) and isinstance(key.new, str | int) and not isinstance(key.old, bool) \
+                and str(key.old) in before and str(key.new) in after:
+            return key
+    return None
+
+
 def rendered_changes(env: str, old_files: dict[str, str], new_files: dict[str, str],
-                     spec_changes: list[ResourceChange], cause: str) -> list[ResourceChange]:
+                     spec_changes: list[ResourceChange], cause: str, keys: list[Any]) -> list[ResourceChange]:
     """Every instance a plan touches, with its spec-key cause where the spec table predicts it. `cause` names
     what else changed the tree (`templates` or `tfgen <old> -> <new>`)."""
     by_address = {c.address: c for c in spec_changes}
@@ -34,7 +51,7 @@ def rendered_changes(env: str, old_files: dict[str, str], new_files: dict[str, s
             rows.append(ResourceChange(change.address, spec.action, stateful, spec.key, spec.old, spec.new,
                                        change.role))
             continue
-        key, old, new = _cause(change, cause)
+        key, old, new = _cause(change, cause, keys)
         if spec is not None:
             key, old, new = spec.key, spec.old, spec.new
         rows.append(ResourceChange(change.address, change.action, stateful, key, old, new, change.role,
