@@ -234,3 +234,13 @@ def test_removing_a_data_holding_service_stops_render_until_acknowledged(run, co
     flags = [f"--acknowledge=dev:{a}=destroy" for a in (volume, 'module.storage.aws_cloudwatch_log_group.service'
                                                                  '["chromadb"]')]
     assert run("-C", str(committed), "render", "dev", *flags).exit_code == 0
+
+
+def test_check_summarises_a_deleted_spec_with_the_real_way_out(run, committed: Path) -> None:
+    (committed / "specs/staging.yaml").unlink()
+    result = run("-C", str(committed), "check", "--all")
+    assert result.exit_code == 1
+    assert "specs/staging.yaml was deleted" in result.stderr and "then `tfgen render --all --prune staging`" in \
+        result.stderr
+    assert "run `tfgen render dev prod`" not in result.stderr
+    assert len(result.stdout.splitlines()) < 5, "no diff of the deleted files without --diff"
