@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from tfgen.impact.evaluate import show
-from tfgen.impact.resources import ResourceChange
-from tfgen.impact.tree import environment_instances
+from tfgen.impact.provider import role
+from tfgen.impact.resources import GLOBAL_TYPES, ResourceChange
+from tfgen.impact.tree import Tree, environment_instances
 from tfgen.impact.treediff import TreeChange, compare_trees
 
 
@@ -38,13 +39,38 @@ def _spec_key(change: TreeChange, keys: list[Any]) -> Any:
     return None
 
 
+def _region_move(old: Tree, new: Tree, spec: dict[str, ResourceChange], region: Any) -> list[ResourceChange]:
+    """An environment moving region: refresh (in the new region) no longer finds any regional resource, so every
+    regional instance of the new tree is created and every old one not in it is abandoned where it runs; global
+    ones (IAM, Route 53, S3 names) follow the tree comparison."""
+    rows = []
+    for change in compare_trees(Tree({a: i for a, i in old.instances.items() if i.type in GLOBAL_TYPES}, old.moved),
+                                Tree({a: i for a, i in new.instances.items() if i.type in GLOBAL_TYPES}, new.moved)):
+        cause = spec.get(change.address)
+        key, was, now = (cause.key, cause.old, cause.new) if cause else ("region", region.old, region.new)
+        rows.append(ResourceChange(change.address, change.action, change.role == "data", key, was, now, change.role))
+    for address, inst in new.instances.items():
+        if inst.type not in GLOBAL_TYPES:
+            rows.append(ResourceChange(address, "create", role(inst.type) == "data", "region", region.old,
+                                       region.new, role(inst.type)))
+    for address, inst in old.instances.items():
+        if inst.type not in GLOBAL_TYPES and address not in new.instances:
+            rows.append(ResourceChange(address, "abandon", role(inst.type) == "data", "region", region.old,
+                                       region.new, role(inst.type)))
+    return sorted(rows, key=lambda c: c.address)
+
+
 def rendered_changes(env: str, old_files: dict[str, str], new_files: dict[str, str],
                      spec_changes: list[ResourceChange], cause: str, keys: list[Any]) -> list[ResourceChange]:
     """Every instance a plan touches, with its spec-key cause where the spec table predicts it. `cause` names
     what else changed the tree (`templates` or `tfgen <old> -> <new>`)."""
     by_address = {c.address: c for c in spec_changes}
+    old, new = environment_instances(old_files, env), environment_instances(new_files, env)
+    region = next((k for k in keys if k.key == "region"), None)
+    if region is not None:
+        return _region_move(old, new, by_address, region)
     rows = []
-    for change in compare_trees(environment_instances(old_files, env), environment_instances(new_files, env)):
+    for change in compare_trees(old, new):
         spec = by_address.pop(change.address, None)
         stateful = change.role == "data"
         if spec is not None and (spec.action == change.action or spec.action == "abandon"):
