@@ -57,6 +57,9 @@ def test_renaming_the_data_volume_without_a_moved_block_destroys_it_and_blocks(r
     assert (gone["action"], gone["stateful"], gone["blocking"]) == ("destroy", True, True)
     assert gone["key"] == "templates"
     assert found[f'{VOLUME}.volume["chromadb"]']["action"] == "create"
+    refused = run("-C", str(committed), "render", "--all")
+    assert refused.exit_code == 2 and f'{VOLUME}.data["llm"]: destroys a resource that holds data' in refused.stderr
+    assert "a renamed resource needs a moved block" in refused.stderr
 
 
 def test_renaming_the_data_volume_with_a_moved_block_is_a_move(run, committed: Path) -> None:
@@ -70,6 +73,7 @@ def test_renaming_the_data_volume_with_a_moved_block_is_a_move(run, committed: P
     moved = found[f'{VOLUME}.volume["llm"]']
     assert (moved["action"], moved["old"]) == ("move", f'{VOLUME}.data["llm"]')
     assert not any(r["action"] in ("destroy", "replace") for r in found.values())
+    assert run("-C", str(committed), "render", "--all").exit_code == 0
 
 
 def test_a_literal_that_forces_a_new_database_blocks(run, committed: Path) -> None:

@@ -25,7 +25,25 @@ def _cause(change: TreeChange, cause: str, keys: list[Any]) -> tuple[str, object
     key = _spec_key(change, keys)
     if key is not None:
         return key.key, key.old, key.new
-    return f"{cause}: {change.argument}", change.old, change.new
+    return (f"{cause}: {change.argument}", *_compact(change.old, change.new))
+
+
+def _compact(old: Any, new: Any, context: int = 24) -> tuple[Any, Any]:
+    """Long texts (an unknown user_data) shortened to what differs, with some context on each side."""
+    if not (isinstance(old, str) and isinstance(new, str)) or len(old) + len(new) <= 4 * context:
+        return old, new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    begin = max(0, start - context)
+
+    def cut(text: str) -> str:
+        stop = len(text) - max(0, end - context)
+        return ("..." if begin else "") + text[begin:stop] + ("..." if stop < len(text) else "")
+    return cut(old), cut(new)
 
 
 def _spec_key(change: TreeChange, keys: list[Any]) -> Any:

@@ -24,6 +24,8 @@ def _show(value: Any) -> str:
 
 
 def _cause(change: ResourceChange) -> str:
+    if change.old is None and change.new is None:  # a resource created or destroyed by a template: no values
+        return change.key
     return f"{change.key}: {_show(change.old)} -> {_show(change.new)}"
 
 
