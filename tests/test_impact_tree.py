@@ -248,3 +248,9 @@ def test_check_summarises_a_deleted_spec_with_the_real_way_out(run, committed: P
         result.stderr
     assert "run `tfgen render dev prod`" not in result.stderr
     assert len(result.stdout.splitlines()) < 5, "no diff of the deleted files without --diff"
+
+
+def test_check_applies_the_same_gate_as_render(run, committed: Path) -> None:
+    rename_volume(committed)
+    refused = run("-C", str(committed), "check", "--all")
+    assert refused.exit_code == 2 and "destroys a resource that holds data" in refused.stderr

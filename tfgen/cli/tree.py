@@ -150,12 +150,17 @@ def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, show_diff: 
     diffs too); a deleted spec's environment gets the way out (destroy, then prune).
     """
     from tfgen.model.schemafile import schema_drift
-    from tfgen.pipeline import compare_with_disk
+    from tfgen.pipeline import compare_with_disk, history_check, validate_project
 
     root = project_root(ctx)
     try:
         result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
         drifts = compare_with_disk(root, result)
+        if drifts:  # the tree is about to change: the same gate as render
+            deleted = sorted({_drift_group(f"{OUTPUT_DIR}/{d.path}") for d in drifts} - {"shared"}
+                             - set(list_environments(root)))  # summarised below with the way out
+            result.warnings += history_check(root, validate_project(root), result.environments, acks(()),
+                                             result.files, deleted)
     except EXPECTED_ERRORS as exc:
         if as_json:
             emit_failure(check_report(sorted(set(envs)), [], []), exc)
