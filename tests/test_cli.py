@@ -87,7 +87,7 @@ def test_user_files_are_never_touched(run, project: Path) -> None:
     assert render(run, project, "dev", "--force").exit_code == 0
     assert (project / ENV_DIR / "staging/main.tf").exists(), "rendering dev alone never prunes staging"
     stale = run("-C", str(project), "check", "--all")
-    assert stale.exit_code == 1 and "extra  generated/terraform/environments/staging/main.tf" in stale.stderr
+    assert stale.exit_code == 1 and "staging: specs/staging.yaml was deleted, but its" in stale.stderr
     kept = render(run, project, "--all")
     assert kept.exit_code == 0 and "kept generated/terraform/environments/staging" in kept.stderr
     assert (project / ENV_DIR / "staging/main.tf").exists(), "--all never prunes a deleted environment by itself"
