@@ -254,3 +254,11 @@ def test_check_applies_the_same_gate_as_render(run, committed: Path) -> None:
     rename_volume(committed)
     refused = run("-C", str(committed), "check", "--all")
     assert refused.exit_code == 2 and "destroys a resource that holds data" in refused.stderr
+
+
+def test_undeclared_references_and_cycles_are_unknown_values_not_crashes() -> None:
+    files = {"terraform/environments/x/main.tf": 'locals {\n  a = local.b\n  b = local.a\n}\n\n'
+                                                  'resource "aws_s3_bucket" "b" {\n  bucket = local.a\n'
+                                                  '  tags   = { Name = local.missing }\n}\n'}
+    attrs = environment_instances(files, "x").instances["aws_s3_bucket.b"].attrs
+    assert "depends on itself" in attrs["bucket"].text and "no local.missing" in attrs["tags"].text

@@ -78,10 +78,20 @@ class Lazy:
 
     def __init__(self, name: str, get: Callable[[str], Any]) -> None:
         self.name, self._get, self._cache = name, get, {}  # type: ignore[var-annotated]
+        self._busy: set[str] = set()
 
     def attr(self, key: str) -> Any:
+        """The attribute's value; a missing name or a cycle is an EvalError (Terraform refuses both)."""
         if key not in self._cache:
-            self._cache[key] = self._get(key)
+            if key in self._busy:
+                raise EvalError(f"{self.name}.{key} depends on itself")
+            self._busy.add(key)
+            try:
+                self._cache[key] = self._get(key)
+            except KeyError:
+                raise EvalError(f"no {self.name}.{key}") from None
+            finally:
+                self._busy.discard(key)
         return self._cache[key]
 
 
