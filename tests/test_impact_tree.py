@@ -262,3 +262,15 @@ def test_undeclared_references_and_cycles_are_unknown_values_not_crashes() -> No
                                                   '  tags   = { Name = local.missing }\n}\n'}
     attrs = environment_instances(files, "x").instances["aws_s3_bucket.b"].attrs
     assert "depends on itself" in attrs["bucket"].text and "no local.missing" in attrs["tags"].text
+
+
+def test_an_argument_reading_a_replaced_instance_is_updated() -> None:
+    """The certificate is replaced (a new domain): the listener that reads its ARN is updated in place."""
+    text = ('variable "domain" {\n  default = "a.example.com"\n}\n\nresource "aws_acm_certificate" "c" {\n'
+            '  domain_name = var.domain\n}\n\nresource "aws_lb_listener" "l" {\n'
+            '  load_balancer_arn = "arn:lb"\n  certificate_arn   = aws_acm_certificate.c.arn\n}\n')
+    old = {"terraform/environments/x/main.tf": text}
+    new = {"terraform/environments/x/main.tf": text.replace("a.example.com", "b.example.com")}
+    actions = {c.address: c.action for c in compare_trees(environment_instances(old, "x"),
+                                                          environment_instances(new, "x"))}
+    assert actions == {"aws_acm_certificate.c": "replace", "aws_lb_listener.l": "update"}

@@ -100,11 +100,15 @@ def compare_trees(old: Tree, new: Tree) -> list[TreeChange]:
         if forcing:
             changes[address] = _change(inst, "replace", forcing[0], moved.get(address, ""))
     _propagate(new, common, changes, diffs, moved)
+    replaced = {a: c for a, c in changes.items() if c.action == "replace"}
+    bases = {a: i.base for a, i in new.instances.items()}
     for address in common:
         if address not in changes:
             inst = new.instances[address]
-            if diffs[address]:
-                changes[address] = _change(inst, "update", diffs[address][0], moved.get(address, ""))
+            reads = _reads_replaced(inst, replaced, bases) if not diffs[address] else None
+            if diffs[address] or reads:
+                changes[address] = _change(inst, "update", diffs[address][0] if diffs[address] else reads,
+                                           moved.get(address, ""))
             elif address in moved:
                 changes[address] = TreeChange(address, "move", inst.type, role(inst.type), moved_from=moved[address])
     for address in sorted(set(new.instances) - set(before)):
@@ -114,6 +118,18 @@ def compare_trees(old: Tree, new: Tree) -> list[TreeChange]:
         inst = before[address]
         changes[address] = TreeChange(address, "destroy", inst.type, role(inst.type))
     return [changes[a] for a in sorted(changes)]
+
+
+def _reads_replaced(inst: Instance, replaced: dict[str, TreeChange], bases: dict[str, str]
+                    ) -> tuple[str, Any, Any] | None:
+    """(argument, cause, ...) when an argument reads a replaced instance: its new ID is known after apply."""
+    for path, value in _paths(inst.attrs).items():
+        if path.split(".")[0] in (inst.ignore or ()):
+            continue
+        hit = _hits(refs_of(value), replaced, bases)
+        if hit:
+            return path, f"{hit} (replaced)", "(known after apply)"
+    return None
 
 
 def _hits(refs: frozenset[str], replaced: dict[str, TreeChange], bases: dict[str, str]) -> str | None:
