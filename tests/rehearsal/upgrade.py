@@ -208,13 +208,16 @@ class Session:
 
 # ---------------------------------------------------------------------------------------------- modes
 
-def _tree_texts(project: Path, env: str) -> dict[str, str]:
-    return {p: d.decode() for p, d in render_project(project, [env]).files.items() if p.endswith((".tf", ".tftpl"))}
+def _tree_texts(tree: Path) -> dict[str, str]:
+    """The .tf/.tftpl files of a tree written by render_tree, keyed as the renderer keys them."""
+    return {"terraform/" + p.relative_to(tree).as_posix(): p.read_text() for p in sorted(tree.rglob("*"))
+            if p.is_file() and p.suffix in (".tf", ".tftpl") and not p.name.endswith("_override.tf")
+            and ".terraform" not in p.parts}
 
 
-def predicted(env: str, old_project: Path, new_project: Path) -> dict[str, str]:
-    """impact's prediction for ENV between two projects (specs and templates), on their rendered trees."""
-    trees = Trees(_tree_texts(old_project, env), _tree_texts(new_project, env), "templates")
+def predicted(env: str, old_project: Path, new_project: Path, old_tree: Path, new_tree: Path) -> dict[str, str]:
+    """impact's prediction for ENV between two projects (specs and templates), on the very trees planned."""
+    trees = Trees(_tree_texts(old_tree), _tree_texts(new_tree), "templates")
     impacts = compare(validate_project(old_project), validate_project(new_project), [env], Acknowledgements(),
                       trees)
     return {c.address: c.action for c in impacts[0].resources}
@@ -247,11 +250,13 @@ def run_scenarios(session: Session, names: list[str]) -> int:
             render_tree(project, session.env, session.work / scenario.name)
         finally:
             tfgen.__version__ = released
+        if scenario.tree_edit is not None:
+            scenario.tree_edit(session.work / scenario.name)
+        prediction = predicted(session.env, base, project, session.work / "base", session.work / scenario.name)
         planned = session.plan(scenario.name, session.work / scenario.name)
         if planned is None:
             results.append((scenario.name, "ERROR (plan failed)", time.monotonic() - started))
             continue
-        prediction = predicted(session.env, base, project)
         wrong = disagreements(prediction, planned)
         say(scenario.name, f"{scenario.description}\n{table(planned, prediction)}")
         for row in wrong:

@@ -57,22 +57,28 @@ def _spec_key(change: TreeChange, keys: list[Any]) -> Any:
     return None
 
 
+def _global(resource_type: str) -> bool:
+    """Found by refresh in any region: IAM, Route 53, S3 (one namespace) and resources outside AWS."""
+    return (resource_type in GLOBAL_TYPES or resource_type.startswith(("aws_iam_", "aws_s3_bucket"))
+            or not resource_type.startswith("aws_"))
+
+
 def _region_move(old: Tree, new: Tree, spec: dict[str, ResourceChange], region: Any) -> list[ResourceChange]:
     """An environment moving region: refresh (in the new region) no longer finds any regional resource, so every
     regional instance of the new tree is created and every old one not in it is abandoned where it runs; global
     ones (IAM, Route 53, S3 names) follow the tree comparison."""
     rows = []
-    for change in compare_trees(Tree({a: i for a, i in old.instances.items() if i.type in GLOBAL_TYPES}, old.moved),
-                                Tree({a: i for a, i in new.instances.items() if i.type in GLOBAL_TYPES}, new.moved)):
+    for change in compare_trees(Tree({a: i for a, i in old.instances.items() if _global(i.type)}, old.moved),
+                                Tree({a: i for a, i in new.instances.items() if _global(i.type)}, new.moved)):
         cause = spec.get(change.address)
         key, was, now = (cause.key, cause.old, cause.new) if cause else ("region", region.old, region.new)
         rows.append(ResourceChange(change.address, change.action, change.role == "data", key, was, now, change.role))
     for address, inst in new.instances.items():
-        if inst.type not in GLOBAL_TYPES:
+        if not _global(inst.type):
             rows.append(ResourceChange(address, "create", role(inst.type) == "data", "region", region.old,
                                        region.new, role(inst.type)))
     for address, inst in old.instances.items():
-        if inst.type not in GLOBAL_TYPES and address not in new.instances:
+        if not _global(inst.type) and address not in new.instances:
             rows.append(ResourceChange(address, "abandon", role(inst.type) == "data", "region", region.old,
                                        region.new, role(inst.type)))
     return sorted(rows, key=lambda c: c.address)

@@ -56,6 +56,7 @@ class ModuleDef:
     resources: list[Block]
     calls: list[Block]
     moved: list[Block]
+    data: list[Block] = field(default_factory=list)
 
 
 _PARSED: dict[str, Body] = {}
@@ -86,6 +87,8 @@ def load_module(files: dict[str, str], directory: str) -> ModuleDef:
                 defn.calls.append(block)
             elif block.type == "moved":
                 defn.moved.append(block)
+            elif block.type == "data":
+                defn.data.append(block)
     return defn
 
 
@@ -156,10 +159,35 @@ class ModuleInstance:
         if name == "terraform":
             return unknown("terraform")
         if name == "data":
-            return unknown(self.prefix + "data" + "".join(show_step(s) for s in steps))
+            return self.data_ref(steps, self.evaluator(iteration))
         if name in self.types:
             return self.resource_ref(name, steps, self.evaluator(iteration))
         raise EvalError(f"unknown reference {name}")
+
+    def data_ref(self, steps: list[Node], ev: Evaluator) -> Any:
+        """`data.x.name[key].attr`: unknown until read, but made of the data source's arguments, so that a
+        changed input (a policy document's statements) changes what reads it."""
+        if len(steps) < 2 or steps[0][0] != "attr" or steps[1][0] != "attr":
+            raise EvalError("data without a type and name")
+        kind, name = steps[0][1], steps[1][1]
+        block = next((b for b in self.defn.data if b.labels == [kind, name]), None)
+        base = f"{self.prefix}data.{kind}.{name}"
+        if block is None:
+            raise EvalError(f"no {base}")
+        keys, values = self.keys(block, f"data.{kind}.{name}")
+
+        def one(key: Any, value: Any) -> Unknown:
+            args = self.body_values(block.body, self.evaluator(_iteration(block, key, value)), {})
+            address = base + ("" if key is None else instance_key(key))
+            return unknown(f"{address}({show(args)})", args)
+        if keys == [None] or keys == [UNKNOWN_KEY]:
+            rest = steps[2:]
+            if keys == [UNKNOWN_KEY] and rest and rest[0][0] == "index":
+                rest = rest[1:]
+            return ev.steps(one(keys[0], values[0]), rest, {}, base)
+        items = {k: one(k, v) for k, v in zip(keys, values, strict=True)}
+        value: Any = [items[k] for k in keys] if "count" in block.body.attributes else items
+        return ev.steps(value, steps[2:], {}, base)
 
     def resource_ref(self, kind: str, steps: list[Node], ev: Evaluator) -> Any:
         """`aws_x.name[key].attr`: unknown, reading that instance. Without a key, a resource with count or
