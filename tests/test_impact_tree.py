@@ -108,8 +108,8 @@ def test_for_each_keys_are_evaluated_through_modules_locals_and_functions() -> N
 
 
 def test_unknown_for_each_keys_are_one_conservative_instance() -> None:
-    files = {"terraform/environments/x/main.tf": 'resource "aws_ebs_volume" "v" {\n  for_each = data.aws_x.y.m\n'
-                                                  '  availability_zone = each.value\n}\n'}
+    files = {"terraform/environments/x/main.tf": 'data "aws_x" "y" {\n}\n\nresource "aws_ebs_volume" "v" {\n'
+                                                  '  for_each = data.aws_x.y.m\n  availability_zone = each.value\n}\n'}
     changed = {"terraform/environments/x/main.tf": files["terraform/environments/x/main.tf"].replace(".m\n", ".n\n")}
     old, new = environment_instances(files, "x"), environment_instances(changed, "x")
     assert list(old.instances) == ['aws_ebs_volume.v["*"]'] and old.instances['aws_ebs_volume.v["*"]'].unknown_keys
