@@ -1,4 +1,4 @@
-"""The --json reports of check, validate and diff keep one documented shape (README.md) whatever
+"""The --json reports of check, validate and diff keep one documented shape (docs/json.md) whatever
 the outcome, so CI systems can parse them without branching on the status."""
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tfgen.context import build_units, environment_context, project_context
 from tfgen.errors import Location, Problem, SpecError
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
+from tfgen.spec.loader import unknown_env_message
 from tfgen.validate import ValidatedSpec, validate_specs
 
 if TYPE_CHECKING:  # the impact stage and git load only for commands that compare with a revision
@@ -58,9 +59,7 @@ def select_environments(names: tuple[str, ...] | list[str], all_envs: bool, know
         check_env_name(name)
     unknown = [n for n in names if n not in known]
     if unknown:
-        listing = ", ".join(known) or "none"
-        raise SpecError([Problem(None, "", f"no spec for environment {n!r}{where} (known: {listing})")
-                         for n in unknown])
+        raise SpecError([Problem(None, "", unknown_env_message(n, known, where)) for n in unknown])
     return sorted(dict.fromkeys(names))
 
 

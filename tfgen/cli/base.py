@@ -2,8 +2,8 @@
 
 No logic here beyond choosing a stage and mapping errors to exit codes.
 
-Status goes to stderr, data (diffs, JSON, specs) to stdout. Exit codes: 0 ok, 1 stale/different/would change,
-2 invalid input, 3 conflict.
+Status goes to stderr, data (diffs, JSON, specs, fmt's changed files) to stdout. Exit codes: 0 ok,
+1 stale/different/would change, 2 invalid input, 3 conflict, 70 internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -48,7 +48,17 @@ Examples:
   tfgen schema                  JSON Schema for editors (kept in specs/tfgen.schema.json)
 
 \b
-Exit codes: 0 ok, 1 stale/different/would change, 2 invalid input, 3 conflict (refused to overwrite).
+Exit codes:
+  0    ok
+  1    stale, different, would change, or an unacknowledged destructive change (impact)
+  2    invalid input (spec, arguments, a file that does not parse)
+  3    conflict: refused to overwrite a generated file edited by hand
+  70   internal error: a bug in tfgen (re-run with --debug for the traceback)
+  130  interrupted (Ctrl-C); nothing half-written is left behind
+
+\b
+Project directory: -C DIR before or after the command, or TFGEN_PROJECT_DIR=DIR
+(pre-commit appends a hook's args after the command: args: [-C, infra]).
 
 \b
 Shell completion (commands, options and environment names from specs/):
@@ -124,17 +134,37 @@ def project_root(ctx: click.Context) -> Path:
     return find_project(ctx.obj["project_dir"])
 
 
-@click.group(epilog=EPILOG_EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+PROJECT_DIR_TYPE = click.Path(file_okay=False, path_type=Path)
+
+
+def _project_dir_after(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """`tfgen check --all -C infra`: the command's -C overrides the group's (and TFGEN_PROJECT_DIR)."""
+    if value is not None:
+        ctx.find_root().ensure_object(dict)["project_dir"] = value
+
+
+class TfgenGroup(click.Group):
+    """Every command also accepts -C after its name: pre-commit appends a hook's `args` after the entry."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(click.Option(["-C", "project_dir_after"], type=PROJECT_DIR_TYPE, default=None,
+                                       expose_value=False, is_eager=True, callback=_project_dir_after,
+                                       metavar="DIR", help="Project directory (same as tfgen -C DIR)."))
+        super().add_command(cmd, name)
+
+
+@click.group(cls=TfgenGroup, epilog=EPILOG_EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tfgen")
-@click.option("-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+@click.option("-C", "project_dir", type=PROJECT_DIR_TYPE, default=".", envvar="TFGEN_PROJECT_DIR",
+              show_envvar=True,
               help="Project directory holding specs/, templates/ and generated/ (default: the current directory "
-                   "or the nearest parent that holds specs/ and templates/).")
+                   "or the nearest parent that holds specs/ and templates/). Also accepted after the command.")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error (for bug reports).")
 @click.pass_context
 def main(ctx: click.Context, project_dir: Path, debug: bool) -> None:
     """Generate a complete Terraform tree from one YAML spec per environment."""
     ctx.ensure_object(dict)
-    ctx.obj["project_dir"] = project_dir
+    ctx.obj.setdefault("project_dir", project_dir)  # a command's own -C (parsed later) replaces it
     ctx.obj["debug"] = debug
 
 
@@ -165,7 +195,7 @@ def output_diff(diff: str) -> str:
 
 # ---------------------------------------------------------------- machine-readable output (--json)
 # Every --json report is one JSON object on stdout with `version` (1), `command` and `status`, plus the
-# same keys whatever the status, so CI can read them without branching. Documented in README.md.
+# same keys whatever the status, so CI can read them without branching. Documented in docs/json.md.
 
 JSON_VERSION = 1
 

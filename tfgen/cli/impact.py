@@ -30,7 +30,7 @@ from tfgen.errors import EXIT_STALE, EXPECTED_ERRORS, as_tfgen_error
 @click.option("--since", "ref", default="HEAD", show_default=True, metavar="REF",
               help="Git revision whose specs are compared with the working tree's (read with git, never checked out).")
 @click.option("--format", "fmt_name", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="Report format on stdout (json is documented in README.md).")
+              show_default=True, help="Report format on stdout (json is documented in docs/impact.md).")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @ACKNOWLEDGE
 @click.pass_context

@@ -57,7 +57,7 @@ def diff_report(env_a: str, env_b: str, rows: list[dict[str, Any]] | None,
 @main.command(epilog="\b\nExamples:\n  tfgen diff dev prod\n  tfgen diff staging prod --json")
 @click.argument("env_a", shell_complete=complete_env)
 @click.argument("env_b", shell_complete=complete_env)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:

@@ -31,12 +31,15 @@ from tfgen.pipeline import resolve_environments
 @click.option("-check", "--check", "check_only", is_flag=True, help="Exit 1 if any file would change; write nothing.")
 @click.option("-diff", "--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes.")
 @click.option("-recursive", "--recursive", is_flag=True, help="Also format files in subdirectories.")
+@click.pass_context
 @handle_errors
-def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool, recursive: bool) -> None:
+def fmt(ctx: click.Context, paths: tuple[Path, ...], check_only: bool, show_diff: bool, recursive: bool) -> None:
     """Format .tf/.tfvars files exactly like `terraform fmt` (no terraform binary needed).
 
-    Like terraform fmt: no PATH means the current directory only; `-` reads stdin and writes stdout.
-    A file that does not parse is reported (file:line:column) and left untouched; exit 2.
+    Like terraform fmt: no PATH means the current directory only (the -C directory when given); `-` reads
+    stdin and writes stdout. PATHs are relative to the current directory, as pre-commit passes them. The
+    files that change are listed on stdout. A file that does not parse is reported (file:line:column) and
+    left untouched; exit 2.
     """
     from tfgen.hcl.files import InputRefused, format_paths, format_stdin
 
@@ -45,7 +48,8 @@ def fmt(paths: tuple[Path, ...], check_only: bool, show_diff: bool, recursive: b
             raise InputRefused("-", "stdin (-) cannot be combined with other paths")
         changed = format_stdin(check_only=check_only, show_diff=show_diff, echo=echo_data)
     else:
-        changed = bool(format_paths(list(paths) or [Path(".")], check_only=check_only, show_diff=show_diff,
+        default = Path((ctx.obj or {}).get("project_dir") or ".")
+        changed = bool(format_paths(list(paths) or [default], check_only=check_only, show_diff=show_diff,
                                     echo=echo_data, status=status, recursive=recursive))
     sys.exit(EXIT_STALE if (changed and check_only) else EXIT_OK)
 
@@ -58,7 +62,7 @@ def cost_report(body: list[dict[str, Any]], prices: dict[str, str] | None) -> di
 @main.command(epilog="\b\nExamples:\n  tfgen cost dev\n  tfgen cost --all --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def cost(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
@@ -95,7 +99,7 @@ def affected_report(since: str, body: dict[str, Any] | None) -> dict[str, Any]:
 @main.command(epilog="\b\nExamples:\n  tfgen affected --since origin/main\n"
                      "  tfgen affected --since HEAD~1 --json")
 @click.option("--since", "ref", required=True, help="Git revision to compare with (read with git, never checked out).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def affected(ctx: click.Context, ref: str, as_json: bool) -> None:

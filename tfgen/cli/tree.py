@@ -140,7 +140,7 @@ def _print_summary(files: list[dict[str, Any]], specs: set[str], show_diff: bool
 @ENVS
 @ALL
 @click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff of every changed file.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, show_diff: bool, as_json: bool) -> None:
@@ -190,7 +190,7 @@ def validate_report(environments: list[str], warnings: list[str]) -> dict[str, A
 @main.command(epilog="\b\nExamples:\n  tfgen validate --all\n  tfgen validate prod --json")
 @ENVS
 @ALL
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see README.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @ACKNOWLEDGE
 @click.pass_context
 @handle_errors

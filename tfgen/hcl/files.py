@@ -100,7 +100,7 @@ def format_paths(paths: list[Path], *, check_only: bool, show_diff: bool, echo: 
         if formatted == original:
             continue
         changed.append(path)
-        status(str(path))
+        echo(str(path))  # the list of changed files goes to stdout, as `terraform fmt` prints it
         if show_diff:
             echo(unified_diff(original, formatted, str(path)))
         if not check_only:

@@ -1,6 +1,6 @@
 """`tfgen impact` output: a plain-text report (terminal and CI logs), Markdown (job summaries) and JSON.
 
-The JSON shape is documented in README.md ("Impact of a change") and versioned: keys are never removed or
+The JSON shape is documented in docs/impact.md and versioned: keys are never removed or
 renamed within a version. Every spec value is printed through `_show` (JSON-style, one line), so a spec
 string can never start a new line or inject Markdown table cells.
 """

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tfgen import names
+
 ACTIONS = ("create", "update", "replace", "move", "destroy", "abandon")
 # "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
 # finds it (it asks the new region), drops it from the state and plans nothing for it: it keeps running, and
@@ -68,17 +70,17 @@ class ResourceChange:
 # ---------------------------------------------------------------------------------------------- derived names
 
 def name_prefix(env: str, doc: dict[str, Any]) -> str:
-    return f"{doc['project']['name']}-{env}"
+    return names.name_prefix(doc, env)
 
 
 def db_identifier(env: str, doc: dict[str, Any]) -> str:
-    """The RDS identifier the database module sets (`<project>-<env>-mysql`); a change replaces the database."""
-    return f"{name_prefix(env, doc)}-mysql"
+    """The RDS identifier the database module sets; a change replaces the database."""
+    return names.db_identifier(name_prefix(env, doc))
 
 
 def uploads_bucket_prefix(env: str, doc: dict[str, Any]) -> str:
-    """The uploads bucket's `bucket_prefix` (S3 allows 37 characters); a change replaces the bucket."""
-    return f"{name_prefix(env, doc)}-uploads-"[:37]
+    """The uploads bucket's `bucket_prefix`; a change replaces the bucket."""
+    return names.uploads_bucket_prefix(name_prefix(env, doc))
 
 
 def service_placement(service: str, doc: dict[str, Any]) -> tuple[str, str]:
@@ -94,28 +96,16 @@ def service_placement(service: str, doc: dict[str, Any]) -> tuple[str, str]:
         return zones[index], "network.availability_zones"
     if svc["availability_zone"]:
         return svc["availability_zone"], f"services.{service}.availability_zone"
-    return sorted(zones)[0], "network.availability_zones"
+    return names.default_availability_zone(zones), "network.availability_zones"
 
 
 def service_availability_zone(service: str, doc: dict[str, Any]) -> str:
     return service_placement(service, doc)[0]
 
 
-def cors_origins(doc: dict[str, Any]) -> list[str]:
-    """The uploads bucket's CORS origins: the spec's list, or the environment's domain and its www name."""
-    configured = doc["storage"]["cors_allowed_origins"]
-    return list(configured) if configured else [f"https://{doc['dns']['domain']}", f"https://www.{doc['dns']['domain']}"]
-
-
 def _zone_cidrs(doc: dict[str, Any], tier: str) -> dict[str, str]:
     net = doc["network"]
     return dict(zip(net["availability_zones"], net[f"{tier}_subnet_cidrs"], strict=False))
-
-
-def _nat_zones(doc: dict[str, Any]) -> list[str]:
-    zones = doc["network"]["availability_zones"]
-    # A single NAT gateway lives in the alphabetically first zone (modules/networking), whatever the order.
-    return list(zones) if doc["network"]["nat_gateway"] == "per_az" else sorted(zones)[:1]
 
 
 # ---------------------------------------------------------------------------------------------- the table
@@ -142,7 +132,7 @@ def _networking(env: str, doc: dict[str, Any]) -> list[Resource]:
             rows.append(Resource(f'{NET}.aws_subnet.{tier}["{zone}"]', True, *zones,
                                  (Arg(f"network.{tier}_subnet_cidrs[{index}]", cidr, True),), (VPC,)))
     rows += _routing(doc, zones)
-    for zone in _nat_zones(doc):
+    for zone in names.nat_gateway_zones(doc["network"]):
         subnet = f'{NET}.aws_subnet.public["{zone}"]'
         rows.append(Resource(f'{NET}.aws_eip.nat["{zone}"]', False, "network.nat_gateway", net["nat_gateway"],
                              ()))
@@ -220,11 +210,7 @@ def _edge_exists(target: str, source: str) -> tuple[str, Any]:
 def security_edges(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(key, target group, source) of every group-to-group ingress rule, keyed as the environment root keys
     them (`<target>_from_<source>_<port>`); the ALB's two internet rules are separate resources."""
-    edges = []
-    for name, svc in sorted(doc["services"].items()):
-        edges += [(f"{name}_from_{source}_{svc['port']}", name, source) for source in sorted(svc["ingress_from"])]
-    edges += [(f"rds_from_{source}_3306", "rds", source) for source in sorted(doc["database"]["ingress_from"])]
-    return sorted(edges)
+    return sorted((key, rule["target"], rule["source"]) for key, rule in names.ingress_rules(doc).items())
 
 
 def _storage(env: str, doc: dict[str, Any]) -> list[Resource]:
@@ -315,23 +301,23 @@ def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Resource]:
 def _certificate_and_dns(env: str, doc: dict[str, Any]) -> list[Resource]:
     dns = doc["dns"]
     domain = Arg("dns.domain", dns["domain"], True)
-    names = [dns["domain"], *(f"{sub}.{dns['domain']}" for sub in dns["subdomains"])]
+    hostnames = [dns["domain"], *(f"{sub}.{dns['domain']}" for sub in dns["subdomains"])]
     certificate = "aws_acm_certificate.main"
     rows = [Resource(certificate, False, "dns", "defined",
                      (domain, Arg("dns.subdomains", list(dns["subdomains"]), True))),
             Resource(f"{LB}.aws_lb_listener.https", False, "loadbalancer", "defined", (), (), (certificate,)),
             Resource(f"{STO}.aws_s3_bucket_cors_configuration.uploads", False, "storage", "defined",
                      (Arg("dns.domain" if not doc["storage"]["cors_allowed_origins"] else
-                          "storage.cors_allowed_origins", cors_origins(doc)),))]
+                          "storage.cors_allowed_origins", names.cors_origins(doc)),))]
     if not dns["create_hosted_zone"]:
         return rows
     zone = f"{DNS}.aws_route53_zone.main"
     toggle = ("dns.create_hosted_zone", True)
     rows.append(Resource(zone, True, *toggle, (domain,)))
     rows.append(Resource("aws_acm_certificate_validation.main[0]", False, *toggle, (), (certificate,)))
-    rows += [Resource(f'{DNS}.aws_route53_record.alias["{name}"]', False, *toggle, (), (zone,)) for name in names]
+    rows += [Resource(f'{DNS}.aws_route53_record.alias["{name}"]', False, *toggle, (), (zone,)) for name in hostnames]
     rows += [Resource(f'{DNS}.aws_route53_record.certificate_validation["{name}"]', False, *toggle, (),
-                      (zone, certificate)) for name in names]
+                      (zone, certificate)) for name in hostnames]
     if dns["health_check"]:
         rows.append(Resource(f"{DNS}.aws_route53_health_check.main[0]", False, "dns.health_check", True, (domain,)))
     return rows

@@ -41,6 +41,7 @@ class FormatCache:
             digest.update(module.name.encode() + b"\0" + module.read_bytes())
         self.store = Store(f"fmt-{digest.hexdigest()[:16]}")
         self.directory = self.store.directory
+        self.memo: Any = None  # tfgen.hcl.Memo of this run's formatted blocks, made on the first miss
 
     def format(self, text: str, source: str) -> str:
         key = text.encode("utf-8")
@@ -48,9 +49,11 @@ class FormatCache:
         if cached is not None:
             with contextlib.suppress(UnicodeDecodeError):
                 return cached.decode("utf-8")
-        from tfgen.hcl import format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render uses
+        from tfgen.hcl import Memo, format_hcl  # on a miss only: importing tfgen.hcl costs more than a warm render
 
-        formatted = format_hcl(text, source=source)
+        if self.memo is None:
+            self.memo = Memo()
+        formatted = format_hcl(text, source=source, memo=self.memo)
         self.store.put(key, formatted.encode("utf-8"))
         return formatted
 
@@ -169,15 +172,32 @@ def with_header(dest: str, text: str) -> str:
 
 
 def render_units(templates_dir: Path, units: list[RenderUnit]) -> dict[str, bytes]:
-    """Render and format every unit in memory; any failure raises before anything is written."""
+    """Render and format every unit in memory; any failure raises before anything is written.
+
+    Markdown comes last, with `tree` (tfgen.interfaces.tree.TreeFacts) in its context: the docs describe
+    the resources, skips and IAM grants of the files just rendered, never a copy kept beside the templates."""
+    from tfgen.interfaces.tree import tree_facts
+
     env = make_environment(templates_dir)
     cache = FormatCache()
     rendered: dict[str, bytes] = {}
-    for unit in units:
-        text = render_unit(env, unit)
-        try:
-            text = format_output(unit.dest, text, cache)
-        except FormatError as exc:
-            raise TemplateError(f"templates/{unit.template}", exc.line, f"rendered HCL does not parse: {exc}") from None
-        rendered[unit.dest] = text.encode("utf-8")
-    return rendered
+    docs = [unit for unit in units if unit.dest.endswith(".md")]
+    for unit in [unit for unit in units if not unit.dest.endswith(".md")]:
+        rendered[unit.dest] = _render_one(env, unit, cache)
+    if docs:
+        counted = frozenset(u.context["module"].name for u in units
+                            if "module" in u.context and getattr(u.context["module"], "count", None))
+        facts = tree_facts({dest: data.decode("utf-8") for dest, data in rendered.items()}, counted)
+        for unit in docs:
+            rendered[unit.dest] = _render_one(env, RenderUnit(unit.template, unit.dest,
+                                                              {**unit.context, "tree": facts}), cache)
+    return dict(sorted(rendered.items()))
+
+
+def _render_one(env: jinja2.Environment, unit: RenderUnit, cache: FormatCache) -> bytes:
+    text = render_unit(env, unit)
+    try:
+        text = format_output(unit.dest, text, cache)
+    except FormatError as exc:
+        raise TemplateError(f"templates/{unit.template}", exc.line, f"rendered HCL does not parse: {exc}") from None
+    return text.encode("utf-8")

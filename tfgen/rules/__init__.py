@@ -3,7 +3,7 @@
 A rule is a function `(doc, check) -> None` registered with `@rule`. `check.report(path, message)` records a
 problem at the value's file:line. Rules only run once the document type-checks, so they may trust types, but
 never shapes (lists may be short, names may be missing): a rule must not raise. Every rule is listed, with
-how to fix what it reports, in README.md (Validation rules).
+how to fix what it reports, in docs/rules.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
@@ -147,13 +148,20 @@ def spec_path_for(env: str, project_dir: Path) -> Path:
     return project_dir / "specs" / f"{env}.yaml"
 
 
+def unknown_env_message(env: str, known: list[str], where: str = "") -> str:
+    """`no spec for environment 'dve'; did you mean 'dev'? (known: dev, prod, staging)`: a typo is the usual cause."""
+    close = difflib.get_close_matches(env, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"no spec for environment {env!r}{where}{hint} (known: {', '.join(known) or 'none'})"
+
+
 def load_spec(env: str, project_dir: Path) -> LoadedSpec:
     """Load `specs/<env>.yaml` with its extends chain into one merged document."""
     path = spec_path_for(env, project_dir)
     if not os.path.lexists(path):
         rel = project_relative(path, project_dir)
-        known = ", ".join(list_environments(project_dir)) or "none"
-        raise SpecError([Problem(Location(rel, 1, 1), "", f"no spec for environment {env!r} (known: {known})")])
+        message = unknown_env_message(env, list_environments(project_dir))
+        raise SpecError([Problem(Location(rel, 1, 1), "", message)])
     layers = read_layers(path, project_dir)
     data, prov = merge_layers(layers)
     return LoadedSpec(env=env, data=data, provenance=prov, files=[layer.file for layer in layers], layers=layers)
