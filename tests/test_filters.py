@@ -12,6 +12,7 @@ import hcl2
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from tfhelpers import examples
 
 from tfgen.render.filters import hcl, hcl_string
 
@@ -63,7 +64,7 @@ def unquote(parsed: object) -> str:
     return "".join(out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_any_string_round_trips_through_hcl2(value: str) -> None:
     # python-hcl2 8.x cannot lex the HCL escapes `$${`/`%%{` when they are unbalanced; those strings are
@@ -74,7 +75,7 @@ def test_any_string_round_trips_through_hcl2(value: str) -> None:
     assert unquote(parsed) == value
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.text(alphabet="ab}%\"\\\n\t", max_size=8), max_size=4))
 def test_lists_of_hostile_strings_stay_data(values: list[str]) -> None:
     parsed = parse_attribute(hcl(values))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tfhelpers import examples
 
 from tfgen.errors import FormatError
 from tfgen.hcl import Memo, format_hcl, top_level_items
@@ -64,7 +65,7 @@ PIECES = [
 ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=6), st.lists(st.sampled_from(PIECES), max_size=4))
 def test_a_shared_memo_never_changes_a_result(first: list[str], second: list[str]) -> None:
     """Whatever files came before (filling the memo), a file formats as it does alone, error or not."""

@@ -127,7 +127,7 @@ def test_existing_services_are_not_moved_by_the_new_one(tree: Path):
 @pytest.mark.terraform
 @pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
 @pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no provider mirror at {MIRROR}")
-@pytest.mark.parametrize("env", ENVS)
+@pytest.mark.parametrize("env", ["prod"])  # the worker is one base.yaml entry: the same in every root
 def test_terraform_validate_with_the_worker(tree: Path, env: str, tmp_path: Path):
     copy = tmp_path / "terraform"
     shutil.copytree(tree, copy)

@@ -17,6 +17,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tfhelpers import examples
 
 from tfgen.cli import main
 from tfgen.errors import SpecError
@@ -171,7 +172,7 @@ def _write_project(tmp: Path, name: str, doc: dict[str, Any]) -> Path:
     return tmp
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations())
 def test_spec_the_schema_rejects_is_rejected_by_validate(mutation: tuple[str, dict[str, Any]]) -> None:
     name, doc = mutation

@@ -327,7 +327,11 @@ def test_app_secret_is_generated_once_and_guarded():
     (lifecycle,) = version["lifecycle"]
     assert lifecycle["ignore_changes"] == ["version_stages"]
     (guard,) = lifecycle["precondition"]
-    assert 'contains(local.app_secret_stages, "tfgen-generated")' in guard["condition"]
+    assert guard["condition"] == "!local.app_secret_foreign"
+    storage_locals = parse("modules/storage/main.tf")["locals"]
+    foreign = next(b["app_secret_foreign"] for b in storage_locals if "app_secret_foreign" in b)
+    assert 'contains(local.app_secret_stages, "AWSCURRENT")' in foreign
+    assert '!contains(local.app_secret_stages, "tfgen-generated")' in foreign
     assert "did not generate" in guard["error_message"] and "update-secret-version-stage" in guard["error_message"]
     versions = parse("modules/storage/main.tf")["data"]
     assert any("aws_secretsmanager_secret_versions" in block for block in versions)

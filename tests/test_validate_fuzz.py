@@ -15,6 +15,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tfhelpers import examples
 
 import tfgen.spec.yamlread as spec_module
 from tfgen.errors import Problem, SpecError
@@ -24,7 +25,7 @@ from tfgen.spec import Layer, LoadedSpec, load_spec, read_document
 from tfgen.validate import check_spec, validate_specs
 
 ROOT = Path(__file__).resolve().parent.parent
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tfhelpers import examples
 
 import tfgen.output.writer as writer
 from tfgen.errors import EXIT_CONFLICT, ConflictError, LockError
@@ -736,7 +737,7 @@ env_renders = st.tuples(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(env_renders, min_size=1, max_size=5))
 def test_any_sequence_of_renders_keeps_invariants(tmp_path_factory: pytest.TempPathFactory, steps) -> None:
     root = tmp_path_factory.mktemp("prop") / "generated"

@@ -22,6 +22,14 @@ CLI_CONFIG = """provider_installation {{
 """
 
 
+FAST_HYPOTHESIS = bool(os.environ.get("TFGEN_FAST_HYPOTHESIS"))  # make test-fast: a tenth of the examples
+
+
+def examples(count: int) -> int:
+    """Hypothesis examples for a property test: `count` in `make test`, a tenth (at least 5) in `make test-fast`."""
+    return max(5, count // 10) if FAST_HYPOTHESIS else count
+
+
 def clean_hcl2(value: Any) -> Any:
     """python-hcl2 8.x keeps quotes on strings/labels and wraps expressions in ${...}: strip both."""
     if isinstance(value, dict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.errors import Problem, SpecError
 from tfgen.model.definition import SPEC
@@ -17,6 +17,9 @@ from tfgen.model.schema import Field, module_shaping_paths, validate_document
 from tfgen.rules import RULES, Check
 from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 @dataclass
@@ -26,6 +29,13 @@ class ValidatedSpec:
     spec: LoadedSpec
     doc: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def view(self) -> Spec:
+        """The document as typed, frozen objects (tfgen.model.views): `view.network.vpc_cidr`."""
+        from tfgen.model.views import Spec
+
+        return Spec.of(self.doc)
 
 
 def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:

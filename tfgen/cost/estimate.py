@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfgen.cost.pricing import PriceTable, price_table
+from tfgen.model.views import Service, Spec
 
 SECRETS = 2                   # the application secret + the RDS-managed master user secret
 WAF_RULE_GROUPS = 4           # AWS managed rule groups in the generated web ACL
@@ -82,52 +83,52 @@ class _Builder:
         self.add(group, item, f"{amount:g} {unit}{per} x {_money(rate)}", amount / divisor * rate)
 
 
-def _service_rate(prices: PriceTable, service: dict[str, Any], discount: float) -> tuple[float, str]:
-    on_demand = prices.ec2_hour(service["instance_type"])
-    if service["market"] == "spot":
+def _service_rate(prices: PriceTable, service: Service, discount: float) -> tuple[float, str]:
+    on_demand = prices.ec2_hour(service.instance_type)
+    if service.market == "spot":
         return on_demand * (1 - discount / 100), f"spot, {discount:g}% below {_money(on_demand)}/h on-demand"
     return on_demand, "on-demand"
 
 
-def _compute(b: _Builder, doc: dict[str, Any]) -> None:
-    discount = doc["cost"]["spot_discount_percent"]
+def _compute(b: _Builder, spec: Spec) -> None:
+    discount = spec.cost.spot_discount_percent
     gp3 = b.prices.rate("ebs_gp3_gb_month")
-    for name, svc in sorted(doc["services"].items()):
+    for name, svc in sorted(spec.services.items()):
         rate, market = _service_rate(b.prices, svc, discount)
-        b.hourly("compute", f"EC2 {name} {svc['instance_type']} ({market})", 1, rate)
-        volumes = [("root", svc["root_volume_gb"])] + ([("data", svc["data_volume"]["size_gb"])]
-                                                       if svc.get("data_volume") else [])
+        b.hourly("compute", f"EC2 {name} {svc.instance_type} ({market})", 1, rate)
+        volumes = [("root", svc.root_volume_gb)] + ([("data", svc.data_volume.size_gb)]
+                                                       if svc.data_volume else [])
         for kind, size in volumes:
             b.add("storage", f"EBS gp3 {name} {kind} volume", f"{size} GB x {_money(gp3)}/GB", size * gp3)
 
 
-def _database(b: _Builder, doc: dict[str, Any]) -> None:
-    db = doc["database"]
-    copies = 2 if db["multi_az"] else 1
+def _database(b: _Builder, spec: Spec) -> None:
+    db = spec.database
+    copies = 2 if db.multi_az else 1
     layout = "Multi-AZ: primary + standby" if copies == 2 else "single-AZ"
-    hourly = b.prices.rds_hour(db["instance_class"])
-    b.hourly("database", f"RDS MySQL {db['instance_class']} ({layout})", copies, hourly)
+    hourly = b.prices.rds_hour(db.instance_class)
+    b.hourly("database", f"RDS MySQL {db.instance_class} ({layout})", copies, hourly)
     rate = b.prices.rate("rds_storage_gb_month")
-    gb = db["allocated_storage_gb"]
+    gb = db.allocated_storage_gb
     b.add("database", f"RDS storage ({layout})", f"{copies} x {gb} GB x {_money(rate)}/GB", copies * gb * rate)
 
 
-def _network(b: _Builder, doc: dict[str, Any]) -> None:
-    net, usage = doc["network"], doc["cost"]
-    azs = len(net["availability_zones"])
-    nats = azs if net["nat_gateway"] == "per_az" else 1
+def _network(b: _Builder, spec: Spec) -> None:
+    net, usage = spec.network, spec.cost
+    azs = len(net.availability_zones)
+    nats = azs if net.nat_gateway == "per_az" else 1
     b.hourly("network", "NAT gateway hours", nats, b.prices.rate("nat_gateway_hour"))
-    b.per("network", "NAT gateway data processed", usage["nat_data_gb_month"], "GB", "nat_gateway_gb")
-    public_ips = nats + len(net["public_subnet_cidrs"])  # NAT elastic IPs + one ALB node per public subnet
-    b.hourly("network", f"public IPv4 addresses ({nats} NAT, {len(net['public_subnet_cidrs'])} ALB)", public_ips,
+    b.per("network", "NAT gateway data processed", usage.nat_data_gb_month, "GB", "nat_gateway_gb")
+    public_ips = nats + len(net.public_subnet_cidrs)  # NAT elastic IPs + one ALB node per public subnet
+    b.hourly("network", f"public IPv4 addresses ({nats} NAT, {len(net.public_subnet_cidrs)} ALB)", public_ips,
              b.prices.rate("public_ipv4_hour"))
-    endpoints = len(net["interface_endpoints"])
+    endpoints = len(net.interface_endpoints)
     if endpoints:
-        b.hourly("network", f"interface endpoints ({', '.join(net['interface_endpoints'])}) in {azs} AZs",
+        b.hourly("network", f"interface endpoints ({', '.join(net.interface_endpoints)}) in {azs} AZs",
                  endpoints * azs, b.prices.rate("interface_endpoint_hour"))
-        b.per("network", "interface endpoint data", usage["endpoint_data_gb_month"], "GB", "interface_endpoint_gb")
+        b.per("network", "interface endpoint data", usage.endpoint_data_gb_month, "GB", "interface_endpoint_gb")
     b.hourly("loadbalancer", "ALB hours", 1, b.prices.rate("alb_hour"))
-    b.hourly("loadbalancer", "ALB capacity units (assumed average)", usage["alb_lcu"], b.prices.rate("alb_lcu_hour"),
+    b.hourly("loadbalancer", "ALB capacity units (assumed average)", usage.alb_lcu, b.prices.rate("alb_lcu_hour"),
              " LCU")
 
 
@@ -136,66 +137,66 @@ def _log_storage_gb(ingest_gb: float, retention_days: int) -> float:
     return ingest_gb * retention_days / DAYS_PER_MONTH
 
 
-def _logs(b: _Builder, doc: dict[str, Any]) -> None:
-    usage, retention = doc["cost"], doc["logs"]["retention_days"]
-    ingest = usage["log_ingestion_gb_month"] + (usage["flow_log_gb_month"] if doc["network"]["flow_logs"] else 0)
-    what = "application" + (" + VPC flow" if doc["network"]["flow_logs"] else "")
+def _logs(b: _Builder, spec: Spec) -> None:
+    usage, retention = spec.cost, spec.logs.retention_days
+    ingest = usage.log_ingestion_gb_month + (usage.flow_log_gb_month if spec.network.flow_logs else 0)
+    what = "application" + (" + VPC flow" if spec.network.flow_logs else "")
     b.per("logs", f"CloudWatch Logs ingestion ({what} logs)", ingest, "GB", "cloudwatch_logs_ingest_gb")
     stored = _log_storage_gb(ingest, retention)
     b.per("logs", f"CloudWatch Logs storage ({retention} days kept)", round(stored, 2), "GB",
           "cloudwatch_logs_storage_gb_month")
 
 
-def _storage_and_dns(b: _Builder, doc: dict[str, Any]) -> None:
-    usage = doc["cost"]
-    b.per("storage", "S3 uploads bucket (Standard)", usage["s3_storage_gb"], "GB", "s3_standard_gb_month")
-    b.per("storage", "S3 PUT/LIST requests", usage["s3_put_thousands_month"], "thousand", "s3_put_per_1k")
-    b.per("storage", "S3 GET requests", usage["s3_get_thousands_month"], "thousand", "s3_get_per_1k")
-    if doc["loadbalancer"]["access_logs"]:
-        b.per("storage", "S3 ALB access logs", usage["alb_access_log_gb_month"], "GB", "s3_standard_gb_month")
+def _storage_and_dns(b: _Builder, spec: Spec) -> None:
+    usage = spec.cost
+    b.per("storage", "S3 uploads bucket (Standard)", usage.s3_storage_gb, "GB", "s3_standard_gb_month")
+    b.per("storage", "S3 PUT/LIST requests", usage.s3_put_thousands_month, "thousand", "s3_put_per_1k")
+    b.per("storage", "S3 GET requests", usage.s3_get_thousands_month, "thousand", "s3_get_per_1k")
+    if spec.loadbalancer.access_logs:
+        b.per("storage", "S3 ALB access logs", usage.alb_access_log_gb_month, "GB", "s3_standard_gb_month")
     b.per("security", "Secrets Manager secrets (app + RDS master)", SECRETS, "secrets", "secretsmanager_secret_month")
-    b.per("security", "Secrets Manager API calls", usage["secrets_api_calls_month"], "calls",
+    b.per("security", "Secrets Manager API calls", usage.secrets_api_calls_month, "calls",
           "secretsmanager_per_10k_calls", divisor=10_000)
-    if doc["loadbalancer"]["waf"]:
+    if spec.loadbalancer.waf:
         b.per("security", "WAF web ACL", 1, "web ACL", "waf_web_acl_month")
         b.per("security", "WAF rules (managed rule groups)", WAF_RULE_GROUPS, "rules", "waf_rule_month")
-        b.per("security", "WAF requests", usage["waf_requests_millions_month"], "million", "waf_requests_per_million")
-    dns = doc["dns"]
-    if dns["create_hosted_zone"]:
+        b.per("security", "WAF requests", usage.waf_requests_millions_month, "million", "waf_requests_per_million")
+    dns = spec.dns
+    if dns.create_hosted_zone:
         b.per("dns", "Route 53 hosted zone", 1, "zone", "route53_zone_month")
-        b.per("dns", "Route 53 queries", usage["dns_queries_millions_month"], "million", "route53_queries_per_million")
-    if dns["health_check"]:
+        b.per("dns", "Route 53 queries", usage.dns_queries_millions_month, "million", "route53_queries_per_million")
+    if dns.health_check:
         b.per("dns", "Route 53 health check (basic)", 1, "check", "route53_health_check_month")
         b.per("dns", "Route 53 health check features (HTTPS, latency)", HEALTH_CHECK_FEATURES, "features",
               "route53_health_check_feature_month")
 
 
-def _levers(est: Estimate, doc: dict[str, Any]) -> list[Lever]:
+def _levers(est: Estimate, spec: Spec) -> list[Lever]:
     """The seed guidelines' savings levers, each computed on its own (they overlap: do not add them up)."""
-    prices, hours, usage = est.prices, est.prices.hours_per_month, doc["cost"]
+    prices, hours, usage = est.prices, est.prices.hours_per_month, spec.cost
     levers = []
-    for name, svc in sorted(doc["services"].items()):
-        if not svc["gpu"]:
+    for name, svc in sorted(spec.services.items()):
+        if not svc.gpu:
             continue
-        rate, _ = _service_rate(prices, svc, usage["spot_discount_percent"])
-        off = max(hours - usage["office_hours_month"], 0)
+        rate, _ = _service_rate(prices, svc, usage.spot_discount_percent)
+        off = max(hours - usage.office_hours_month, 0)
         levers.append(Lever(f"stop {name} out of hours", round(off * rate, 2),
-                            f"runs {usage['office_hours_month']} of {hours:g} h (cost.office_hours_month); "
+                            f"runs {usage.office_hours_month} of {hours:g} h (cost.office_hours_month); "
                             "its EBS volumes are still billed"))
-        if svc["market"] == "on-demand":
-            saving = hours * rate * usage["spot_discount_percent"] / 100
+        if svc.market == "on-demand":
+            saving = hours * rate * usage.spot_discount_percent / 100
             levers.append(Lever(f"spot for {name}", round(saving, 2),
-                                f"{usage['spot_discount_percent']}% below on-demand; interruptible (needs "
+                                f"{usage.spot_discount_percent}% below on-demand; interruptible (needs "
                                 "market: spot and interruptible: true)"))
-    db = doc["database"]
-    if db["multi_az"]:
-        single = hours * prices.rds_hour(db["instance_class"]) + db["allocated_storage_gb"] * prices.rate(
+    db = spec.database
+    if db.multi_az:
+        single = hours * prices.rds_hour(db.instance_class) + db.allocated_storage_gb * prices.rate(
             "rds_storage_gb_month")
-        note = "not for production (guardrail)" if doc["environment"]["production"] else "database.multi_az: false"
+        note = "not for production (guardrail)" if spec.environment.production else "database.multi_az: false"
         levers.append(Lever("single-AZ RDS", round(single, 2), note))
-    retention = doc["logs"]["retention_days"]
+    retention = spec.logs.retention_days
     if retention > SHORT_RETENTION_DAYS:
-        ingest = usage["log_ingestion_gb_month"] + (usage["flow_log_gb_month"] if doc["network"]["flow_logs"] else 0)
+        ingest = usage.log_ingestion_gb_month + (usage.flow_log_gb_month if spec.network.flow_logs else 0)
         saved_gb = _log_storage_gb(ingest, retention) - _log_storage_gb(ingest, SHORT_RETENTION_DAYS)
         saving = saved_gb * prices.rate("cloudwatch_logs_storage_gb_month")
         levers.append(Lever(f"log retention {SHORT_RETENTION_DAYS} days instead of {retention}", round(saving, 2),
@@ -205,12 +206,13 @@ def _levers(est: Estimate, doc: dict[str, Any]) -> list[Lever]:
 
 def estimate(env: str, doc: dict[str, Any]) -> Estimate:
     """The monthly estimate of one environment's effective (validated, defaulted) spec."""
-    prices = price_table(doc["region"])
+    spec = Spec.of(doc)
+    prices = price_table(spec.region)
     builder = _Builder(prices)
     for part in (_compute, _database, _network, _logs, _storage_and_dns):
-        part(builder, doc)
-    est = Estimate(env, doc["region"], prices, builder.items)
-    est.levers = _levers(est, doc)
+        part(builder, spec)
+    est = Estimate(env, spec.region, prices, builder.items)
+    est.levers = _levers(est, spec)
     return est
 
 

@@ -32,13 +32,13 @@ class ModuleVar:
     sensitive: bool = False
     nullable: bool = False
     validations: tuple[Validation, ...] = ()
+    default_hcl: str | None = None  # the module's own default (an HCL literal), for inputs a caller may omit
 
     def renamed(self, name: str) -> ModuleVar:
         """The same declaration under another name (validation conditions follow the name)."""
         checks = tuple(Validation(c.condition.replace(f"var.{self.name}", f"var.{name}"), c.message)
                        for c in self.validations)
-        return ModuleVar(name, self.type, self.description, self.value, None, self.sensitive, self.nullable,
-                         checks)
+        return replace(self, name=name, wire=None, validations=checks)
 
 
 @dataclass(frozen=True)

@@ -14,5 +14,5 @@ def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
         var("name_prefix", "string", "Prefix for resource names: <project>-<environment>.", env["name_prefix"],
             checks.NAME_PREFIX),
         var("tags", "map(string)", "Tags merged into every taggable resource (besides provider default_tags).",
-            env["resource_tags"]),
+            env["resource_tags"], default_hcl="{}"),
     ]

@@ -13,6 +13,7 @@ variable "name_prefix" {
 variable "tags" {
   description = "Tags merged into every taggable resource (besides provider default_tags)."
   type        = map(string)
+  default     = {}
 }
 
 variable "vpc_id" {

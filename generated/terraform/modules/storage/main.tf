@@ -183,7 +183,13 @@ data "aws_secretsmanager_secret_versions" "app" {
 locals {
   # The data source reports no versions as null (a new secret, before its first value).
   app_secret_versions = data.aws_secretsmanager_secret_versions.app.versions
-  app_secret_stages   = flatten([for version in local.app_secret_versions == null ? [] : local.app_secret_versions : version.version_stages])
+  app_secret_stages = flatten([
+    for version in(local.app_secret_versions == null ? [] : local.app_secret_versions) : version.version_stages
+  ])
+  # Values Terraform did not generate: a current version, but none carrying the label Terraform writes.
+  app_secret_foreign = (
+    contains(local.app_secret_stages, "AWSCURRENT") && !contains(local.app_secret_stages, "tfgen-generated")
+  )
 }
 
 resource "aws_secretsmanager_secret_version" "app" {
@@ -199,7 +205,7 @@ resource "aws_secretsmanager_secret_version" "app" {
     ignore_changes = [version_stages]
 
     precondition {
-      condition     = !contains(local.app_secret_stages, "AWSCURRENT") || contains(local.app_secret_stages, "tfgen-generated")
+      condition     = !local.app_secret_foreign
       error_message = "The application secret already holds values that Terraform did not generate (no version carries the label tfgen-generated), so writing generated values would overwrite them. A tree rendered by tfgen 0.2 created its version without the label: label it once with aws secretsmanager update-secret-version-stage --secret-id \"$(terraform output -raw app_secrets_name)\" --version-stage tfgen-generated --move-to-version-id VERSION_ID (VERSION_ID from terraform state show module.storage.aws_secretsmanager_secret_version.app). If that resource is missing from the state, Terraform lost track of the version it wrote: restore the state object's previous version from the versioned state bucket, then label the version; do not import it (an import forces a replacement, which writes new values for every key)."
     }
   }
