@@ -45,7 +45,10 @@ def test_check_reports_missing_changed_and_extra(run, project: Path) -> None:
     assert "missing  generated/terraform/environments/dev/outputs.tf" in result.stderr
     assert "changed  generated/terraform/environments/prod/main.tf" in result.stderr
     assert "extra  generated/terraform/modules/networking/NOTES.md" in result.stderr
-    assert "+# hand edit" not in result.stdout and "-# hand edit" in result.stdout
+    assert "-# hand edit" not in result.stdout, "the summary is short: diffs only with --diff"
+    assert "prod: 1 changed, 0 missing, 0 extra" in result.stderr and "dev: 0 changed, 1 missing" in result.stderr
+    diffs = run("-C", str(project), "check", "--all", "--diff")
+    assert "+# hand edit" not in diffs.stdout and "-# hand edit" in diffs.stdout
     as_json = json.loads(run("-C", str(project), "check", "--all", "--json").stdout)
     kinds = {f["path"]: f["kind"] for f in as_json["files"]}
     assert kinds["generated/terraform/environments/dev/outputs.tf"] == "missing"
@@ -84,7 +87,7 @@ def test_user_files_are_never_touched(run, project: Path) -> None:
     assert render(run, project, "dev", "--force").exit_code == 0
     assert (project / ENV_DIR / "staging/main.tf").exists(), "rendering dev alone never prunes staging"
     stale = run("-C", str(project), "check", "--all")
-    assert stale.exit_code == 1 and "extra  generated/terraform/environments/staging/main.tf" in stale.stderr
+    assert stale.exit_code == 1 and "staging: specs/staging.yaml was deleted, but its" in stale.stderr
     kept = render(run, project, "--all")
     assert kept.exit_code == 0 and "kept generated/terraform/environments/staging" in kept.stderr
     assert (project / ENV_DIR / "staging/main.tf").exists(), "--all never prunes a deleted environment by itself"

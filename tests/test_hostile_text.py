@@ -172,7 +172,7 @@ def test_check_diff_of_a_committed_file_cannot_drive_the_terminal(project: Path)
     assert _invoke("-C", str(project), "render", "--all").exit_code == 0
     agents = project / "generated" / "terraform" / "AGENTS.md"
     agents.write_bytes(agents.read_bytes() + b"\x1b]0;owned\x07\x1b[2J\n")
-    result = _invoke("-C", str(project), "check", "--all")
+    result = _invoke("-C", str(project), "check", "--all", "--diff")
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout and "\\x1b]0;owned\\x07" in result.stdout
 

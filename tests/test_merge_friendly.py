@@ -40,7 +40,8 @@ def branch(repo: Path, run, name: str, env: str, old: str, new: str) -> None:
 
 @pytest.mark.parametrize(("dev_change", "prod_change"), [
     (("retention_days: 30", "retention_days: 14"), ("retention_days: 90", "retention_days: 120")),
-    (("multi_az: false ", "multi_az: true "), ("waf: true", "waf: false")),
+    # (turning the WAF off would destroy its log group: a data-holding destroy that render refuses unacknowledged)
+    (("multi_az: false ", "multi_az: true "), ("waf: true", "waf: true\n  idle_timeout: 120")),
 ])
 def test_changes_to_different_environments_merge_cleanly(repo: Path, run, dev_change, prod_change) -> None:
     branch(repo, run, "dev-change", "dev", *dev_change)

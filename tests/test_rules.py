@@ -246,12 +246,20 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          {("state", "bucket"): "imgu.state"}),
     ],
     "acknowledged_changes": [
-        ("dev", {("environment", "acknowledged_changes"): {"databse.allocated_storage_gb": "restored from snapshot"}},
+        ("dev", {("environment", "acknowledged_changes"): {"databse.allocated_storage_gb":
+                                                           "100 -> 50: restored from snapshot"}},
          "is not a spec key", {("environment", "acknowledged_changes"): {"database.allocated_storage_gb":
-                                                                         "restored from snapshot"}}),
-        ("prod", {("environment", "acknowledged_changes"): {"region": "  move  "}},
+                                                                         "100 -> 50: restored from snapshot"}}),
+        ("prod", {("environment", "acknowledged_changes"): {"region": "us-east-1 -> eu-west-1:  move  "}},
          "give the reason for this destructive change", {("environment", "acknowledged_changes"): {
-             "region": "moving to eu-west-1 for data residency, OPS-7"}}),
+             "region": "us-east-1 -> eu-west-1: moving for data residency, OPS-7"}}),
+        ("prod", {("environment", "acknowledged_changes"): {"region": "moving to eu-west-1 for data residency"}},
+         "name the change this approves", {("environment", "acknowledged_changes"): {
+             "region": "us-east-1 -> eu-west-1: moving for data residency, OPS-7"}}),
+        ("prod", {("environment", "acknowledged_changes"): {'module.compute.aws_ebs_volume.data["llm"]':
+                                                            "gone: the model volume is retired"}},
+         "name the change this approves", {("environment", "acknowledged_changes"): {
+             'module.compute.aws_ebs_volume.data["llm"]': "destroy: the model volume is retired, OPS-9"}}),
     ],
     "production_guardrails": [
         ("prod", PROD_SINGLE_AZ, "database.multi_az: production environments need a Multi-AZ database",

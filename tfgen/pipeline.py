@@ -18,7 +18,7 @@ from tfgen.spec.loader import unknown_env_message
 from tfgen.validate import ValidatedSpec, validate_specs
 
 if TYPE_CHECKING:  # the impact stage and git load only for commands that compare with a revision
-    from tfgen.impact.compare import Acknowledgements, EnvImpact, Finding
+    from tfgen.impact.compare import Acknowledgements, EnvImpact, Finding, Trees
     from tfgen.impact.resources import ResourceChange
 
 __all__ = ["list_environments"]  # re-exported for the CLI's shell completion
@@ -179,7 +179,6 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
     when the modules change while such an environment is kept, the render is refused."""
     validated = validate_project(project_dir)
     warnings = [w for v in validated for w in v.warnings]
-    warnings += history_check(project_dir, validated, environments, acks, skip_history)
     out_root = project_dir / OUTPUT_DIR
     spec_envs = {v.spec.env for v in validated}
     on_disk = generated_environments(out_root)
@@ -195,6 +194,7 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
             files = _render(project_dir, validated, environments)
             notes.append(f"the shared modules change: also rendering {', '.join(others)} so that every "
                          "environment in generated/ matches them")
+    warnings += history_check(project_dir, validated, environments, acks, files, prune, skip=skip_history)
     notes += [_kept_note(env) for env in orphans if env not in prune]
     notes += [_prune_note(env) for env in prune]
     scopes = scopes_for(sorted({*environments, *prune}))
@@ -271,37 +271,55 @@ def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
 SKIP_HISTORY_FLAG = "--no-history-check"
 
 
-def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: list[str],
-                  acks: Acknowledgements, skip: bool = False) -> list[str]:
-    """Known-destructive changes of the selected environments against the committed specs (HEAD): an error
-    unless acknowledged. Returns warnings; outside a git repository (or before the first commit) there is
-    nothing to compare with. When the history exists but cannot be read (git missing, a repository git
+def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: list[str], acks: Acknowledgements,
+                  files: dict[str, bytes] | None = None, pruned: list[str] | tuple[str, ...] = (),
+                  skip: bool = False) -> list[str]:
+    """The impact gate of render, validate and check, against the committed tree (HEAD): known-destructive
+    changes, data-holding resources replaced or destroyed (a template change included), a deleted environment
+    (unless pruned) and acknowledgements that approve nothing are errors until acknowledged. `files` is the
+    render (None: rendered here). Returns warnings; outside a git repository (or before the first commit) there
+    is nothing to compare with. When the history exists but cannot be read (git missing, a repository git
     refuses, a spec at HEAD that is not a regular file) the check fails closed: an error naming the cause,
     unless the caller skips it explicitly (`--no-history-check`, a warning; CI never sets it)."""
-    from tfgen.history.git import GitRefError, in_repository
+    from tfgen.history.git import GitRefError, in_repository, resolve_commit
 
     if skip:
         return [f"{SKIP_HISTORY_FLAG}: known-destructive changes against the committed specs (HEAD) were NOT "
                 "checked"]
-    from tfgen.impact.compare import known_destructive
-
     try:
         if not in_repository(project_dir):
             return []
-        committed = {v.spec.env: v for v in specs_at(project_dir, "HEAD")}
+        committed = specs_at(project_dir, "HEAD")
+        commit = resolve_commit(project_dir, "HEAD")
     except GitRefError as exc:
         raise GitRefError(f"cannot check for destructive changes against the committed specs (HEAD): "
                           f"{exc.problems[0].message}; fix that, or pass {SKIP_HISTORY_FLAG} to skip the check "
                           "(never in CI)") from None
     except SpecError as exc:
         return [f"not compared with the committed specs (HEAD): {exc.problems[-1]}"]
-    current = {v.spec.env: v for v in validated}
-    findings = [f for env in selected for f in known_destructive(env, committed.get(env), current.get(env), acks)]
-    blocking = [f.problem() for f in findings if f.acknowledged is None]
+    from tfgen.impact.compare import compare, unacknowledged
+
+    current = {v.spec.env for v in validated}
+    deleted = sorted({v.spec.env for v in committed} - current - set(pruned))
+    envs = sorted({*selected, *deleted})
+    trees = rendered_trees(project_dir, commit, validated, envs, files)
+    impacts = compare(committed, validated, envs, acks, trees)
+    findings, resources = unacknowledged(impacts, acks, validated)
+    env_of = {id(r): i.env for i in impacts for r in i.resources}
+    blocking = [f.problem() for f in findings] + [_resource_problem(env_of[id(r)], r) for r in resources]
     if blocking:
         raise SpecError(blocking)
     return [f"{f.env}: {f.key}: destructive change acknowledged on the command line: {f.message.split('; ')[0]}"
-            for f in findings if f.acknowledged == "--acknowledge"]
+            for i in impacts for f in i.findings if f.acknowledged == "--acknowledge"]
+
+
+def _resource_problem(env: str, change: ResourceChange) -> Problem:
+    cause = f"{change.key}: {change.old!r} -> {change.new!r}" if change.old is not None or change.new is not None \
+        else change.key
+    return Problem(None, change.address, f"{change.action}s a resource that holds data in {env} ({cause}); a "
+                   "renamed resource needs a moved block; if the loss is intended, acknowledge it with "
+                   f"environment.acknowledged_changes.'{change.address}': \"{change.action}: <reason>\" or "
+                   f"--acknowledge {env}:{change.address}={change.action}")
 
 
 @dataclass
@@ -319,7 +337,7 @@ class ImpactRun:
 def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool,
                    acks: Acknowledgements) -> ImpactRun:
     """Compare the specs at REF with the working tree's (validated): nothing runs Terraform or AWS."""
-    from tfgen.history.git import blob_ids, disk_blob_ids, resolve_commit
+    from tfgen.history.git import resolve_commit
     from tfgen.impact.compare import compare, unacknowledged
 
     commit = resolve_commit(project_dir, ref)
@@ -327,14 +345,44 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
     new = validate_project(project_dir) if list_environments(project_dir) else []
     known = sorted({v.spec.env for v in old} | {v.spec.env for v in new})
     selected = select_environments(names, all_envs, known, ", neither now nor at the revision")
-    impacts = compare(old, new, selected, acks)
+    trees = rendered_trees(project_dir, commit, new, selected)
+    impacts = compare(old, new, selected, acks, trees)
     findings, resources = unacknowledged(impacts, acks, new)
     warnings = [w for v in new if v.spec.env in selected for w in v.warnings]
-    if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):
-        warnings.append(f"templates/ changed since {ref}: impact compares specs through today's templates, so "
-                        "what the template change itself does (renamed or new resources) is not listed; "
-                        f"run `make e2e-upgrade FROM={ref}` to see it in a real plan")
     return ImpactRun(ref, commit, impacts, findings, resources, warnings)
+
+
+def rendered_trees(project_dir: Path, commit: str, validated: list[ValidatedSpec], selected: list[str],
+                   files: dict[str, bytes] | None = None) -> Trees:
+    """The generated tree at COMMIT (what was applied) and the tree the working copy renders for `selected`
+    (`files`: already rendered)."""
+    from tfgen import __version__
+    from tfgen.history.git import blob_ids, disk_blob_ids, files_at
+    from tfgen.impact.compare import Trees
+
+    old_files = files_at(project_dir, commit, OUTPUT_DIR + "/")
+    envs = sorted({v.spec.env for v in validated} & set(selected))
+    rendered = files if files is not None else _render(project_dir, validated, envs) if validated else {}
+    new_files = {p: data.decode("utf-8", "replace") for p, data in rendered.items() if p.endswith((".tf", ".tftpl"))}
+    old_version = _tfgen_version(old_files)
+    if blob_ids(project_dir, commit, ["templates/"]) != disk_blob_ids(project_dir, ["templates/"]):
+        cause = "templates"
+    elif old_version and old_version != __version__:
+        cause = f"tfgen {old_version} -> {__version__}"
+    else:
+        cause = "tfgen"
+    return Trees(old_files, new_files, cause)
+
+
+def _tfgen_version(files: dict[str, str]) -> str:
+    """The tfgen version that rendered a tree, from its versions.tf comment (empty when not recorded)."""
+    import re
+
+    for text in files.values():
+        match = re.search(r"tfgen (\d+\.\d+\.\d+)", text[:400])
+        if match:
+            return match.group(1)
+    return ""
 
 
 def write_tree(project_dir: Path, result: RenderResult, *, force: bool, dry_run: bool) -> Any:

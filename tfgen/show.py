@@ -52,17 +52,13 @@ def _scalar(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
 
 
-_MISSING = object()
-
-
 def diff_specs(a: ValidatedSpec, b: ValidatedSpec) -> list[dict[str, Any]]:
     """Rows (path, value in a, value in b, origin in a, origin in b) for every differing leaf."""
     flat_a, flat_b = flatten(a.doc), flatten(b.doc)
     rows = []
     for path in sorted(set(flat_a) | set(flat_b), key=format_path):
-        va, vb = flat_a.get(path, _MISSING), flat_b.get(path, _MISSING)
+        va, vb = flat_a.get(path), flat_b.get(path)  # absent and null are the same effective value: no row
         if va != vb:
-            va, vb = (None if v is _MISSING else v for v in (va, vb))
             rows.append({"path": format_path(path), "a": va, "b": vb,
                          "a_origin": origin(a, path), "b_origin": origin(b, path)})
     return rows

@@ -1,8 +1,9 @@
-"""Spec changes whose real plan `tfgen impact` must predict (tests/rehearsal/upgrade.py --scenarios).
+"""Spec and template changes whose real plan `tfgen impact` must predict (tests/rehearsal/upgrade.py --scenarios).
 
 Each scenario edits a scratch copy of specs/ as a person would (YAML text, the environment's own file where
 the setting is per environment, the base spec where it is shared), so the edited specs also go through the
-whole validation. The base of every scenario is the working tree's specs, applied once.
+whole validation; template scenarios edit the copy's templates/ as a tfgen upgrade would. The base of every
+scenario is the working tree's specs and templates, applied once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ class Scenario:
     name: str
     description: str
     edit: Callable[[Path, str], None]
+    tree_edit: Callable[[Path], None] | None = None  # the rendered tree's part that tfgen's code (not a
+    # template) writes, as the same release would change it: the compute module's outputs come from
+    # tfgen/interfaces/compute.py
 
     def apply(self, project: Path, env: str) -> None:
         self.edit(project, env)
@@ -99,6 +103,42 @@ def _both(*edits: Callable[[Path, str], None]) -> Callable[[Path, str], None]:
     return edit
 
 
+COMPUTE = "templates/terraform/modules/compute/main.tf"
+DATABASE = "templates/terraform/modules/database/main.tf"
+
+
+def _template(path: str, *pairs: tuple[str, str]) -> Callable[[Path, str], None]:
+    """Replace every occurrence of each old text in a template of the copy (it must occur)."""
+    def edit(project: Path, env: str) -> None:
+        target = project / path
+        text = target.read_text()
+        for old, new in pairs:
+            if old not in text:
+                raise ValueError(f"{path}: {old!r} not found; the scenario needs updating")
+            text = text.replace(old, new)
+        target.write_text(text)
+    return edit
+
+
+_RENAME_VOLUME = _template(COMPUTE, ('resource "aws_ebs_volume" "data"', 'resource "aws_ebs_volume" "volume"'),
+                           ("aws_ebs_volume.data[", "aws_ebs_volume.volume["))
+
+
+def _rename_volume_output(tree: Path) -> None:
+    outputs = tree / "modules" / "compute" / "outputs.tf"
+    outputs.write_text(outputs.read_text().replace("in aws_ebs_volume.data :", "in aws_ebs_volume.volume :"))
+
+
+def _moved_block(project: Path, env: str) -> None:
+    (project / "templates/terraform/modules/compute/moved.tf").write_text(
+        "# Renamed resources of this module: the state follows them.\n\n"
+        "moved {\n  from = aws_ebs_volume.data\n  to   = aws_ebs_volume.volume\n}\n")
+
+
+def _no_edit(project: Path, env: str) -> None:
+    """A tfgen release that changes no template (upgrade.py renders it with a bumped tfgen version)."""
+
+
 SCENARIOS = (
     Scenario("add_az", "a third availability zone (subnets, routes; services stay where they are)",
              _network("[us-east-1a, us-east-1b, us-east-1c]", "[10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24]",
@@ -126,4 +166,19 @@ SCENARIOS = (
     Scenario("access_logs_on", "ALB access logs to their own bucket",
              _section("loadbalancer", "  access_logs: true\n")),
     Scenario("change_region", "us-east-1 -> eu-west-1 (with its zones)", _region),
+    Scenario("template_rename_volume", "template renames aws_ebs_volume.data, no moved block",
+             _RENAME_VOLUME, _rename_volume_output),
+    Scenario("template_rename_volume_moved", "template renames aws_ebs_volume.data with a moved block",
+             _both(_RENAME_VOLUME, _moved_block), _rename_volume_output),
+    Scenario("template_rekey_volumes", "template re-keys the data volumes' for_each (<service>-data)",
+             _template(COMPUTE, ("resource \"aws_ebs_volume\" \"data\" {\n  for_each = local.volume_services",
+                                 "resource \"aws_ebs_volume\" \"data\" {\n  for_each = { for name, service in "
+                                 "local.volume_services : \"${name}-data\" => service }"),
+                       ("aws_ebs_volume.data[each.key]", "aws_ebs_volume.data[\"${each.key}-data\"]"))),
+    Scenario("template_db_engine", "template literal engine mysql -> mariadb (forces a new database)",
+             _template(DATABASE, ('engine         = "mysql"', 'engine         = "mariadb"'))),
+    Scenario("template_volume_unencrypted", "template literal encrypted true -> false on the data volumes",
+             _template(COMPUTE, ('  encrypted         = true\n  final_snapshot', '  encrypted         = false\n'
+                                                                                  '  final_snapshot'))),
+    Scenario("tfgen_version_bump", "a tfgen release that changes no template", _no_edit),
 )

@@ -51,24 +51,30 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from tfgen.impact.diff import plan_changes  # noqa: E402
+import tfgen  # noqa: E402
+from tfgen.impact.acks import Acknowledgements  # noqa: E402
+from tfgen.impact.compare import Trees, compare  # noqa: E402
+from tfgen.impact.provider import DATA_HOLDING  # noqa: E402
 from tfgen.impact.resources import resource_type  # noqa: E402
 from tfgen.pipeline import render_project, validate_project  # noqa: E402
 
-STATEFUL_TYPES = ("aws_vpc", "aws_subnet", "aws_db_instance", "aws_ebs_volume", "aws_s3_bucket",
-                  "aws_secretsmanager_secret", "aws_route53_zone")
+# Data-holding types (tfgen.impact.provider), plus the network every instance and the database sit in.
+STATEFUL_TYPES = tuple(sorted(DATA_HOLDING | {"aws_vpc", "aws_subnet"}))
 IGNORED = ("*_override.tf", ".terraform", "*.tfstate*", "tfplan", ".terraform.lock.hcl")
 
 
 # ---------------------------------------------------------------------------------------------- plans
 
 def plan_actions(show_json: dict) -> dict[str, str]:
-    """{address: create|update|replace|destroy} of the managed resources a saved plan changes."""
+    """{address: create|update|replace|move|destroy} of the managed resources a saved plan changes."""
     found = {}
     for change in show_json.get("resource_changes", []):
         if change.get("mode") != "managed":
             continue
         actions = change["change"]["actions"]
+        if actions == ["no-op"] and change.get("previous_address"):
+            found[change["address"]] = "move"
+            continue
         if actions in (["no-op"], ["read"]):
             continue
         action = ("replace" if sorted(actions) == ["create", "delete"] else
@@ -202,10 +208,27 @@ class Session:
 
 # ---------------------------------------------------------------------------------------------- modes
 
-def predicted(env: str, old_project: Path, new_project: Path) -> dict[str, str]:
-    """impact's prediction for ENV between two projects' specs."""
-    docs = [{v.spec.env: v.doc for v in validate_project(p)}.get(env) for p in (old_project, new_project)]
-    return {c.address: c.action for c in plan_changes(env, docs[0], docs[1])}
+def _tree_texts(tree: Path) -> dict[str, str]:
+    """The .tf/.tftpl files of a tree written by render_tree, keyed as the renderer keys them."""
+    return {"terraform/" + p.relative_to(tree).as_posix(): p.read_text() for p in sorted(tree.rglob("*"))
+            if p.is_file() and p.suffix in (".tf", ".tftpl") and not p.name.endswith("_override.tf")
+            and ".terraform" not in p.parts}
+
+
+def predicted(env: str, old_project: Path, new_project: Path, old_tree: Path, new_tree: Path) -> dict[str, str]:
+    """impact's prediction for ENV between two projects (specs and templates), on the very trees planned."""
+    trees = Trees(_tree_texts(old_tree), _tree_texts(new_tree), "templates")
+    impacts = compare(validate_project(old_project), validate_project(new_project), [env], Acknowledgements(),
+                      trees)
+    return {c.address: c.action for c in impacts[0].resources}
+
+
+def _bumped(scenario: str) -> str:
+    """The tfgen version a scenario renders with: the version-bump scenario pretends to be the next release."""
+    if scenario != "tfgen_version_bump":
+        return tfgen.__version__
+    major, minor, _ = tfgen.__version__.split(".")
+    return f"{major}.{int(minor) + 1}.0"
 
 
 def run_scenarios(session: Session, names: list[str]) -> int:
@@ -222,12 +245,18 @@ def run_scenarios(session: Session, names: list[str]) -> int:
         started = time.monotonic()
         project = copy_project(session.work / f"{scenario.name}-project")
         scenario.apply(project, session.env)
-        render_tree(project, session.env, session.work / scenario.name)
+        released, tfgen.__version__ = tfgen.__version__, _bumped(scenario.name)
+        try:
+            render_tree(project, session.env, session.work / scenario.name)
+        finally:
+            tfgen.__version__ = released
+        if scenario.tree_edit is not None:
+            scenario.tree_edit(session.work / scenario.name)
+        prediction = predicted(session.env, base, project, session.work / "base", session.work / scenario.name)
         planned = session.plan(scenario.name, session.work / scenario.name)
         if planned is None:
             results.append((scenario.name, "ERROR (plan failed)", time.monotonic() - started))
             continue
-        prediction = predicted(session.env, base, project)
         wrong = disagreements(prediction, planned)
         say(scenario.name, f"{scenario.description}\n{table(planned, prediction)}")
         for row in wrong:

@@ -170,8 +170,9 @@ def main(ctx: click.Context, project_dir: Path, debug: bool) -> None:
 
 ENVS = click.argument("envs", nargs=-1, shell_complete=complete_env)
 ALL = click.option("--all", "all_envs", is_flag=True, help="Act on every environment in specs/.")
-ACKNOWLEDGE = click.option("--acknowledge", "acknowledged", multiple=True, metavar="ENV:KEY",
-                           help="Accept a destructive change of spec KEY in ENV (repeatable; ENV:environment "
+ACKNOWLEDGE = click.option("--acknowledge", "acknowledged", multiple=True, metavar="ENV:KEY[=FROM->TO]",
+                           help="Accept one destructive change in ENV: of spec KEY (=FROM->TO binds it to those "
+                                "values), or ENV:ADDRESS=destroy|replace for a resource (repeatable; ENV:environment "
                                 "accepts deleting ENV's spec). Reviewable alternative: "
                                 "environment.acknowledged_changes in the spec.")
 

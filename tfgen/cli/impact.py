@@ -37,7 +37,8 @@ from tfgen.errors import EXIT_STALE, EXPECTED_ERRORS, as_tfgen_error
 @handle_errors
 def impact(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, ref: str, fmt_name: str, as_json: bool,
            acknowledged: tuple[str, ...]) -> None:
-    """What the spec changes since REF create, update, replace or destroy, per environment (no Terraform, no AWS).
+    """What the changes since REF (specs, templates, tfgen) create, update, replace, move or destroy, per
+    environment, judged on the generated tree at REF and the tree rendered now (no Terraform, no AWS).
 
     Exit 0 when nothing stateful is replaced or destroyed (or all of it is acknowledged), 1 when something
     is (listed), 2 on invalid input.
@@ -61,6 +62,7 @@ def impact(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, ref: str, 
         echo_data(render_report(*parts))
     blocking = len(run.blocking_findings) + len(run.blocking_resources)
     if blocking:
-        status(f"{blocking} destructive change(s) not acknowledged: see above; acknowledge each in the spec "
-                "(environment.acknowledged_changes) or with --acknowledge ENV:KEY")
+        status(f"{blocking} destructive change(s) not acknowledged: see above; a renamed resource needs a moved "
+               "block; an intended change is acknowledged in the spec (environment.acknowledged_changes, KEY: "
+               "\"FROM -> TO: reason\" or ADDRESS: \"destroy: reason\") or with --acknowledge ENV:KEY=FROM->TO")
         sys.exit(EXIT_STALE)

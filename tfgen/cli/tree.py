@@ -26,7 +26,7 @@ from tfgen.cli.base import (
     status,
 )
 from tfgen.errors import EXIT_CONFLICT, EXIT_STALE, EXPECTED_ERRORS, ConflictError
-from tfgen.pipeline import OUTPUT_DIR, render_project, resolve_environments
+from tfgen.pipeline import OUTPUT_DIR, list_environments, render_project, resolve_environments
 from tfgen.terminal import one_line
 
 
@@ -105,42 +105,82 @@ def _review_order(entry: dict[str, Any]) -> tuple[bool, str]:
     return entry["path"] == f"{OUTPUT_DIR}/{MANIFEST_NAME}", entry["path"]
 
 
-def _print_drift(entry: dict[str, Any]) -> None:
+def _print_drift(entry: dict[str, Any], show_diff: bool) -> None:
     status(f"{entry['kind']:>8}  {entry['path']}")
-    if entry["diff"]:
+    if entry["diff"] and show_diff:
         echo_data(entry["diff"])
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check dev --json > tfgen-check.json")
+def _drift_group(path: str) -> str:
+    """The environment a stale file belongs to (`shared` for modules, bootstrap, docs and the schema)."""
+    prefix = f"{OUTPUT_DIR}/terraform/environments/"
+    return path[len(prefix):].split("/", 1)[0] if path.startswith(prefix) else "shared"
+
+
+def _print_summary(files: list[dict[str, Any]], specs: set[str], show_diff: bool) -> list[str]:
+    """Per environment: files changed, missing and extra (a deleted spec's environment: the way out).
+    Returns the environments whose spec was deleted."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entry in files:
+        groups.setdefault(_drift_group(entry["path"]), []).append(entry)
+    deleted = []
+    for group, entries in sorted(groups.items()):
+        if group != "shared" and group not in specs:
+            deleted.append(group)
+            status(f"{group}: specs/{group}.yaml was deleted, but its {len(entries)} generated file(s) remain and "
+                   f"its infrastructure may still exist: run `terraform destroy` in {OUTPUT_DIR}/terraform/"
+                   f"environments/{group}, then `tfgen render --all --prune {group}`")
+            continue
+        for entry in entries:
+            _print_drift(entry, show_diff)
+        kinds = [e["kind"] for e in entries]
+        status(f"{group}: " + ", ".join(f"{kinds.count(k)} {k}" for k in ("changed", "missing", "extra")))
+    return deleted
+
+
+@main.command(epilog="\b\nExamples:\n  tfgen check --all\n  tfgen check --all --diff\n"
+                     "  tfgen check dev --json > tfgen-check.json")
 @ENVS
 @ALL
+@click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff of every changed file.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout (see docs/json.md).")
 @click.pass_context
 @handle_errors
-def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: bool) -> None:
+def check(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, show_diff: bool, as_json: bool) -> None:
     """Fail (exit 1) when generated/ or specs/tfgen.schema.json differ from what the specs render to.
 
-    Never writes. Reports each file as changed (with a unified diff), missing, or extra.
+    Never writes. Lists each file as changed, missing or extra with a summary per environment (--diff: the
+    diffs too); a deleted spec's environment gets the way out (destroy, then prune).
     """
     from tfgen.model.schemafile import schema_drift
-    from tfgen.pipeline import compare_with_disk
+    from tfgen.pipeline import compare_with_disk, history_check, validate_project
 
     root = project_root(ctx)
     try:
         result = render_project(root, resolve_environments(root, envs, all_envs), every_environment=all_envs)
         drifts = compare_with_disk(root, result)
+        if drifts:  # the tree is about to change: the same gate as render
+            deleted = sorted({_drift_group(f"{OUTPUT_DIR}/{d.path}") for d in drifts} - {"shared"}
+                             - set(list_environments(root)))  # summarised below with the way out
+            result.warnings += history_check(root, validate_project(root), result.environments, acks(()),
+                                             result.files, deleted)
     except EXPECTED_ERRORS as exc:
         if as_json:
             emit_failure(check_report(sorted(set(envs)), [], []), exc)
         raise
     files = sorted(_drift_json(drifts) + [d for d in [schema_drift(root)] if d], key=_review_order)
+    deleted = []
     if as_json:
         emit_json(check_report(result.environments, files, result.warnings))
     else:
-        for entry in files:
-            _print_drift(entry)
+        deleted = _print_summary(files, set(list_environments(root)), show_diff)
     if files:
-        status(f"{len(files)} file(s) out of date: run `tfgen render {' '.join(result.environments)}`")
+        fix = f"`tfgen render {' '.join(result.environments)}`"
+        if deleted:
+            fix = (f"`terraform destroy` in each deleted environment first, then `tfgen render --all "
+                   f"{' '.join('--prune ' + env for env in deleted)}`")
+        status(f"{len(files)} file(s) out of date: run {fix}" + ("" if show_diff or as_json else
+                                                              " (--diff shows the changes)"))
         sys.exit(EXIT_STALE)
     status(f"up to date: {', '.join(result.environments)} ({len(result.files)} files)")
 
@@ -170,7 +210,7 @@ def validate(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json:
     try:
         selected = resolve_environments(root, envs, all_envs)
         validated = validate_project(root)
-        history = history_check(root, validated, selected, acks(acknowledged), skip_history)
+        history = history_check(root, validated, selected, acks(acknowledged), skip=skip_history)
     except EXPECTED_ERRORS as exc:
         if as_json:
             emit_failure(validate_report(sorted(set(envs)), []), exc)

@@ -215,3 +215,11 @@ def in_repository(project_dir: Path) -> bool:
     if not stderr or stderr.startswith("fatal: not a git repository"):
         return False  # no commit yet (--quiet prints nothing) or no repository at all
     raise GitRefError(f"git refuses the repository: {stderr.splitlines()[0]}")
+
+
+def files_at(project_dir: Path, commit: str, directory: str) -> dict[str, str]:
+    """`{path below directory: text}` of the `.tf`/`.tftpl` files under `directory` at `commit` (one cat-file)."""
+    ids = {path: blob for path, blob in blob_ids(project_dir, commit, [directory]).items()
+           if path.endswith((".tf", ".tftpl"))}
+    texts = _read_blobs(project_dir, list(ids.values())) if ids else []
+    return {path[len(directory):]: data.decode("utf-8", "replace") for path, data in zip(ids, texts, strict=True)}

@@ -12,12 +12,13 @@ No Terraform run, no AWS call, no disk write: a pure function of the two sets of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tfgen.errors import Location, Problem, SpecError
-from tfgen.impact.diff import plan_changes
+from tfgen.errors import Location, Problem
+from tfgen.impact.acks import Ack, Acknowledgements, change_text
+from tfgen.impact.diff import key_value, plan_changes
 from tfgen.impact.resources import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
 from tfgen.spec import format_path
 from tfgen.validate import ValidatedSpec
@@ -70,42 +71,14 @@ class EnvImpact:
 
 # ---------------------------------------------------------------------------------------------- acknowledgements
 
-@dataclass(frozen=True)
-class Acknowledgements:
-    """Acknowledged keys per environment: from each spec, and from `--acknowledge ENV:KEY` flags."""
-
-    cli: frozenset[tuple[str, str]] = frozenset()
-
-    @staticmethod
-    def parse(values: Iterable[str]) -> Acknowledgements:
-        """`ENV:KEY` values of the command line; a malformed one is an input error."""
-        pairs, problems = set(), []
-        for value in values:
-            env, sep, key = value.partition(":")
-            if not sep or not env or not key:
-                problems.append(Problem(None, "--acknowledge", f"{value!r} is not ENV:KEY (for example "
-                                        "prod:database.allocated_storage_gb, or qa:environment for a deleted spec)"))
-            pairs.add((env, key))
-        if problems:
-            raise SpecError(problems)
-        return Acknowledgements(frozenset(pairs))
-
-    def reason(self, env: str, key: str, new: ValidatedSpec | None) -> str | None:
-        """Why the change of KEY in ENV is intended, or None when nobody said so."""
-        if new is not None:
-            spec_reason = new.doc["environment"].get("acknowledged_changes", {}).get(key)
-            if spec_reason:
-                return spec_reason.strip()
-        return "--acknowledge" if (env, key) in self.cli else None
-
-
 # ---------------------------------------------------------------------------------------------- known-destructive
 
-def _how_to_acknowledge(env: str, key: str, spec_file: str | None) -> str:
+def _how_to_acknowledge(env: str, key: str, spec_file: str | None, old: Any = None, new: Any = None) -> str:
     if spec_file is None:  # a deleted spec cannot carry its own acknowledgement
         return f"if it is intended, acknowledge it with --acknowledge {env}:{key}"
-    return (f"if it is intended, acknowledge it with environment.acknowledged_changes.{key}: \"<reason>\" in "
-            f"{spec_file}, or --acknowledge {env}:{key}")
+    change = change_text(old, new)
+    return (f"if it is intended, acknowledge it with environment.acknowledged_changes.{key}: \"{change}: <reason>\" "
+            f"in {spec_file}, or --acknowledge {env}:{key}={change.replace(' ', '')}")
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -220,15 +193,16 @@ def known_destructive(env: str, old: ValidatedSpec | None, new: ValidatedSpec | 
                    f"`tfgen render --all --prune {env}`; {_how_to_acknowledge(env, DELETED_KEY, None)}")
         location = Location(old.spec.files[-1], 1, 1)
         return [Finding(env, "environment_deleted", DELETED_KEY, old.spec.files[-1], None, message, location,
-                        acks.reason(env, DELETED_KEY, None))]
+                        acks.reason(env, None, [DELETED_KEY], change_text(old.spec.files[-1], None)))]
     findings = []
     for check in KNOWN_DESTRUCTIVE:
         for rule_id, key, before, after, why in check(env, old.doc, new.doc):
             path = tuple(key.split("."))
             location = new.spec.location(path)
-            message = f"{why}; {_how_to_acknowledge(env, key, new.spec.files[-1])}"
-            findings.append(Finding(env, rule_id, key, before, after, message, location,
-                                    acks.reason(env, key, new)))
+            was, now = key_value(old.doc, key), key_value(new.doc, key)  # the key's own values: one entry
+            message = f"{why}; {_how_to_acknowledge(env, key, new.spec.files[-1], was, now)}"
+            findings.append(Finding(env, rule_id, key, before, after, message, location, acks.reason(
+                env, new.doc, [key], change_text(was, now), change_text(before, after))))
     return findings
 
 
@@ -239,45 +213,88 @@ def key_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[
     from tfgen.spec import flatten
 
     flat_old, flat_new = flatten(old or {}), flatten(new or {})
-    missing = object()
     rows = []
     for path in sorted(set(flat_old) | set(flat_new), key=format_path):
-        a, b = flat_old.get(path, missing), flat_new.get(path, missing)
+        a, b = flat_old.get(path), flat_new.get(path)  # absent and null are the same value: never a row
         if a != b:
-            rows.append(KeyChange(format_path(path), None if a is missing else a, None if b is missing else b))
+            rows.append(KeyChange(format_path(path), a, b))
     return rows
 
 
+@dataclass(frozen=True)
+class Trees:
+    """The generated tree at the revision and the one the working copy renders ({path below generated/: text}),
+    and what else than the specs changed it (`templates`, `tfgen 0.2.0 -> 0.3.0`, or `tfgen`)."""
+
+    old: dict[str, str]
+    new: dict[str, str]
+    cause: str
+
+
 def environment_impact(env: str, old: ValidatedSpec | None, new: ValidatedSpec | None,
-                       acks: Acknowledgements) -> EnvImpact:
-    """Keys, resources and known-destructive findings of one environment."""
+                       acks: Acknowledgements, trees: Trees | None = None) -> EnvImpact:
+    """Keys, resources and known-destructive findings of one environment. With `trees`, the resources are
+    those the rendered trees differ in; the spec table only names the causes."""
     status = "added" if old is None else "deleted" if new is None else "changed"
     keys = key_changes(old.doc if old else None, new.doc if new else None)
-    if status == "changed" and not keys:
-        status = "unchanged"
     resources = plan_changes(env, old.doc if old else None, new.doc if new else None)
     if new is None and old is not None:  # everything goes because the spec went: that is the one cause
         resources = [replace(r, key=DELETED_KEY, old=old.spec.files[-1], new=None) for r in resources]
+    if trees is not None:
+        from tfgen.impact.rendered import rendered_changes
+
+        cause = DELETED_KEY if new is None else trees.cause
+        resources = rendered_changes(env, trees.old, trees.new, resources, cause, keys)
+        if new is None and old is not None:
+            resources = [replace(r, key=DELETED_KEY, old=old.spec.files[-1], new=None) for r in resources]
+    if status == "changed" and not keys and not resources:
+        status = "unchanged"
     return EnvImpact(env, status, keys, resources, known_destructive(env, old, new, acks))
 
 
 def compare(old: list[ValidatedSpec], new: list[ValidatedSpec], selected: list[str] | None,
-            acks: Acknowledgements) -> list[EnvImpact]:
+            acks: Acknowledgements, trees: Trees | None = None) -> list[EnvImpact]:
     """The impact on every selected environment (None: every environment of either side)."""
     before = {v.spec.env: v for v in old}
     after = {v.spec.env: v for v in new}
     names = sorted(set(before) | set(after)) if selected is None else selected
-    return [environment_impact(env, before.get(env), after.get(env), acks) for env in names]
+    return [environment_impact(env, before.get(env), after.get(env), acks, trees) for env in names]
+
+
+def _covered(finding: Finding, change: ResourceChange) -> bool:
+    """Whether a known-destructive finding already stands for a resource change: same key, or a key of the
+    group the finding's one acknowledgement approves (a VPC CIDR change rebuilds every subnet: one entry)."""
+    group = COVERS.get(finding.rule, ())
+    return change.key == finding.key or change.key.startswith(group) if group else change.key == finding.key
+
+
+COVERS = {"vpc_cidr_change": ("network.",), "region_change": ("region", "network.")}
 
 
 def unacknowledged(impacts: list[EnvImpact], acks: Acknowledgements, new: list[ValidatedSpec]
                    ) -> tuple[list[Finding], list[ResourceChange]]:
-    """What blocks: known-destructive findings, and stateful replacements/destructions, nobody acknowledged."""
-    by_env = {v.spec.env: v for v in new}
+    """What blocks: known-destructive findings and stateful replacements/destructions nobody acknowledged,
+    and acknowledgements that approve no change (stale: they would approve a later, different change)."""
+    specs = {v.spec.env: v for v in new}
+    by_env = {env: v.doc for env, v in specs.items()}
+    resources = []
+    for impact in impacts:
+        doc = by_env.get(impact.env)
+        for change in impact.destructive:
+            if any(_covered(f, change) for f in impact.findings):
+                continue
+            by_key = acks.reason(impact.env, doc, [change.key], change_text(change.old, change.new))
+            if by_key is None and acks.reason(impact.env, doc, [change.address], change.action) is None:
+                resources.append(change)
+    for impact in impacts:
+        impact.findings += [_stale(impact.env, ack, specs.get(impact.env))
+                            for ack in acks.unused(impact.env, by_env.get(impact.env))]
     findings = [f for impact in impacts for f in impact.findings if f.acknowledged is None]
-    covered = {(f.env, f.key) for impact in impacts for f in impact.findings}
-    resources = [
-        r for impact in impacts for r in impact.destructive
-        if (impact.env, r.key) not in covered and acks.reason(impact.env, r.key, by_env.get(impact.env)) is None
-    ]
     return findings, resources
+
+
+def _stale(env: str, ack: Ack, spec: ValidatedSpec | None) -> Finding:
+    message = (f"{ack.label()} approves a change that is not made (the change since the revision differs, or it "
+               "was applied): remove it, so that it cannot approve a later, different change")
+    location = spec.spec.location((*ACK_SPEC_PATH, ack.name)) if spec and ack.source == "spec" else None
+    return Finding(env, "stale_acknowledgement", ack.name, ack.change, None, message, location)

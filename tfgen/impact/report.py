@@ -16,7 +16,7 @@ from tfgen.impact.resources import ACTIONS, ResourceChange
 from tfgen.render.filters import md_cell
 
 JSON_VERSION = 1
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "destroy": "-", "abandon": "!"}
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "move": "->", "destroy": "-", "abandon": "!"}
 
 
 def _show(value: Any) -> str:
@@ -25,6 +25,8 @@ def _show(value: Any) -> str:
 
 
 def _cause(change: ResourceChange) -> str:
+    if change.old is None and change.new is None:  # a resource created or destroyed by a template: no values
+        return change.key
     return f"{change.key}: {_show(change.old)} -> {_show(change.new)}"
 
 
@@ -66,7 +68,7 @@ def _env_text(impact: EnvImpact, blocking: list[ResourceChange]) -> list[str]:
         lines += [f"   {k.key}: {_show(k.old)} -> {_show(k.new)}" for k in impact.keys]
     width = max((len(r.address) for r in impact.resources), default=0)
     for change in impact.resources:
-        mark = "STATEFUL" if change.stateful else "        "
+        mark = "STATEFUL" if change.stateful else "SERVING " if change.role == "traffic" else "        "
         flag = "  << destructive, not acknowledged" if change in blocking else ""
         lines.append(f"  {SYMBOLS[change.action]:>3} {change.action:<8} {mark} {change.address:<{width}}  "
                      f"{_cause(change)}{flag}")

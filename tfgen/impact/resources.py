@@ -20,7 +20,7 @@ from typing import Any
 
 from tfgen import names
 
-ACTIONS = ("create", "update", "replace", "destroy", "abandon")
+ACTIONS = ("create", "update", "replace", "move", "destroy", "abandon")
 # "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
 # finds it (it asks the new region), drops it from the state and plans nothing for it: it keeps running, and
 # holding its data, in the old region. Its counterpart in the new region is a "create".
@@ -63,6 +63,8 @@ class ResourceChange:
     key: str
     old: Any
     new: Any
+    role: str = ""  # data | traffic | "" (tfgen.impact.provider)
+    moved_from: str = ""
 
 
 # ---------------------------------------------------------------------------------------------- derived names

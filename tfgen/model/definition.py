@@ -17,7 +17,10 @@ LOG_RETENTION_DAYS = (
 )
 AMI_FAMILIES = ("al2023", "deep-learning-base-ubuntu22")
 PERMISSIONS = ("uploads-rw", "app-secrets-read", "db-secret-read")
-ACK_KEY_PATTERN = r"[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*)*"  # a spec key such as services.llm.data_volume.size_gb
+# A spec key such as services.llm.data_volume.size_gb, or a resource address such as
+# module.compute.aws_ebs_volume.data["llm"].
+ACK_KEY_PATTERN = r'[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*|\[("[^"\]]+"|[0-9]+)\])*'
+
 
 PROJECT = obj("Project identity; shared by every environment.", {
     "name": string("Project slug used in resource names and tags.", pattern=NAME_PATTERN, max_length=20,
@@ -38,11 +41,14 @@ ENVIRONMENT = obj("What kind of environment this spec describes.", {
         key_pattern=r"[a-z_]+", examples=({"multi_az": "single-AZ until launch, cost approved by finance"},),
     ),
     "acknowledged_changes": map_of(
-        string("Why this destructive change is intended; printed as a warning on every render."),
-        "Destructive changes against the committed spec that are intended (`tfgen impact` lists them): spec "
-        "key -> reason. Remove an entry once the change is applied.", {},
+        string("The change approved and why: `FROM -> TO: reason` for a spec key, `destroy: reason` or "
+               "`replace: reason` for a resource address; printed as a warning on every render."),
+        "Destructive changes against the committed tree that are intended (`tfgen impact` lists them): spec key "
+        "or resource address -> the change it approves and why. An entry stops matching when the change "
+        "differs, and one that matches nothing is an error: remove it once the change is applied.", {},
         key_pattern=ACK_KEY_PATTERN,
-        examples=({"database.allocated_storage_gb": "restored from snapshot into a smaller volume, ticket OPS-42"},),
+        examples=({"database.allocated_storage_gb": "100 -> 50: restored from snapshot into a smaller volume, "
+                                                    "ticket OPS-42"},),
     ),
 })
 
