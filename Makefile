@@ -98,7 +98,7 @@ SECRET_GUARD = $(TF) show -json tfplan | $(PYTHON) $(CURDIR)/scripts/secret_guar
 
 # Environments tfgen knows (specs/ minus the bases), the bootstrap roots of the tree, and the revision that
 # `make plan` compares the specs with (what the default branch applied; HEAD when there is no origin/main).
-ENVIRONMENTS = $(shell $(TFGEN) validate --all --json 2>/dev/null | $(PYTHON) -c 'import json, sys; print(" ".join(json.load(sys.stdin)["environments"]))')
+ENVIRONMENTS = $(shell $(VENV)/bin/python -c 'from pathlib import Path; from tfgen.spec import list_environments; print(" ".join(list_environments(Path("."))))' 2>/dev/null)
 BOOTSTRAP_ROOTS = $(patsubst generated/terraform/%/,%,$(sort $(wildcard generated/terraform/bootstrap/*/)))
 SINCE ?= $(shell git rev-parse -q --verify origin/main >/dev/null && echo origin/main || echo HEAD)
 
