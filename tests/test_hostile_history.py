@@ -163,7 +163,7 @@ def test_impact_markdown_escapes_spec_text_outside_code_spans(run, repo: Path) -
     from test_impact import acknowledge_in_spec
 
     acknowledge_in_spec(repo / "specs/dev.yaml", "services.chromadb.data_volume.size_gb",
-                        "ok <img src=x> [click](https://evil.example) *now*")
+                        "100 -> 80: ok <img src=x> [click](https://evil.example) *now*")
     result = run("-C", str(repo), "impact", "dev", "--since", "HEAD", "--format", "markdown")
     assert result.exit_code == 0, result.stderr
     assert "\\<img src=x\\> \\[click\\](https://evil.example) \\*now\\*" in result.stdout

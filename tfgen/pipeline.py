@@ -107,25 +107,8 @@ def scopes_for(environments: list[str], every_environment: bool = False) -> list
     return scopes + [MODULES_SCOPE, "terraform/bootstrap/", "terraform/README.md", "terraform/AGENTS.md"]
 
 
-def file_kind(path: str) -> str:
-    """The part of a file name after its first dot: `tf`, `md`, `sh.tftpl`, `tfvars.example`."""
-    return path.rsplit("/", 1)[-1].partition(".")[2]
-
-
-def template_outputs(templates: list[str]) -> Callable[[str], bool]:
-    """Which paths tfgen could have generated: below terraform/, with a file kind some template produces.
-
-    Kinds rather than today's exact paths, so the files of a template that was renamed or removed can still
-    be pruned; a `terraform.tfvars`, a state file or your `notes.txt` is never one of them."""
-    kinds = frozenset(file_kind(t.removesuffix(".j2")) for t in templates)
-
-    def owns(path: str) -> bool:
-        return path.startswith("terraform/") and file_kind(path) in kinds
-
-    return owns
-
-
 def _owns(project_dir: Path) -> Callable[[str], bool]:
+    from tfgen.output.manifest import template_outputs
     from tfgen.render.engine import list_templates
 
     return template_outputs(list_templates(project_dir / "templates"))

@@ -37,7 +37,7 @@ def is_address(name: str) -> bool:
 
 def shown(value: Any) -> str:
     """A value as acknowledgements write it: strings bare, everything else as JSON (100, true, null, [..])."""
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, allow_nan=True)
 
 
 def parse_entry(name: str, text: str) -> tuple[str, str] | None:

@@ -38,10 +38,10 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{show(v)}" for k, v in sorted(value.items())) + "}"
+        return "{" + ",".join(f"{json.dumps(k, allow_nan=True)}:{show(v)}" for k, v in sorted(value.items())) + "}"
     if isinstance(value, Lazy):
         return value.name
-    return json.dumps(value)
+    return json.dumps(value, allow_nan=True)  # text to compare and show, never parsed as JSON
 
 
 def refs_of(*values: Any) -> frozenset[str]:
@@ -191,7 +191,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lower": str.lower, "upper": str.upper, "replace": lambda s, a, b: s.replace(a, b),
     "substr": lambda s, off, n: s[off:off + n] if n >= 0 else s[off:], "min": min, "max": max,
     "distinct": lambda c: list(dict.fromkeys(c)), "flatten": _flatten, "format": _format,
-    "jsonencode": lambda v: json.dumps(v, sort_keys=True, separators=(",", ":")),
+    "jsonencode": lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), allow_nan=True),
     "element": lambda c, i: c[i % len(c)], "sort": sorted, "zipmap": lambda k, v: dict(zip(k, v, strict=True)),
     "startswith": str.startswith, "endswith": str.endswith, "trimsuffix": str.removesuffix,
     "trimprefix": str.removeprefix, "alltrue": lambda c: all(c), "anytrue": lambda c: any(c),

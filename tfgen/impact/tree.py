@@ -93,7 +93,7 @@ def load_module(files: dict[str, str], directory: str) -> ModuleDef:
 
 
 def instance_key(key: Any) -> str:
-    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key, allow_nan=True)}]"
 
 
 def static_address(node: Node) -> str:
