@@ -134,14 +134,14 @@ def test_refused_inputs_are_reported_and_the_rest_formatted(run, tmp_path: Path)
     (tree / "escape.tf").symlink_to(outside)
     os.mkfifo(tree / "pipe.tf")
     with (tree / "huge.tf").open("wb") as fh:
-        fh.truncate(17 * 1024 * 1024)
+        fh.truncate(17 * 1024 * 1024)  # above the 16 MiB file cap
     (tree / "ok.tf").write_text(MESSY)
     result = run("fmt", str(tree))
     assert result.exit_code == 2
     assert "zero.tf: symbolic link to /dev/zero" in result.stderr
     assert "escape.tf: symbolic link to" in result.stderr and "outside" in result.stderr
     assert "pipe.tf: not a regular file (a FIFO)" in result.stderr
-    assert "huge.tf: larger than 1 MiB" in result.stderr
+    assert "huge.tf: larger than 16 MiB" in result.stderr
     assert (tree / "ok.tf").read_text() == CLEAN
     assert outside.read_text() == MESSY and (tree / "escape.tf").is_symlink()
 

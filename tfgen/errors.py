@@ -80,7 +80,7 @@ class FormatError(TfgenError):
     exit_code = EXIT_INVALID
 
     def __init__(self, source: str, line: int, message: str, col: int | None = None):
-        self.source, self.line, self.col = source, line, col
+        self.source, self.line, self.col, self.message = source, line, col, message
         where = f"{one_line(source)}:{line}:{col}" if col else f"{one_line(source)}:{line}"
         super().__init__(f"{where}: {message}")
 

@@ -21,16 +21,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfgen.errors import EXIT_INVALID, FileSystemError, FormatError, TfgenError
-from tfgen.hcl import format_hcl
+from tfgen.hcl import format_in_blocks
 from tfgen.output.writer import atomic_write
 from tfgen.terminal import one_line
 
 SUFFIXES = (".tf", ".tfvars", ".tftest.hcl")
 SKIP_DIRS = {".terraform", ".git", ".venv", "node_modules"}
-# Far above any real configuration file (the largest generated one is ~20 kB; the spec cap is the same), and it
-# bounds what one input can cost: the formatter holds token objects, 60 (typical) to 200 (`[1,1,1,...]`) bytes
-# per input byte, so 1 MiB peaks at ~100-230 MB; the 16 MiB cap before let a 12 MB file take 0.8-2 GB.
-MAX_BYTES = 1024 * 1024
+# Far above any real configuration file (the largest generated one is ~20 kB). A file is formatted one top-level
+# block at a time (tfgen.hcl.format_in_blocks): the formatter holds 60 (typical) to 200 (`[1,1,1,...]`) bytes of
+# tokens per byte of the block it formats, so a block is capped at 1 MiB (~100-230 MB at most) and a file's
+# memory otherwise follows its size (a few bytes per byte: the text, its pieces and the result).
+MAX_BYTES = 16 * 1024 * 1024
+MAX_BLOCK_BYTES = 1024 * 1024
 
 
 class InputRefused(TfgenError):
@@ -96,7 +98,7 @@ def format_paths(paths: list[Path], *, check_only: bool, show_diff: bool, echo: 
         path = target.path
         try:
             real, original = read_input(target)
-            formatted = format_hcl(original, source=str(path))
+            formatted = format_in_blocks(original, str(path), MAX_BLOCK_BYTES)
             if formatted != original and not check_only:
                 atomic_write(real, formatted.encode("utf-8"))
         except (FormatError, InputRefused, OSError) as exc:  # one file's trouble never stops the others
@@ -121,7 +123,7 @@ def format_stdin(*, check_only: bool, show_diff: bool, echo: Callable[[str], Non
     if len(raw) > MAX_BYTES:
         raise InputRefused("<stdin>", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
     original = _decode(raw, "<stdin>")
-    formatted = format_hcl(original, source="<stdin>")
+    formatted = format_in_blocks(original, "<stdin>", MAX_BLOCK_BYTES)
     if show_diff:
         echo(unified_diff(original, formatted, "<stdin>"))
     elif not check_only:
