@@ -76,7 +76,7 @@ def test_cidr_errors_name_the_value(specs: Path) -> None:
 
 
 def test_environments_may_differ_in_services_but_not_in_the_project(specs: Path) -> None:
-    edit(specs, "prod.yaml", "network:\n", "services:\n  frontend:\n    port: 8081\n\nnetwork:\n")
+    edit(specs, "prod.yaml", "services:\n  frontend:\n", "services:\n  frontend:\n    port: 8081\n")
     assert [v.doc["services"]["frontend"]["port"] for v in validate_project(specs)] == [8080, 8081, 8080]
     edit(specs, "prod.yaml", "environment:\n", "project:\n  name: other\n\nenvironment:\n")
     found = problems(specs)

@@ -103,10 +103,13 @@ def services(env: str) -> dict[str, dict[str, Any]]:
 # -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("env", ENVS)
-def test_one_instance_per_service_of_the_environment(env: str):
-    instance = resources("compute", "aws_instance")["this"]
-    assert instance["for_each"] == "var.services"
+def test_one_instance_or_group_per_service_of_the_environment(env: str):
+    assert resources("compute", "aws_instance")["this"]["for_each"] == "local.instance_services"
+    assert resources("compute", "aws_autoscaling_group")["this"]["for_each"] == "local.group_services"
+    assert resources("compute", "aws_launch_template")["this"]["for_each"] == "local.group_services"
     assert set(services(env)) == set(SEED_SERVICES)
+    groups = {name for name, svc in services(env).items() if svc.get("auto_scaling")}
+    assert groups == {"frontend", "backend"}, "stateless services run in groups, the ones with data volumes not"
     assert module_call(env, "compute")["services"] == "local.services"
 
 

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tfgen.model import uses_auto_scaling
+
 ACTIONS = ("create", "update", "replace", "destroy", "abandon")
 # "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
 # finds it (it asks the new region), drops it from the state and plans nothing for it: it keeps running, and
@@ -259,9 +261,36 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
                      (Arg("database.allocated_storage_gb", db["allocated_storage_gb"]),))]
 
 
+def in_group(svc: dict[str, Any]) -> bool:
+    """Whether a service runs in an Auto Scaling group (specs from before `auto_scaling` ran single instances)."""
+    return svc.get("auto_scaling") is not None and uses_auto_scaling(svc)
+
+
+def _group(name: str, svc: dict[str, Any], doc: dict[str, Any]) -> list[Resource]:
+    """A stateless service's launch template and group: they hold no data, and every change is an update (a new
+    template version, a rolling instance refresh)."""
+    template = f'{EC2}.aws_launch_template.this["{name}"]'
+    group = svc["auto_scaling"]
+    subnets = tuple(f'{NET}.aws_subnet.private["{zone}"]' for zone in sorted(doc["network"]["availability_zones"]))
+    sizes = tuple(Arg(f"services.{name}.auto_scaling.{key}", group[key])
+                  for key in ("min_size", "max_size", "desired_capacity", "on_demand_base_capacity",
+                              "extra_instance_types"))
+    return [
+        Resource(template, False, f"services.{name}", "defined",
+                 (Arg(f"services.{name}.instance_type", svc["instance_type"]),
+                  Arg(f"services.{name}.root_volume_gb", svc["root_volume_gb"])), (),
+                 (f'{SEC}.aws_security_group.service["{name}"]',)),
+        Resource(f'{EC2}.aws_autoscaling_group.this["{name}"]', False, f"services.{name}", "defined",
+                 (*sizes, Arg(f"services.{name}.market", svc["market"])), (), (template, *subnets)),
+    ]
+
+
 def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
     rows = []
     for name, svc in sorted(doc["services"].items()):
+        if in_group(svc):
+            rows += _group(name, svc, doc)
+            continue
         zone, zone_key = service_placement(name, doc)
         subnet = f'{NET}.aws_subnet.private["{zone}"]'
         placed = Arg("placement", zone, True, zone_key)
@@ -290,8 +319,9 @@ def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
 def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Resource]:
     lb = doc["loadbalancer"]
     target = lb["target_service"]
-    rows = [Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
-                     target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
+    rows = [] if in_group(doc["services"][target]) else [
+        Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
+                 target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
     if lb["access_logs"]:
         bucket = f"{LB}.aws_s3_bucket.access_logs[0]"
         rows.append(Resource(bucket, True, "loadbalancer.access_logs", True,

@@ -7,6 +7,8 @@ docs and the top-level README describe once. Everything else may differ between 
 
 from __future__ import annotations
 
+from typing import Any
+
 from tfgen.costspec import COST
 from tfgen.schema import Field, boolean, integer, list_of, map_of, obj, string
 
@@ -96,6 +98,25 @@ VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives 
     "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]"),
 })
 
+AUTO_SCALING = obj("How a stateless service runs: an Auto Scaling group (launch template, the same user data, "
+                   "instances in every private subnet, replaced when terminated) instead of a single instance.", {
+    "enabled": boolean("Run the service in an Auto Scaling group; null means yes for services without a data "
+                       "volume (stateless) and no for the others (a data volume attaches to one instance).",
+                       None, nullable=True),
+    "min_size": integer("Fewest instances the group keeps running.", 1, minimum=0, maximum=100),
+    "max_size": integer("Most instances the group runs (an instance refresh or a rebalance launches one above "
+                        "desired capacity while it replaces another).", 2, minimum=1, maximum=100),
+    "desired_capacity": integer("Instances the group runs (between min_size and max_size).", 1, minimum=0,
+                                maximum=100),
+    "on_demand_base_capacity": integer("With market: spot, this many instances are on-demand before any spot "
+                                       "instance (0: all spot; with market: on-demand every instance is).", 0,
+                                       minimum=0, maximum=100),
+    "extra_instance_types": list_of(string("EC2 instance type of the same architecture."),
+                                    "More instance types the group may launch besides instance_type (spot "
+                                    "capacity from more pools: fewer interruptions).", [],
+                                    examples=(["t4g.small"],)),
+})
+
 SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security group, IAM role, log group, "
               "user data, outputs and docs.", {
     "description": string("What the service does (security group and docs; ASCII).",
@@ -119,6 +140,7 @@ SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security
                   "Learning Base AMI (Ubuntu 22.04, NVIDIA drivers).", "al2023", choices=AMI_FAMILIES),
     "root_volume_gb": integer("Encrypted gp3 root volume size in GiB.", 20, minimum=8, maximum=16384),
     "data_volume": VOLUME,
+    "auto_scaling": AUTO_SCALING,
     "permissions": list_of(string("Extra IAM permission.", choices=PERMISSIONS),
                            "IAM beyond SSM + CloudWatch (which every service gets).", [],
                            examples=(["uploads-rw", "app-secrets-read"],)),
@@ -233,3 +255,9 @@ SPEC: Field = obj("A tfgen environment spec.", {
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "cost": COST,
 })
+
+
+def uses_auto_scaling(service: dict[str, Any]) -> bool:
+    """Whether a normalized service runs in an Auto Scaling group (`auto_scaling.enabled`, null: stateless)."""
+    enabled = service["auto_scaling"]["enabled"]
+    return service["data_volume"] is None if enabled is None else enabled

@@ -42,8 +42,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("target_service", "string", "Name of the service the ALB forwards to.", "local.lb_target_service"),
             wired("target_port", "number", "Port of the target service.",
                   "local.services[local.lb_target_service].port", checks.between("target_port", 1, 65535)),
-            wired("target_instance_ids", "map(string)", "Instance ID of every target by service name.",
-                  "{ (local.lb_target_service) = module.compute.instance_ids[local.lb_target_service] }"),
+            wired("target_instance_ids", "map(string)", "Instance ID of every single-instance target by service "
+                  "name (an Auto Scaling group registers its own instances).",
+                  "{ for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }"),
             var("alb_deletion_protection", "bool", "Refuse to delete the ALB (set false and apply before destroy).",
                 lb["deletion_protection"]),
             var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb["idle_timeout"],

@@ -14,6 +14,7 @@ from typing import Any
 from tfgen.filters import HclExpr
 from tfgen.interfaces import ModuleVar, Validation, checks, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
+from tfgen.model import uses_auto_scaling
 
 ALB = "alb"
 
@@ -57,6 +58,15 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
         "exec_start": svc["exec_start"],
         "start_on_boot": svc["start_on_boot"],
     }
+    if uses_auto_scaling(svc):
+        group = svc["auto_scaling"]
+        entry["auto_scaling"] = {
+            "min_size": HclExpr(f"var.{name}_min_size"),
+            "max_size": HclExpr(f"var.{name}_max_size"),
+            "desired_capacity": HclExpr(f"var.{name}_desired_capacity"),
+            "on_demand_base_capacity": HclExpr(f"var.{name}_on_demand_base_capacity"),
+            "extra_instance_types": list(group["extra_instance_types"]),
+        }
     volume = svc["data_volume"]
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
@@ -80,11 +90,28 @@ def _service_variables(name: str, svc: dict[str, Any]) -> list[ModuleVar]:
         var(f"{name}_root_volume_size", "number", f"Size of the {name} root volume in GiB (encrypted gp3).",
             svc["root_volume_gb"], checks.between(f"{name}_root_volume_size", 8, 16384, " GiB")),
     ]
+    if uses_auto_scaling(svc):
+        found += _group_variables(name, svc["auto_scaling"])
     if svc["data_volume"] is not None:
         found.append(var(f"{name}_data_volume_size", "number", f"Size of the persistent {name} data volume in GiB.",
                          svc["data_volume"]["size_gb"],
                          checks.between(f"{name}_data_volume_size", 1, 16384, " GiB")))
     return found
+
+
+def _group_variables(name: str, group: dict[str, Any]) -> list[ModuleVar]:
+    """The sizes of a service's Auto Scaling group: tunables like the instance type."""
+    return [
+        var(f"{name}_min_size", "number", f"Fewest instances of the {name} Auto Scaling group.", group["min_size"],
+            checks.between(f"{name}_min_size", 0, 100)),
+        var(f"{name}_max_size", "number", f"Most instances of the {name} Auto Scaling group.", group["max_size"],
+            checks.between(f"{name}_max_size", 1, 100)),
+        var(f"{name}_desired_capacity", "number", f"Instances the {name} Auto Scaling group runs.",
+            group["desired_capacity"], checks.between(f"{name}_desired_capacity", 0, 100)),
+        var(f"{name}_on_demand_base_capacity", "number", f"On-demand instances of the {name} group before any "
+            "spot instance (market spot).", group["on_demand_base_capacity"],
+            checks.between(f"{name}_on_demand_base_capacity", 0, 100)),
+    ]
 
 
 def _network_variables(net: dict[str, Any]) -> list[ModuleVar]:

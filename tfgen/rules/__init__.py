@@ -93,5 +93,13 @@ def parse_network(value: str, check: Check, path: Path_) -> ipaddress.IPv4Networ
 
 
 # Register the rules (import order is the order they run; problems are sorted by location anyway).
-from tfgen.rules import acknowledgements, compute, database, guardrails, naming, network  # noqa: E402, F401
+from tfgen.rules import (  # noqa: E402, F401
+    acknowledgements,
+    compute,
+    database,
+    guardrails,
+    naming,
+    network,
+    scaling,
+)
 from tfgen.rules.guardrails import GUARDRAILS  # noqa: E402, F401

@@ -21,6 +21,13 @@ locals {
       pip_packages      = []
       exec_start        = "/opt/backend/venv/bin/uvicorn app.main:app --host 0.0.0.0 --port 8000"
       start_on_boot     = false
+      auto_scaling = {
+        min_size                = var.backend_min_size
+        max_size                = var.backend_max_size
+        desired_capacity        = var.backend_desired_capacity
+        on_demand_base_capacity = var.backend_on_demand_base_capacity
+        extra_instance_types    = ["t4g.small"]
+      }
     }
     chromadb = {
       description       = "ChromaDB vector store"
@@ -56,6 +63,13 @@ locals {
       pip_packages      = []
       exec_start        = "/usr/bin/node-20 /opt/frontend/server.js"
       start_on_boot     = false
+      auto_scaling = {
+        min_size                = var.frontend_min_size
+        max_size                = var.frontend_max_size
+        desired_capacity        = var.frontend_desired_capacity
+        on_demand_base_capacity = var.frontend_on_demand_base_capacity
+        extra_instance_types    = ["t4g.small"]
+      }
     }
     llm = {
       description       = "LLM inference service on GPU"
@@ -240,6 +254,7 @@ module "compute" {
   aws_region             = var.aws_region
   services               = local.services
   private_subnet_ids     = module.networking.private_subnet_ids_by_az
+  target_group_arns      = { (local.lb_target_service) = [module.loadbalancer.target_group_arn] }
   security_group_ids     = module.security.security_group_ids
   instance_profile_names = module.security.instance_profile_names
   log_group_names        = module.storage.log_group_names
@@ -267,7 +282,7 @@ module "loadbalancer" {
   lb_name_prefix          = var.lb_name_prefix
   target_service          = local.lb_target_service
   target_port             = local.services[local.lb_target_service].port
-  target_instance_ids     = { (local.lb_target_service) = module.compute.instance_ids[local.lb_target_service] }
+  target_instance_ids     = { for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }
   alb_deletion_protection = var.alb_deletion_protection
   alb_idle_timeout        = var.alb_idle_timeout
   ssl_policy              = var.ssl_policy

@@ -121,7 +121,7 @@ output "data_volume_ids" {
 }
 
 output "instance_ids" {
-  description = "Instance ID by service."
+  description = "Instance ID by service that runs as a single instance."
   value       = module.compute.instance_ids
 }
 
@@ -130,9 +130,14 @@ output "private_ips" {
   value       = module.compute.private_ips
 }
 
-output "backend_instance_id" {
-  description = "ID of the backend instance (Session Manager target)."
-  value       = module.compute.instance_ids["backend"]
+output "autoscaling_group_names" {
+  description = "Auto Scaling group name by service that runs in one."
+  value       = module.compute.autoscaling_group_names
+}
+
+output "backend_autoscaling_group_name" {
+  description = "Name of the backend Auto Scaling group (its instances carry the tag Service = backend)."
+  value       = module.compute.autoscaling_group_names["backend"]
 }
 
 output "chromadb_instance_id" {
@@ -140,9 +145,9 @@ output "chromadb_instance_id" {
   value       = module.compute.instance_ids["chromadb"]
 }
 
-output "frontend_instance_id" {
-  description = "ID of the frontend instance (Session Manager target)."
-  value       = module.compute.instance_ids["frontend"]
+output "frontend_autoscaling_group_name" {
+  description = "Name of the frontend Auto Scaling group (its instances carry the tag Service = frontend)."
+  value       = module.compute.autoscaling_group_names["frontend"]
 }
 
 output "llm_instance_id" {

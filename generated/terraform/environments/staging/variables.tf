@@ -155,6 +155,50 @@ variable "backend_root_volume_size" {
   }
 }
 
+variable "backend_min_size" {
+  description = "Fewest instances of the backend Auto Scaling group."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.backend_min_size >= 0 && var.backend_min_size <= 100
+    error_message = "backend_min_size must be from 0 to 100."
+  }
+}
+
+variable "backend_max_size" {
+  description = "Most instances of the backend Auto Scaling group."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.backend_max_size >= 1 && var.backend_max_size <= 100
+    error_message = "backend_max_size must be from 1 to 100."
+  }
+}
+
+variable "backend_desired_capacity" {
+  description = "Instances the backend Auto Scaling group runs."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.backend_desired_capacity >= 0 && var.backend_desired_capacity <= 100
+    error_message = "backend_desired_capacity must be from 0 to 100."
+  }
+}
+
+variable "backend_on_demand_base_capacity" {
+  description = "On-demand instances of the backend group before any spot instance (market spot)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.backend_on_demand_base_capacity >= 0 && var.backend_on_demand_base_capacity <= 100
+    error_message = "backend_on_demand_base_capacity must be from 0 to 100."
+  }
+}
+
 variable "chromadb_instance_type" {
   description = "EC2 instance type of the chromadb service."
   type        = string
@@ -257,6 +301,50 @@ variable "frontend_root_volume_size" {
   validation {
     condition     = var.frontend_root_volume_size >= 8 && var.frontend_root_volume_size <= 16384
     error_message = "frontend_root_volume_size must be from 8 to 16384 GiB."
+  }
+}
+
+variable "frontend_min_size" {
+  description = "Fewest instances of the frontend Auto Scaling group."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.frontend_min_size >= 0 && var.frontend_min_size <= 100
+    error_message = "frontend_min_size must be from 0 to 100."
+  }
+}
+
+variable "frontend_max_size" {
+  description = "Most instances of the frontend Auto Scaling group."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.frontend_max_size >= 1 && var.frontend_max_size <= 100
+    error_message = "frontend_max_size must be from 1 to 100."
+  }
+}
+
+variable "frontend_desired_capacity" {
+  description = "Instances the frontend Auto Scaling group runs."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.frontend_desired_capacity >= 0 && var.frontend_desired_capacity <= 100
+    error_message = "frontend_desired_capacity must be from 0 to 100."
+  }
+}
+
+variable "frontend_on_demand_base_capacity" {
+  description = "On-demand instances of the frontend group before any spot instance (market spot)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.frontend_on_demand_base_capacity >= 0 && var.frontend_on_demand_base_capacity <= 100
+    error_message = "frontend_on_demand_base_capacity must be from 0 to 100."
   }
 }
 

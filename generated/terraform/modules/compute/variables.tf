@@ -42,6 +42,13 @@ variable "services" {
       mount_path  = string
       device_name = optional(string, "/dev/sdf")
     }))
+    auto_scaling = optional(object({
+      min_size                = number
+      max_size                = number
+      desired_capacity        = number
+      on_demand_base_capacity = optional(number, 0)
+      extra_instance_types    = optional(list(string), [])
+    }))
     permissions   = optional(set(string), [])
     packages      = optional(list(string), [])
     pip_packages  = optional(list(string), [])
@@ -129,6 +136,27 @@ variable "services" {
 
   validation {
     condition = alltrue([
+      for g in [for s in values(var.services) : s.auto_scaling if s.auto_scaling != null] :
+      g.min_size <= g.desired_capacity && g.desired_capacity <= g.max_size && g.max_size >= 1
+    ])
+    error_message = "Every auto_scaling group needs min_size <= desired_capacity <= max_size and max_size >= 1."
+  }
+
+  validation {
+    condition = alltrue([
+      for g in [for s in values(var.services) : s.auto_scaling if s.auto_scaling != null] :
+      alltrue([for t in g.extra_instance_types : can(regex("^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\.[a-z0-9-]+$", t))])
+    ])
+    error_message = "Every extra_instance_types entry must be an EC2 instance type such as t4g.small."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.auto_scaling == null || s.data_volume == null])
+    error_message = "A service with a data_volume runs as one instance: auto_scaling must be null."
+  }
+
+  validation {
+    condition = alltrue([
       for s in values(var.services) :
       alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])
     ])
@@ -163,8 +191,13 @@ variable "services" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnet ID by availability zone name."
+  description = "Private subnet ID by availability zone name (instances in their zone, Auto Scaling groups in all of them)."
   type        = map(string)
+}
+
+variable "target_group_arns" {
+  description = "Target groups by service name: the service's Auto Scaling group registers every instance it launches with them."
+  type        = map(list(string))
 }
 
 variable "security_group_ids" {

@@ -1,0 +1,100 @@
+"""Issue #20 (senior AWS review), checked on a full plan of the generated roots with the fake aws 6.69.1 provider.
+
+`terraform show -json` of the plan gives every planned argument, so these tests see what AWS would be asked
+for (the Auto Scaling groups, the alarms, the backup plan), not the template text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TREE = ROOT / "generated" / "terraform"
+FAKEPROV = Path(os.environ.get("FAKEPROV_DIR", ROOT.parent / "shared" / "fakeprov"))
+CACHE = Path(os.environ.get("FAKEPROV_CACHE", ROOT / ".venv-fakeprov"))
+TERRAFORM = shutil.which("terraform")
+SHOW = Path(__file__).resolve().parent / "fakeprov_show.sh"
+
+pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.skipif(TERRAFORM is None or not (CACHE / "terraformrc").is_file()
+                       or not (FAKEPROV / "lib.sh").is_file(),
+                       reason="needs terraform and a fakeprov build (`make fakeprov`)"),
+]
+
+
+@cache
+def plan(root: str) -> dict[str, Any]:
+    """The JSON plan of `generated/terraform/<root>`, planned in a scratch copy."""
+    scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"tfgen-review-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(TREE, scratch, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"))
+    env = {**os.environ, "FAKEPROV_DIR": str(FAKEPROV), "FAKEPROV_CACHE": str(CACHE), "FAKEPROV_TERRAFORM": TERRAFORM}
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    result = subprocess.run(["bash", str(SHOW), str(scratch / root)], env=env, capture_output=True, text=True,
+                            timeout=600)
+    shutil.rmtree(scratch, ignore_errors=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def planned(root: str, rtype: str) -> dict[str, dict[str, Any]]:
+    """After-values of every planned resource of a type, by address."""
+    return {r["address"]: r["change"]["after"] for r in plan(root)["resource_changes"]
+            if r["type"] == rtype and r["mode"] == "managed" and "create" in r["change"]["actions"]}
+
+
+def config_resource(root: str, module: str, rtype: str, name: str) -> dict[str, Any]:
+    """A resource's configuration (expressions and references) from the plan."""
+    resources = plan(root)["configuration"]["root_module"]["module_calls"][module]["module"]["resources"]
+    return next(r for r in resources if r["type"] == rtype and r["name"] == name)
+
+
+# ------------------------------------------------------------------------------------------------ 1: groups
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_stateless_services_run_in_auto_scaling_groups_stateful_ones_as_instances(env: str):
+    root = f"environments/{env}"
+    groups = planned(root, "aws_autoscaling_group")
+    instances = planned(root, "aws_instance")
+    assert set(groups) == {f'module.compute.aws_autoscaling_group.this["{s}"]' for s in ("backend", "frontend")}
+    assert set(instances) == {f'module.compute.aws_instance.this["{s}"]' for s in ("chromadb", "llm")}
+    templates = planned(root, "aws_launch_template")
+    for service in ("backend", "frontend"):
+        group = groups[f'module.compute.aws_autoscaling_group.this["{service}"]']
+        (mixed,) = group["mixed_instances_policy"]
+        (distribution,) = mixed["instances_distribution"]
+        assert group["capacity_rebalance"] is True, "spot groups replace instances at risk before the notice"
+        assert distribution["on_demand_percentage_above_base_capacity"] == 0
+        assert distribution["spot_allocation_strategy"] == "price-capacity-optimized"
+        overrides = [o["instance_type"] for o in mixed["launch_template"][0]["override"]]
+        template = templates[f'module.compute.aws_launch_template.this["{service}"]']
+        assert overrides[0] == template["instance_type"] == "t4g.micro"
+        assert template["metadata_options"][0]["http_tokens"] == "required"
+        if env == "prod":
+            assert (group["min_size"], group["desired_capacity"], group["max_size"]) == (2, 2, 4)
+            assert distribution["on_demand_base_capacity"] == 1, "one on-demand instance survives every interruption"
+            assert overrides == ["t4g.micro", "t4g.small"]
+        else:
+            assert (group["min_size"], group["desired_capacity"], group["max_size"]) == (1, 1, 2)
+            assert distribution["on_demand_base_capacity"] == 0
+
+
+def test_the_group_registers_its_instances_with_the_target_group_and_spans_every_private_subnet():
+    group = config_resource("environments/prod", "compute", "aws_autoscaling_group", "this")["expressions"]
+    assert "var.target_group_arns" in group["target_group_arns"]["references"]
+    assert "var.private_subnet_ids" in group["vpc_zone_identifier"]["references"]
+    wiring = plan("environments/prod")["configuration"]["root_module"]["module_calls"]["compute"]["expressions"]
+    assert "module.loadbalancer.target_group_arn" in wiring["target_group_arns"]["references"]
+    attachments = planned("environments/prod", "aws_lb_target_group_attachment")
+    assert attachments == {}, "no instance attachment: the frontend group registers its own instances"
+    template = config_resource("environments/prod", "compute", "aws_launch_template", "this")["expressions"]
+    assert "local.user_data_vars" in template["user_data"]["references"], "the same user data as an instance"
