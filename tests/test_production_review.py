@@ -98,3 +98,19 @@ def test_the_group_registers_its_instances_with_the_target_group_and_spans_every
     assert attachments == {}, "no instance attachment: the frontend group registers its own instances"
     template = config_resource("environments/prod", "compute", "aws_launch_template", "this")["expressions"]
     assert "local.user_data_vars" in template["user_data"]["references"], "the same user data as an instance"
+
+
+# ----------------------------------------------------------------------------------- 2: no healthy target
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_an_alarm_fires_when_no_target_is_healthy_even_without_data(env: str):
+    alarms = planned(f"environments/{env}", "aws_cloudwatch_metric_alarm")
+    alarm = alarms["module.loadbalancer.aws_cloudwatch_metric_alarm.no_healthy_hosts"]
+    assert (alarm["metric_name"], alarm["comparison_operator"], alarm["threshold"]) == (
+        "HealthyHostCount", "LessThanThreshold", 1)
+    assert alarm["treat_missing_data"] == "breaching", "a terminated target reports no data at all"
+    actions = config_resource(f"environments/{env}", "loadbalancer", "aws_cloudwatch_metric_alarm",
+                              "no_healthy_hosts")["expressions"]["alarm_actions"]["references"]
+    assert "var.alarm_actions" in actions
+    wiring = plan(f"environments/{env}")["configuration"]["root_module"]["module_calls"]["loadbalancer"]
+    assert "local.alarm_actions" in wiring["expressions"]["alarm_actions"]["references"], "the alert topic"

@@ -22,8 +22,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
         description="Internet-facing Application Load Balancer in the public subnets: HTTPS listener with the "
                     "ACM certificate and a TLS 1.3 policy, HTTP listener redirecting to HTTPS, a target group for "
                     "the target service's port with health checks and cookie stickiness, CloudWatch alarms "
-                    "(unhealthy hosts, 5xx, latency), and optional access logs (dedicated S3 bucket) and AWS "
-                    "WAFv2 web ACL with AWS managed rule groups.",
+                    "(unhealthy hosts, no healthy host with missing data breaching, 5xx, latency), and optional "
+                    "access logs (dedicated S3 bucket) and AWS WAFv2 web ACL with AWS managed rule groups.",
         variables=(
             *common_vars(env),
             var("aws_region", "string", "Region of the ALB (selects the access-log delivery principal).",
