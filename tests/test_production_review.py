@@ -114,3 +114,35 @@ def test_an_alarm_fires_when_no_target_is_healthy_even_without_data(env: str):
     assert "var.alarm_actions" in actions
     wiring = plan(f"environments/{env}")["configuration"]["root_module"]["module_calls"]["loadbalancer"]
     assert "local.alarm_actions" in wiring["expressions"]["alarm_actions"]["references"], "the alert topic"
+
+
+# ------------------------------------------------------------------------------------------------ 4: backups
+
+def test_prod_backs_up_data_volumes_and_the_database_by_tag_with_a_cross_region_copy():
+    root = "environments/prod"
+    (rule,) = planned(root, "aws_backup_plan")["module.backup[0].aws_backup_plan.main"]["rule"]
+    assert rule["lifecycle"][0]["delete_after"] == 35, "retention from the spec"
+    assert rule["schedule"].startswith("cron(")
+    (copy,) = rule["copy_action"]
+    assert copy["lifecycle"][0]["delete_after"] == 35
+    (selection,) = planned(root, "aws_backup_selection").values()
+    (tag,) = selection["selection_tag"]
+    assert (tag["type"], tag["key"], tag["value"]) == ("STRINGEQUALS", "BackupPlan", "imageunderstander-prod-backup")
+    volumes = planned(root, "aws_ebs_volume")
+    assert volumes and all(v["tags"]["BackupPlan"] == tag["value"] for v in volumes.values()), "every data volume"
+    (database,) = planned(root, "aws_db_instance").values()
+    assert database["tags"]["BackupPlan"] == tag["value"], "prod asks for the database too"
+    providers = plan(root)["configuration"]["provider_config"]
+    copy_region = providers["aws.backup_copy"]["expressions"]["region"]["references"]
+    assert "var.backup_copy_region" in copy_region
+    variables = plan(root)["variables"]
+    assert variables["backup_copy_region"]["value"] == "us-west-2"
+
+
+def test_dev_backs_up_its_data_volumes_but_not_its_database_and_copies_nothing():
+    root = "environments/dev"
+    (rule,) = planned(root, "aws_backup_plan")["module.backup[0].aws_backup_plan.main"]["rule"]
+    assert rule["lifecycle"][0]["delete_after"] == 14 and rule["copy_action"] == []
+    (database,) = planned(root, "aws_db_instance").values()
+    assert "BackupPlan" not in database["tags"]
+    assert all("BackupPlan" in v["tags"] for v in planned(root, "aws_ebs_volume").values())

@@ -50,6 +50,7 @@ WIRED = {
     "aws_region": "us-east-1",
     "private_subnet_ids": {"us-east-1a": "subnet-0a", "us-east-1b": "subnet-0b"},
     "target_group_arns": {},
+    "data_volume_tags": {},
     "app_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:imageunderstander-dev-app-AbCdEf",
     "db_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-XyZ123",
     "db_address": "imageunderstander-dev-mysql.c9akciq32xyz.us-east-1.rds.amazonaws.com",

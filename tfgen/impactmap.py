@@ -365,10 +365,27 @@ def _certificate_and_dns(env: str, doc: dict[str, Any]) -> list[Resource]:
     return rows
 
 
+def _backup(env: str, doc: dict[str, Any]) -> list[Resource]:
+    """The vaults hold the recovery points (AWS refuses to delete a vault that still has some)."""
+    backup = doc.get("backup")
+    if not backup or not backup["enabled"]:
+        return []
+    vault = Arg("project.name", f"{name_prefix(env, doc)}-backup", True)
+    rows = [Resource("module.backup[0].aws_backup_vault.main", True, "backup.enabled", True, (vault,)),
+            Resource("module.backup[0].aws_backup_plan.main", False, "backup.enabled", True,
+                     (Arg("backup.schedule", backup["schedule"]), Arg("backup.retention_days",
+                                                                       backup["retention_days"])))]
+    if backup["copy_region"]:
+        rows.append(Resource("module.backup[0].aws_backup_vault.copy[0]", True, "backup.copy_region",
+                             backup["copy_region"], (vault,)))
+    return rows
+
+
 def resources(env: str, doc: dict[str, Any]) -> dict[str, Resource]:
     """Every resource `tfgen impact` reports for one environment's effective spec, by address."""
     rows = (_networking(env, doc) + _security(env, doc, security_edges(doc)) + _storage(env, doc)
-            + _database(env, doc) + _compute(env, doc) + _loadbalancer(env, doc) + _certificate_and_dns(env, doc))
+            + _database(env, doc) + _compute(env, doc) + _loadbalancer(env, doc) + _certificate_and_dns(env, doc)
+            + _backup(env, doc))
     return {row.address: row for row in rows}
 
 

@@ -233,6 +233,20 @@ ALERTS = obj("Who hears the alarms: one encrypted SNS topic per environment noti
                      examples=(["https://events.pagerduty.com/integration/abc/enqueue"],)),
 })
 
+BACKUP = obj("Scheduled AWS Backup (plan and selection by tag) of every data volume and, where asked, the database: "
+              "recovery points exist before a disaster, not only when a volume is destroyed.", {
+    "enabled": boolean("Create the backup vault, plan and tag selection.", True),
+    "schedule": string("When the backup runs (AWS Backup cron expression, UTC).", "cron(0 5 ? * * *)",
+                       pattern=r"cron\([0-9*?/,#LW ?A-Z-]+\)", examples=("cron(0 5 ? * * *)",)),
+    "retention_days": integer("Days a recovery point is kept.", 14, minimum=1, maximum=36500),
+    "database": boolean("Also back up the RDS instance with AWS Backup (snapshots kept for retention_days, "
+                        "beyond the automated backups' 35-day limit and independent of the instance).", False),
+    "copy_region": string("Copy every recovery point to a vault in this region (disaster recovery); null: no "
+                          "copy.", None, nullable=True, pattern=r"[a-z]{2}(-gov)?-[a-z]+-\d", examples=("us-west-2",)),
+    "copy_retention_days": integer("Days a copied recovery point is kept (null: retention_days).", None,
+                                   nullable=True, minimum=1, maximum=36500),
+})
+
 LOGS = obj("CloudWatch Logs.", {
     "retention_days": integer("Retention of every log group.", 30, choices=LOG_RETENTION_DAYS),
 })
@@ -250,6 +264,7 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "dns": DNS,
     "storage": STORAGE,
     "logs": LOGS,
+    "backup": BACKUP,
     "alerts": ALERTS,
     "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),

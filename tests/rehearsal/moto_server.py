@@ -501,6 +501,82 @@ def patch_instance_refresh() -> str:
     return "Auto Scaling instance refreshes recorded as Successful at once (moto has none)"
 
 
+def patch_backup_selections() -> str:
+    """AWS Backup CreateBackupSelection/GetBackupSelection/DeleteBackupSelection/ListBackupSelections: not in moto.
+
+    The backup module selects the data volumes (and the database) by tag. moto routes the selection paths
+    (``/backup/plans/<id>/selections/...``) to the backup handler, which has no such action. The emulator keeps
+    each selection as sent, per plan, and returns it as AWS does (GetBackupSelection's BackupSelection is the
+    request's, with the ids and the creation date beside it).
+    """
+    import json
+    import uuid
+
+    from moto.backup.responses import BackupResponse
+
+    for name in ("create_backup_selection", "get_backup_selection", "delete_backup_selection",
+                 "list_backup_selections"):
+        _expect(not hasattr(BackupResponse, name), "backup-selections", f"moto implements {name} now")
+
+    def store(response: Any) -> dict[str, dict[str, dict[str, Any]]]:
+        backend = response.backup_backend
+        if not hasattr(backend, "tfgen_selections"):
+            backend.tfgen_selections = {}
+        return backend.tfgen_selections
+
+    def plan_and_selection(path: str) -> tuple[str, str]:
+        parts = path.split("/plans/", 1)[1].split("/")
+        return parts[0], (parts[2] if len(parts) > 2 else "")
+
+    def create_backup_selection(self: Any) -> str:
+        plan_id, _ = plan_and_selection(self.path)
+        selection_id = str(uuid.uuid4())
+        created = 1_700_000_000.0
+        store(self).setdefault(plan_id, {})[selection_id] = {
+            "BackupSelection": json.loads(self.body)["BackupSelection"], "CreationDate": created}
+        return json.dumps({"SelectionId": selection_id, "BackupPlanId": plan_id, "CreationDate": created})
+
+    def get_backup_selection(self: Any) -> str:
+        plan_id, selection_id = plan_and_selection(self.path)
+        found = store(self).get(plan_id, {}).get(selection_id)
+        if found is None:
+            from moto.backup.exceptions import ResourceNotFoundException
+
+            raise ResourceNotFoundException(msg=f"Failed reading Backup Selection: {selection_id}")
+        return json.dumps({**found, "SelectionId": selection_id, "BackupPlanId": plan_id})
+
+    def delete_backup_selection(self: Any) -> str:
+        plan_id, selection_id = plan_and_selection(self.path)
+        store(self).get(plan_id, {}).pop(selection_id, None)
+        return "{}"
+
+    def list_backup_selections(self: Any) -> str:
+        plan_id, _ = plan_and_selection(self.path)
+        selections = [{"SelectionId": sid, "SelectionName": item["BackupSelection"]["SelectionName"],
+                       "BackupPlanId": plan_id, "CreationDate": item["CreationDate"],
+                       "IamRoleArn": item["BackupSelection"]["IamRoleArn"]}
+                      for sid, item in sorted(store(self).get(plan_id, {}).items())]
+        return json.dumps({"BackupSelectionsList": selections})
+
+    # ListTags: moto takes the ARN as the path's second-to-last part (``/tags/<arn>/``); the provider sends
+    # ``/tags/<arn>`` without the trailing slash, so moto returned no tags and every re-plan re-added them.
+    from urllib.parse import unquote
+
+    _expect('self.path.split("/")[-2]' in inspect.getsource(BackupResponse.list_tags), "backup-selections",
+            "ListTags parses its path differently now")
+
+    def list_tags(self: Any) -> str:
+        resource_arn = unquote(self.path.split("/tags/", 1)[1].split("?", 1)[0].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    BackupResponse.list_tags = list_tags
+    BackupResponse.create_backup_selection = create_backup_selection
+    BackupResponse.get_backup_selection = get_backup_selection
+    BackupResponse.delete_backup_selection = delete_backup_selection
+    BackupResponse.list_backup_selections = list_backup_selections
+    return "AWS Backup selections kept per plan (moto has none); ListTags reads ARNs without a trailing slash"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
@@ -510,6 +586,7 @@ PATCHES: dict[str, Callable[[], str]] = {
     "secret-labels": patch_secret_version_labels,
     "lt-own-tags": patch_launch_template_own_tags,
     "instance-refresh": patch_instance_refresh,
+    "backup-selections": patch_backup_selections,
 }
 
 

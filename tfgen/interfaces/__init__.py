@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from importlib import import_module
 from typing import Any
 
-MODULE_ORDER = ("networking", "security", "storage", "database", "compute", "loadbalancer", "route53")
+MODULE_ORDER = ("networking", "security", "storage", "database", "compute", "loadbalancer", "route53", "backup")
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.security.instance_profile_names"),
             wired("log_group_names", "map(string)", "CloudWatch log group name by service name.",
                   "module.storage.log_group_names"),
+            wired("data_volume_tags", "map(string)", "Extra tags of every data volume (the backup selection's tag).",
+                  "local.backup_tags"),
             wired("app_secret_arn", "string", "ARN of the application secret (read at boot, never in user data).",
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret.",

@@ -134,6 +134,20 @@ def _network_variables(net: dict[str, Any]) -> list[ModuleVar]:
     ]
 
 
+def _backup_variables(backup: dict[str, Any]) -> list[ModuleVar]:
+    return [
+        var("enable_backup", "bool", "Back up the tagged resources with AWS Backup (module backup).",
+            backup["enabled"]),
+        var("backup_database", "bool", "Tag the database for AWS Backup too (beyond its automated backups).",
+            backup["database"]),
+        var("backup_copy_region", "string", "Region of the vault that receives a copy of every recovery point "
+            "(null: no copy; the aws.backup_copy provider then uses aws_region).", backup["copy_region"],
+            checks.unless_null("backup_copy_region", 'can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", '
+                               'var.backup_copy_region))', "backup_copy_region must be null or a region name."),
+            nullable=True),
+    ]
+
+
 def root_only_variables(env_name: str, doc: dict[str, Any]) -> list[ModuleVar]:
     """Root variables that feed module inputs through locals (or the root's own resources)."""
     dns = doc["dns"]
@@ -148,6 +162,7 @@ def root_only_variables(env_name: str, doc: dict[str, Any]) -> list[ModuleVar]:
             Validation("var.create_hosted_zone || !var.create_route53_health_check",
                        "create_route53_health_check needs create_hosted_zone = true.")),
         *_network_variables(doc["network"]),
+        *_backup_variables(doc["backup"]),
     ]
     for name, svc in sorted(doc["services"].items()):
         found += _service_variables(name, svc)

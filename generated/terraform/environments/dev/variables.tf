@@ -108,6 +108,32 @@ variable "private_subnet_cidrs" {
   }
 }
 
+variable "enable_backup" {
+  description = "Back up the tagged resources with AWS Backup (module backup)."
+  type        = bool
+  default     = true
+}
+
+variable "backup_database" {
+  description = "Tag the database for AWS Backup too (beyond its automated backups)."
+  type        = bool
+  default     = false
+}
+
+variable "backup_copy_region" {
+  description = "Region of the vault that receives a copy of every recovery point (null: no copy; the aws.backup_copy provider then uses aws_region)."
+  type        = string
+  default     = null
+
+  validation {
+    condition = (
+      var.backup_copy_region == null ? true :
+      can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_copy_region))
+    )
+    error_message = "backup_copy_region must be null or a region name."
+  }
+}
+
 variable "backend_instance_type" {
   description = "EC2 instance type of the backend service."
   type        = string
@@ -832,4 +858,46 @@ variable "enable_waf" {
   description = "Attach an AWS WAFv2 web ACL with AWS managed rule groups."
   type        = bool
   default     = false
+}
+
+variable "backup_schedule" {
+  description = "When the backup rule runs (AWS Backup cron expression, UTC)."
+  type        = string
+  default     = "cron(0 5 ? * * *)"
+
+  validation {
+    condition     = can(regex("^cron\\(.+\\)$", var.backup_schedule))
+    error_message = "backup_schedule must be a cron(...) expression."
+  }
+}
+
+variable "backup_retention_days" {
+  description = "Days a recovery point is kept."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.backup_retention_days >= 1 && var.backup_retention_days <= 36500
+    error_message = "backup_retention_days must be from 1 to 36500."
+  }
+}
+
+variable "backup_copy_enabled" {
+  description = "Copy every recovery point to the vault in the copy region (provider aws.backup_copy)."
+  type        = bool
+  default     = false
+}
+
+variable "backup_copy_retention_days" {
+  description = "Days a copied recovery point is kept (null: backup_retention_days)."
+  type        = number
+  default     = null
+
+  validation {
+    condition = (
+      var.backup_copy_retention_days == null ? true :
+      var.backup_copy_retention_days >= 1 && var.backup_copy_retention_days <= 36500
+    )
+    error_message = "backup_copy_retention_days must be null or from 1 to 36500."
+  }
 }

@@ -93,6 +93,9 @@ locals {
     }
   }
 
+  # What AWS Backup selects: every data volume, and the database where backup_database is true.
+  backup_tags = var.enable_backup ? { BackupPlan = "${var.name_prefix}-backup" } : {}
+
   # The service behind the ALB.
   lb_target_service = "frontend"
 
@@ -232,6 +235,7 @@ module "database" {
   db_backup_window            = var.db_backup_window
   db_maintenance_window       = var.db_maintenance_window
   db_deletion_protection      = var.db_deletion_protection
+  backup_tags                 = var.backup_database ? local.backup_tags : {}
   db_skip_final_snapshot      = var.db_skip_final_snapshot
   db_monitoring_interval      = var.db_monitoring_interval
   db_username                 = var.db_username
@@ -258,6 +262,7 @@ module "compute" {
   security_group_ids     = module.security.security_group_ids
   instance_profile_names = module.security.instance_profile_names
   log_group_names        = module.storage.log_group_names
+  data_volume_tags       = local.backup_tags
   app_secret_arn         = module.storage.app_secret_arn
   db_secret_arn          = module.database.master_user_secret_arn
   db_address             = module.database.address
@@ -318,4 +323,26 @@ module "route53" {
   alb_dns_name                          = module.loadbalancer.alb_dns_name
   alb_zone_id                           = module.loadbalancer.alb_zone_id
   certificate_domain_validation_options = aws_acm_certificate.main.domain_validation_options
+}
+
+# -----------------------------------------------------------------------------
+# Backup
+# -----------------------------------------------------------------------------
+
+module "backup" {
+  source = "../../modules/backup"
+  count  = var.enable_backup ? 1 : 0
+
+  providers = {
+    aws             = aws
+    aws.backup_copy = aws.backup_copy
+  }
+
+  name_prefix                = var.name_prefix
+  tags                       = var.tags
+  backup_schedule            = var.backup_schedule
+  backup_retention_days      = var.backup_retention_days
+  backup_copy_enabled        = var.backup_copy_enabled
+  backup_copy_retention_days = var.backup_copy_retention_days
+  selection_tags             = local.backup_tags
 }

@@ -207,3 +207,22 @@ output "route53_health_check_id" {
   description = "ID of the Route 53 health check (null when disabled)."
   value       = one(module.route53[*].health_check_id)
 }
+
+# -----------------------------------------------------------------------------
+# Backup
+# -----------------------------------------------------------------------------
+
+output "backup_vault_name" {
+  description = "Name of the backup vault."
+  value       = one(module.backup[*].vault_name)
+}
+
+output "backup_copy_vault_arn" {
+  description = "ARN of the copy vault in the copy region (null without a copy)."
+  value       = one(module.backup[*].copy_vault_arn)
+}
+
+output "backup_plan_id" {
+  description = "ID of the backup plan."
+  value       = one(module.backup[*].plan_id)
+}

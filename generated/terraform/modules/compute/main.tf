@@ -79,6 +79,7 @@ data "aws_ami" "deep_learning" {
 resource "aws_ebs_volume" "data" {
   for_each = local.volume_services
   #checkov:skip=CKV_AWS_189:Encrypted with the AWS-managed aws/ebs key (seed: encryption at rest); a customer-managed key would need grants for EC2 and every snapshot copy and adds cost, without narrowing access within the account
+  #checkov:skip=CKV2_AWS_9:Backed up by the backup module's selection by tag (var.data_volume_tags carries its BackupPlan tag); checkov does not follow tag selections across modules
 
   availability_zone = each.value.availability_zone
   size              = each.value.data_volume.size
@@ -86,7 +87,7 @@ resource "aws_ebs_volume" "data" {
   encrypted         = true
   final_snapshot    = true
 
-  tags = merge({ Name = "${var.name_prefix}-${each.key}-data", Service = each.key }, var.tags)
+  tags = merge({ Name = "${var.name_prefix}-${each.key}-data", Service = each.key }, var.data_volume_tags, var.tags)
 }
 
 # -----------------------------------------------------------------------------

@@ -215,6 +215,11 @@ variable "log_group_names" {
   type        = map(string)
 }
 
+variable "data_volume_tags" {
+  description = "Extra tags of every data volume (the backup selection's tag)."
+  type        = map(string)
+}
+
 variable "app_secret_arn" {
   description = "ARN of the application secret (read at boot, never in user data)."
   type        = string

@@ -158,7 +158,7 @@ resource "aws_db_instance" "main" {
   monitoring_role_arn             = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring.arn : null
   enabled_cloudwatch_logs_exports = local.cloudwatch_logs_exports
 
-  tags = merge({ Name = local.identifier }, var.tags)
+  tags = merge({ Name = local.identifier }, var.backup_tags, var.tags)
 
   lifecycle {
     precondition {
