@@ -146,3 +146,13 @@ def test_dev_backs_up_its_data_volumes_but_not_its_database_and_copies_nothing()
     (database,) = planned(root, "aws_db_instance").values()
     assert "BackupPlan" not in database["tags"]
     assert all("BackupPlan" in v["tags"] for v in planned(root, "aws_ebs_volume").values())
+
+
+# ------------------------------------------------------------------------------------ 5: engine upgrades
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_a_major_engine_upgrade_is_allowed_and_apply_immediately_follows_the_spec(env: str):
+    (database,) = planned(f"environments/{env}", "aws_db_instance").values()
+    assert database["allow_major_version_upgrade"] is True, "RDS refuses 8.0 -> 8.4 without it"
+    assert database["apply_immediately"] is False, "the bundled specs wait for the maintenance window"
+    assert plan(f"environments/{env}")["variables"]["db_apply_immediately"]["value"] is False

@@ -173,6 +173,9 @@ DATABASE = obj("RDS MySQL.", {
     "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",
                                  pattern=r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d"),
     "deletion_protection": boolean("Refuse to delete the database.", False),
+    "apply_immediately": boolean("Apply modifications (class, storage, engine upgrades) at once instead of in the "
+                                 "next maintenance window; an engine upgrade restarts the database either way.",
+                                 False),
     "skip_final_snapshot": boolean("Skip the final snapshot on destroy.", True),
     "monitoring_interval": integer("Enhanced monitoring interval in seconds.", 60,
                                    choices=(0, 1, 5, 10, 15, 30, 60)),

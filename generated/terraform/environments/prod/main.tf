@@ -235,6 +235,7 @@ module "database" {
   db_backup_window            = var.db_backup_window
   db_maintenance_window       = var.db_maintenance_window
   db_deletion_protection      = var.db_deletion_protection
+  db_apply_immediately        = var.db_apply_immediately
   backup_tags                 = var.backup_database ? local.backup_tags : {}
   db_skip_final_snapshot      = var.db_skip_final_snapshot
   db_monitoring_interval      = var.db_monitoring_interval

@@ -715,6 +715,12 @@ variable "db_deletion_protection" {
   default     = true
 }
 
+variable "db_apply_immediately" {
+  description = "Apply modifications at once instead of in the next maintenance window."
+  type        = bool
+  default     = false
+}
+
 variable "db_skip_final_snapshot" {
   description = "Skip the final snapshot when the database is destroyed."
   type        = bool

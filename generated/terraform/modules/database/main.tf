@@ -153,6 +153,10 @@ resource "aws_db_instance" "main" {
   skip_final_snapshot       = var.db_skip_final_snapshot
   final_snapshot_identifier = var.db_skip_final_snapshot ? null : local.final_snapshot_identifier
 
+  # RDS refuses a major upgrade (8.0 -> 8.4) without this flag; tfgen impact refuses a downgrade before it
+  # reaches AWS, and the parameter group family follows the version (a new group for the new major).
+  allow_major_version_upgrade     = true
+  apply_immediately               = var.db_apply_immediately
   auto_minor_version_upgrade      = true
   monitoring_interval             = var.db_monitoring_interval
   monitoring_role_arn             = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring.arn : null

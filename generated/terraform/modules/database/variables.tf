@@ -168,6 +168,11 @@ variable "db_deletion_protection" {
   type        = bool
 }
 
+variable "db_apply_immediately" {
+  description = "Apply modifications at once instead of in the next maintenance window."
+  type        = bool
+}
+
 variable "backup_tags" {
   description = "Extra tags of the instance: the AWS Backup selection's tag where the environment backs up the database, else none."
   type        = map(string)
