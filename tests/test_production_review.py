@@ -156,3 +156,15 @@ def test_a_major_engine_upgrade_is_allowed_and_apply_immediately_follows_the_spe
     assert database["allow_major_version_upgrade"] is True, "RDS refuses 8.0 -> 8.4 without it"
     assert database["apply_immediately"] is False, "the bundled specs wait for the maintenance window"
     assert plan(f"environments/{env}")["variables"]["db_apply_immediately"]["value"] is False
+
+
+# ------------------------------------------------------------------------------- 6: final snapshot suffix
+
+def test_the_final_snapshot_suffix_is_replaced_with_the_database():
+    """Every argument of the instance that forces a new database also forces a new suffix."""
+    suffix = config_resource("environments/prod", "database", "terraform_data", "snapshot_suffix")["expressions"]
+    triggers = set(suffix["triggers_replace"]["references"])
+    instance = config_resource("environments/prod", "database", "aws_db_instance", "main")["expressions"]
+    forcing = {"identifier", "db_name", "username"}  # ForceNew arguments of aws_db_instance that tfgen sets
+    for argument in forcing:
+        assert set(instance[argument]["references"]) & triggers, argument

@@ -14,9 +14,12 @@ locals {
 
 # Creation time of this database (UTC), recorded once: it suffixes the final snapshot identifier, so that
 # destroying a re-created environment does not collide with the snapshot of the previous one
-# (DBSnapshotAlreadyExists). ignore_changes keeps the first value: re-plans show no change.
+# (DBSnapshotAlreadyExists). ignore_changes keeps the first value: re-plans show no change. The arguments that
+# force a new database (identifier, db_name, username) force a new suffix too: a replaced database takes its
+# final snapshot under the old suffix, and the new one must not reuse it at its own deletion.
 resource "terraform_data" "snapshot_suffix" {
-  input = formatdate("YYYYMMDDhhmmss", timestamp())
+  input            = formatdate("YYYYMMDDhhmmss", timestamp())
+  triggers_replace = [local.identifier, var.db_name, var.db_username]
 
   lifecycle {
     ignore_changes = [input]
