@@ -157,9 +157,13 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
     ],
     "spot_only_where_interruptible": [
         ("dev", {(*SVC, "chromadb", "market"): "spot"}, "spot instances can be reclaimed at any time",
-         {(*SVC, "chromadb", "market"): "spot", (*SVC, "chromadb", "interruptible"): True}),
+         {(*SVC, "frontend", "market"): "spot", (*SVC, "frontend", "interruptible"): True}),
         ("dev", {(*SVC, "frontend", "spot_max_price"): "0.000"}, "is not a positive price",
          {(*SVC, "frontend", "spot_max_price"): "0.005"}),
+    ],
+    "no_spot_with_data_volume": [
+        ("dev", {(*SVC, "chromadb", "market"): "spot", (*SVC, "chromadb", "interruptible"): True},
+         "a spot instance cannot be stopped", {(*SVC, "chromadb", "interruptible"): True}),
     ],
     "groups_hold_no_data": [
         ("dev", {(*SVC, "chromadb", "auto_scaling"): {"enabled": True}}, "runs as a single instance",

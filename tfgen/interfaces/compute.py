@@ -74,6 +74,8 @@ SERVICE_CHECKS = (
             "Every auto_scaling group needs min_size <= desired_capacity <= max_size and max_size >= 1."),
     _groups(f'alltrue([for t in g.extra_instance_types : can(regex("{checks.INSTANCE_TYPE_RE}", t))])',
             "Every extra_instance_types entry must be an EC2 instance type such as t4g.small."),
+    _all('s.market != "spot" || s.data_volume == null',
+         "A spot instance cannot be stopped to detach its data volume: a service with a data_volume is on-demand."),
     _all("s.auto_scaling == null || s.data_volume == null",
          "A service with a data_volume runs as one instance: auto_scaling must be null."),
     _all(f"alltrue([for p in s.permissions : contains({checks.PERMISSION_VALUES}, p)])",

@@ -151,6 +151,11 @@ variable "services" {
   }
 
   validation {
+    condition     = alltrue([for s in values(var.services) : s.market != "spot" || s.data_volume == null])
+    error_message = "A spot instance cannot be stopped to detach its data volume: a service with a data_volume is on-demand."
+  }
+
+  validation {
     condition     = alltrue([for s in values(var.services) : s.auto_scaling == null || s.data_volume == null])
     error_message = "A service with a data_volume runs as one instance: auto_scaling must be null."
   }
