@@ -179,3 +179,14 @@ def test_every_mapped_address_is_a_resource_of_the_generated_tree(docs) -> None:
             for address in resources(env, variant):
                 block = re.sub(r"\[[^\]]*\]", "", address)
                 assert block in declared, f"{env}: {address} is not declared in generated/terraform"
+
+
+def test_an_on_demand_type_change_across_architectures_replaces_the_instance(docs) -> None:
+    """t3 -> t4g needs an arm64 AMI, which a stop/resize/start cannot change."""
+    new = copy.deepcopy(docs["dev"])
+    new["services"]["chromadb"]["instance_type"] = "t4g.medium"
+    found = changes("dev", docs["dev"], new)
+    assert found['module.compute.aws_instance.this["chromadb"]'] == (
+        "replace", "services.chromadb.instance_type", False)
+    assert found['module.compute.aws_volume_attachment.data["chromadb"]'][0] == "replace"
+    assert 'module.compute.aws_ebs_volume.data["chromadb"]' not in found, "the data volume stays"

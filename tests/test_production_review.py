@@ -168,3 +168,14 @@ def test_the_final_snapshot_suffix_is_replaced_with_the_database():
     forcing = {"identifier", "db_name", "username"}  # ForceNew arguments of aws_db_instance that tfgen sets
     for argument in forcing:
         assert set(instance[argument]["references"]) & triggers, argument
+
+
+# --------------------------------------------------------------------------- 16: architecture replacement
+
+def test_the_replacement_trigger_of_x86_instances_keeps_its_value_and_names_arm64():
+    """Existing x86_64 on-demand instances keep "on-demand" (no replacement on upgrade); arm64 gets its own."""
+    triggers = planned("environments/prod", "terraform_data")
+    assert triggers['module.compute.terraform_data.spot_type["chromadb"]']["input"] == "on-demand"
+    assert triggers['module.compute.terraform_data.spot_type["llm"]']["input"] == "on-demand"
+    expression = config_resource("environments/prod", "compute", "terraform_data", "spot_type")["expressions"]
+    assert "local.architecture" in expression["input"]["references"]

@@ -136,7 +136,8 @@ def test_instance_hardening():
 
 def test_spot_instances_are_replaced_on_a_type_change_on_demand_ones_resized():
     trigger = resources("compute", "terraform_data")["spot_type"]
-    assert trigger["input"] == 'each.value.market == "spot" ? each.value.instance_type : "on-demand"'
+    assert trigger["input"].startswith('each.value.market == "spot" ? each.value.instance_type : (')
+    assert "local.architecture[each.key]" in trigger["input"], "an architecture change replaces the instance"
     lifecycle = one(resources("compute", "aws_instance")["this"], "lifecycle")
     assert [str(x).strip("${}") for x in lifecycle["replace_triggered_by"]] == ["terraform_data.spot_type[each.key]"]
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tfgen.aws import instance_architecture
 from tfgen.model import uses_auto_scaling
 
 ACTIONS = ("create", "update", "replace", "destroy", "abandon")
@@ -296,11 +297,13 @@ def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
         placed = Arg("placement", zone, True, zone_key)
         spot = svc["market"] == "spot"
         instance = f'{EC2}.aws_instance.this["{name}"]'
-        spot_input = svc["instance_type"] if spot else "on-demand"
+        arch = instance_architecture(svc["instance_type"])
+        spot_input = svc["instance_type"] if spot else ("on-demand" if arch == "x86_64" else f"on-demand-{arch}")
         rows.append(Resource(f'{EC2}.terraform_data.spot_type["{name}"]', False, f"services.{name}", "defined",
                              (Arg(f"services.{name}.instance_type" if spot else f"services.{name}.market",
                                   spot_input),)))
         args = (placed, Arg(f"services.{name}.instance_type", svc["instance_type"], spot),
+                Arg("architecture", arch, True, f"services.{name}.instance_type"),
                 Arg(f"services.{name}.market", svc["market"], True),
                 Arg(f"services.{name}.root_volume_gb", svc["root_volume_gb"]))
         rows.append(Resource(instance, False, f"services.{name}", "defined", args,

@@ -96,11 +96,15 @@ resource "aws_ebs_volume" "data" {
 
 # EC2 cannot stop a one-time spot instance, so it cannot resize one in place: a spot instance is replaced when
 # its type changes (this value changes), an on-demand one keeps the stop/resize/start update ("on-demand" is
-# constant, so switching types never replaces it; switching the market replaces it anyway).
+# constant, so switching types never replaces it; switching the market replaces it anyway). A type of another
+# CPU architecture (t3 -> t4g) needs another AMI, which an in-place resize cannot change (and ami is ignored):
+# the architecture is part of the value, so that change replaces the instance (x86_64 keeps the old value).
 resource "terraform_data" "spot_type" {
   for_each = local.instance_services
 
-  input = each.value.market == "spot" ? each.value.instance_type : "on-demand"
+  input = each.value.market == "spot" ? each.value.instance_type : (
+    local.architecture[each.key] == "x86_64" ? "on-demand" : "on-demand-${local.architecture[each.key]}"
+  )
 }
 
 # Which of the service's AZ offers its instance type (empty: none), checked by the instance's precondition.
