@@ -179,3 +179,11 @@ def test_the_replacement_trigger_of_x86_instances_keeps_its_value_and_names_arm6
     assert triggers['module.compute.terraform_data.spot_type["llm"]']["input"] == "on-demand"
     expression = config_resource("environments/prod", "compute", "terraform_data", "spot_type")["expressions"]
     assert "local.architecture" in expression["input"]["references"]
+
+
+# ----------------------------------------------------------------------------------- 13: WAF log redaction
+
+def test_waf_logs_redact_credentials():
+    (logging,) = planned("environments/prod", "aws_wafv2_web_acl_logging_configuration").values()
+    headers = sorted(field["single_header"][0]["name"] for field in logging["redacted_fields"])
+    assert headers == ["authorization", "cookie"]

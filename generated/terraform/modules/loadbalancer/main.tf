@@ -547,4 +547,15 @@ resource "aws_wafv2_web_acl_logging_configuration" "main" {
 
   resource_arn            = aws_wafv2_web_acl.main[0].arn
   log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
+
+  # Credentials never reach the logs: WAF replaces these headers' values with REDACTED.
+  dynamic "redacted_fields" {
+    for_each = ["authorization", "cookie"]
+
+    content {
+      single_header {
+        name = redacted_fields.value
+      }
+    }
+  }
 }
