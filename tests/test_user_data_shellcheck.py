@@ -250,3 +250,17 @@ def test_apt_get_waits_out_the_boot_time_lock_instead_of_ending_the_bootstrap(tm
     assert proc.returncode == 0 and "bootstrap-continues" in proc.stdout, proc.stderr
     assert (tmp_path / "count").read_text().strip() == "3", "two failures, then success"
     assert proc.stderr.count("retrying in 10 seconds") == 2
+
+
+def test_the_gpu_host_reports_gpu_metrics_and_the_others_do_not(tmp_path: Path):
+    scripts = render_scripts(ROOT, "prod", tmp_path / "render")
+    for service, script in scripts.items():
+        body = re.search(r"(?ms)<<'CWAGENT'\n(.*?)^CWAGENT$", script)
+        assert body, service
+        metrics = json.loads(body.group(1))["metrics"]["metrics_collected"]
+        assert metrics["mem"]["measurement"] == ["mem_used_percent"]
+        if service == "llm":
+            assert "utilization_gpu" in metrics["nvidia_gpu"]["measurement"]
+            assert metrics["disk"]["resources"] == ["/", "/opt/models"]
+        else:
+            assert "nvidia_gpu" not in metrics, service
