@@ -6,6 +6,9 @@
 
 data "aws_caller_identity" "current" {}
 
+# ARNs name the partition (aws, aws-cn, aws-us-gov) of the account they are in.
+data "aws_partition" "current" {}
+
 locals {
   alarm_actions           = [aws_sns_topic.alerts.arn]
   alarm_actions_us_east_1 = [aws_sns_topic.alerts.arn]
@@ -26,7 +29,7 @@ resource "aws_kms_key" "alerts" {
       {
         Sid       = "AccountAdministersTheKey"
         Effect    = "Allow"
-        Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
         Action    = "kms:*"
         Resource  = "*"
       },
@@ -72,7 +75,7 @@ data "aws_iam_policy_document" "alerts" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudwatch:${var.aws_region}:${data.aws_caller_identity.current.account_id}:alarm:*"]
+      values   = ["arn:${data.aws_partition.current.partition}:cloudwatch:${var.aws_region}:${data.aws_caller_identity.current.account_id}:alarm:*"]
     }
   }
 }

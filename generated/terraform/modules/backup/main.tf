@@ -95,10 +95,13 @@ resource "aws_iam_role" "backup" {
 
 # AWS Backup's own managed policies: create and delete recovery points of the selected resources, restore them.
 resource "aws_iam_role_policy_attachment" "backup" {
-  for_each = toset(["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"])
+  for_each = {
+    backup   = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    restores = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+  }
 
   role       = aws_iam_role.backup.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/${each.value}"
+  policy_arn = each.value
 }
 
 resource "aws_backup_selection" "tagged" {

@@ -65,6 +65,9 @@ resource "aws_db_parameter_group" "main" {
 
 data "aws_caller_identity" "current" {}
 
+# ARNs name the partition (aws, aws-cn, aws-us-gov) of the account they are in.
+data "aws_partition" "current" {}
+
 data "aws_iam_policy_document" "rds_monitoring_assume" {
   statement {
     sid     = "RDSMonitoringAssumeRole"
@@ -85,7 +88,7 @@ data "aws_iam_policy_document" "rds_monitoring_assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:rds:${var.aws_region}:${data.aws_caller_identity.current.account_id}:db:*"]
+      values   = ["arn:${data.aws_partition.current.partition}:rds:${var.aws_region}:${data.aws_caller_identity.current.account_id}:db:*"]
     }
   }
 }
@@ -100,7 +103,7 @@ resource "aws_iam_role" "rds_monitoring" {
 
 resource "aws_iam_role_policy_attachment" "rds_monitoring" {
   role       = aws_iam_role.rds_monitoring.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
 # -----------------------------------------------------------------------------
