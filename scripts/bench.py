@@ -18,16 +18,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
 SYNTHETIC_ENVS = 100
+AT_SCALE = 1000  # environments of the scale rows (one run each: a run takes tens of seconds)
 
 
-def measure(argv: list[str], cwd: Path, prepare=None) -> tuple[float, float]:
-    """Median wall seconds and max peak RSS (MB) of `argv` over RUNS fresh processes."""
+def measure(argv: list[str], cwd: Path, prepare=None, runs: int = RUNS, env: dict | None = None) -> tuple[float, float]:
+    """Median wall seconds and max peak RSS (MB) of `argv` over `runs` fresh processes."""
     times, peaks = [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
         if prepare:
             prepare()
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         times.append(time.perf_counter() - start)
         peaks.append(usage.ru_maxrss / 1024)
@@ -49,9 +50,9 @@ def add_synthetic_envs(project: Path, count: int) -> None:
     """Environments that extend the base spec with small differences (domain, log retention)."""
     retention = (7, 14, 30, 60, 90)
     for i in range(count):
-        (project / "specs" / f"e{i:03d}.yaml").write_text(
+        (project / "specs" / f"e{i:04d}.yaml").write_text(
             "extends: base.yaml\n"
-            f"dns:\n  domain: e{i:03d}.example.com\n"
+            f"dns:\n  domain: e{i:04d}.example.com\n"
             f"logs:\n  retention_days: {retention[i % len(retention)]}\n"
         )
 
@@ -62,7 +63,7 @@ def format_speed_ms() -> tuple[float, float]:
     CPU time is printed beside wall time because a shared machine inflates the wall figure.
     """
     sys.path.insert(0, str(ROOT))
-    from tfgen.hclfmt import format_hcl
+    from tfgen.hcl import format_hcl
 
     texts = [p.read_text() for p in sorted((ROOT / "generated").rglob("*.tf"))]
     walls, cpus = [], []
@@ -87,6 +88,26 @@ def fmt_check_rows(project: Path) -> list[tuple[str, tuple[float, float], float 
     return rows
 
 
+def at_scale(tfgen: list[str], tmp: Path) -> list[tuple[str, tuple[float, float], float | None, float | None]]:
+    """render and check of AT_SCALE one-screen environments, with an empty format cache (cold) and a filled one."""
+    project = copy_project(tmp / "scale")
+    add_synthetic_envs(project, AT_SCALE)
+    cache = tmp / "scale-cache"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(project / "generated", ignore_errors=True)
+
+    n = AT_SCALE + 3
+    render_cold = measure([*tfgen, "render", "--all"], project, prepare=cold, runs=1, env=env)
+    check_warm = measure([*tfgen, "check", "--all"], project, runs=1, env=env)
+    check_cold = measure([*tfgen, "check", "--all"], project, prepare=lambda: shutil.rmtree(cache), runs=1, env=env)
+    return [(f"tfgen render --all ({n} environments, cold cache)", render_cold, None, 30.0),
+            (f"tfgen check --all ({n} environments, warm cache)", check_warm, None, 10.0),
+            (f"tfgen check --all ({n} environments, cold cache)", check_cold, None, None)]
+
+
 def main() -> None:
     tfgen = [sys.executable, "-m", "tfgen.cli"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +124,7 @@ def main() -> None:
         add_synthetic_envs(many, SYNTHETIC_ENVS)
         fresh_many = lambda: shutil.rmtree(many / "generated", ignore_errors=True)  # noqa: E731
         render_many = measure([*tfgen, "render", "--all"], many, prepare=fresh_many)
+        scale_rows = at_scale(tfgen, Path(tmp))
 
     fmt_ms = format_speed_ms()
     rows = [
@@ -112,6 +134,7 @@ def main() -> None:
         ("tfgen check --all", check_all, 3.0, None),
         (f"tfgen render --all ({SYNTHETIC_ENVS + 3} environments)", render_many, None, 3.0),
         *fmt_rows,
+        *scale_rows,
     ]
     print(f"{'command':<52} {'wall s':>8} {'x floor':>8} {'peak MB':>8}  target")
     for name, (wall, peak), ratio_target, seconds_target in rows:
@@ -121,10 +144,10 @@ def main() -> None:
             target.append(f"<= {ratio_target}x floor")
         if seconds_target:
             target.append(f"< {seconds_target:.0f} s")
-        if name.startswith("tfgen") and " fmt " not in name:
+        if name.startswith("tfgen") and " fmt " not in name and "environments" not in name:
             target.append("< 80 MB")
         print(f"{name:<52} {wall:>8.3f} {ratio:>8.2f} {peak:>8.1f}  {', '.join(target)}")
-    print(f"tfgen.hclfmt: parsing and formatting the generated .tf files takes {fmt_ms[0]:.1f} ms wall, "
+    print(f"tfgen.hcl: parsing and formatting the generated .tf files takes {fmt_ms[0]:.1f} ms wall, "
           f"{fmt_ms[1]:.1f} ms CPU in-process (median of 20; target < 100 ms)")
     print(f"(median of {RUNS} cold runs each; peak = max RSS over the runs; {os.cpu_count()} CPUs)")
 

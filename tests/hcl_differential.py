@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from tfgen.errors import FormatError
-from tfgen.hclfmt import format_hcl
+from tfgen.hcl import format_hcl
 
 CASES = Path(__file__).resolve().parent / "fmt_corpus" / "upstream" / "hcl_cases.txt"
 _MARKER = re.compile(r"^#==== (\S+)(.*)\n", re.M)

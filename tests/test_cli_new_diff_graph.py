@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from tfgen.cli import main
 from tfgen.context import environment_context, project_context
 from tfgen.graph import mermaid_for, render_graph
+from tfgen.model.schemafile import MODELINE, SCHEMA_PATH
 from tfgen.pipeline import render_project, validate_project
-from tfgen.schemafile import MODELINE, SCHEMA_PATH
 from tfgen.spec import load_chain, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,9 @@ def test_main_help_documents_completion_and_exit_codes(run) -> None:
     for shell in ("bash", "zsh", "fish"):
         assert f"_TFGEN_COMPLETE={shell}_source tfgen" in out
     assert "tfgen new qa --from dev" in out and "tfgen graph prod" in out
-    assert "3 conflict" in out
+    codes = dict(re.findall(r"^ +(\d+) +(\S.*)$", out[out.index("Exit codes:"):], re.MULTILINE))
+    assert {code: int(code) for code in codes} == {str(c): c for c in (0, 1, 2, 3, 70, 130)}
+    assert "conflict" in codes["3"] and "internal error" in codes["70"] and "interrupted" in codes["130"]
 
 
 def complete(project: Path, words: str) -> list[str]:
@@ -236,7 +238,7 @@ def test_environment_names_complete_from_specs(project: Path) -> None:
 @pytest.mark.parametrize(("shell", "marker"), [("bash", "complete -o nosort -F"), ("zsh", "compdef"),
                                                ("fish", "complete --no-files --command tfgen")])
 def test_completion_scripts_are_generated(shell: str, marker: str) -> None:
-    """The lines documented in --help and README.md produce a script for each shell."""
+    """The lines documented in --help and docs/getting-started.md produce a script for each shell."""
     env = {"_TFGEN_COMPLETE": f"{shell}_source"}
     result = CliRunner().invoke(main, [], env=env, prog_name="tfgen", catch_exceptions=False)
     assert result.exit_code == 0 and marker in result.stdout and "_TFGEN_COMPLETE" in result.stdout

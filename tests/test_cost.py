@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tfgen.cost import HEALTH_CHECK_FEATURES, SECRETS, WAF_RULE_GROUPS, estimate
-from tfgen.pricing import PRICE_FILE
+from tfgen.cost.estimate import HEALTH_CHECK_FEATURES, SECRETS, WAF_RULE_GROUPS, estimate
+from tfgen.cost.pricing import PRICE_FILE
 from tfgen.show import effective_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +135,7 @@ def test_diff_shows_the_cost_delta(run) -> None:
 
 
 def test_readme_reconciliation_with_the_seed_is_current() -> None:
-    """README's line-by-line comparison with the seed's ~$521: dev with Multi-AZ RDS, then the same figure
+    """docs/cost.md's line-by-line comparison with the seed's ~$521: dev with Multi-AZ RDS, then the same figure
     with the g4dn.xlarge price the seed's levers imply and without the lines the seed leaves out."""
     import copy
 
@@ -150,7 +150,7 @@ def test_readme_reconciliation_with_the_seed_is_current() -> None:
         "public IPv4 addresses (1 NAT, 2 ALB)"] + sum(items[u] for u in usage)
     g4dn = round(730 * TABLE["regions"]["us-east-1"]["ec2_hour"]["g4dn.xlarge"], 2)
     seed_like = est.total - items["EC2 llm g5.xlarge (on-demand)"] + g4dn - left_out
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "cost.md").read_text()
     for figure in (est.total, seed_like, sum(items[u] for u in usage), g4dn):
         assert f"${figure:,.2f}" in readme, figure
     assert f"${estimate('dev', effective_spec(ROOT, 'dev').doc).total:,.2f}" in readme

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tfgen.filters import hcl, hcl_string
+from tfgen.render.filters import hcl, hcl_string
 
 
 @pytest.mark.parametrize("value, expected", [

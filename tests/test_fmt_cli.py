@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tfgen.cli import main
-from tfgen.fmtcmd import InputRefused, Target, read_input
+from tfgen.hcl.files import InputRefused, Target, read_input
 
 MESSY = 'resource "x" "y" {\nname = "a"\n  long_name="b"\n}\n'
 CLEAN = 'resource "x" "y" {\n  name      = "a"\n  long_name = "b"\n}\n'
@@ -21,7 +21,7 @@ def test_check_reports_and_changes_nothing(run, tmp_path: Path) -> None:
     target.write_text(MESSY)
     result = run("fmt", "--check", str(target))
     assert result.exit_code == 1
-    assert str(target) in result.stderr
+    assert result.stdout == f"{target}\n" and result.stderr == ""  # the list on stdout, like terraform fmt
     assert target.read_text() == MESSY
 
 
@@ -30,7 +30,7 @@ def test_diff_goes_to_stdout(run, tmp_path: Path) -> None:
     target.write_text(MESSY)
     result = run("fmt", "--check", "--diff", str(target))
     assert result.exit_code == 1
-    assert "+  long_name = \"b\"" in result.stdout and result.stdout.startswith("--- a/")
+    assert "+  long_name = \"b\"" in result.stdout and result.stdout.startswith(f"{target}\n--- a/")
 
 
 def test_formats_in_place_recursively_skipping_terraform_dirs(run, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tfgen.errors import FormatError
-from tfgen.hclfmt import format_hcl
+from tfgen.hcl import format_hcl
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "fmt_corpus"

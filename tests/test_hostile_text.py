@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from tfhelpers import copy_project
 
 from tfgen.cli import main
-from tfgen.filters import md_cell, terminal_text
+from tfgen.render.filters import md_cell, terminal_text
 
 LINE_BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r", "\n"]
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from tfhelpers import copy_project
 
 from tfgen.cli import main
-from tfgen.schemafile import SCHEMA_PATH
+from tfgen.model.schemafile import SCHEMA_PATH
 
 GEN = "generated"
 DEV = "terraform/environments/dev"

@@ -1,7 +1,7 @@
 """Least privilege, checked on every IAM policy document of the rendered tree.
 
 * An Allow statement on `"*"` may only hold actions that AWS offers on no narrower resource; each such action
-  is listed, with its reason, in README.md ("IAM actions on `*`"), and every listed action is still in use.
+  is listed, with its reason, in docs/security.md ("IAM actions on `*`"), and every listed action is still in use.
 * No AWS-managed policy is attached except the ones listed there (their content is AWS's, and usually `*`).
 * No inline `jsonencode` policy hides a `"Resource": "*"` from the checks above.
 * Trust policies of AWS service roles (other than EC2 instance roles) carry `aws:SourceAccount` or `aws:SourceArn`
@@ -23,7 +23,7 @@ from tfhelpers import clean_hcl2
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "generated" / "terraform"
-README = ROOT / "README.md"
+SECURITY_DOCS = ROOT / "docs" / "security.md"
 MANAGED_RE = re.compile(r"arn:(?:aws|\$\{data\.aws_partition\.current\.partition\}):iam::aws:policy/"
                         r"[A-Za-z0-9+=,.@_/-]+")
 INLINE_STAR_RE = re.compile(r"""(?m)^\s*"?Resource"?\s*[=:]\s*"\*\"""")
@@ -50,10 +50,10 @@ def _documents() -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def _readme_table(title: str) -> dict[str, str]:
-    """First-column -> reason of the table under README.md's `### <title>` heading."""
-    text = README.read_text()
-    marker = f"### {title}\n"
-    assert marker in text, f"README.md has no '{marker.strip()}' section"
+    """First-column -> reason of the table under docs/security.md's `## <title>` heading."""
+    text = SECURITY_DOCS.read_text()
+    marker = f"## {title}\n"
+    assert marker in text, f"docs/security.md has no '{marker.strip()}' section"
     section = text.split(marker, 1)[1].split("\n#", 1)[0]
     rows = re.findall(r"^\| `([^`]+)` \| ([^|]+) \|", section, flags=re.M)
     return {key: reason.strip() for key, reason in rows}
@@ -147,15 +147,15 @@ def test_allow_on_star_only_for_actions_aws_offers_only_on_star():
     allowed = _readme_table("IAM actions on `*`")
     bad = [f"{where}: {action}" for where, s in _star_statements() for action in s.get("actions", [])
            if action not in allowed]
-    assert not bad, "Allow on \"*\" for actions that can be scoped (or are not listed in README.md):\n" + "\n".join(bad)
+    assert not bad, "Allow on \"*\" for actions that can be scoped (or not in docs/security.md):\n" + "\n".join(bad)
 
 
 def test_every_listed_star_action_is_in_use_and_has_a_reason():
     allowed = {k: v for k, v in _readme_table("IAM actions on `*`").items() if ":" in k and "/" not in k}
     used = {action for _, s in _star_statements() for action in s.get("actions", [])}
-    assert allowed, "README.md lists no IAM action on *"
+    assert allowed, "docs/security.md lists no IAM action on *"
     assert all(len(reason) >= 20 for reason in allowed.values()), allowed
-    assert not set(allowed) - used, f"listed in README.md but no longer granted on *: {sorted(set(allowed) - used)}"
+    assert not set(allowed) - used, f"in docs/security.md, no longer granted on *: {sorted(set(allowed) - used)}"
 
 
 def test_the_service_policies_are_seen_through_their_locals():
@@ -172,8 +172,8 @@ def test_no_statement_uses_not_resource_or_not_action():
 def test_managed_policies_only_from_the_readme_list():
     allowed = {k for k in _readme_table("AWS-managed policies") if k.startswith("arn:aws:iam::aws:policy/")}
     used = {re.sub(r"^arn:[^:]+:", "arn:aws:", m) for path in _files() for m in MANAGED_RE.findall(path.read_text())}
-    assert used <= allowed, f"AWS-managed policies not justified in README.md: {sorted(used - allowed)}"
-    assert not allowed - used, f"listed in README.md but not attached any more: {sorted(allowed - used)}"
+    assert used <= allowed, f"AWS-managed policies not justified in docs/security.md: {sorted(used - allowed)}"
+    assert not allowed - used, f"listed in docs/security.md but not attached any more: {sorted(allowed - used)}"
 
 
 def test_no_inline_json_policy_on_star():

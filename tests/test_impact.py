@@ -227,7 +227,7 @@ def test_pull_requests_run_impact_against_the_base_and_summarise_it() -> None:
 
 def test_a_template_change_since_the_revision_is_named(run, repo: Path) -> None:
     assert "templates/ changed" not in impact(run, repo, "--all").stderr
-    template = repo / "templates/terraform/modules/networking/main.tf.j2"
+    template = repo / "templates/terraform/modules/networking/main.tf"
     template.write_text(template.read_text() + "\n# changed\n")
     result = impact(run, repo, "--all")
     assert result.exit_code == 0

@@ -1,4 +1,4 @@
-"""The spec-key -> resource mapping (tfgen.impactmap) on the bundled specs, one change at a time.
+"""The spec-key -> resource mapping (tfgen.impact.resources) on the bundled specs, one change at a time.
 
 The real-plan comparison of the same table is tests/rehearsal/upgrade.py (make e2e-upgrade); these are the
 offline facts it must keep: which change creates, updates, replaces or destroys which address.
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tfgen.impactdiff import plan_changes
-from tfgen.impactmap import service_availability_zone
+from tfgen.impact.diff import plan_changes
+from tfgen.impact.resources import service_availability_zone
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,7 +167,7 @@ def _declared(tree: Path) -> set[str]:
 def test_every_mapped_address_is_a_resource_of_the_generated_tree(docs) -> None:
     import re
 
-    from tfgen.impactmap import resources
+    from tfgen.impact.resources import resources
 
     declared = _declared(ROOT / "generated" / "terraform")
     for env, doc in docs.items():

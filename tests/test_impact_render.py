@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ENV_DIR = "generated/terraform/environments"
-MODULE_TEMPLATE = "templates/terraform/modules/networking/main.tf.j2"
+MODULE_TEMPLATE = "templates/terraform/modules/networking/main.tf"
 
 
 def render(run, project: Path, *args: str):

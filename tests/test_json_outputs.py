@@ -1,4 +1,4 @@
-"""The --json reports of check, validate and diff keep one documented shape (README.md) whatever
+"""The --json reports of check, validate and diff keep one documented shape (docs/json.md) whatever
 the outcome, so CI systems can parse them without branching on the status."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tfgen.schemafile import SCHEMA_PATH
+from tfgen.model.schemafile import SCHEMA_PATH
 
 PROBLEM_KEYS = {"file", "line", "column", "path", "message"}
 CHECK_KEYS = {"version", "command", "status", "environments", "files", "problems", "warnings"}

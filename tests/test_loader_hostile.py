@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from tfhelpers import copy_project
 
-import tfgen.spec as spec_module
+import tfgen.spec.yamlread as spec_module
 from tfgen.cli import main
 from tfgen.errors import SpecError
 from tfgen.spec import MAX_SPEC_BYTES, load_spec, read_document

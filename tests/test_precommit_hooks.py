@@ -17,7 +17,7 @@ import pytest
 import yaml
 from tfhelpers import copy_project
 
-from tfgen.hclfmt import format_hcl
+from tfgen.hcl import format_hcl
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
@@ -114,3 +114,29 @@ def test_local_config_uses_the_same_hooks_and_ruff() -> None:
         assert local[hook_id].get("pass_filenames", True) == BY_ID[hook_id].get("pass_filenames", True)
     assert shlex.split(local["ruff"]["entry"])[:2] == ["ruff", "check"]
     assert hook_files(local["tfgen-fmt"], ["tests/fmt_corpus/01_indentation.tf"]) == []
+
+
+def readme_subdirectory_hooks() -> dict[str, dict[str, Any]]:
+    """The README's snippet for a project in a subdirectory, as pre-commit merges it over the hook definitions."""
+    section = (ROOT / "docs/pre-commit.md").read_text()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)]
+    config = next(b for b in blocks if "args" in str(b))
+    return {h["id"]: {**BY_ID[h["id"]], **h} for h in config["repos"][0]["hooks"]}
+
+
+def test_hooks_serve_a_project_in_a_subdirectory(tmp_path: Path) -> None:
+    """`tfgen check --all -C infra` (args after the entry) from the repository root, as the README shows it."""
+    copy_project(tmp_path / "infra")
+    tfgen = Path(sys.executable).parent / "tfgen"
+    subprocess.run([str(tfgen), "-C", str(tmp_path / "infra"), "render", "--all"], check=True, capture_output=True)
+    hooks = readme_subdirectory_hooks()
+    clean = run_hook(hooks["tfgen-check"], tmp_path, ["infra/specs/dev.yaml", "README.md"])
+    assert clean is not None and clean.returncode == 0, clean.stderr
+    assert run_hook(hooks["tfgen-check"], tmp_path, ["specs/dev.yaml"]) is None  # outside infra/: not selected
+    spec = tmp_path / "infra/specs/dev.yaml"
+    spec.write_text(spec.read_text().replace("retention_days: 30", "retention_days: 60"))
+    stale = run_hook(hooks["tfgen-check"], tmp_path, ["infra/specs/dev.yaml"])
+    assert stale is not None and stale.returncode == 1 and "tfgen render" in stale.stderr
+    (tmp_path / "infra/extra.tf").write_text(UGLY_TF)
+    fmt = run_hook(hooks["tfgen-fmt"], tmp_path, ["infra/extra.tf", "other/x.tf"])
+    assert fmt is not None and fmt.returncode == 0 and fmt.stdout == "infra/extra.tf\n"

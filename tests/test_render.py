@@ -8,7 +8,7 @@ import pytest
 
 from tfgen.context import RenderUnit
 from tfgen.errors import TemplateError
-from tfgen.render import list_templates, render_units
+from tfgen.render.engine import list_templates, render_units
 
 
 def templates(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -71,8 +71,8 @@ def test_missing_or_gutted_templates_are_an_error(tmp_path: Path, files: dict | 
 
 
 def test_format_cache_returns_exactly_what_formatting_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tfgen.hclfmt import format_hcl
-    from tfgen.render import FormatCache
+    from tfgen.hcl import format_hcl
+    from tfgen.render.engine import FormatCache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("TFGEN_NO_CACHE", raising=False)
@@ -85,7 +85,7 @@ def test_format_cache_returns_exactly_what_formatting_returns(tmp_path: Path, mo
 
 
 def test_caches_can_be_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tfgen.render import FormatCache
+    from tfgen.render.engine import FormatCache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("TFGEN_NO_CACHE", "1")
@@ -96,7 +96,7 @@ def test_caches_can_be_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_damaged_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tfgen.render import FormatCache
+    from tfgen.render.engine import FormatCache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("TFGEN_NO_CACHE", raising=False)
@@ -106,3 +106,18 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.Mo
     [entry] = list(cache.directory.iterdir())
     entry.write_bytes(entry.read_bytes() + b"# injected\n")
     assert cache.format(text, "a.tf") == good
+
+
+def test_a_plain_template_is_copied_as_is_and_marked(tmp_path: Path) -> None:
+    """A file without `.j2` has nothing to fill: Jinja never sees it, so `{{` in it stays literal text."""
+    root = templates(tmp_path, {"x/main.tf": 'a = "{{ not_jinja }}"\n', "x/vars.tf.j2": "b = {{ 1 + 1 }}\n"})
+    out = render_units(root, [RenderUnit("x/main.tf", "x/main.tf", {}), RenderUnit("x/vars.tf.j2", "x/vars.tf", {})])
+    assert out["x/main.tf"] == b'a = "{{ not_jinja }}"\n'
+    assert out["x/vars.tf"] == b"b = 2\n"
+
+
+def test_plain_and_jinja_templates_are_both_listed(tmp_path: Path) -> None:
+    files = {"terraform/environments/_env_/main.tf.j2": "", "terraform/modules/_module_/versions.tf": "",
+             "terraform/modules/_partials/x.j2": "", "terraform/.hidden": ""}
+    root = templates(tmp_path, files)
+    assert list_templates(root) == ["terraform/environments/_env_/main.tf.j2", "terraform/modules/_module_/versions.tf"]

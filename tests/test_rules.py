@@ -25,7 +25,7 @@ from tfgen.validate import SECRET_VALUE_PATTERNS, check_spec, validate_specs
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "broken_specs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
-DOCS = ROOT / "README.md"
+DOCS = ROOT / "docs" / "rules.md"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tfgen.errors import SpecError
-from tfgen.model import SPEC
+from tfgen.model.definition import SPEC
+from tfgen.model.schema import to_json_schema, validate_document
 from tfgen.pipeline import validate_project
-from tfgen.schema import to_json_schema, validate_document
 from tfgen.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent

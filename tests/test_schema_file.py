@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from tfgen.cli import main
 from tfgen.errors import SpecError
+from tfgen.model.schemafile import MODELINE, SCHEMA_PATH, schema_drift, schema_text, stamp, write_schema
 from tfgen.pipeline import validate_project
-from tfgen.schemafile import MODELINE, SCHEMA_PATH, schema_drift, schema_text, stamp, write_schema
 from tfgen.spec import read_document
 
 ROOT = Path(__file__).resolve().parent.parent

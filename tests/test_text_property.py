@@ -28,9 +28,9 @@ from test_user_data_shellcheck import render_scripts
 from tfhelpers import TERRAFORM, copy_project, write_cli_config
 
 from tfgen.errors import SpecError
-from tfgen.model import SPEC
+from tfgen.model.definition import SPEC
+from tfgen.model.schema import Field
 from tfgen.pipeline import render_project, validate_project
-from tfgen.schema import Field
 from tfgen.spec import format_path
 
 pytestmark = [pytest.mark.terraform,

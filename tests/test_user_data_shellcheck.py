@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from tfhelpers import TERRAFORM, copy_project, run_terraform, write_cli_config
 
-from tfgen.filters import HclExpr
 from tfgen.interfaces.root import root_only_variables, service_locals
 from tfgen.pipeline import render_project, validate_project
+from tfgen.render.filters import HclExpr
 from tfgen.spec import list_environments
 
 ROOT = Path(__file__).resolve().parent.parent

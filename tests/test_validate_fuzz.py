@@ -16,10 +16,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tfgen.spec as spec_module
+import tfgen.spec.yamlread as spec_module
 from tfgen.errors import Problem, SpecError
-from tfgen.model import SPEC
-from tfgen.schema import Field
+from tfgen.model.definition import SPEC
+from tfgen.model.schema import Field
 from tfgen.spec import Layer, LoadedSpec, load_spec, read_document
 from tfgen.validate import check_spec, validate_specs
 

@@ -176,13 +176,22 @@ def test_tfgen_job_checks_the_tree_with_annotations() -> None:
     assert "tfgen check --all --json" in runs and "::error" in runs
 
 
-@pytest.mark.parametrize("job", ["terraform", "plan"])
-def test_environment_matrix_comes_from_the_tfgen_job(job: str) -> None:
-    spec = load()["jobs"][job]
+def test_environment_matrix_comes_from_the_tfgen_job() -> None:
+    spec = load()["jobs"]["terraform"]
     assert "tfgen" in spec["needs"]
     assert spec["strategy"]["matrix"]["env"] == "${{ fromJSON(needs.tfgen.outputs.environments) }}"
     assert "needs.tfgen.outputs.environments != '[]'" in spec["if"]  # an empty matrix is an error on GitHub
     assert "environments/${{ matrix.env }}" in spec["defaults"]["run"]["working-directory"]
+
+
+@pytest.mark.parametrize("job", ["plan", "apply"])
+def test_plan_and_apply_matrices_are_the_checked_environments_with_their_roles(job: str) -> None:
+    spec = load()["jobs"][job]
+    assert "tfgen" in spec["needs"] and "terraform" in spec["needs"]
+    assert spec["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.tfgen.outputs.deploy) }}"
+    assert "needs.tfgen.outputs.deploy != '[]'" in spec["if"]
+    step = _envs_step()
+    assert "scripts/ci_plan.py matrix" in step["run"] and "deploy=" in step["run"]
 
 
 def test_terraform_job_checks_fmt_init_validate_offline() -> None:
@@ -201,26 +210,65 @@ def test_checkov_job_runs_checkov_from_a_cached_virtualenv() -> None:
     assert "CHECKOV_VERSION :=" in (ROOT / "Makefile").read_text()  # the key follows the pin
 
 
-def test_plan_job_uses_oidc_and_skips_cleanly_without_a_role() -> None:
-    job = load()["jobs"]["plan"]
-    condition = " ".join(job["if"].split())
-    assert "github.event_name == 'pull_request'" in condition
-    assert "vars.AWS_PLAN_ROLE_ARN != ''" in condition  # job-level: skipped, not failed
-    assert job["permissions"]["id-token"] == "write"
-    creds = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
-    assert creds["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-    assert not any("secrets." in str(step) for step in job["steps"])  # no long-lived keys
+@pytest.mark.parametrize("job, role", [("plan", "plan_role"), ("apply", "apply_role")])
+def test_plan_and_apply_use_the_oidc_role_of_the_environments_account(job: str, role: str) -> None:
+    spec = load()["jobs"][job]
+    assert spec["permissions"]["id-token"] == "write"
+    creds = next(s for s in spec["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
+    assert creds["with"]["role-to-assume"] == f"${{{{ matrix.{role} }}}}"
+    assert creds["with"]["aws-region"] == "${{ matrix.region }}"
+    assert creds["if"] in ("env.CAN_PLAN == 'true'", "env.HAS_ROLE == 'true'")  # no role: skipped, not failed
+    assert not any("secrets." in str(step) for step in spec["steps"])  # no long-lived keys
 
 
-def test_plan_is_saved_as_an_artifact_and_summarised() -> None:
+def test_plan_is_skipped_for_forks_which_get_no_oidc_token() -> None:
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in load()["jobs"]["plan"]["env"][
+        "CAN_PLAN"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in load()["jobs"]["comment"]["if"]
+
+
+def test_apply_runs_on_the_default_branch_behind_an_environment_one_at_a_time() -> None:
+    workflow = load()
+    job = workflow["jobs"]["apply"]
+    assert "github.event_name == 'push'" in job["if"]
+    assert "github.ref_name == github.event.repository.default_branch" in job["if"]
+    assert job["environment"] == "${{ matrix.env }}"
+    assert job["concurrency"] == {"group": "tfgen-apply-${{ matrix.env }}", "cancel-in-progress": False}
+    assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    names = [s.get("name") for s in job["steps"]]
+    order = ["terraform plan", "Application secret is not regenerated", "The plan is the reviewed one",
+             "terraform apply"]
+    assert [n for n in names if n in order] == order  # the digest check comes before the apply
+    assert "ci_plan.py verify" in job["steps"][names.index("The plan is the reviewed one")]["run"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "read"}
+
+
+def test_the_comment_job_alone_may_write_to_the_pull_request() -> None:
+    for path in ALL_WORKFLOWS:
+        for name, job in load(path)["jobs"].items():
+            writes = {k for k, v in (job.get("permissions") or {}).items() if v == "write"}
+            expected = {("terraform.yml", "comment"): {"pull-requests"}, ("release.yml", "release"): {"contents"}}
+            assert writes - {"id-token"} == expected.get((path.name, name), set()), f"{path.name}:{name}"
+
+
+@pytest.mark.parametrize("path", ALL_WORKFLOWS, ids=lambda p: p.name)
+def test_no_expression_inside_a_run_script_and_no_persisted_credentials(path: Path) -> None:
+    """Untrusted values reach scripts only through env: (zizmor's template-injection); checkouts keep no token."""
+    for step in all_steps(load(path)):
+        assert "${{" not in step.get("run", ""), step.get("name")
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False, step
+
+
+def test_plan_is_summarised_and_only_values_free_files_are_uploaded() -> None:
     steps = load()["jobs"]["plan"]["steps"]
     runs = "\n".join(s.get("run", "") for s in steps)
     assert "terraform plan" in runs and "-out=tfplan" in runs
     assert "scripts/plan_summary.py" in runs and '>> "$GITHUB_STEP_SUMMARY"' in runs
+    assert "ci_plan.py section" in runs and "tfgen impact" in runs and "tfgen check" in runs
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
-    paths = upload["with"]["path"].split()
-    assert any(p.endswith("/tfplan.txt") for p in paths) and any(p.endswith("/plan-summary.json") for p in paths)
-    assert not any(p.endswith("/tfplan") or p.endswith(".json") and "tfplan" in p for p in paths)  # secrets
+    paths = upload["with"]["path"].split("\n")
+    assert {p.rsplit("/", 1)[1] for p in paths if p} == {"tfplan.txt", "plan-summary.json", "plan-comment.md"}
     assert (ROOT / "scripts/plan_summary.py").is_file()
 
 
@@ -228,8 +276,9 @@ def test_drift_runs_on_a_schedule_per_environment_with_detailed_exitcode() -> No
     workflow = load(DRIFT)
     assert triggers(workflow)["schedule"][0]["cron"]
     job = workflow["jobs"]["drift"]
-    assert job["strategy"]["matrix"]["env"] == "${{ fromJSON(needs.environments.outputs.environments) }}"
-    assert "vars.AWS_PLAN_ROLE_ARN != ''" in job["if"] and job["permissions"]["id-token"] == "write"
+    assert job["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.environments.outputs.deploy) }}"
+    assert "needs.environments.outputs.deploy != '[]'" in job["if"] and job["permissions"]["id-token"] == "write"
+    assert "ci_plan.py matrix" in runs_of(workflow)  # names checked, never a directory listing
     runs = runs_of(workflow)
     assert "terraform plan" in runs and "-detailed-exitcode" in runs
     assert '"$status" -eq 2' in runs and "GITHUB_STEP_SUMMARY" in runs
@@ -249,3 +298,19 @@ def test_plan_matrix_is_built_with_tfgen_affected() -> None:
     assert "tfgen affected --since" in step["run"] and "--json" in step["run"]
     checkout = load()["jobs"]["tfgen"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0  # the base revision must be in the clone
+
+
+def test_readme_ci_section_shows_the_comment_the_apply_job_and_the_github_settings() -> None:
+    """The front door says what CI does and what a team sets up once; docs/ci.md has the whole story."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## In CI: plan on the pull request, apply on merge", 1)[1].split("\n## ", 1)[0]
+    for phrase in ("one comment", "apply <env>", "Set up once in GitHub", "required reviewers",
+                   "TFGEN_APPLY_ROLE_NAME", "docs/ci.md"):
+        assert phrase in section, phrase
+    docs = (ROOT / "docs/ci.md").read_text()
+    ci = docs.split("## CI workflow (GitHub Actions)", 1)[1].split("\n## Which environments changed", 1)[0]
+    for phrase in ("**The pull-request comment.**", "**The apply job.**", "**Set up once in GitHub**",
+                   "## tfgen: plan and impact", "required reviewers", "TFGEN_APPLY_ROLE_NAME"):
+        assert phrase in ci, phrase
+    assert {p.name for p in ALL_WORKFLOWS} <= set(re.findall(r"`([\w-]+\.yml)`", ci))
+    assert "### One-time GitHub settings" in docs and "Required reviewers" in docs and "Branch protection" in docs

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfgen.aws import instance_architecture, mysql_family
-from tfgen.costreport import cost_context
+from tfgen.cost.report import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
-from tfgen.interfaces.root import ingress_rules, root_locals, root_only_variables
-from tfgen.model import uses_auto_scaling
+from tfgen.interfaces.root import root_locals, root_only_variables
+from tfgen.model.definition import uses_auto_scaling
+from tfgen.names import cors_origins, ingress_rules, name_prefix
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -106,14 +107,6 @@ def _env_services(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return views
 
 
-def _cors_origins(doc: dict[str, Any]) -> list[str]:
-    configured = doc["storage"]["cors_allowed_origins"]
-    if configured:
-        return list(configured)
-    domain = doc["dns"]["domain"]
-    return [f"https://{domain}", f"https://www.{domain}"]
-
-
 def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
     """Everything environment-specific: values, names, tags, backend settings."""
     project = doc["project"]
@@ -125,11 +118,11 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
         "name": env,
         "spec": doc,
         "region": doc["region"],
-        "name_prefix": f"{project['name']}-{env}",
+        "name_prefix": name_prefix(doc, env),
         "default_tags": dict(sorted(default_tags.items())),
         "resource_tags": {},
         "services": _env_services(doc),
-        "cors_origins": _cors_origins(doc),
+        "cors_origins": cors_origins(doc),
         "state": {
             "bucket": state["bucket"],
             "key": f"{state['key_prefix']}/{env}/terraform.tfstate",
@@ -146,11 +139,11 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _template_files(templates: list[str], prefix: str) -> list[str]:
-    return sorted(t for t in templates if t.startswith(prefix) and t.endswith(".j2"))
+    return sorted(t for t in templates if t.startswith(prefix))
 
 
 def _dest(template: str, **names: str) -> str:
-    path = template[: -len(".j2")]
+    path = template.removesuffix(".j2")  # a plain file keeps its name
     for placeholder, value in names.items():
         path = path.replace(f"_{placeholder}_", value)
     return path
@@ -194,8 +187,12 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
 
     diagrams = {env["name"]: mermaid_for(env["project"], env) for env in envs}
     all_service_names = sorted({name for env in envs for name in env["project"]["service_names"]})
+    from tfgen import __version__
+    from tfgen.toolchain import REQUIRED_TERRAFORM
+
     context = {"project": project, "envs": envs, "modules": interfaces, "diagrams": diagrams,
-               "all_service_names": all_service_names, "bootstraps": bootstrap_context(project, envs)}
+               "all_service_names": all_service_names, "bootstraps": bootstrap_context(project, envs),
+               "tfgen_version": __version__, "required_terraform": REQUIRED_TERRAFORM}
     return [
         RenderUnit(t, _dest(t), context)
         for t in _template_files(templates, "terraform/")

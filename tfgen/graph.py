@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfgen.names import MYSQL_PORT
+
 INTERNET = "internet"
 ALB = "alb"
 RDS = "rds"
@@ -79,7 +81,8 @@ def _service_node(svc: dict[str, Any], env_svc: dict[str, Any]) -> Node:
 def _database_node(project: dict[str, Any], spec: dict[str, Any]) -> Node:
     db = spec["database"]
     availability = "Multi-AZ" if db["multi_az"] else "single-AZ"
-    lines = (f"RDS MySQL {project['database']['engine_version']} :3306", f"{db['instance_class']}, {availability}")
+    lines = (f"RDS MySQL {project['database']['engine_version']} :{MYSQL_PORT}",
+             f"{db['instance_class']}, {availability}")
     return Node(RDS, lines, "cylinder")
 
 

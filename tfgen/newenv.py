@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from tfgen.errors import EXIT_CONFLICT, Problem, SpecError, TfgenError
-from tfgen.schemafile import MODELINE
+from tfgen.model.schemafile import MODELINE
 from tfgen.spec import check_env_name, load_chain, read_document, spec_path_for
 
 

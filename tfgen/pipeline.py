@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from tfgen.context import build_units, environment_context, project_context
 from tfgen.errors import Location, Problem, SpecError
 from tfgen.spec import LoadedSpec, check_env_name, list_environments, load_spec, misnamed_specs
+from tfgen.spec.loader import unknown_env_message
 from tfgen.validate import ValidatedSpec, validate_specs
 
 if TYPE_CHECKING:  # the impact stage and git load only for commands that compare with a revision
-    from tfgen.impact import Acknowledgements, EnvImpact, Finding
-    from tfgen.impactmap import ResourceChange
+    from tfgen.impact.compare import Acknowledgements, EnvImpact, Finding
+    from tfgen.impact.resources import ResourceChange
 
 __all__ = ["list_environments"]  # re-exported for the CLI's shell completion
 
@@ -58,9 +59,7 @@ def select_environments(names: tuple[str, ...] | list[str], all_envs: bool, know
         check_env_name(name)
     unknown = [n for n in names if n not in known]
     if unknown:
-        listing = ", ".join(known) or "none"
-        raise SpecError([Problem(None, "", f"no spec for environment {n!r}{where} (known: {listing})")
-                         for n in unknown])
+        raise SpecError([Problem(None, "", unknown_env_message(n, known, where)) for n in unknown])
     return sorted(dict.fromkeys(names))
 
 
@@ -127,7 +126,7 @@ def template_outputs(templates: list[str]) -> Callable[[str], bool]:
 
 
 def _owns(project_dir: Path) -> Callable[[str], bool]:
-    from tfgen.render import list_templates
+    from tfgen.render.engine import list_templates
 
     return template_outputs(list_templates(project_dir / "templates"))
 
@@ -144,7 +143,11 @@ def render_project(project_dir: Path, environments: list[str], every_environment
 
 
 def _render(project_dir: Path, validated: list[ValidatedSpec], environments: list[str]) -> dict[str, bytes]:
-    from tfgen.render import list_templates, render_units, with_header  # Jinja loads only for commands that render
+    from tfgen.render.engine import (  # Jinja loads only for commands that render
+        list_templates,
+        render_units,
+        with_header,
+    )
 
     docs = {v.spec.env: v.doc for v in validated}
     templates_dir = project_dir / "templates"
@@ -185,7 +188,7 @@ def render_for_write(project_dir: Path, environments: list[str], prune: list[str
 
 def generated_environments(out_root: Path) -> list[str]:
     """Environments with generated files in the tree (per the manifest: only what tfgen wrote counts)."""
-    from tfgen.writer import read_manifest
+    from tfgen.output.manifest import read_manifest
 
     prefix = "terraform/environments/"
     return sorted({p[len(prefix):].split("/", 1)[0] for p in read_manifest(out_root) if p.startswith(prefix)})
@@ -193,7 +196,8 @@ def generated_environments(out_root: Path) -> list[str]:
 
 def modules_changed(out_root: Path, files: dict[str, bytes]) -> bool:
     """Whether writing `files` changes anything under modules/ (a file's bytes, or a file added or removed)."""
-    from tfgen.writer import MANIFEST_NAME, compare_tree
+    from tfgen.output.manifest import MANIFEST_NAME
+    from tfgen.output.writer import compare_tree
 
     modules = {p: data for p, data in files.items() if p.startswith(MODULES_SCOPE)}
     return any(d.path != MANIFEST_NAME for d in compare_tree(out_root, modules, [MODULES_SCOPE]))
@@ -234,7 +238,7 @@ def _prune_note(env: str) -> str:
 
 def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
     """The validated specs of a git revision (empty when it has none); read with git, never checked out."""
-    from tfgen.gitref import project_at
+    from tfgen.history.git import project_at
 
     with project_at(project_dir, ref) as old_project:
         if not list_environments(old_project):
@@ -254,11 +258,11 @@ def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: l
     """Known-destructive changes of the selected environments against the committed specs (HEAD): an error
     unless acknowledged. Returns warnings; outside a git repository (or before the first commit) there is
     nothing to compare with."""
-    from tfgen.gitref import GitRefError, in_repository
+    from tfgen.history.git import GitRefError, in_repository
 
     if not in_repository(project_dir):
         return []
-    from tfgen.impact import known_destructive
+    from tfgen.impact.compare import known_destructive
 
     try:
         committed = {v.spec.env: v for v in specs_at(project_dir, "HEAD")}
@@ -289,8 +293,8 @@ class ImpactRun:
 def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool,
                    acks: Acknowledgements) -> ImpactRun:
     """Compare the specs at REF with the working tree's (validated): nothing runs Terraform or AWS."""
-    from tfgen.gitref import blob_ids, disk_blob_ids, resolve_commit
-    from tfgen.impact import compare, unacknowledged
+    from tfgen.history.git import blob_ids, disk_blob_ids, resolve_commit
+    from tfgen.impact.compare import compare, unacknowledged
 
     commit = resolve_commit(project_dir, ref)
     old = specs_at(project_dir, ref)
@@ -309,7 +313,7 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
 
 def write_tree(project_dir: Path, result: RenderResult, *, force: bool, dry_run: bool) -> Any:
     """Hand a render to the writer (the only stage that writes): returns its SyncReport."""
-    from tfgen.writer import sync_tree
+    from tfgen.output.writer import sync_tree
 
     return sync_tree(project_dir / OUTPUT_DIR, result.files, result.scopes, force=force, dry_run=dry_run,
                      owns=result.owns)
@@ -317,7 +321,7 @@ def write_tree(project_dir: Path, result: RenderResult, *, force: bool, dry_run:
 
 def compare_with_disk(project_dir: Path, result: RenderResult) -> list[Any]:
     """What `tfgen check` reports: the writer's read-only comparison of a render with generated/."""
-    from tfgen.writer import compare_tree
+    from tfgen.output.writer import compare_tree
 
     return compare_tree(project_dir / OUTPUT_DIR, result.files, result.scopes, result.owns)
 

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from tfgen.pipeline import validate_project
-from tfgen.spec import Path_, format_path
+from tfgen.spec import Path_, flatten, format_path
 from tfgen.validate import ValidatedSpec
 
 
@@ -19,21 +19,6 @@ def effective_spec(project_dir: Path, env: str) -> ValidatedSpec:
 
 def render_yaml(doc: dict[str, Any]) -> str:
     return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, allow_unicode=True)
-
-
-def flatten(value: Any, path: Path_ = ()) -> dict[Path_, Any]:
-    """Leaf values by path; empty containers count as leaves so they still show up."""
-    if isinstance(value, dict) and value:
-        out: dict[Path_, Any] = {}
-        for key in sorted(value):
-            out.update(flatten(value[key], (*path, key)))
-        return out
-    if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
-        out = {}
-        for i, item in enumerate(value):
-            out.update(flatten(item, (*path, i)))
-        return out
-    return {path: value}
 
 
 def origin(validated: ValidatedSpec, path: Path_) -> str:

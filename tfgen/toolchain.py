@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 VERSION_FILE = ".terraform-version"
+# The `required_version` of every generated root and module (templates/terraform/*/versions.tf.j2; a test keeps
+# them equal), stated in the generated README's header next to the tfgen version that rendered the tree.
+REQUIRED_TERRAFORM = ">= 1.11.0"
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _CONSTRAINT = re.compile(r"^\s*(>=|<=|!=|~>|=|>|<)?\s*v?(\d+(?:\.\d+){0,2})\s*$")
 _REQUIRED = re.compile(r'^\s*required_version\s*=\s*"([^"]*)"', re.MULTILINE)

@@ -1,5 +1,5 @@
 """Stage 2: type-check every spec, run the semantic rules, and check the little that must agree across
-environments (the project's identity, flagged `shapes_modules` in tfgen.model: the shared docs describe one
+environments (the project's identity, flagged `shapes_modules` in tfgen.model.definition: the shared docs describe one
 project). Services, ports, packages, engine versions and everything else may differ per environment.
 
 Collects every problem of every environment before failing, so one run shows them all.
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfgen.errors import Problem, SpecError
-from tfgen.model import SPEC
-from tfgen.overlaycheck import unknown_overlay_services
+from tfgen.model.definition import SPEC
+from tfgen.model.schema import Field, module_shaping_paths, validate_document
 from tfgen.rules import RULES, Check
-from tfgen.schema import Field, module_shaping_paths, validate_document
+from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
 
 

@@ -681,7 +681,7 @@ class EnvRun:
             self.result.fail("FAIL", f"destroy left resources in state: {(left or ['(unreadable state)'])[:5]}")
 
 
-# The start of the storage module's precondition message (templates/terraform/modules/storage/main.tf.j2).
+# The start of the storage module's precondition message (templates/terraform/modules/storage/main.tf).
 SECRET_GUARD = "The application secret already holds values that Terraform did not generate"
 MOTO_REVOKE_RACE = re.compile(r"RevokeSecurityGroup(Ingress|Egress).*?InvalidPermission\.NotFound", re.S)
 

@@ -51,8 +51,8 @@ HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from tfgen.impactdiff import plan_changes  # noqa: E402
-from tfgen.impactmap import resource_type  # noqa: E402
+from tfgen.impact.diff import plan_changes  # noqa: E402
+from tfgen.impact.resources import resource_type  # noqa: E402
 from tfgen.pipeline import render_project, validate_project  # noqa: E402
 
 STATEFUL_TYPES = ("aws_vpc", "aws_subnet", "aws_db_instance", "aws_ebs_volume", "aws_s3_bucket",

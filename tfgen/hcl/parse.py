@@ -37,9 +37,11 @@ from tfgen.hcl.tokens import (
 )
 
 
-def check(toks: list[Tok], text: str, source: str) -> None:
-    """Raise a located FormatError for the first syntax error in `toks`, as hclsyntax.ParseConfig reports it."""
-    _Parser(toks, text, source).body(EOF)
+def check(toks: list[Tok], text: str, source: str) -> frozenset[str]:
+    """Raise a located FormatError for the first syntax error in `toks`, as hclsyntax.ParseConfig reports it.
+
+    Returns the names of the file's top-level attributes (each may be set once per file)."""
+    return frozenset(_Parser(toks, text, source).body(EOF))
 
 
 class _Parser(Expressions):
@@ -91,15 +93,15 @@ class _Parser(Expressions):
 
     # --------------------------------------------------------------------------------- structure
 
-    def body(self, end: str, opener: int = 0) -> None:
-        """ParseBody: attributes (each name once) and blocks until `end`; `opener` is a block's `{`."""
+    def body(self, end: str, opener: int = 0) -> set[str]:
+        """ParseBody: attributes (each name once, returned) and blocks until `end`; `opener` is a block's `{`."""
         names: set[str] = set()
         while True:
             i = self.peek()
             kind = self.kinds[i]
             if kind == end:
                 self.read()
-                return
+                return names
             if kind == NL:
                 self.read()
             elif kind == IDENT:

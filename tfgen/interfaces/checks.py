@@ -8,8 +8,8 @@ root variable feeds a module input under another name.
 
 from __future__ import annotations
 
-from tfgen.interfaces import Validation
-from tfgen.model import LOG_RETENTION_DAYS
+from tfgen.interfaces.base import Validation
+from tfgen.model.definition import LOG_RETENTION_DAYS
 
 V = Validation
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, Validation, checks, common_vars, out, section, var, wired
+from tfgen.interfaces import checks
+from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
+from tfgen.interfaces.common import common_vars
 
 SERVICES_TYPE = """map(object({
   description       = string

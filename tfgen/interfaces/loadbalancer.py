@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.interfaces import ModuleInterface, ModuleVar, Validation, checks, common_vars, out, section, var, wired
+from tfgen.interfaces import checks
+from tfgen.interfaces.base import ModuleInterface, ModuleVar, Validation, out, section, var, wired
+from tfgen.interfaces.common import common_vars
 
 
 def health_check_path_var(value: str) -> ModuleVar:

@@ -11,34 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.filters import HclExpr
-from tfgen.interfaces import ModuleVar, Validation, checks, var
+from tfgen.interfaces import checks
+from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
-from tfgen.model import uses_auto_scaling
+from tfgen.model.definition import uses_auto_scaling
+from tfgen.names import ingress_rules, service_availability_zone
+from tfgen.render.filters import HclExpr
 
 ALB = "alb"
-
-
-def default_availability_zone(zones: list[str]) -> str:
-    """Where a service without an explicit `availability_zone` runs: the alphabetically first zone.
-
-    Independent of the zones' order and of zones added later (a new zone sorts after the existing ones in
-    every region's naming), so adding or reordering zones never moves a service and its data volume.
-    """
-    return sorted(zones)[0]
-
-
-def ingress_rules(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every security-group edge of the spec, keyed `<target>_from_<source>_<port>` (stable resource keys)."""
-    edges = []
-    for name, svc in sorted(doc["services"].items()):
-        edges += [(name, source, svc["port"], f"{name} port {svc['port']} from {source}")
-                  for source in sorted(svc["ingress_from"])]
-    edges += [("rds", source, 3306, f"MySQL from {source}") for source in sorted(doc["database"]["ingress_from"])]
-    rules = {f"{target}_from_{source}_{port}": {"target": target, "source": source, "port": port,
-                                                 "description": description}
-             for target, source, port, description in edges}
-    return dict(sorted(rules.items()))
 
 
 def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str, Any]:
@@ -49,7 +29,7 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
         "instance_type": HclExpr(f"var.{name}_instance_type"),
         "market": HclExpr(f"var.{name}_market"),
         "spot_max_price": HclExpr(f"var.{name}_spot_max_price"),
-        "availability_zone": svc["availability_zone"] or default_availability_zone(zones),
+        "availability_zone": service_availability_zone(svc, zones),
         "ami": svc["ami"],
         "root_volume_size": HclExpr(f"var.{name}_root_volume_size"),
         "permissions": sorted(svc["permissions"]),

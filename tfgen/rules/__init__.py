@@ -3,103 +3,14 @@
 A rule is a function `(doc, check) -> None` registered with `@rule`. `check.report(path, message)` records a
 problem at the value's file:line. Rules only run once the document type-checks, so they may trust types, but
 never shapes (lists may be short, names may be missing): a rule must not raise. Every rule is listed, with
-how to fix what it reports, in README.md (Validation rules).
+how to fix what it reports, in docs/rules.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-from collections.abc import Callable
-from typing import Any
-
-from tfgen.errors import Location, Problem
-from tfgen.spec import LoadedSpec, Path_, format_path
-
-
-class Check:
-    """Collects problems for one environment spec."""
-
-    def __init__(self, spec: LoadedSpec):
-        self.spec = spec
-        self.problems: list[Problem] = []
-        self.warnings: list[str] = []
-
-    def report(self, path: Path_, message: str) -> None:
-        self.problems.append(self.spec.problem(path, message))
-
-    def report_at(self, location: Location | None, path: Path_, message: str) -> None:
-        self.problems.append(Problem(location, format_path(path), message))
-
-    def report_env_file(self, message: str) -> None:
-        """A problem with the environment itself (its name): points at the environment's own spec file."""
-        own = self.spec.files[-1] if self.spec.files else f"specs/{self.spec.env}.yaml"
-        self.problems.append(Problem(Location(own, 1, 1), "", message))
-
-    def set_later(self, path: Path_, other: Path_) -> bool:
-        """Whether `path` comes from a later file of the extends chain (an overlay) than `other`: a problem
-        between the two values then points at the overlay, the file someone just changed."""
-        here, there = self.spec.location(path), self.spec.location(other)
-        if here is None or there is None or here.file not in self.spec.files or there.file not in self.spec.files:
-            return False
-        return self.spec.files.index(here.file) > self.spec.files.index(there.file)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(f"{self.spec.env}: {message}")
-
-
-Rule = Callable[[dict[str, Any], Check], None]
-RULES: list[Rule] = []
-
-
-def rule(func: Rule) -> Rule:
-    RULES.append(func)
-    return func
-
-
-def _duplicates(items: list[Any]) -> list[int]:
-    """Indexes of items that repeat an earlier item."""
-    seen: set[Any] = set()
-    repeats = []
-    for i, item in enumerate(items):
-        if item in seen:
-            repeats.append(i)
-        seen.add(item)
-    return repeats
-
-
-def _report_duplicates(check: Check, items: list[Any], path: Path_, what: str) -> None:
-    for i in _duplicates(items):
-        check.report((*path, i), f"{items[i]!r} is listed twice; each {what} may appear once")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Region and network
-# ---------------------------------------------------------------------------------------------------------
-
-def parse_network(value: str, check: Check, path: Path_) -> ipaddress.IPv4Network | None:
-    """Parse an IPv4 CIDR, reporting (not raising) when it is malformed or has host bits set."""
-    if "/" not in value:
-        check.report(path, f"{value!r} is not a CIDR: add the prefix length (such as /16 for a VPC, /24 for a subnet)")
-        return None
-    try:
-        return ipaddress.IPv4Network(value, strict=True)
-    except ValueError as exc:
-        hint = ""
-        with contextlib.suppress(ValueError):
-            hint = f"; did you mean {ipaddress.IPv4Network(value, strict=False)}?"
-        check.report(path, f"{value!r} is not a valid IPv4 CIDR ({exc}){hint}")
-        return None
-
-
 # Register the rules (import order is the order they run; problems are sorted by location anyway).
-from tfgen.rules import (  # noqa: E402, F401
-    acknowledgements,
-    compute,
-    database,
-    guardrails,
-    naming,
-    network,
-    scaling,
-)
-from tfgen.rules.guardrails import GUARDRAILS  # noqa: E402, F401
+from tfgen.rules import acknowledgements, compute, database, guardrails, naming, network, scaling  # noqa: F401
+from tfgen.rules.guardrails import GUARDRAILS
+from tfgen.rules.registry import RULES, Check, parse_network, report_duplicates, rule
+
+__all__ = ["GUARDRAILS", "RULES", "Check", "parse_network", "report_duplicates", "rule"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tfgen.rules import Check, rule
 from tfgen.rules.guardrails import MIN_REASON_CHARS
+from tfgen.rules.registry import Check, rule
 
 TOP_LEVEL_KEYS = ("project", "environment", "region", "state", "network", "services", "database",
                   "loadbalancer", "dns", "storage", "logs", "tags")

@@ -7,7 +7,7 @@ import posixpath
 from typing import Any
 
 from tfgen import aws
-from tfgen.rules import Check, _report_duplicates, rule
+from tfgen.rules.registry import Check, report_duplicates, rule
 
 RESERVED_SERVICE_NAMES = {"alb": "the load balancer's security group", "rds": "the database's security group"}
 SYSTEM_MOUNT_PATHS = ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root",
@@ -140,8 +140,8 @@ def service_names_and_lists(doc: dict[str, Any], check: Check) -> None:
                                              f"{RESERVED_SERVICE_NAMES[name]}; rename the service")
         for key, what in (("ingress_from", "source"), ("permissions", "permission"), ("packages", "package"),
                           ("pip_packages", "package")):
-            _report_duplicates(check, svc[key], ("services", name, key), what)
-    _report_duplicates(check, doc["database"]["ingress_from"], ("database", "ingress_from"), "service")
+            report_duplicates(check, svc[key], ("services", name, key), what)
+    report_duplicates(check, doc["database"]["ingress_from"], ("database", "ingress_from"), "service")
 
 
 @rule

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tfgen import aws
-from tfgen.rules import Check, rule
+from tfgen.rules.registry import Check, rule
 
 
 @rule

@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Callable
 from typing import Any
 
-from tfgen.rules import Check, Path_, rule
+from tfgen.rules.registry import Check, rule
+from tfgen.spec import Path_
 
 GUARDRAILS: dict[str, tuple[Path_, Callable[[dict[str, Any]], bool], str]] = {
     "database_deletion_protection": (("database", "deletion_protection"),

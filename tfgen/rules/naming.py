@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from tfgen import aws
-from tfgen.rules import Check, Path_, _report_duplicates, rule
+from tfgen.rules.registry import Check, report_duplicates, rule
+from tfgen.spec import Path_
 
 
 def _name_budgets(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
@@ -121,7 +122,7 @@ def dns_names(doc: dict[str, Any], check: Check) -> None:
         for i, sub in enumerate(dns["subdomains"]):
             if len(f"{sub}.{domain}") > aws.DNS_NAME_MAX:
                 check.report(("dns", "subdomains", i), f"{sub}.{domain} is longer than {aws.DNS_NAME_MAX} characters")
-    _report_duplicates(check, dns["subdomains"], ("dns", "subdomains"), "subdomain")
+    report_duplicates(check, dns["subdomains"], ("dns", "subdomains"), "subdomain")
     if dns["health_check"] and not dns["create_hosted_zone"]:
         check.report(("dns", "health_check"), "a Route 53 health check needs the hosted zone tfgen manages; set "
                                               "dns.create_hosted_zone: true or health_check: false")
@@ -149,7 +150,7 @@ def storage_settings(doc: dict[str, Any], check: Check) -> None:
             check.report(("storage", "cors_allowed_origins", i),
                          f"{origin!r} is not an origin: write scheme://host[:port] with no path or trailing "
                          "slash, such as https://app.example.com")
-    _report_duplicates(check, storage["app_secret_keys"], ("storage", "app_secret_keys"), "key")
+    report_duplicates(check, storage["app_secret_keys"], ("storage", "app_secret_keys"), "key")
 
 
 @rule

@@ -6,8 +6,8 @@ import ipaddress
 from typing import Any
 
 from tfgen import aws
-from tfgen.rules import Check, Path_, _report_duplicates, parse_network, rule
-from tfgen.spec import format_path
+from tfgen.rules.registry import Check, parse_network, report_duplicates, rule
+from tfgen.spec import Path_, format_path
 
 
 def _region_problem(region: str) -> str | None:
@@ -76,13 +76,13 @@ def availability_zones(doc: dict[str, Any], check: Check) -> None:
             check.report(("network", "availability_zones", i),
                          f"{zones[i]!r} is not an availability zone of region {region!r} "
                          f"(its zones are named {region}a, {region}b, ...)")
-    _report_duplicates(check, zones, ("network", "availability_zones"), "availability zone")
+    report_duplicates(check, zones, ("network", "availability_zones"), "availability zone")
     for key, kind in (("public_subnet_cidrs", "public"), ("private_subnet_cidrs", "private")):
         if len(net[key]) != len(zones):
             check.report(("network", key),
                          f"has {len(net[key])} {kind} subnet(s) for {len(zones)} availability zone(s); give "
                          "exactly one per zone, in the order of network.availability_zones")
-    _report_duplicates(check, net["interface_endpoints"], ("network", "interface_endpoints"), "endpoint")
+    report_duplicates(check, net["interface_endpoints"], ("network", "interface_endpoints"), "endpoint")
 
 
 @rule

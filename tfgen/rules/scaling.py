@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tfgen import aws
-from tfgen.model import uses_auto_scaling
-from tfgen.rules import Check, _report_duplicates, rule
+from tfgen.model.definition import uses_auto_scaling
+from tfgen.rules.registry import Check, report_duplicates, rule
 
 
 @rule
@@ -43,7 +43,7 @@ def group_instance_types(doc: dict[str, Any], check: Check) -> None:
     for name, svc in doc["services"].items():
         extra = svc["auto_scaling"]["extra_instance_types"]
         path = ("services", name, "auto_scaling", "extra_instance_types")
-        _report_duplicates(check, extra, path, "instance type")
+        report_duplicates(check, extra, path, "instance type")
         main = svc["instance_type"]
         if aws.instance_type_problem(main):
             continue

@@ -13,7 +13,7 @@ locals {
 
   account_id = data.aws_caller_identity.current.account_id
 
-  # What every service needs, scoped as far as AWS allows (README.md, "IAM actions on *", lists the rest):
+  # What every service needs, scoped as far as AWS allows (tfgen's docs/security.md, "IAM actions on *", lists the rest):
   # Session Manager's own minimum, and the CloudWatch agent writing to the service's own log group and
   # publishing metrics only in the agent's namespace. No log-group creation or retention changes: Terraform
   # owns the log groups.
