@@ -412,3 +412,13 @@ def test_health_check_alarm_lives_in_us_east_1():
     assert alarm["namespace"] == "AWS/Route53" and alarm["metric_name"] == "HealthCheckStatus"
     versions = files()["modules/route53/versions.tf"]
     assert re.search(r"configuration_aliases\s*=\s*\[aws\.us_east_1\]", versions)
+
+
+def test_the_environment_readme_says_who_serves_traffic_and_where_backups_go():
+    prod = files()["environments/prod/README.md"]
+    assert "- `frontend` (behind the ALB): an Auto Scaling group of 2 instance(s)" in prod
+    assert "1 on-demand instance(s) first" in prod
+    assert "- `llm`: one instance (`terraform output llm_instance_id`) with its data" in prod
+    assert "vault `imageunderstander-prod-backup` in `us-east-1`" in prod and "`us-west-2`" in prod
+    dev = files()["environments/dev/README.md"]
+    assert "The database has its automated backups (7 days) only." in dev
