@@ -187,3 +187,18 @@ def test_waf_logs_redact_credentials():
     (logging,) = planned("environments/prod", "aws_wafv2_web_acl_logging_configuration").values()
     headers = sorted(field["single_header"][0]["name"] for field in logging["redacted_fields"])
     assert headers == ["authorization", "cookie"]
+
+
+# ------------------------------------------------------------------------------------------ 22: dashboard
+
+def test_every_environment_has_a_dashboard_of_alb_targets_instances_gpu_and_rds():
+    root = "environments/prod"
+    assert "aws_cloudwatch_dashboard.main" in planned(root, "aws_cloudwatch_dashboard")
+    resources = plan(root)["configuration"]["root_module"]["resources"]
+    (dashboard,) = [r for r in resources if r["address"] == "aws_cloudwatch_dashboard.main"]
+    assert "local.dashboard_widgets" in dashboard["expressions"]["dashboard_body"]["references"]
+    text = (TREE / root / "alerts.tf").read_text()
+    for needed in ("module.loadbalancer.alb_arn_suffix", "module.loadbalancer.target_group_arn_suffix",
+                   "module.compute.instance_ids", "module.compute.autoscaling_group_names",
+                   "module.database.identifier", "nvidia_smi_utilization_gpu", "HealthyHostCount"):
+        assert needed in text, needed

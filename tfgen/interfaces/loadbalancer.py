@@ -81,6 +81,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 "Target group",
                 out("target_group_arn", "ARN of the target group.", "aws_lb_target_group.main.arn",
                     export=True),
+                out("target_group_arn_suffix", "ARN suffix of the target group (CloudWatch dimension).",
+                    "aws_lb_target_group.main.arn_suffix"),
             ),
             *section(
                 "Listeners",
