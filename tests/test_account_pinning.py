@@ -25,7 +25,7 @@ def _providers(text: str) -> list[str]:
 
 def test_prod_pins_its_account_in_every_provider_block():
     blocks = _providers((ENVIRONMENTS / "prod" / "provider.tf").read_text())
-    assert len(blocks) == 2  # the default provider and the us-east-1 alias
+    assert len(blocks) == 3  # the default provider, the backup copy and the us-east-1 aliases
     assert all('allowed_account_ids = ["111122223333"]' in block for block in blocks)
 
 
@@ -43,7 +43,7 @@ def test_account_and_role_reach_every_provider_block(tmp_path: Path):
     result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     blocks = _providers((project / "generated" / "terraform" / "environments" / "dev" / "provider.tf").read_text())
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     for block in blocks:
         assert 'allowed_account_ids = ["444455556666"]' in block
         assert 'role_arn     = "arn:aws:iam::444455556666:role/tf-deploy"' in block

@@ -113,7 +113,7 @@ def test_health_check_alarm_outside_us_east_1_gets_a_us_east_1_topic(eu_project:
     assert resources["aws_sns_topic_subscription.alerts_us_east_1_https"]["provider"] == "aws.us_east_1"
     text = path.read_text()
     assert re.search(r"(?m)^  alarm_actions_us_east_1 = \[aws_sns_topic\.alerts_us_east_1\.arn\]$", text)
-    assert "arn:aws:cloudwatch:us-east-1:" in text
+    assert "arn:${data.aws_partition.current.partition}:cloudwatch:us-east-1:" in text
 
 
 @pytest.mark.terraform

@@ -99,7 +99,8 @@ def grant_problems(doc: str, facts: Declared) -> list[str]:
     """IAM actions and AWS-managed policies named by `doc` that no policy in the tree grants or attaches."""
     actions = {s for s in SPAN_RE.findall(doc) if ACTION_RE.match(s)}
     problems = [f"no policy grants {a}" for a in sorted(actions - facts.strings)]
-    managed = {s.rsplit("/", 1)[-1] for s in facts.strings if s.startswith("arn:aws:iam::aws:policy/")}
+    # ARNs name the partition through data.aws_partition (arn:${data.aws_partition.current.partition}:iam::...).
+    managed = {s.rsplit("/", 1)[-1] for s in facts.strings if ":iam::aws:policy/" in s and s.startswith("arn:")}
     problems += [f"no such AWS-managed policy attached: {name}"
                  for name in sorted(set(POLICY_NAME_RE.findall(doc)) - managed)]
     return problems

@@ -81,7 +81,10 @@ def test_roots_keep_the_seed_output_names_and_one_instance_output_per_service(pr
         declared = set(re.findall(r'^output "(\w+)"', outputs, flags=re.M))
         services = set(root_locals(project, env)["services"])
         assert set(SEED_OUTPUTS) <= declared, env
-        assert {f"{name}_instance_id" for name in services} <= declared, env
+        singles = {name for name, svc in root_locals(project, env)["services"].items() if "auto_scaling" not in svc}
+        assert singles - {"worker"} == {"chromadb", "llm"}, env
+        assert {f"{name}_instance_id" for name in singles} <= declared, env
+        assert {f"{name}_autoscaling_group_name" for name in services - singles} <= declared, env
         assert ("worker_instance_id" in declared) is (env == "dev")
 
 

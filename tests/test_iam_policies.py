@@ -24,7 +24,8 @@ from tfhelpers import clean_hcl2
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "generated" / "terraform"
 SECURITY_DOCS = ROOT / "docs" / "security.md"
-MANAGED_RE = re.compile(r"arn:aws:iam::aws:policy/[A-Za-z0-9+=,.@_/-]+")
+MANAGED_RE = re.compile(r"arn:(?:aws|\$\{data\.aws_partition\.current\.partition\}):iam::aws:policy/"
+                        r"[A-Za-z0-9+=,.@_/-]+")
 INLINE_STAR_RE = re.compile(r"""(?m)^\s*"?Resource"?\s*[=:]\s*"\*\"""")
 CONFUSED_DEPUTY_KEYS = {"aws:SourceAccount", "aws:SourceArn"}
 
@@ -170,7 +171,7 @@ def test_no_statement_uses_not_resource_or_not_action():
 
 def test_managed_policies_only_from_the_readme_list():
     allowed = {k for k in _readme_table("AWS-managed policies") if k.startswith("arn:aws:iam::aws:policy/")}
-    used = {m for path in _files() for m in MANAGED_RE.findall(path.read_text())}
+    used = {re.sub(r"^arn:[^:]+:", "arn:aws:", m) for path in _files() for m in MANAGED_RE.findall(path.read_text())}
     assert used <= allowed, f"AWS-managed policies not justified in docs/security.md: {sorted(used - allowed)}"
     assert not allowed - used, f"listed in docs/security.md but not attached any more: {sorted(allowed - used)}"
 
@@ -198,3 +199,12 @@ def test_service_role_trust_policies_carry_confused_deputy_conditions():
             if not keys & CONFUSED_DEPUTY_KEYS:
                 missing.append(f"{where}: {services}")
     assert not missing, f"service-role trust without aws:SourceAccount/aws:SourceArn: {missing}"
+
+
+def test_arns_name_the_partition_of_the_account():
+    """No hard-coded `arn:aws:` in the generated HCL: the same tree works in aws-cn and aws-us-gov."""
+    hard_coded = [f"{path.relative_to(TREE)}:{number}"
+                  for path in sorted(TREE.rglob("*.tf"))
+                  for number, line in enumerate(path.read_text().splitlines(), 1)
+                  if "arn:aws:" in line and not line.lstrip().startswith("#")]
+    assert not hard_coded, hard_coded

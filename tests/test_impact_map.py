@@ -36,7 +36,8 @@ def test_adding_a_service_creates_its_resources_and_touches_nothing_stateful(doc
     new = copy.deepcopy(docs["dev"])
     new["services"]["worker"] = copy.deepcopy(new["services"]["backend"])
     found = changes("dev", docs["dev"], new)
-    assert found['module.compute.aws_instance.this["worker"]'] == ("create", "services.worker", False)
+    assert found['module.compute.aws_autoscaling_group.this["worker"]'] == ("create", "services.worker", False)
+    assert found['module.compute.aws_launch_template.this["worker"]'] == ("create", "services.worker", False)
     assert found['module.security.aws_security_group.service["worker"]'][0] == "create"
     assert found['module.storage.aws_cloudwatch_log_group.service["worker"]'][0] == "create"
     assert all(action == "create" and not stateful for action, _, stateful in found.values())
@@ -56,14 +57,31 @@ def test_removing_a_service_destroys_its_data_volume(docs) -> None:
                                                      ("chromadb", "on-demand", "update")])
 def test_instance_type_change_replaces_spot_and_updates_on_demand(docs, service: str, market: str,
                                                                   action: str) -> None:
-    new = copy.deepcopy(docs["dev"])
+    old = copy.deepcopy(docs["dev"])
+    old["services"][service]["auto_scaling"]["enabled"] = False  # a single instance
+    new = copy.deepcopy(old)
     assert new["services"][service]["market"] == market
     new["services"][service]["instance_type"] = new["services"][service]["instance_type"].replace(
         "micro", "small").replace("medium", "large")
-    found = changes("dev", docs["dev"], new)
+    found = changes("dev", old, new)
     assert found[f'module.compute.aws_instance.this["{service}"]'] == (
         action, f"services.{service}.instance_type", False)
     assert not any(stateful for _, _, stateful in found.values())
+
+
+def test_group_instance_type_change_is_a_new_template_version_and_moving_to_a_group_loses_no_data(docs) -> None:
+    new = copy.deepcopy(docs["dev"])
+    new["services"]["frontend"]["instance_type"] = "t4g.small"
+    found = changes("dev", docs["dev"], new)
+    assert found['module.compute.aws_launch_template.this["frontend"]'] == (
+        "update", "services.frontend.instance_type", False)
+    assert 'module.compute.aws_autoscaling_group.this["frontend"]' not in found, "the group follows its template"
+    old = copy.deepcopy(docs["dev"])
+    old["services"]["frontend"]["auto_scaling"]["enabled"] = False
+    found = changes("dev", old, docs["dev"])
+    assert found['module.compute.aws_instance.this["frontend"]'][0] == "destroy"
+    assert found['module.compute.aws_autoscaling_group.this["frontend"]'][0] == "create"
+    assert not any(stateful for _, _, stateful in found.values()), "an instance becoming a group holds no data"
 
 
 def test_adding_an_az_creates_subnets_and_moves_only_hashed_services(docs) -> None:
@@ -161,3 +179,14 @@ def test_every_mapped_address_is_a_resource_of_the_generated_tree(docs) -> None:
             for address in resources(env, variant):
                 block = re.sub(r"\[[^\]]*\]", "", address)
                 assert block in declared, f"{env}: {address} is not declared in generated/terraform"
+
+
+def test_an_on_demand_type_change_across_architectures_replaces_the_instance(docs) -> None:
+    """t3 -> t4g needs an arm64 AMI, which a stop/resize/start cannot change."""
+    new = copy.deepcopy(docs["dev"])
+    new["services"]["chromadb"]["instance_type"] = "t4g.medium"
+    found = changes("dev", docs["dev"], new)
+    assert found['module.compute.aws_instance.this["chromadb"]'] == (
+        "replace", "services.chromadb.instance_type", False)
+    assert found['module.compute.aws_volume_attachment.data["chromadb"]'][0] == "replace"
+    assert 'module.compute.aws_ebs_volume.data["chromadb"]' not in found, "the data volume stays"

@@ -92,7 +92,9 @@ def test_worker_is_an_entry_of_every_root(tree: Path):
 
 def test_modules_iterate_over_the_services(tree: Path):
     """Instance, security group, role, profile and log group are one for_each block each."""
-    for module, rtype, name in (("compute", "aws_instance", "this"), ("security", "aws_security_group", "service"),
+    assert resources(tree, "compute", "aws_instance")["this"]["for_each"] == "local.instance_services"
+    assert resources(tree, "compute", "aws_autoscaling_group")["this"]["for_each"] == "local.group_services"
+    for module, rtype, name in (("security", "aws_security_group", "service"),
                                 ("security", "aws_iam_role", "service"),
                                 ("security", "aws_iam_instance_profile", "service")):
         assert resources(tree, module, rtype)[name]["for_each"] == "var.services", (module, rtype)
@@ -106,8 +108,8 @@ def test_modules_iterate_over_the_services(tree: Path):
 def test_worker_outputs_and_docs(tree: Path):
     for env in ENVS:
         root_outputs = (tree / f"environments/{env}/outputs.tf").read_text()
-        assert 'output "worker_instance_id"' in root_outputs
-        assert 'module.compute.instance_ids["worker"]' in root_outputs
+        assert 'output "worker_autoscaling_group_name"' in root_outputs
+        assert 'module.compute.autoscaling_group_names["worker"]' in root_outputs
     assert "worker" not in (tree / "modules/compute/README.md").read_text()
     assert "worker" in (tree / "README.md").read_text()
     assert re.search(r"worker.*9000", (tree / "README.md").read_text())

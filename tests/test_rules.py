@@ -157,9 +157,33 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
     ],
     "spot_only_where_interruptible": [
         ("dev", {(*SVC, "chromadb", "market"): "spot"}, "spot instances can be reclaimed at any time",
-         {(*SVC, "chromadb", "market"): "spot", (*SVC, "chromadb", "interruptible"): True}),
+         {(*SVC, "frontend", "market"): "spot", (*SVC, "frontend", "interruptible"): True}),
         ("dev", {(*SVC, "frontend", "spot_max_price"): "0.000"}, "is not a positive price",
          {(*SVC, "frontend", "spot_max_price"): "0.005"}),
+    ],
+    "no_spot_with_data_volume": [
+        ("dev", {(*SVC, "chromadb", "market"): "spot", (*SVC, "chromadb", "interruptible"): True},
+         "a spot instance cannot be stopped", {(*SVC, "chromadb", "interruptible"): True}),
+    ],
+    "groups_hold_no_data": [
+        ("dev", {(*SVC, "chromadb", "auto_scaling"): {"enabled": True}}, "runs as a single instance",
+         {(*SVC, "chromadb", "auto_scaling"): {"enabled": False}}),
+    ],
+    "group_sizes": [
+        ("dev", {(*SVC, "frontend", "auto_scaling"): {"min_size": 2, "desired_capacity": 1}},
+         "desired_capacity: 1 is not between min_size 2 and max_size 2",
+         {(*SVC, "frontend", "auto_scaling"): {"min_size": 2, "desired_capacity": 2}}),
+        ("dev", {(*SVC, "backend", "auto_scaling"): {"min_size": 3}}, "min_size: 3 is above max_size 2",
+         {(*SVC, "backend", "auto_scaling"): {"min_size": 1}}),
+        ("dev", {(*SVC, "backend", "auto_scaling"): {"on_demand_base_capacity": 3}}, "3 is above max_size 2",
+         {(*SVC, "backend", "auto_scaling"): {"on_demand_base_capacity": 2}}),
+    ],
+    "group_instance_types": [
+        ("dev", {(*SVC, "frontend", "auto_scaling"): {"extra_instance_types": ["t3.small"]}},
+         "'t3.small' is x86_64 but 't4g.micro' is arm64",
+         {(*SVC, "frontend", "auto_scaling"): {"extra_instance_types": ["t4g.small"]}}),
+        ("dev", {(*SVC, "frontend", "auto_scaling"): {"extra_instance_types": ["g5g.xlarge"]}},
+         "differ in having a GPU", {(*SVC, "frontend", "auto_scaling"): {"extra_instance_types": ["m7g.large"]}}),
     ],
     "volumes": [
         ("dev", {(*SVC, "llm", "data_volume"): {"size_gb": 16385, "mount_path": "/opt/models"}},

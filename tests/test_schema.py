@@ -76,7 +76,7 @@ def test_cidr_errors_name_the_value(specs: Path) -> None:
 
 
 def test_environments_may_differ_in_services_but_not_in_the_project(specs: Path) -> None:
-    edit(specs, "prod.yaml", "network:\n", "services:\n  frontend:\n    port: 8081\n\nnetwork:\n")
+    edit(specs, "prod.yaml", "services:\n  frontend:\n", "services:\n  frontend:\n    port: 8081\n")
     assert [v.doc["services"]["frontend"]["port"] for v in validate_project(specs)] == [8080, 8081, 8080]
     edit(specs, "prod.yaml", "environment:\n", "project:\n  name: other\n\nenvironment:\n")
     found = problems(specs)
@@ -118,7 +118,12 @@ def test_a_secret_in_a_shadowed_base_value_is_still_found(specs: Path) -> None:
          "    exec_start: /usr/bin/node-20 /opt/frontend/server.js --password hunter2hunter2")
     for name in ("dev.yaml", "staging.yaml", "prod.yaml"):  # every environment replaces the value
         path = specs / "specs" / name
-        path.write_text(path.read_text() + "\nservices:\n  frontend:\n    exec_start: /usr/bin/node-20 server.js\n")
+        text = path.read_text()
+        if "\nservices:\n  frontend:\n" in text:  # prod already sizes its frontend group
+            path.write_text(text.replace("\nservices:\n  frontend:\n",
+                                         "\nservices:\n  frontend:\n    exec_start: /usr/bin/node-20 server.js\n"))
+        else:
+            path.write_text(text + "\nservices:\n  frontend:\n    exec_start: /usr/bin/node-20 server.js\n")
     found = problems(specs)
     assert len(found) == 1 and found[0].startswith("specs/base.yaml:") and "Secrets Manager" in found[0], found
     assert "hunter2" not in found[0]

@@ -103,10 +103,13 @@ def services(env: str) -> dict[str, dict[str, Any]]:
 # -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("env", ENVS)
-def test_one_instance_per_service_of_the_environment(env: str):
-    instance = resources("compute", "aws_instance")["this"]
-    assert instance["for_each"] == "var.services"
+def test_one_instance_or_group_per_service_of_the_environment(env: str):
+    assert resources("compute", "aws_instance")["this"]["for_each"] == "local.instance_services"
+    assert resources("compute", "aws_autoscaling_group")["this"]["for_each"] == "local.group_services"
+    assert resources("compute", "aws_launch_template")["this"]["for_each"] == "local.group_services"
     assert set(services(env)) == set(SEED_SERVICES)
+    groups = {name for name, svc in services(env).items() if svc.get("auto_scaling")}
+    assert groups == {"frontend", "backend"}, "stateless services run in groups, the ones with data volumes not"
     assert module_call(env, "compute")["services"] == "local.services"
 
 
@@ -136,7 +139,8 @@ def test_instance_hardening():
 
 def test_spot_instances_are_replaced_on_a_type_change_on_demand_ones_resized():
     trigger = resources("compute", "terraform_data")["spot_type"]
-    assert trigger["input"] == 'each.value.market == "spot" ? each.value.instance_type : "on-demand"'
+    assert trigger["input"].startswith('each.value.market == "spot" ? each.value.instance_type : (')
+    assert "local.architecture[each.key]" in trigger["input"], "an architecture change replaces the instance"
     lifecycle = one(resources("compute", "aws_instance")["this"], "lifecycle")
     assert [str(x).strip("${}") for x in lifecycle["replace_triggered_by"]] == ["terraform_data.spot_type[each.key]"]
 
@@ -411,3 +415,13 @@ def test_health_check_alarm_lives_in_us_east_1():
     assert alarm["namespace"] == "AWS/Route53" and alarm["metric_name"] == "HealthCheckStatus"
     versions = files()["modules/route53/versions.tf"]
     assert re.search(r"configuration_aliases\s*=\s*\[aws\.us_east_1\]", versions)
+
+
+def test_the_environment_readme_says_who_serves_traffic_and_where_backups_go():
+    prod = files()["environments/prod/README.md"]
+    assert "- `frontend` (behind the ALB): an Auto Scaling group of 2 instance(s)" in prod
+    assert "1 on-demand instance(s) first" in prod
+    assert "- `llm`: one instance (`terraform output llm_instance_id`) with its data" in prod
+    assert "vault `imageunderstander-prod-backup` in `us-east-1`" in prod and "`us-west-2`" in prod
+    dev = files()["environments/dev/README.md"]
+    assert "The database has its automated backups (7 days) only." in dev

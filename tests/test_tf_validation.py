@@ -82,7 +82,7 @@ def test_module_inputs_are_validated_too(tmp_path: Path):
     wired = {name: "x" for name in ("name_prefix", "aws_region", "app_secret_arn", "db_secret_arn", "db_address",
                                     "db_name", "uploads_bucket_name")}
     maps = {name: {} for name in ("tags", "private_subnet_ids", "security_group_ids", "instance_profile_names",
-                                  "log_group_names")}
+                                  "log_group_names", "target_group_arns", "data_volume_tags")}
     values = {**wired, **maps, "name_prefix": "imageunderstander-dev", "aws_region": "us-east-1",
               "services": {"web": service}}
     returncode, output = plan(variables, values, tmp_path)

@@ -49,6 +49,8 @@ WIRED = {
     "tags": {},
     "aws_region": "us-east-1",
     "private_subnet_ids": {"us-east-1a": "subnet-0a", "us-east-1b": "subnet-0b"},
+    "target_group_arns": {},
+    "data_volume_tags": {},
     "app_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:imageunderstander-dev-app-AbCdEf",
     "db_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-XyZ123",
     "db_address": "imageunderstander-dev-mysql.c9akciq32xyz.us-east-1.rds.amazonaws.com",
@@ -226,3 +228,39 @@ def test_hostile_values_stay_data(tmp_path: Path):
         if SHELLCHECK:
             # SC2016 notes that `$(...)` inside single quotes does not expand: exactly what quoting is for.
             assert not shellcheck(script, tmp_path, f"hostile-{name}.sh", "SC2016")
+
+
+def test_apt_get_waits_out_the_boot_time_lock_instead_of_ending_the_bootstrap(tmp_path: Path):
+    """apt-daily holds the lists lock at first boot: `apt-get update` fails twice, then succeeds; the rendered
+    script's apt_get retries under set -e, where a bare apt-get would have ended the bootstrap."""
+    script = render_scripts(ROOT, "prod", tmp_path / "render")["llm"]
+    function = re.search(r"(?ms)^apt_get\(\) \{\n.*?^\}\n", script)
+    assert function, "the llm (Ubuntu) user data defines apt_get"
+    assert "apt_get update" in script and not re.search(r"(?m)^\s*apt-get .*update", script)
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "apt-get").write_text('#!/bin/bash\nn=$(cat "$COUNTER" 2>/dev/null || echo 0)\necho $((n + 1)) > '
+                                   '"$COUNTER"\n[ "$n" -ge 2 ]\n')
+    (shims / "sleep").write_text("#!/bin/bash\nexit 0\n")
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    driver = f"set -euo pipefail\n{function.group(0)}apt_get update\necho bootstrap-continues\n"
+    env = {"PATH": f"{shims}:/usr/bin:/bin", "COUNTER": str(tmp_path / "count")}
+    proc = subprocess.run(["bash", "-c", driver], env=env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and "bootstrap-continues" in proc.stdout, proc.stderr
+    assert (tmp_path / "count").read_text().strip() == "3", "two failures, then success"
+    assert proc.stderr.count("retrying in 10 seconds") == 2
+
+
+def test_the_gpu_host_reports_gpu_metrics_and_the_others_do_not(tmp_path: Path):
+    scripts = render_scripts(ROOT, "prod", tmp_path / "render")
+    for service, script in scripts.items():
+        body = re.search(r"(?ms)<<'CWAGENT'\n(.*?)^CWAGENT$", script)
+        assert body, service
+        metrics = json.loads(body.group(1))["metrics"]["metrics_collected"]
+        assert metrics["mem"]["measurement"] == ["mem_used_percent"]
+        if service == "llm":
+            assert "utilization_gpu" in metrics["nvidia_gpu"]["measurement"]
+            assert metrics["disk"]["resources"] == ["/", "/opt/models"]
+        else:
+            assert "nvidia_gpu" not in metrics, service

@@ -15,6 +15,7 @@ from tfgen.aws import instance_architecture, mysql_family
 from tfgen.cost.report import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
 from tfgen.interfaces.root import root_locals, root_only_variables
+from tfgen.model.definition import uses_auto_scaling
 from tfgen.names import cors_origins, ingress_rules, name_prefix
 
 ALB = "alb"
@@ -101,6 +102,7 @@ def _env_services(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "spot_max_price": svc["spot_max_price"],
             "root_volume_gb": svc["root_volume_gb"],
             "data_volume_gb": None if volume is None else volume["size_gb"],
+            "group": dict(svc["auto_scaling"]) if uses_auto_scaling(svc) else None,
         }
     return views
 

@@ -424,6 +424,159 @@ def patch_secret_version_labels() -> str:
     return "Secrets Manager PutSecretValue keeps custom labels on the previous version (as AWS does)"
 
 
+def patch_launch_template_own_tags() -> str:
+    """EC2 CreateLaunchTemplate: the template's own tags are stored as a tag specification of its version.
+
+    moto copies the request's TagSpecifications (ResourceType ``launch-template``: the tags of the template
+    itself, which the provider sends from ``tags`` and default_tags) into LaunchTemplateData, so
+    DescribeLaunchTemplateVersions returns a ``launch-template`` tag specification that AWS never returns (it
+    is not a valid ResourceType inside launch template data). Every plan then wants to remove it and creates
+    a new template version. This drops that entry from the version data, as AWS does.
+    """
+    from moto.ec2.models.launch_templates import LaunchTemplate
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    _expect('parsed_template_data["TagSpecifications"].extend' in inspect.getsource(
+        LaunchTemplates.create_launch_template), "lt-own-tags", "CreateLaunchTemplate no longer copies its tags")
+    original = LaunchTemplate.create_version
+
+    def create_version(self: Any, data: dict[str, Any], description: str) -> Any:
+        specs = data.get("TagSpecifications")
+        if specs:
+            data = {**data, "TagSpecifications": [spec for spec in specs
+                                                  if spec.get("ResourceType") != "launch-template"]}
+        return original(self, data, description)
+
+    LaunchTemplate.create_version = create_version
+    return "EC2 launch template versions no longer carry the template's own tags as a tag specification"
+
+
+def patch_instance_refresh() -> str:
+    """Auto Scaling StartInstanceRefresh/DescribeInstanceRefreshes/CancelInstanceRefresh: not in moto.
+
+    The provider starts an instance refresh whenever a group's launch template version changes (the compute
+    module's ``instance_refresh`` block) and reads refreshes back to cancel one still running. The emulator
+    records each refresh as ``Successful`` at once: moto keeps no instance health to roll against, and the
+    rehearsal checks the plan/apply/destroy cycle, not the replacement itself.
+    """
+    import uuid
+
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.core.responses import ActionResult
+
+    for name in ("start_instance_refresh", "describe_instance_refreshes", "cancel_instance_refresh"):
+        _expect(not hasattr(AutoScalingResponse, name), "instance-refresh", f"moto implements {name} now")
+
+    def refreshes(response: Any) -> dict[str, list[dict[str, Any]]]:
+        backend = response.autoscaling_backend
+        if not hasattr(backend, "tfgen_instance_refreshes"):
+            backend.tfgen_instance_refreshes = {}
+        return backend.tfgen_instance_refreshes
+
+    def start_instance_refresh(self: Any) -> Any:
+        group = self._get_param("AutoScalingGroupName")
+        refresh_id = str(uuid.uuid4())
+        refreshes(self).setdefault(group, []).insert(0, {
+            "InstanceRefreshId": refresh_id, "AutoScalingGroupName": group, "Status": "Successful",
+            "PercentageComplete": 100, "InstancesToUpdate": 0})
+        return ActionResult({"InstanceRefreshId": refresh_id})
+
+    def describe_instance_refreshes(self: Any) -> Any:
+        group = self._get_param("AutoScalingGroupName")
+        return ActionResult({"InstanceRefreshes": refreshes(self).get(group, [])})
+
+    def cancel_instance_refresh(self: Any) -> Any:
+        group = self._get_param("AutoScalingGroupName")
+        running = [r for r in refreshes(self).get(group, []) if r["Status"] in ("Pending", "InProgress")]
+        if not running:
+            from moto.autoscaling.exceptions import AutoscalingClientError
+
+            raise AutoscalingClientError("ActiveInstanceRefreshNotFound", f"No in progress refresh for {group}")
+        running[0]["Status"] = "Cancelled"
+        return ActionResult({"InstanceRefreshId": running[0]["InstanceRefreshId"]})
+
+    AutoScalingResponse.start_instance_refresh = start_instance_refresh
+    AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes
+    AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh
+    return "Auto Scaling instance refreshes recorded as Successful at once (moto has none)"
+
+
+def patch_backup_selections() -> str:
+    """AWS Backup CreateBackupSelection/GetBackupSelection/DeleteBackupSelection/ListBackupSelections: not in moto.
+
+    The backup module selects the data volumes (and the database) by tag. moto routes the selection paths
+    (``/backup/plans/<id>/selections/...``) to the backup handler, which has no such action. The emulator keeps
+    each selection as sent, per plan, and returns it as AWS does (GetBackupSelection's BackupSelection is the
+    request's, with the ids and the creation date beside it).
+    """
+    import json
+    import uuid
+
+    from moto.backup.responses import BackupResponse
+
+    for name in ("create_backup_selection", "get_backup_selection", "delete_backup_selection",
+                 "list_backup_selections"):
+        _expect(not hasattr(BackupResponse, name), "backup-selections", f"moto implements {name} now")
+
+    def store(response: Any) -> dict[str, dict[str, dict[str, Any]]]:
+        backend = response.backup_backend
+        if not hasattr(backend, "tfgen_selections"):
+            backend.tfgen_selections = {}
+        return backend.tfgen_selections
+
+    def plan_and_selection(path: str) -> tuple[str, str]:
+        parts = path.split("/plans/", 1)[1].split("/")
+        return parts[0], (parts[2] if len(parts) > 2 else "")
+
+    def create_backup_selection(self: Any) -> str:
+        plan_id, _ = plan_and_selection(self.path)
+        selection_id = str(uuid.uuid4())
+        created = 1_700_000_000.0
+        store(self).setdefault(plan_id, {})[selection_id] = {
+            "BackupSelection": json.loads(self.body)["BackupSelection"], "CreationDate": created}
+        return json.dumps({"SelectionId": selection_id, "BackupPlanId": plan_id, "CreationDate": created})
+
+    def get_backup_selection(self: Any) -> str:
+        plan_id, selection_id = plan_and_selection(self.path)
+        found = store(self).get(plan_id, {}).get(selection_id)
+        if found is None:
+            from moto.backup.exceptions import ResourceNotFoundException
+
+            raise ResourceNotFoundException(msg=f"Failed reading Backup Selection: {selection_id}")
+        return json.dumps({**found, "SelectionId": selection_id, "BackupPlanId": plan_id})
+
+    def delete_backup_selection(self: Any) -> str:
+        plan_id, selection_id = plan_and_selection(self.path)
+        store(self).get(plan_id, {}).pop(selection_id, None)
+        return "{}"
+
+    def list_backup_selections(self: Any) -> str:
+        plan_id, _ = plan_and_selection(self.path)
+        selections = [{"SelectionId": sid, "SelectionName": item["BackupSelection"]["SelectionName"],
+                       "BackupPlanId": plan_id, "CreationDate": item["CreationDate"],
+                       "IamRoleArn": item["BackupSelection"]["IamRoleArn"]}
+                      for sid, item in sorted(store(self).get(plan_id, {}).items())]
+        return json.dumps({"BackupSelectionsList": selections})
+
+    # ListTags: moto takes the ARN as the path's second-to-last part (``/tags/<arn>/``); the provider sends
+    # ``/tags/<arn>`` without the trailing slash, so moto returned no tags and every re-plan re-added them.
+    from urllib.parse import unquote
+
+    _expect('self.path.split("/")[-2]' in inspect.getsource(BackupResponse.list_tags), "backup-selections",
+            "ListTags parses its path differently now")
+
+    def list_tags(self: Any) -> str:
+        resource_arn = unquote(self.path.split("/tags/", 1)[1].split("?", 1)[0].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    BackupResponse.list_tags = list_tags
+    BackupResponse.create_backup_selection = create_backup_selection
+    BackupResponse.get_backup_selection = get_backup_selection
+    BackupResponse.delete_backup_selection = delete_backup_selection
+    BackupResponse.list_backup_selections = list_backup_selections
+    return "AWS Backup selections kept per plan (moto has none); ListTags reads ARNs without a trailing slash"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
@@ -431,6 +584,9 @@ PATCHES: dict[str, Callable[[], str]] = {
     "spot": patch_run_instances_spot,
     "elbv2-deletion-protection": patch_elbv2_deletion_protection,
     "secret-labels": patch_secret_version_labels,
+    "lt-own-tags": patch_launch_template_own_tags,
+    "instance-refresh": patch_instance_refresh,
+    "backup-selections": patch_backup_selections,
 }
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfgen import names
+from tfgen.aws import instance_architecture
+from tfgen.model.definition import uses_auto_scaling
 
 ACTIONS = ("create", "update", "replace", "move", "destroy", "abandon")
 # "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
@@ -248,19 +250,48 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
                      (Arg("database.allocated_storage_gb", db["allocated_storage_gb"]),))]
 
 
+def in_group(svc: dict[str, Any]) -> bool:
+    """Whether a service runs in an Auto Scaling group (specs from before `auto_scaling` ran single instances)."""
+    return svc.get("auto_scaling") is not None and uses_auto_scaling(svc)
+
+
+def _group(name: str, svc: dict[str, Any], doc: dict[str, Any]) -> list[Resource]:
+    """A stateless service's launch template and group: they hold no data, and every change is an update (a new
+    template version, a rolling instance refresh)."""
+    template = f'{EC2}.aws_launch_template.this["{name}"]'
+    group = svc["auto_scaling"]
+    subnets = tuple(f'{NET}.aws_subnet.private["{zone}"]' for zone in sorted(doc["network"]["availability_zones"]))
+    sizes = tuple(Arg(f"services.{name}.auto_scaling.{key}", group[key])
+                  for key in ("min_size", "max_size", "desired_capacity", "on_demand_base_capacity",
+                              "extra_instance_types"))
+    return [
+        Resource(template, False, f"services.{name}", "defined",
+                 (Arg(f"services.{name}.instance_type", svc["instance_type"]),
+                  Arg(f"services.{name}.root_volume_gb", svc["root_volume_gb"])), (),
+                 (f'{SEC}.aws_security_group.service["{name}"]',)),
+        Resource(f'{EC2}.aws_autoscaling_group.this["{name}"]', False, f"services.{name}", "defined",
+                 (*sizes, Arg(f"services.{name}.market", svc["market"])), (), (template, *subnets)),
+    ]
+
+
 def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
     rows = []
     for name, svc in sorted(doc["services"].items()):
+        if in_group(svc):
+            rows += _group(name, svc, doc)
+            continue
         zone, zone_key = service_placement(name, doc)
         subnet = f'{NET}.aws_subnet.private["{zone}"]'
         placed = Arg("placement", zone, True, zone_key)
         spot = svc["market"] == "spot"
         instance = f'{EC2}.aws_instance.this["{name}"]'
-        spot_input = svc["instance_type"] if spot else "on-demand"
+        arch = instance_architecture(svc["instance_type"])
+        spot_input = svc["instance_type"] if spot else ("on-demand" if arch == "x86_64" else f"on-demand-{arch}")
         rows.append(Resource(f'{EC2}.terraform_data.spot_type["{name}"]', False, f"services.{name}", "defined",
                              (Arg(f"services.{name}.instance_type" if spot else f"services.{name}.market",
                                   spot_input),)))
         args = (placed, Arg(f"services.{name}.instance_type", svc["instance_type"], spot),
+                Arg("architecture", arch, True, f"services.{name}.instance_type"),
                 Arg(f"services.{name}.market", svc["market"], True),
                 Arg(f"services.{name}.root_volume_gb", svc["root_volume_gb"]))
         rows.append(Resource(instance, False, f"services.{name}", "defined", args,
@@ -279,8 +310,9 @@ def _compute(env: str, doc: dict[str, Any]) -> list[Resource]:
 def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Resource]:
     lb = doc["loadbalancer"]
     target = lb["target_service"]
-    rows = [Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
-                     target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
+    rows = [] if in_group(doc["services"][target]) else [
+        Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
+                 target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
     if lb["access_logs"]:
         bucket = f"{LB}.aws_s3_bucket.access_logs[0]"
         rows.append(Resource(bucket, True, "loadbalancer.access_logs", True,
@@ -324,10 +356,27 @@ def _certificate_and_dns(env: str, doc: dict[str, Any]) -> list[Resource]:
     return rows
 
 
+def _backup(env: str, doc: dict[str, Any]) -> list[Resource]:
+    """The vaults hold the recovery points (AWS refuses to delete a vault that still has some)."""
+    backup = doc.get("backup")
+    if not backup or not backup["enabled"]:
+        return []
+    vault = Arg("project.name", f"{name_prefix(env, doc)}-backup", True)
+    rows = [Resource("module.backup[0].aws_backup_vault.main", True, "backup.enabled", True, (vault,)),
+            Resource("module.backup[0].aws_backup_plan.main", False, "backup.enabled", True,
+                     (Arg("backup.schedule", backup["schedule"]), Arg("backup.retention_days",
+                                                                       backup["retention_days"])))]
+    if backup["copy_region"]:
+        rows.append(Resource("module.backup[0].aws_backup_vault.copy[0]", True, "backup.copy_region",
+                             backup["copy_region"], (vault,)))
+    return rows
+
+
 def resources(env: str, doc: dict[str, Any]) -> dict[str, Resource]:
     """Every resource `tfgen impact` reports for one environment's effective spec, by address."""
     rows = (_networking(env, doc) + _security(env, doc, security_edges(doc)) + _storage(env, doc)
-            + _database(env, doc) + _compute(env, doc) + _loadbalancer(env, doc) + _certificate_and_dns(env, doc))
+            + _database(env, doc) + _compute(env, doc) + _loadbalancer(env, doc) + _certificate_and_dns(env, doc)
+            + _backup(env, doc))
     return {row.address: row for row in rows}
 
 

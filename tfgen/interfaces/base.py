@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-MODULE_ORDER = ("networking", "security", "storage", "database", "compute", "loadbalancer", "route53")
+MODULE_ORDER = ("networking", "security", "storage", "database", "compute", "loadbalancer", "route53", "backup")
 
 
 @dataclass(frozen=True)

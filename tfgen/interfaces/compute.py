@@ -23,6 +23,13 @@ SERVICES_TYPE = """map(object({
     mount_path  = string
     device_name = optional(string, "/dev/sdf")
   }))
+  auto_scaling = optional(object({
+    min_size                = number
+    max_size                = number
+    desired_capacity        = number
+    on_demand_base_capacity = optional(number, 0)
+    extra_instance_types    = optional(list(string), [])
+  }))
   permissions   = optional(set(string), [])
   packages      = optional(list(string), [])
   pip_packages  = optional(list(string), [])
@@ -43,6 +50,12 @@ def _volumes(expression: str, message: str) -> Validation:
     return checks.every("v", volumes, expression, message)
 
 
+def _groups(expression: str, message: str) -> Validation:
+    """A condition that must hold for every Auto Scaling group (`g`)."""
+    groups = "[for s in values(var.services) : s.auto_scaling if s.auto_scaling != null]"
+    return checks.every("g", groups, expression, message)
+
+
 SERVICE_CHECKS = (
     checks.every("name", "keys(var.services)", f'can(regex("{checks.SERVICE_NAME_RE}", name))',
                  "Service names must be 1-20 lowercase letters, digits or underscores, starting with a letter."),
@@ -61,6 +74,14 @@ SERVICE_CHECKS = (
              "Every mount_path must be an absolute path of letters, digits and ._/- characters."),
     _volumes('can(regex("^/dev/(sd|xvd)[f-p]$", v.device_name))',
              "Every device_name must be /dev/sdf to /dev/sdp (or /dev/xvdf to /dev/xvdp)."),
+    _groups("g.min_size <= g.desired_capacity && g.desired_capacity <= g.max_size && g.max_size >= 1",
+            "Every auto_scaling group needs min_size <= desired_capacity <= max_size and max_size >= 1."),
+    _groups(f'alltrue([for t in g.extra_instance_types : can(regex("{checks.INSTANCE_TYPE_RE}", t))])',
+            "Every extra_instance_types entry must be an EC2 instance type such as t4g.small."),
+    _all('s.market != "spot" || s.data_volume == null',
+         "A spot instance cannot be stopped to detach its data volume: a service with a data_volume is on-demand."),
+    _all("s.auto_scaling == null || s.data_volume == null",
+         "A service with a data_volume runs as one instance: auto_scaling must be null."),
     _all(f"alltrue([for p in s.permissions : contains({checks.PERMISSION_VALUES}, p)])",
          "Permissions must be uploads-rw, app-secrets-read or db-secret-read."),
     _all('alltrue([for p in s.packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_-]*$", p))])',
@@ -76,8 +97,10 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
     return ModuleInterface(
         name="compute",
         title="Compute",
-        description="One EC2 instance per entry of `services` in the private subnet of the service's "
-                    "availability zone: AMI from data sources matching the architecture of the instance type "
+        description="One Auto Scaling group per stateless entry of `services` (launch template, mixed "
+                    "instance types, capacity rebalancing for spot, every private subnet, registered with its "
+                    "target groups) and one EC2 instance per stateful entry in the private subnet of the "
+                    "service's availability zone: AMI from data sources matching the architecture of the instance type "
                     "(Amazon Linux 2023 or the AWS Deep Learning Base AMI), IMDSv2 required, encrypted gp3 root "
                     "volume, optional one-time spot market, persistent encrypted EBS data volumes (snapshotted "
                     "when destroyed), and one user-data template for every service that installs packages and "
@@ -89,14 +112,19 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 env["region"], checks.REGION),
             wired("services", SERVICES_TYPE, "Services by name: instance, placement, volumes and what user data "
                   "installs and runs.", "local.services", *SERVICE_CHECKS),
-            wired("private_subnet_ids", "map(string)", "Private subnet ID by availability zone name.",
-                  "module.networking.private_subnet_ids_by_az"),
+            wired("private_subnet_ids", "map(string)", "Private subnet ID by availability zone name (instances "
+                  "in their zone, Auto Scaling groups in all of them).", "module.networking.private_subnet_ids_by_az"),
+            wired("target_group_arns", "map(list(string))", "Target groups by service name: the service's Auto "
+                  "Scaling group registers every instance it launches with them.",
+                  "{ (local.lb_target_service) = [module.loadbalancer.target_group_arn] }"),
             wired("security_group_ids", "map(string)", "Security group ID by service name.",
                   "module.security.security_group_ids"),
             wired("instance_profile_names", "map(string)", "IAM instance profile name by service name.",
                   "module.security.instance_profile_names"),
             wired("log_group_names", "map(string)", "CloudWatch log group name by service name.",
                   "module.storage.log_group_names"),
+            wired("data_volume_tags", "map(string)", "Extra tags of every data volume (the backup selection's tag).",
+                  "local.backup_tags"),
             wired("app_secret_arn", "string", "ARN of the application secret (read at boot, never in user data).",
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret; null while an adopted "
@@ -114,13 +142,20 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "{ for name, volume in aws_ebs_volume.data : name => volume.id }", export=True),
             ),
             *section(
-                "Instances",
-                out("instance_ids", "Instance ID by service.",
+                "Single instances",
+                out("instance_ids", "Instance ID by service that runs as a single instance.",
                     "{ for name, instance in aws_instance.this : name => instance.id }", export=True),
                 out("private_ips", "Private IP address by service.",
                     "{ for name, instance in aws_instance.this : name => instance.private_ip }", export=True),
                 out("availability_zones", "Availability zone by service.",
                     "{ for name, instance in aws_instance.this : name => instance.availability_zone }"),
+            ),
+            *section(
+                "Auto Scaling groups",
+                out("autoscaling_group_names", "Auto Scaling group name by service that runs in one.",
+                    "{ for name, group in aws_autoscaling_group.this : name => group.name }", export=True),
+                out("launch_template_ids", "Launch template ID by service that runs in an Auto Scaling group.",
+                    "{ for name, template in aws_launch_template.this : name => template.id }"),
             ),
         ),
     )

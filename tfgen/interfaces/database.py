@@ -74,6 +74,10 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 checks.every("time", 'split("-", var.db_maintenance_window)', f'can(regex("{WEEKLY_TIME_RE}", time))',
                              WEEKLY_WINDOW_MESSAGE)),
             var("db_deletion_protection", "bool", "Refuse to delete the database.", db["deletion_protection"]),
+            var("db_apply_immediately", "bool", "Apply modifications at once instead of in the next maintenance "
+                "window.", db["apply_immediately"]),
+            wired("backup_tags", "map(string)", "Extra tags of the instance: the AWS Backup selection's tag where "
+                  "the environment backs up the database, else none.", "var.backup_database ? local.backup_tags : {}"),
             var("db_skip_final_snapshot", "bool", "Skip the final snapshot when the database is destroyed.",
                 db["skip_final_snapshot"]),
             var("db_monitoring_interval", "number", "Enhanced monitoring interval in seconds (0 disables).",

@@ -24,8 +24,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
         description="Internet-facing Application Load Balancer in the public subnets: HTTPS listener with the "
                     "ACM certificate and a TLS 1.3 policy, HTTP listener redirecting to HTTPS, a target group for "
                     "the target service's port with health checks and cookie stickiness, CloudWatch alarms "
-                    "(unhealthy hosts, 5xx, latency), and optional access logs (dedicated S3 bucket) and AWS "
-                    "WAFv2 web ACL with AWS managed rule groups.",
+                    "(unhealthy hosts, no healthy host with missing data breaching, 5xx, latency), and optional "
+                    "access logs (dedicated S3 bucket) and AWS WAFv2 web ACL with AWS managed rule groups.",
         variables=(
             *common_vars(env),
             var("aws_region", "string", "Region of the ALB (selects the access-log delivery principal).",
@@ -44,8 +44,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("target_service", "string", "Name of the service the ALB forwards to.", "local.lb_target_service"),
             wired("target_port", "number", "Port of the target service.",
                   "local.services[local.lb_target_service].port", checks.between("target_port", 1, 65535)),
-            wired("target_instance_ids", "map(string)", "Instance ID of every target by service name.",
-                  "{ (local.lb_target_service) = module.compute.instance_ids[local.lb_target_service] }"),
+            wired("target_instance_ids", "map(string)", "Instance ID of every single-instance target by service "
+                  "name (an Auto Scaling group registers its own instances).",
+                  "{ for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }"),
             var("alb_deletion_protection", "bool", "Refuse to delete the ALB (set false and apply before destroy).",
                 lb["deletion_protection"]),
             var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb["idle_timeout"],
@@ -80,6 +81,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 "Target group",
                 out("target_group_arn", "ARN of the target group.", "aws_lb_target_group.main.arn",
                     export=True),
+                out("target_group_arn_suffix", "ARN suffix of the target group (CloudWatch dimension).",
+                    "aws_lb_target_group.main.arn_suffix"),
             ),
             *section(
                 "Listeners",

@@ -14,6 +14,7 @@ from typing import Any
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
+from tfgen.model.definition import uses_auto_scaling
 from tfgen.names import ingress_rules, service_availability_zone
 from tfgen.render.filters import HclExpr
 
@@ -39,6 +40,15 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
     }
     if svc["keep_user_data"]:
         entry["keep_user_data"] = True
+    if uses_auto_scaling(svc):
+        group = svc["auto_scaling"]
+        entry["auto_scaling"] = {
+            "min_size": HclExpr(f"var.{name}_min_size"),
+            "max_size": HclExpr(f"var.{name}_max_size"),
+            "desired_capacity": HclExpr(f"var.{name}_desired_capacity"),
+            "on_demand_base_capacity": HclExpr(f"var.{name}_on_demand_base_capacity"),
+            "extra_instance_types": list(group["extra_instance_types"]),
+        }
     volume = svc["data_volume"]
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
@@ -62,11 +72,28 @@ def _service_variables(name: str, svc: dict[str, Any]) -> list[ModuleVar]:
         var(f"{name}_root_volume_size", "number", f"Size of the {name} root volume in GiB (encrypted gp3).",
             svc["root_volume_gb"], checks.between(f"{name}_root_volume_size", 8, 16384, " GiB")),
     ]
+    if uses_auto_scaling(svc):
+        found += _group_variables(name, svc["auto_scaling"])
     if svc["data_volume"] is not None:
         found.append(var(f"{name}_data_volume_size", "number", f"Size of the persistent {name} data volume in GiB.",
                          svc["data_volume"]["size_gb"],
                          checks.between(f"{name}_data_volume_size", 1, 16384, " GiB")))
     return found
+
+
+def _group_variables(name: str, group: dict[str, Any]) -> list[ModuleVar]:
+    """The sizes of a service's Auto Scaling group: tunables like the instance type."""
+    return [
+        var(f"{name}_min_size", "number", f"Fewest instances of the {name} Auto Scaling group.", group["min_size"],
+            checks.between(f"{name}_min_size", 0, 100)),
+        var(f"{name}_max_size", "number", f"Most instances of the {name} Auto Scaling group.", group["max_size"],
+            checks.between(f"{name}_max_size", 1, 100)),
+        var(f"{name}_desired_capacity", "number", f"Instances the {name} Auto Scaling group runs.",
+            group["desired_capacity"], checks.between(f"{name}_desired_capacity", 0, 100)),
+        var(f"{name}_on_demand_base_capacity", "number", f"On-demand instances of the {name} group before any "
+            "spot instance (market spot).", group["on_demand_base_capacity"],
+            checks.between(f"{name}_on_demand_base_capacity", 0, 100)),
+    ]
 
 
 def _network_variables(net: dict[str, Any]) -> list[ModuleVar]:
@@ -89,6 +116,20 @@ def _network_variables(net: dict[str, Any]) -> list[ModuleVar]:
     ]
 
 
+def _backup_variables(backup: dict[str, Any]) -> list[ModuleVar]:
+    return [
+        var("enable_backup", "bool", "Back up the tagged resources with AWS Backup (module backup).",
+            backup["enabled"]),
+        var("backup_database", "bool", "Tag the database for AWS Backup too (beyond its automated backups).",
+            backup["database"]),
+        var("backup_copy_region", "string", "Region of the vault that receives a copy of every recovery point "
+            "(null: no copy; the aws.backup_copy provider then uses aws_region).", backup["copy_region"],
+            checks.unless_null("backup_copy_region", 'can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", '
+                               'var.backup_copy_region))', "backup_copy_region must be null or a region name."),
+            nullable=True),
+    ]
+
+
 def root_only_variables(env_name: str, doc: dict[str, Any]) -> list[ModuleVar]:
     """Root variables that feed module inputs through locals (or the root's own resources)."""
     dns = doc["dns"]
@@ -103,6 +144,7 @@ def root_only_variables(env_name: str, doc: dict[str, Any]) -> list[ModuleVar]:
             Validation("var.create_hosted_zone || !var.create_route53_health_check",
                        "create_route53_health_check needs create_hosted_zone = true.")),
         *_network_variables(doc["network"]),
+        *_backup_variables(doc["backup"]),
     ]
     for name, svc in sorted(doc["services"].items()):
         found += _service_variables(name, svc)

@@ -17,7 +17,9 @@ from tfgen.interfaces import MODULE_ORDER
 BLOCK_RE = re.compile(r'^(?P<kind>resource|data) "(?P<type>[^"]+)" "(?P<name>[^"]+)" \{\}?$')
 SKIP_RE = re.compile(r"^\s*#\s*checkov:skip=(?P<id>CKV2?_[A-Z]+_\d+):(?P<reason>.*)$")
 META_RE = re.compile(r"^  (?P<meta>for_each|count)\s*=\s*(?P<expr>.+)$")
-MANAGED_RE = re.compile(r'^  policy_arn\s*=\s*"(?P<arn>arn:aws:iam::aws:policy/[^"]+)"')
+# `policy_arn = "..."`, or one entry of a for_each map of them; the partition may be data.aws_partition's.
+MANAGED_RE = re.compile(r'^\s+[a-z_]+\s*=\s*"arn:(?:aws|\$\{data\.aws_partition\.current\.partition\}):'
+                        r'(?P<policy>iam::aws:policy/[^"]+)"')
 # What a for_each expression is keyed by, in the words the docs use; anything else is `<key>`.
 KEYS = {
     "var.services": "service", "var.service_names": "service", "var.target_instance_ids": "service",
@@ -114,7 +116,7 @@ def blocks_of(module: str, text: str, module_counted: bool = False) -> list[Bloc
         elif skip := SKIP_RE.match(line):
             current["skips"].append((skip["id"], skip["reason"].strip()))
         elif managed := MANAGED_RE.match(line):
-            current["managed_policies"].append(managed["arn"])
+            current["managed_policies"].append(f"arn:aws:{managed['policy']}")
     return blocks
 
 

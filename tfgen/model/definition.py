@@ -7,6 +7,8 @@ docs and the top-level README describe once. Everything else may differ between 
 
 from __future__ import annotations
 
+from typing import Any
+
 from tfgen.cost.fields import COST
 from tfgen.model.schema import Field, boolean, integer, list_of, map_of, obj, string
 
@@ -102,6 +104,25 @@ VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives 
     "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]"),
 })
 
+AUTO_SCALING = obj("How a stateless service runs: an Auto Scaling group (launch template, the same user data, "
+                   "instances in every private subnet, replaced when terminated) instead of a single instance.", {
+    "enabled": boolean("Run the service in an Auto Scaling group; null means yes for services without a data "
+                       "volume (stateless) and no for the others (a data volume attaches to one instance).",
+                       None, nullable=True),
+    "min_size": integer("Fewest instances the group keeps running.", 1, minimum=0, maximum=100),
+    "max_size": integer("Most instances the group runs (an instance refresh or a rebalance launches one above "
+                        "desired capacity while it replaces another).", 2, minimum=1, maximum=100),
+    "desired_capacity": integer("Instances the group runs (between min_size and max_size).", 1, minimum=0,
+                                maximum=100),
+    "on_demand_base_capacity": integer("With market: spot, this many instances are on-demand before any spot "
+                                       "instance (0: all spot; with market: on-demand every instance is).", 0,
+                                       minimum=0, maximum=100),
+    "extra_instance_types": list_of(string("EC2 instance type of the same architecture."),
+                                    "More instance types the group may launch besides instance_type (spot "
+                                    "capacity from more pools: fewer interruptions).", [],
+                                    examples=(["t4g.small"],)),
+})
+
 SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security group, IAM role, log group, "
               "user data, outputs and docs.", {
     "description": string("What the service does (security group and docs; ASCII).",
@@ -128,6 +149,7 @@ SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security
                               "instance; remove it to replace the instance on purpose (docs/adoption.md).", False),
     "root_volume_gb": integer("Encrypted gp3 root volume size in GiB.", 20, minimum=8, maximum=16384),
     "data_volume": VOLUME,
+    "auto_scaling": AUTO_SCALING,
     "permissions": list_of(string("Extra IAM permission.", choices=PERMISSIONS),
                            "IAM beyond SSM + CloudWatch (which every service gets).", [],
                            examples=(["uploads-rw", "app-secrets-read"],)),
@@ -160,6 +182,9 @@ DATABASE = obj("RDS MySQL.", {
     "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",
                                  pattern=r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d"),
     "deletion_protection": boolean("Refuse to delete the database.", False),
+    "apply_immediately": boolean("Apply modifications (class, storage, engine upgrades) at once instead of in the "
+                                 "next maintenance window; an engine upgrade restarts the database either way.",
+                                 False),
     "skip_final_snapshot": boolean("Skip the final snapshot on destroy.", True),
     "monitoring_interval": integer("Enhanced monitoring interval in seconds.", 60,
                                    choices=(0, 1, 5, 10, 15, 30, 60)),
@@ -230,6 +255,20 @@ ALERTS = obj("Who hears the alarms: one encrypted SNS topic per environment noti
                      examples=(["https://events.pagerduty.com/integration/abc/enqueue"],)),
 })
 
+BACKUP = obj("Scheduled AWS Backup (plan and selection by tag) of every data volume and, where asked, the database: "
+              "recovery points exist before a disaster, not only when a volume is destroyed.", {
+    "enabled": boolean("Create the backup vault, plan and tag selection.", True),
+    "schedule": string("When the backup runs (AWS Backup cron expression, UTC).", "cron(0 5 ? * * *)",
+                       pattern=r"cron\([0-9*?/,#LW ?A-Z-]+\)", examples=("cron(0 5 ? * * *)",)),
+    "retention_days": integer("Days a recovery point is kept.", 14, minimum=1, maximum=36500),
+    "database": boolean("Also back up the RDS instance with AWS Backup (snapshots kept for retention_days, "
+                        "beyond the automated backups' 35-day limit and independent of the instance).", False),
+    "copy_region": string("Copy every recovery point to a vault in this region (disaster recovery); null: no "
+                          "copy.", None, nullable=True, pattern=r"[a-z]{2}(-gov)?-[a-z]+-\d", examples=("us-west-2",)),
+    "copy_retention_days": integer("Days a copied recovery point is kept (null: retention_days).", None,
+                                   nullable=True, minimum=1, maximum=36500),
+})
+
 LOGS = obj("CloudWatch Logs.", {
     "retention_days": integer("Retention of every log group.", 30, choices=LOG_RETENTION_DAYS),
 })
@@ -247,8 +286,15 @@ SPEC: Field = obj("A tfgen environment spec.", {
     "dns": DNS,
     "storage": STORAGE,
     "logs": LOGS,
+    "backup": BACKUP,
     "alerts": ALERTS,
     "tags": map_of(string("Tag value."), "Extra tags on every resource (provider default_tags).", {},
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "cost": COST,
 })
+
+
+def uses_auto_scaling(service: dict[str, Any]) -> bool:
+    """Whether a normalized service runs in an Auto Scaling group (`auto_scaling.enabled`, null: stateless)."""
+    enabled = service["auto_scaling"]["enabled"]
+    return service["data_volume"] is None if enabled is None else enabled

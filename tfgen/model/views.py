@@ -124,6 +124,29 @@ class ServiceDataVolume:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceAutoScaling:
+    """How a stateless service runs: an Auto Scaling group (launch template, the same user data, instances ..."""
+
+    enabled: bool | None
+    min_size: int
+    max_size: int
+    desired_capacity: int
+    on_demand_base_capacity: int
+    extra_instance_types: tuple[str, ...]
+
+    @classmethod
+    def of(cls, d: dict[str, Any]) -> ServiceAutoScaling:
+        return cls(
+            enabled=d["enabled"],
+            min_size=d["min_size"],
+            max_size=d["max_size"],
+            desired_capacity=d["desired_capacity"],
+            on_demand_base_capacity=d["on_demand_base_capacity"],
+            extra_instance_types=tuple(d["extra_instance_types"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """One EC2 service."""
 
@@ -140,6 +163,7 @@ class Service:
     keep_user_data: bool
     root_volume_gb: int
     data_volume: ServiceDataVolume | None
+    auto_scaling: ServiceAutoScaling
     permissions: tuple[str, ...]
     packages: tuple[str, ...]
     pip_packages: tuple[str, ...]
@@ -162,6 +186,7 @@ class Service:
             keep_user_data=d["keep_user_data"],
             root_volume_gb=d["root_volume_gb"],
             data_volume=None if d["data_volume"] is None else ServiceDataVolume.of(d["data_volume"]),
+            auto_scaling=ServiceAutoScaling.of(d["auto_scaling"]),
             permissions=tuple(d["permissions"]),
             packages=tuple(d["packages"]),
             pip_packages=tuple(d["pip_packages"]),
@@ -185,6 +210,7 @@ class Database:
     backup_window: str
     maintenance_window: str
     deletion_protection: bool
+    apply_immediately: bool
     skip_final_snapshot: bool
     monitoring_interval: int
     db_name: str
@@ -207,6 +233,7 @@ class Database:
             backup_window=d["backup_window"],
             maintenance_window=d["maintenance_window"],
             deletion_protection=d["deletion_protection"],
+            apply_immediately=d["apply_immediately"],
             skip_final_snapshot=d["skip_final_snapshot"],
             monitoring_interval=d["monitoring_interval"],
             db_name=d["db_name"],
@@ -304,6 +331,29 @@ class Logs:
 
 
 @dataclass(frozen=True, slots=True)
+class Backup:
+    """Scheduled AWS Backup (plan and selection by tag) of every data volume and, where asked, the database..."""
+
+    enabled: bool
+    schedule: str
+    retention_days: int
+    database: bool
+    copy_region: str | None
+    copy_retention_days: int | None
+
+    @classmethod
+    def of(cls, d: dict[str, Any]) -> Backup:
+        return cls(
+            enabled=d["enabled"],
+            schedule=d["schedule"],
+            retention_days=d["retention_days"],
+            database=d["database"],
+            copy_region=d["copy_region"],
+            copy_retention_days=d["copy_retention_days"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Alerts:
     """Who hears the alarms: one encrypted SNS topic per environment notifies these subscribers on every al..."""
 
@@ -373,6 +423,7 @@ class Spec:
     dns: Dns
     storage: Storage
     logs: Logs
+    backup: Backup
     alerts: Alerts
     tags: dict[str, str]
     cost: Cost
@@ -392,6 +443,7 @@ class Spec:
             dns=Dns.of(d["dns"]),
             storage=Storage.of(d["storage"]),
             logs=Logs.of(d["logs"]),
+            backup=Backup.of(d["backup"]),
             alerts=Alerts.of(d["alerts"]),
             tags=dict(d["tags"]),
             cost=Cost.of(d["cost"]),

@@ -9,7 +9,7 @@ how to fix what it reports, in docs/rules.md.
 from __future__ import annotations
 
 # Register the rules (import order is the order they run; problems are sorted by location anyway).
-from tfgen.rules import acknowledgements, compute, database, guardrails, naming, network  # noqa: F401
+from tfgen.rules import acknowledgements, compute, database, guardrails, naming, network, scaling  # noqa: F401
 from tfgen.rules.guardrails import GUARDRAILS
 from tfgen.rules.registry import RULES, Check, parse_network, report_duplicates, rule
 

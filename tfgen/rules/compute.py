@@ -70,6 +70,18 @@ def spot_only_where_interruptible(doc: dict[str, Any], check: Check) -> None:
                                "spot price (recommended), or set a price above zero")
 
 
+@rule
+def no_spot_with_data_volume(doc: dict[str, Any], check: Check) -> None:
+    """EC2 cannot stop a spot instance: replacing it would detach a mounted data volume from a running system."""
+    for name, svc in doc["services"].items():
+        if svc["market"] == "spot" and svc["data_volume"] is not None:
+            check.report(("services", name, "market"),
+                         "a spot instance cannot be stopped, so replacing it would detach its mounted data volume "
+                         "while it runs (the detach can hang and the filesystem is not cleanly unmounted); use "
+                         "market: on-demand, or remove the data_volume and run the service in an Auto Scaling "
+                         "group")
+
+
 def _positive_number(text: str) -> bool:
     try:
         value = float(text)

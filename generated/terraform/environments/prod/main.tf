@@ -21,6 +21,13 @@ locals {
       pip_packages      = []
       exec_start        = "/opt/backend/venv/bin/uvicorn app.main:app --host 0.0.0.0 --port 8000"
       start_on_boot     = false
+      auto_scaling = {
+        min_size                = var.backend_min_size
+        max_size                = var.backend_max_size
+        desired_capacity        = var.backend_desired_capacity
+        on_demand_base_capacity = var.backend_on_demand_base_capacity
+        extra_instance_types    = ["t4g.small"]
+      }
     }
     chromadb = {
       description       = "ChromaDB vector store"
@@ -56,6 +63,13 @@ locals {
       pip_packages      = []
       exec_start        = "/usr/bin/node-20 /opt/frontend/server.js"
       start_on_boot     = false
+      auto_scaling = {
+        min_size                = var.frontend_min_size
+        max_size                = var.frontend_max_size
+        desired_capacity        = var.frontend_desired_capacity
+        on_demand_base_capacity = var.frontend_on_demand_base_capacity
+        extra_instance_types    = ["t4g.small"]
+      }
     }
     llm = {
       description       = "LLM inference service on GPU"
@@ -78,6 +92,9 @@ locals {
       }
     }
   }
+
+  # What AWS Backup selects: every data volume, and the database where backup_database is true.
+  backup_tags = var.enable_backup ? { BackupPlan = "${var.name_prefix}-backup" } : {}
 
   # The service behind the ALB.
   lb_target_service = "frontend"
@@ -220,6 +237,8 @@ module "database" {
   db_backup_window            = var.db_backup_window
   db_maintenance_window       = var.db_maintenance_window
   db_deletion_protection      = var.db_deletion_protection
+  db_apply_immediately        = var.db_apply_immediately
+  backup_tags                 = var.backup_database ? local.backup_tags : {}
   db_skip_final_snapshot      = var.db_skip_final_snapshot
   db_monitoring_interval      = var.db_monitoring_interval
   db_username                 = var.db_username
@@ -242,9 +261,11 @@ module "compute" {
   aws_region             = var.aws_region
   services               = local.services
   private_subnet_ids     = module.networking.private_subnet_ids_by_az
+  target_group_arns      = { (local.lb_target_service) = [module.loadbalancer.target_group_arn] }
   security_group_ids     = module.security.security_group_ids
   instance_profile_names = module.security.instance_profile_names
   log_group_names        = module.storage.log_group_names
+  data_volume_tags       = local.backup_tags
   app_secret_arn         = module.storage.app_secret_arn
   db_secret_arn          = module.database.master_user_secret_arn
   db_address             = module.database.address
@@ -269,7 +290,7 @@ module "loadbalancer" {
   lb_name_prefix          = var.lb_name_prefix
   target_service          = local.lb_target_service
   target_port             = local.services[local.lb_target_service].port
-  target_instance_ids     = { (local.lb_target_service) = module.compute.instance_ids[local.lb_target_service] }
+  target_instance_ids     = { for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }
   alb_deletion_protection = var.alb_deletion_protection
   alb_idle_timeout        = var.alb_idle_timeout
   ssl_policy              = var.ssl_policy
@@ -305,4 +326,26 @@ module "route53" {
   alb_dns_name                          = module.loadbalancer.alb_dns_name
   alb_zone_id                           = module.loadbalancer.alb_zone_id
   certificate_domain_validation_options = aws_acm_certificate.main.domain_validation_options
+}
+
+# -----------------------------------------------------------------------------
+# Backup
+# -----------------------------------------------------------------------------
+
+module "backup" {
+  source = "../../modules/backup"
+  count  = var.enable_backup ? 1 : 0
+
+  providers = {
+    aws             = aws
+    aws.backup_copy = aws.backup_copy
+  }
+
+  name_prefix                = var.name_prefix
+  tags                       = var.tags
+  backup_schedule            = var.backup_schedule
+  backup_retention_days      = var.backup_retention_days
+  backup_copy_enabled        = var.backup_copy_enabled
+  backup_copy_retention_days = var.backup_copy_retention_days
+  selection_tags             = local.backup_tags
 }

@@ -6,6 +6,9 @@
 
 data "aws_caller_identity" "current" {}
 
+# ARNs name the partition (aws, aws-cn, aws-us-gov) of the account they are in.
+data "aws_partition" "current" {}
+
 locals {
   alarm_actions           = [aws_sns_topic.alerts.arn]
   alarm_actions_us_east_1 = [aws_sns_topic.alerts.arn]
@@ -26,7 +29,7 @@ resource "aws_kms_key" "alerts" {
       {
         Sid       = "AccountAdministersTheKey"
         Effect    = "Allow"
-        Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
         Action    = "kms:*"
         Resource  = "*"
       },
@@ -72,7 +75,7 @@ data "aws_iam_policy_document" "alerts" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudwatch:${var.aws_region}:${data.aws_caller_identity.current.account_id}:alarm:*"]
+      values   = ["arn:${data.aws_partition.current.partition}:cloudwatch:${var.aws_region}:${data.aws_caller_identity.current.account_id}:alarm:*"]
     }
   }
 }
@@ -99,3 +102,61 @@ resource "aws_sns_topic_subscription" "alerts_https" {
   endpoint_auto_confirms = false
 }
 
+
+# -----------------------------------------------------------------------------
+# Dashboard: the load balancer, its targets, every instance and group, the GPU
+# and the database on one page (CloudWatch console, Dashboards)
+# -----------------------------------------------------------------------------
+
+locals {
+  dashboard_alb = module.loadbalancer.alb_arn_suffix
+  dashboard_tg  = module.loadbalancer.target_group_arn_suffix
+  dashboard_db  = module.database.identifier
+  dashboard_cpu = concat(
+    [for name, id in module.compute.instance_ids : ["AWS/EC2", "CPUUtilization", "InstanceId", id, { label = name }]],
+    [for name, group in module.compute.autoscaling_group_names : ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", group, { label = name }]],
+  )
+  dashboard_widgets = [
+    { title = "ALB requests and errors", metrics = [
+      ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.dashboard_alb, { stat = "Sum" }],
+      ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", local.dashboard_alb, { stat = "Sum" }],
+      ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", local.dashboard_alb, { stat = "Sum" }],
+    ] },
+    { title = "Targets", metrics = [
+      ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", local.dashboard_tg, "LoadBalancer", local.dashboard_alb, { stat = "Minimum" }],
+      ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", local.dashboard_tg, "LoadBalancer", local.dashboard_alb, { stat = "Maximum" }],
+      ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.dashboard_alb, { stat = "Average", yAxis = "right" }],
+    ] },
+    { title = "Instance CPU", metrics = local.dashboard_cpu },
+    { title = "GPU utilization (CloudWatch agent)", metrics = [
+      [{ expression = "SEARCH('{CWAgent,InstanceId,arch,index,name} MetricName=\"nvidia_smi_utilization_gpu\"', 'Average', 300)", id = "gpu" }],
+    ] },
+    { title = "RDS", metrics = [
+      ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.dashboard_db],
+      ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", local.dashboard_db],
+      ["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", local.dashboard_db, { yAxis = "right" }],
+    ] },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "main" {
+  dashboard_name = var.name_prefix
+  dashboard_body = jsonencode({
+    widgets = [
+      for index, widget in local.dashboard_widgets : {
+        type   = "metric"
+        x      = (index % 2) * 12
+        y      = floor(index / 2) * 6
+        width  = 12
+        height = 6
+        properties = {
+          title   = widget.title
+          metrics = widget.metrics
+          region  = var.aws_region
+          view    = "timeSeries"
+          period  = 300
+        }
+      }
+    ]
+  })
+}

@@ -121,7 +121,7 @@ output "data_volume_ids" {
 }
 
 output "instance_ids" {
-  description = "Instance ID by service."
+  description = "Instance ID by service that runs as a single instance."
   value       = module.compute.instance_ids
 }
 
@@ -130,9 +130,14 @@ output "private_ips" {
   value       = module.compute.private_ips
 }
 
-output "backend_instance_id" {
-  description = "ID of the backend instance (Session Manager target)."
-  value       = module.compute.instance_ids["backend"]
+output "autoscaling_group_names" {
+  description = "Auto Scaling group name by service that runs in one."
+  value       = module.compute.autoscaling_group_names
+}
+
+output "backend_autoscaling_group_name" {
+  description = "Name of the backend Auto Scaling group (its instances carry the tag Service = backend)."
+  value       = module.compute.autoscaling_group_names["backend"]
 }
 
 output "chromadb_instance_id" {
@@ -140,9 +145,9 @@ output "chromadb_instance_id" {
   value       = module.compute.instance_ids["chromadb"]
 }
 
-output "frontend_instance_id" {
-  description = "ID of the frontend instance (Session Manager target)."
-  value       = module.compute.instance_ids["frontend"]
+output "frontend_autoscaling_group_name" {
+  description = "Name of the frontend Auto Scaling group (its instances carry the tag Service = frontend)."
+  value       = module.compute.autoscaling_group_names["frontend"]
 }
 
 output "llm_instance_id" {
@@ -201,4 +206,23 @@ output "route53_name_servers" {
 output "route53_health_check_id" {
   description = "ID of the Route 53 health check (null when disabled)."
   value       = one(module.route53[*].health_check_id)
+}
+
+# -----------------------------------------------------------------------------
+# Backup
+# -----------------------------------------------------------------------------
+
+output "backup_vault_name" {
+  description = "Name of the backup vault."
+  value       = one(module.backup[*].vault_name)
+}
+
+output "backup_copy_vault_arn" {
+  description = "ARN of the copy vault in the copy region (null without a copy)."
+  value       = one(module.backup[*].copy_vault_arn)
+}
+
+output "backup_plan_id" {
+  description = "ID of the backup plan."
+  value       = one(module.backup[*].plan_id)
 }

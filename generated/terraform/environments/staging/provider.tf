@@ -13,6 +13,22 @@ provider "aws" {
   }
 }
 
+# AWS Backup copies recovery points to a vault in this region (backup_copy_region; without a copy, aws_region).
+provider "aws" {
+  alias  = "backup_copy"
+  region = coalesce(var.backup_copy_region, var.aws_region)
+
+  default_tags {
+    tags = {
+      Environment = "staging"
+      GeneratedBy = "tfgen"
+      ManagedBy   = "Terraform"
+      Owner       = "platform-team"
+      Project     = "ImageUnderstander"
+    }
+  }
+}
+
 # Route 53 health-check metrics exist only in us-east-1, so their alarm is created there.
 provider "aws" {
   alias  = "us_east_1"

@@ -108,6 +108,32 @@ variable "private_subnet_cidrs" {
   }
 }
 
+variable "enable_backup" {
+  description = "Back up the tagged resources with AWS Backup (module backup)."
+  type        = bool
+  default     = true
+}
+
+variable "backup_database" {
+  description = "Tag the database for AWS Backup too (beyond its automated backups)."
+  type        = bool
+  default     = false
+}
+
+variable "backup_copy_region" {
+  description = "Region of the vault that receives a copy of every recovery point (null: no copy; the aws.backup_copy provider then uses aws_region)."
+  type        = string
+  default     = null
+
+  validation {
+    condition = (
+      var.backup_copy_region == null ? true :
+      can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_copy_region))
+    )
+    error_message = "backup_copy_region must be null or a region name."
+  }
+}
+
 variable "backend_instance_type" {
   description = "EC2 instance type of the backend service."
   type        = string
@@ -152,6 +178,50 @@ variable "backend_root_volume_size" {
   validation {
     condition     = var.backend_root_volume_size >= 8 && var.backend_root_volume_size <= 16384
     error_message = "backend_root_volume_size must be from 8 to 16384 GiB."
+  }
+}
+
+variable "backend_min_size" {
+  description = "Fewest instances of the backend Auto Scaling group."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.backend_min_size >= 0 && var.backend_min_size <= 100
+    error_message = "backend_min_size must be from 0 to 100."
+  }
+}
+
+variable "backend_max_size" {
+  description = "Most instances of the backend Auto Scaling group."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.backend_max_size >= 1 && var.backend_max_size <= 100
+    error_message = "backend_max_size must be from 1 to 100."
+  }
+}
+
+variable "backend_desired_capacity" {
+  description = "Instances the backend Auto Scaling group runs."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.backend_desired_capacity >= 0 && var.backend_desired_capacity <= 100
+    error_message = "backend_desired_capacity must be from 0 to 100."
+  }
+}
+
+variable "backend_on_demand_base_capacity" {
+  description = "On-demand instances of the backend group before any spot instance (market spot)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.backend_on_demand_base_capacity >= 0 && var.backend_on_demand_base_capacity <= 100
+    error_message = "backend_on_demand_base_capacity must be from 0 to 100."
   }
 }
 
@@ -257,6 +327,50 @@ variable "frontend_root_volume_size" {
   validation {
     condition     = var.frontend_root_volume_size >= 8 && var.frontend_root_volume_size <= 16384
     error_message = "frontend_root_volume_size must be from 8 to 16384 GiB."
+  }
+}
+
+variable "frontend_min_size" {
+  description = "Fewest instances of the frontend Auto Scaling group."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.frontend_min_size >= 0 && var.frontend_min_size <= 100
+    error_message = "frontend_min_size must be from 0 to 100."
+  }
+}
+
+variable "frontend_max_size" {
+  description = "Most instances of the frontend Auto Scaling group."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.frontend_max_size >= 1 && var.frontend_max_size <= 100
+    error_message = "frontend_max_size must be from 1 to 100."
+  }
+}
+
+variable "frontend_desired_capacity" {
+  description = "Instances the frontend Auto Scaling group runs."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.frontend_desired_capacity >= 0 && var.frontend_desired_capacity <= 100
+    error_message = "frontend_desired_capacity must be from 0 to 100."
+  }
+}
+
+variable "frontend_on_demand_base_capacity" {
+  description = "On-demand instances of the frontend group before any spot instance (market spot)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.frontend_on_demand_base_capacity >= 0 && var.frontend_on_demand_base_capacity <= 100
+    error_message = "frontend_on_demand_base_capacity must be from 0 to 100."
   }
 }
 
@@ -618,6 +732,12 @@ variable "db_deletion_protection" {
   default     = false
 }
 
+variable "db_apply_immediately" {
+  description = "Apply modifications at once instead of in the next maintenance window."
+  type        = bool
+  default     = false
+}
+
 variable "db_skip_final_snapshot" {
   description = "Skip the final snapshot when the database is destroyed."
   type        = bool
@@ -761,4 +881,46 @@ variable "enable_waf" {
   description = "Attach an AWS WAFv2 web ACL with AWS managed rule groups."
   type        = bool
   default     = false
+}
+
+variable "backup_schedule" {
+  description = "When the backup rule runs (AWS Backup cron expression, UTC)."
+  type        = string
+  default     = "cron(0 5 ? * * *)"
+
+  validation {
+    condition     = can(regex("^cron\\(.+\\)$", var.backup_schedule))
+    error_message = "backup_schedule must be a cron(...) expression."
+  }
+}
+
+variable "backup_retention_days" {
+  description = "Days a recovery point is kept."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.backup_retention_days >= 1 && var.backup_retention_days <= 36500
+    error_message = "backup_retention_days must be from 1 to 36500."
+  }
+}
+
+variable "backup_copy_enabled" {
+  description = "Copy every recovery point to the vault in the copy region (provider aws.backup_copy)."
+  type        = bool
+  default     = false
+}
+
+variable "backup_copy_retention_days" {
+  description = "Days a copied recovery point is kept (null: backup_retention_days)."
+  type        = number
+  default     = null
+
+  validation {
+    condition = (
+      var.backup_copy_retention_days == null ? true :
+      var.backup_copy_retention_days >= 1 && var.backup_copy_retention_days <= 36500
+    )
+    error_message = "backup_copy_retention_days must be null or from 1 to 36500."
+  }
 }

@@ -10,11 +10,11 @@ output "data_volume_ids" {
 }
 
 # -----------------------------------------------------------------------------
-# Instances
+# Single instances
 # -----------------------------------------------------------------------------
 
 output "instance_ids" {
-  description = "Instance ID by service."
+  description = "Instance ID by service that runs as a single instance."
   value       = { for name, instance in aws_instance.this : name => instance.id }
 }
 
@@ -26,4 +26,18 @@ output "private_ips" {
 output "availability_zones" {
   description = "Availability zone by service."
   value       = { for name, instance in aws_instance.this : name => instance.availability_zone }
+}
+
+# -----------------------------------------------------------------------------
+# Auto Scaling groups
+# -----------------------------------------------------------------------------
+
+output "autoscaling_group_names" {
+  description = "Auto Scaling group name by service that runs in one."
+  value       = { for name, group in aws_autoscaling_group.this : name => group.name }
+}
+
+output "launch_template_ids" {
+  description = "Launch template ID by service that runs in an Auto Scaling group."
+  value       = { for name, template in aws_launch_template.this : name => template.id }
 }

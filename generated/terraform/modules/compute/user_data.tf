@@ -19,6 +19,19 @@ locals {
     )
   }
 
+  host_metrics = {
+    for name, service in var.services : name => {
+      mem = { measurement = ["mem_used_percent"] }
+      disk = {
+        measurement = ["used_percent"]
+        resources   = service.data_volume == null ? ["/"] : ["/", service.data_volume.mount_path]
+      }
+    }
+  }
+  gpu_measurements = [
+    "utilization_gpu", "utilization_memory", "memory_used", "memory_total", "temperature_gpu", "power_draw",
+  ]
+
   # Words bash reads, by service and template variable.
   shell_words = {
     for name, service in var.services : name => {
@@ -41,12 +54,16 @@ locals {
         field => join(" ", [for word in words : "'${replace(word, "'", "'\\''")}'"])
       },
       {
-        service          = name
-        aws_region       = var.aws_region
-        os_family        = service.ami == "al2023" ? "al2023" : "ubuntu"
-        start_on_boot    = service.start_on_boot
-        log_group_json   = jsonencode(var.log_group_names[name])
-        disk_paths_json  = jsonencode(service.data_volume == null ? ["/"] : ["/", service.data_volume.mount_path])
+        service        = name
+        aws_region     = var.aws_region
+        os_family      = service.ami == "al2023" ? "al2023" : "ubuntu"
+        start_on_boot  = service.start_on_boot
+        log_group_json = jsonencode(var.log_group_names[name])
+        # Memory and disks everywhere; NVIDIA GPU metrics (nvidia-smi) on the Deep Learning AMI, which the
+        # validation allows only on NVIDIA GPU instance types.
+        metrics_collected_json = service.ami == "al2023" ? jsonencode(local.host_metrics[name]) : jsonencode(
+          merge(local.host_metrics[name], { nvidia_gpu = { measurement = local.gpu_measurements } })
+        )
         xen_device       = service.data_volume == null ? "" : replace(service.data_volume.device_name, "/sd", "/xvd")
         unit_description = replace(service.description, "%", "%%")
         unit_exec_start  = replace(service.exec_start, "%", "%%")

@@ -43,6 +43,13 @@ variable "services" {
       mount_path  = string
       device_name = optional(string, "/dev/sdf")
     }))
+    auto_scaling = optional(object({
+      min_size                = number
+      max_size                = number
+      desired_capacity        = number
+      on_demand_base_capacity = optional(number, 0)
+      extra_instance_types    = optional(list(string), [])
+    }))
     permissions   = optional(set(string), [])
     packages      = optional(list(string), [])
     pip_packages  = optional(list(string), [])
@@ -132,6 +139,32 @@ variable "services" {
 
   validation {
     condition = alltrue([
+      for g in [for s in values(var.services) : s.auto_scaling if s.auto_scaling != null] :
+      g.min_size <= g.desired_capacity && g.desired_capacity <= g.max_size && g.max_size >= 1
+    ])
+    error_message = "Every auto_scaling group needs min_size <= desired_capacity <= max_size and max_size >= 1."
+  }
+
+  validation {
+    condition = alltrue([
+      for g in [for s in values(var.services) : s.auto_scaling if s.auto_scaling != null] :
+      alltrue([for t in g.extra_instance_types : can(regex("^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\.[a-z0-9-]+$", t))])
+    ])
+    error_message = "Every extra_instance_types entry must be an EC2 instance type such as t4g.small."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.market != "spot" || s.data_volume == null])
+    error_message = "A spot instance cannot be stopped to detach its data volume: a service with a data_volume is on-demand."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.auto_scaling == null || s.data_volume == null])
+    error_message = "A service with a data_volume runs as one instance: auto_scaling must be null."
+  }
+
+  validation {
+    condition = alltrue([
       for s in values(var.services) :
       alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])
     ])
@@ -166,8 +199,13 @@ variable "services" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnet ID by availability zone name."
+  description = "Private subnet ID by availability zone name (instances in their zone, Auto Scaling groups in all of them)."
   type        = map(string)
+}
+
+variable "target_group_arns" {
+  description = "Target groups by service name: the service's Auto Scaling group registers every instance it launches with them."
+  type        = map(list(string))
 }
 
 variable "security_group_ids" {
@@ -182,6 +220,11 @@ variable "instance_profile_names" {
 
 variable "log_group_names" {
   description = "CloudWatch log group name by service name."
+  type        = map(string)
+}
+
+variable "data_volume_tags" {
+  description = "Extra tags of every data volume (the backup selection's tag)."
   type        = map(string)
 }
 

@@ -179,6 +179,16 @@ variable "db_deletion_protection" {
   type        = bool
 }
 
+variable "db_apply_immediately" {
+  description = "Apply modifications at once instead of in the next maintenance window."
+  type        = bool
+}
+
+variable "backup_tags" {
+  description = "Extra tags of the instance: the AWS Backup selection's tag where the environment backs up the database, else none."
+  type        = map(string)
+}
+
 variable "db_skip_final_snapshot" {
   description = "Skip the final snapshot when the database is destroyed."
   type        = bool

@@ -33,6 +33,11 @@ output "target_group_arn" {
   value       = aws_lb_target_group.main.arn
 }
 
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group (CloudWatch dimension)."
+  value       = aws_lb_target_group.main.arn_suffix
+}
+
 # -----------------------------------------------------------------------------
 # Listeners
 # -----------------------------------------------------------------------------

@@ -67,7 +67,7 @@ variable "target_port" {
 }
 
 variable "target_instance_ids" {
-  description = "Instance ID of every target by service name."
+  description = "Instance ID of every single-instance target by service name (an Auto Scaling group registers its own instances)."
   type        = map(string)
 }
 

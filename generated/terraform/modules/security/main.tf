@@ -22,7 +22,7 @@ locals {
       {
         sid       = "SessionManagerRegistration"
         actions   = ["ssm:UpdateInstanceInformation"]
-        resources = ["arn:aws:ec2:${var.aws_region}:${local.account_id}:instance/*"]
+        resources = ["arn:${data.aws_partition.current.partition}:ec2:${var.aws_region}:${local.account_id}:instance/*"]
         condition = []
       },
       {
@@ -86,7 +86,7 @@ locals {
       {
         sid       = "DatabaseIamConnect"
         actions   = ["rds-db:connect"]
-        resources = ["arn:aws:rds-db:${var.aws_region}:${local.account_id}:dbuser:${var.db_resource_id}/${name}"]
+        resources = ["arn:${data.aws_partition.current.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:${var.db_resource_id}/${name}"]
         condition = []
       },
     ] if contains(tolist(service.permissions), "db-secret-read")
@@ -213,6 +213,9 @@ resource "aws_vpc_security_group_egress_rule" "service" {
 # -----------------------------------------------------------------------------
 
 data "aws_caller_identity" "current" {}
+
+# ARNs name the partition (aws, aws-cn, aws-us-gov) of the account they are in.
+data "aws_partition" "current" {}
 
 data "aws_iam_policy_document" "ec2_assume" {
   statement {

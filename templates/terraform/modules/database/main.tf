@@ -14,9 +14,12 @@ locals {
 
 # Creation time of this database (UTC), recorded once: it suffixes the final snapshot identifier, so that
 # destroying a re-created environment does not collide with the snapshot of the previous one
-# (DBSnapshotAlreadyExists). ignore_changes keeps the first value: re-plans show no change.
+# (DBSnapshotAlreadyExists). ignore_changes keeps the first value: re-plans show no change. The arguments that
+# force a new database (identifier, db_name, username) force a new suffix too: a replaced database takes its
+# final snapshot under the old suffix, and the new one must not reuse it at its own deletion.
 resource "terraform_data" "snapshot_suffix" {
-  input = formatdate("YYYYMMDDhhmmss", timestamp())
+  input            = formatdate("YYYYMMDDhhmmss", timestamp())
+  triggers_replace = [local.identifier, var.db_name, var.db_username]
 
   lifecycle {
     ignore_changes = [input]
@@ -62,6 +65,9 @@ resource "aws_db_parameter_group" "main" {
 
 data "aws_caller_identity" "current" {}
 
+# ARNs name the partition (aws, aws-cn, aws-us-gov) of the account they are in.
+data "aws_partition" "current" {}
+
 data "aws_iam_policy_document" "rds_monitoring_assume" {
   statement {
     sid     = "RDSMonitoringAssumeRole"
@@ -82,7 +88,7 @@ data "aws_iam_policy_document" "rds_monitoring_assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:rds:${var.aws_region}:${data.aws_caller_identity.current.account_id}:db:*"]
+      values   = ["arn:${data.aws_partition.current.partition}:rds:${var.aws_region}:${data.aws_caller_identity.current.account_id}:db:*"]
     }
   }
 }
@@ -97,7 +103,7 @@ resource "aws_iam_role" "rds_monitoring" {
 
 resource "aws_iam_role_policy_attachment" "rds_monitoring" {
   role       = aws_iam_role.rds_monitoring.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
 # -----------------------------------------------------------------------------
@@ -153,12 +159,16 @@ resource "aws_db_instance" "main" {
   skip_final_snapshot       = var.db_skip_final_snapshot
   final_snapshot_identifier = var.db_skip_final_snapshot ? null : local.final_snapshot_identifier
 
+  # RDS refuses a major upgrade (8.0 -> 8.4) without this flag; tfgen impact refuses a downgrade before it
+  # reaches AWS, and the parameter group family follows the version (a new group for the new major).
+  allow_major_version_upgrade     = true
+  apply_immediately               = var.db_apply_immediately
   auto_minor_version_upgrade      = true
   monitoring_interval             = var.db_monitoring_interval
   monitoring_role_arn             = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring.arn : null
   enabled_cloudwatch_logs_exports = local.cloudwatch_logs_exports
 
-  tags = merge({ Name = local.identifier }, var.tags)
+  tags = merge({ Name = local.identifier }, var.backup_tags, var.tags)
 
   lifecycle {
     precondition {

@@ -156,6 +156,30 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   tags = var.tags
 }
 
+# UnHealthyHostCount counts only targets that exist: a terminated, stopped or deregistered target leaves no
+# data at all. This alarm fires when no target is healthy, and treats missing data (no target) as breaching.
+resource "aws_cloudwatch_metric_alarm" "no_healthy_hosts" {
+  alarm_name          = "${var.name_prefix}-alb-no-healthy-hosts"
+  alarm_description   = "No healthy ${var.target_service} target: the site is down."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HealthyHostCount"
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 3
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  dimensions = {
+    LoadBalancer = aws_lb.main.arn_suffix
+    TargetGroup  = aws_lb_target_group.main.arn_suffix
+  }
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "elb_5xx" {
   alarm_name          = "${var.name_prefix}-alb-5xx"
   alarm_description   = "The load balancer itself returned 5xx responses (no healthy target, timeouts)."
@@ -523,4 +547,15 @@ resource "aws_wafv2_web_acl_logging_configuration" "main" {
 
   resource_arn            = aws_wafv2_web_acl.main[0].arn
   log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
+
+  # Credentials never reach the logs: WAF replaces these headers' values with REDACTED.
+  dynamic "redacted_fields" {
+    for_each = ["authorization", "cookie"]
+
+    content {
+      single_header {
+        name = redacted_fields.value
+      }
+    }
+  }
 }

@@ -209,6 +209,9 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 
 data "aws_caller_identity" "current" {}
 
+# ARNs name the partition (aws, aws-cn, aws-us-gov) of the account they are in.
+data "aws_partition" "current" {}
+
 data "aws_iam_policy_document" "flow_logs_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -228,7 +231,7 @@ data "aws_iam_policy_document" "flow_logs_assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:ec2:${var.aws_region}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
+      values   = ["arn:${data.aws_partition.current.partition}:ec2:${var.aws_region}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
     }
   }
 }
