@@ -11,9 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "generated" / "terraform"
 MAX = 120
-# A line that is one string literal (an argument or a list item) or a checkov skip (one line by its syntax):
-# breaking it would only hide the text, so it may run long.
-ONE_LITERAL = re.compile(r'^\s*(?:#checkov:skip=\S.*|(?:[\w-]+\s*=\s*)?"(?:[^"\\]|\\.)*"\s*,?)$')
+# A line whose value is one string literal (an argument, a list item, a one-item list or one-key object holding
+# it) or a checkov skip (one line by its syntax): breaking it would only hide the text, so it may run long.
+_STRING = r'"(?:[^"\\]|\\.)*"'
+ONE_LITERAL = re.compile(r'^\s*(?:#checkov:skip=\S.*|(?:[\w-]+\s*=\s*)?'
+                         rf'(?:{_STRING}|\[\s*{_STRING}\s*\]|\{{\s*[\w-]+\s*=\s*{_STRING}\s*\}})\s*,?)$')
 TF_FILES = sorted(TREE.rglob("*.tf"))
 
 

@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tfgen"
 MAX_LINES = 400
+GENERATED_MODULES = {"tfgen.model.views"}  # written by tfgen/model/viewgen.py from the definition, not by hand
 
 
 def module_name(path: Path) -> str:
@@ -93,7 +94,7 @@ def test_no_import_cycle() -> None:
     assert cycles(import_graph()) == []
 
 
-@pytest.mark.parametrize("name", sorted(modules()))
+@pytest.mark.parametrize("name", sorted(set(modules()) - GENERATED_MODULES))
 def test_module_size(name: str) -> None:
     lines = len(modules()[name].read_text().splitlines())
     assert lines <= MAX_LINES, f"{name} has {lines} lines: split it by responsibility"

@@ -16,6 +16,13 @@ from typing import Any
 FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws_acm_certificate": ("domain_name", "subject_alternative_names", "key_algorithm", "certificate_authority_arn"),
     "aws_acm_certificate_validation": ("certificate_arn", "validation_record_fqdns"),
+    "aws_autoscaling_group": ("name", "name_prefix"),
+    "aws_backup_plan": ("name",),
+    # A selection has no update: every argument replaces it.
+    "aws_backup_selection": ("name", "plan_id", "iam_role_arn", "selection_tag", "resources", "not_resources",
+                             "condition"),
+    "aws_backup_vault": ("name", "kms_key_arn"),
+    "aws_cloudwatch_dashboard": ("dashboard_name",),
     "aws_cloudwatch_log_group": ("name", "name_prefix", "log_group_class"),
     "aws_cloudwatch_metric_alarm": ("alarm_name",),
     "aws_db_instance": ("identifier", "identifier_prefix", "engine", "availability_zone", "db_name", "username",
@@ -33,6 +40,7 @@ FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws_iam_role": ("name", "name_prefix", "path"),
     "aws_iam_role_policy": ("name", "name_prefix", "role"),
     "aws_iam_role_policy_attachment": ("role", "policy_arn"),
+    "aws_launch_template": ("name", "name_prefix"),
     "aws_instance": ("ami", "availability_zone", "subnet_id", "private_ip", "key_name", "placement_group",
                      "tenancy", "host_id", "associate_public_ip_address", "ipv6_address_count", "hibernation",
                      "ebs_block_device", "ephemeral_block_device", "network_interface", "instance_market_options",
@@ -86,7 +94,7 @@ CONDITIONAL_FORCE_NEW = {("aws_instance", "user_data"): "user_data_replace_on_ch
 # Resources whose destruction loses data (kept until deleted on purpose): removing one needs a moved block or
 # an acknowledgement.
 DATA_HOLDING = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_secretsmanager_secret",
-                          "aws_cloudwatch_log_group", "aws_route53_zone", "aws_kms_key"})
+                          "aws_cloudwatch_log_group", "aws_route53_zone", "aws_kms_key", "aws_backup_vault"})
 # Resources whose replacement interrupts traffic (a new DNS name, listener or certificate), without losing data.
 TRAFFIC_SERVING = frozenset({"aws_lb", "aws_lb_listener", "aws_lb_target_group", "aws_acm_certificate"})
 

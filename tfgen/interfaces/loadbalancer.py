@@ -46,7 +46,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "local.services[local.lb_target_service].port", checks.between("target_port", 1, 65535)),
             wired("target_instance_ids", "map(string)", "Instance ID of every single-instance target by service "
                   "name (an Auto Scaling group registers its own instances).",
-                  "{ for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }"),
+                  "{\n    for name, id in module.compute.instance_ids : name => id\n"
+                  "    if name == local.lb_target_service\n  }"),
             var("alb_deletion_protection", "bool", "Refuse to delete the ALB (set false and apply before destroy).",
                 lb["deletion_protection"]),
             var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb["idle_timeout"],

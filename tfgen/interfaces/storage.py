@@ -41,6 +41,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                            "secret_recovery_window_days must be 0 (delete at once) or from 7 to 30.")),
             var("app_secret_name", "string", "Name of an adopted application secret, kept with its values (null: "
                 "tfgen creates the secret and generates its values once).", storage["app_secret_name"],
+                checks.unless_null("app_secret_name", 'can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.app_secret_name))',
+                                   "app_secret_name must be a Secrets Manager secret name."),
                 nullable=True),
             var("app_secret_keys", "list(string)", "Keys of the application secret, generated once.",
                 list(storage["app_secret_keys"]),

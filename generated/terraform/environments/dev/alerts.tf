@@ -112,9 +112,14 @@ locals {
   dashboard_alb = module.loadbalancer.alb_arn_suffix
   dashboard_tg  = module.loadbalancer.target_group_arn_suffix
   dashboard_db  = module.database.identifier
+  # Every GPU the CloudWatch agent reports (nvidia_gpu section), whatever its instance and index.
+  dashboard_gpu_search = "SEARCH('{CWAgent,InstanceId,arch,index,name} MetricName=\"nvidia_smi_utilization_gpu\"', 'Average', 300)"
   dashboard_cpu = concat(
     [for name, id in module.compute.instance_ids : ["AWS/EC2", "CPUUtilization", "InstanceId", id, { label = name }]],
-    [for name, group in module.compute.autoscaling_group_names : ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", group, { label = name }]],
+    [
+      for name, group in module.compute.autoscaling_group_names :
+      ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", group, { label = name }]
+    ],
   )
   dashboard_widgets = [
     { title = "ALB requests and errors", metrics = [
@@ -123,13 +128,22 @@ locals {
       ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", local.dashboard_alb, { stat = "Sum" }],
     ] },
     { title = "Targets", metrics = [
-      ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", local.dashboard_tg, "LoadBalancer", local.dashboard_alb, { stat = "Minimum" }],
-      ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", local.dashboard_tg, "LoadBalancer", local.dashboard_alb, { stat = "Maximum" }],
-      ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.dashboard_alb, { stat = "Average", yAxis = "right" }],
+      [
+        "AWS/ApplicationELB", "HealthyHostCount",
+        "TargetGroup", local.dashboard_tg, "LoadBalancer", local.dashboard_alb, { stat = "Minimum" },
+      ],
+      [
+        "AWS/ApplicationELB", "UnHealthyHostCount",
+        "TargetGroup", local.dashboard_tg, "LoadBalancer", local.dashboard_alb, { stat = "Maximum" },
+      ],
+      [
+        "AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.dashboard_alb,
+        { stat = "Average", yAxis = "right" },
+      ],
     ] },
     { title = "Instance CPU", metrics = local.dashboard_cpu },
     { title = "GPU utilization (CloudWatch agent)", metrics = [
-      [{ expression = "SEARCH('{CWAgent,InstanceId,arch,index,name} MetricName=\"nvidia_smi_utilization_gpu\"', 'Average', 300)", id = "gpu" }],
+      [{ expression = local.dashboard_gpu_search, id = "gpu" }],
     ] },
     { title = "RDS", metrics = [
       ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.dashboard_db],

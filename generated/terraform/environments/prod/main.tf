@@ -280,17 +280,19 @@ module "compute" {
 module "loadbalancer" {
   source = "../../modules/loadbalancer"
 
-  name_prefix             = var.name_prefix
-  tags                    = var.tags
-  aws_region              = var.aws_region
-  vpc_id                  = module.networking.vpc_id
-  public_subnet_ids       = module.networking.public_subnet_ids
-  alb_security_group_id   = module.security.alb_security_group_id
-  certificate_arn         = local.certificate_arn
-  lb_name_prefix          = var.lb_name_prefix
-  target_service          = local.lb_target_service
-  target_port             = local.services[local.lb_target_service].port
-  target_instance_ids     = { for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service }
+  name_prefix           = var.name_prefix
+  tags                  = var.tags
+  aws_region            = var.aws_region
+  vpc_id                = module.networking.vpc_id
+  public_subnet_ids     = module.networking.public_subnet_ids
+  alb_security_group_id = module.security.alb_security_group_id
+  certificate_arn       = local.certificate_arn
+  lb_name_prefix        = var.lb_name_prefix
+  target_service        = local.lb_target_service
+  target_port           = local.services[local.lb_target_service].port
+  target_instance_ids = {
+    for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service
+  }
   alb_deletion_protection = var.alb_deletion_protection
   alb_idle_timeout        = var.alb_idle_timeout
   ssl_policy              = var.ssl_policy

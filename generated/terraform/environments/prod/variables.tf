@@ -553,6 +553,14 @@ variable "app_secret_name" {
   description = "Name of an adopted application secret, kept with its values (null: tfgen creates the secret and generates its values once)."
   type        = string
   default     = null
+
+  validation {
+    condition = (
+      var.app_secret_name == null ? true :
+      can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.app_secret_name))
+    )
+    error_message = "app_secret_name must be a Secrets Manager secret name."
+  }
 }
 
 variable "app_secret_keys" {

@@ -235,9 +235,9 @@ resource "aws_launch_template" "this" {
   update_default_version = true
 
   # The same template as a single instance's, gzipped (cloud-init reads gzip): EC2 allows 16 KiB of user data.
-  user_data = base64gzip(templatefile("${path.module}/user_data/service.sh.tftpl", merge(local.user_data_vars[each.key], {
-    data_volume_serial = ""
-  })))
+  user_data = base64gzip(templatefile(
+    "${path.module}/user_data/service.sh.tftpl", merge(local.user_data_vars[each.key], { data_volume_serial = "" })
+  ))
 
   iam_instance_profile {
     name = var.instance_profile_names[each.key]
@@ -266,7 +266,9 @@ resource "aws_launch_template" "this" {
 
   tag_specifications {
     resource_type = "volume"
-    tags          = merge(data.aws_default_tags.current.tags, { Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags)
+    tags = merge(
+      data.aws_default_tags.current.tags, { Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags
+    )
   }
 
   tags = merge({ Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags)
@@ -298,7 +300,9 @@ resource "aws_autoscaling_group" "this" {
 
   mixed_instances_policy {
     instances_distribution {
-      on_demand_base_capacity                  = each.value.market == "spot" ? each.value.auto_scaling.on_demand_base_capacity : 0
+      on_demand_base_capacity = (
+        each.value.market == "spot" ? each.value.auto_scaling.on_demand_base_capacity : 0
+      )
       on_demand_percentage_above_base_capacity = each.value.market == "spot" ? 0 : 100
       spot_allocation_strategy                 = "price-capacity-optimized"
       # Empty: capped at the on-demand price (AWS's recommendation).
@@ -334,7 +338,9 @@ resource "aws_autoscaling_group" "this" {
   }
 
   dynamic "tag" {
-    for_each = merge(data.aws_default_tags.current.tags, { Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags)
+    for_each = merge(
+      data.aws_default_tags.current.tags, { Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags
+    )
 
     content {
       key                 = tag.key
