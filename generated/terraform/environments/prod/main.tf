@@ -291,7 +291,8 @@ module "loadbalancer" {
   target_service        = local.lb_target_service
   target_port           = local.services[local.lb_target_service].port
   target_instance_ids = {
-    for name, id in module.compute.instance_ids : name => id if name == local.lb_target_service
+    for name, id in module.compute.instance_ids : name => id
+    if name == local.lb_target_service
   }
   alb_deletion_protection = var.alb_deletion_protection
   alb_idle_timeout        = var.alb_idle_timeout
