@@ -125,6 +125,7 @@ data "aws_ec2_instance_type_offerings" "service" {
 }
 
 resource "aws_instance" "this" {
+  #checkov:skip=CKV_AWS_135:EBS-optimized (true) for every instance tfgen launches; only an instance adopted from a live deployment (services.NAME.keep_user_data) keeps its own setting, since changing it replaces the running instance
   for_each = local.instance_services
 
   ami                    = local.ami_ids[each.key]
