@@ -18,6 +18,7 @@ locals {
   # Stateless services run in an Auto Scaling group (replaced when terminated); the others are one instance.
   group_services    = { for name, service in var.services : name => service if service.auto_scaling != null }
   instance_services = { for name, service in var.services : name => service if service.auto_scaling == null }
+  group_zones       = join(", ", sort(keys(var.private_subnet_ids))) # in the capacity check's message
 
   deep_learning_ami_names = {
     arm64  = "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
@@ -372,7 +373,7 @@ resource "aws_autoscaling_group" "this" {
 
     precondition {
       condition     = length(data.aws_ec2_instance_type_offerings.group[each.key].instance_types) > 0
-      error_message = "Service ${each.key}: ${each.value.instance_type} is not offered in ${join(", ", sort(keys(var.private_subnet_ids)))}; pick another instance type (aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=${each.value.instance_type})."
+      error_message = "Service ${each.key}: ${each.value.instance_type} is not offered in ${local.group_zones}; pick another instance type (aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=${each.value.instance_type})."
     }
   }
 }
