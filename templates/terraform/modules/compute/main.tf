@@ -18,7 +18,6 @@ locals {
   # Stateless services run in an Auto Scaling group (replaced when terminated); the others are one instance.
   group_services    = { for name, service in var.services : name => service if service.auto_scaling != null }
   instance_services = { for name, service in var.services : name => service if service.auto_scaling == null }
-  group_zones       = join(", ", sort(keys(var.private_subnet_ids))) # in the capacity check's message
 
   deep_learning_ami_names = {
     arm64  = "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
@@ -283,23 +282,6 @@ resource "aws_launch_template" "this" {
   }
 }
 
-# Which of the group's zones offer its instance type (empty: none), checked by the group's precondition.
-data "aws_ec2_instance_type_offerings" "group" {
-  for_each = local.group_services
-
-  location_type = "availability-zone"
-
-  filter {
-    name   = "location"
-    values = keys(var.private_subnet_ids)
-  }
-
-  filter {
-    name   = "instance-type"
-    values = [each.value.instance_type]
-  }
-}
-
 resource "aws_autoscaling_group" "this" {
   for_each = local.group_services
 
@@ -370,10 +352,5 @@ resource "aws_autoscaling_group" "this" {
 
   lifecycle {
     create_before_destroy = true
-
-    precondition {
-      condition     = length(data.aws_ec2_instance_type_offerings.group[each.key].instance_types) > 0
-      error_message = "Service ${each.key}: ${each.value.instance_type} is not offered in ${local.group_zones}; pick another instance type (aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=${each.value.instance_type})."
-    }
   }
 }
