@@ -7,16 +7,20 @@ HCL (`"${var.name_prefix}-mysql"`), tests/test_names.py checks the rendered tree
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Network, Service, Spec
 
 MYSQL_PORT = 3306
 BUCKET_PREFIX_MAX = 37  # S3 bucket_prefix: 63 characters minus the 26 that Terraform appends
 DATABASE_SECURITY_GROUP = "rds"  # the database's security group among the services' groups
 
 
-def name_prefix(doc: dict[str, Any], env: str) -> str:
+def name_prefix(spec: Spec, env: str) -> str:
     """`<project>-<env>`: the prefix of every resource name of the environment."""
-    return f"{doc['project']['name']}-{env}"
+    return f"{spec.project.name}-{env}"
 
 
 def db_identifier(prefix: str) -> str:
@@ -29,16 +33,16 @@ def uploads_bucket_prefix(prefix: str) -> str:
     return f"{prefix}-uploads-"[:BUCKET_PREFIX_MAX]
 
 
-def cors_origins(doc: dict[str, Any]) -> list[str]:
+def cors_origins(spec: Spec) -> list[str]:
     """The uploads bucket's CORS origins: the spec's list, or the environment's domain and its www name."""
-    configured = doc["storage"]["cors_allowed_origins"]
+    configured = spec.storage.cors_allowed_origins
     if configured:
         return list(configured)
-    domain = doc["dns"]["domain"]
+    domain = spec.dns.domain
     return [f"https://{domain}", f"https://www.{domain}"]
 
 
-def default_availability_zone(zones: list[str]) -> str:
+def default_availability_zone(zones: Sequence[str]) -> str:
     """Where a service without an explicit `availability_zone` runs: the alphabetically first zone.
 
     Independent of the zones' order and of zones added later (a new zone sorts after the existing ones in
@@ -47,15 +51,15 @@ def default_availability_zone(zones: list[str]) -> str:
     return sorted(zones)[0]
 
 
-def service_availability_zone(svc: dict[str, Any], zones: list[str]) -> str:
+def service_availability_zone(svc: Service, zones: Sequence[str]) -> str:
     """The zone of a service's instance and data volume."""
-    return svc.get("availability_zone") or default_availability_zone(zones)
+    return svc.availability_zone or default_availability_zone(zones)
 
 
-def nat_gateway_zones(network: dict[str, Any]) -> list[str]:
+def nat_gateway_zones(network: Network) -> list[str]:
     """The zones holding a NAT gateway: every zone (`per_az`), or the one a service defaults to (`single`)."""
-    zones = network["availability_zones"]
-    return list(zones) if network["nat_gateway"] == "per_az" else [default_availability_zone(zones)]
+    zones = network.availability_zones
+    return list(zones) if network.nat_gateway == "per_az" else [default_availability_zone(zones)]
 
 
 def ingress_rule_key(target: str, source: str, port: int) -> str:
@@ -63,14 +67,14 @@ def ingress_rule_key(target: str, source: str, port: int) -> str:
     return f"{target}_from_{source}_{port}"
 
 
-def ingress_rules(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def ingress_rules(spec: Spec) -> dict[str, dict[str, Any]]:
     """Every security-group edge of the spec, keyed by ingress_rule_key, sorted."""
     edges = []
-    for name, svc in sorted(doc["services"].items()):
-        edges += [(name, source, svc["port"], f"{name} port {svc['port']} from {source}")
-                  for source in sorted(svc["ingress_from"])]
+    for name, svc in sorted(spec.services.items()):
+        edges += [(name, source, svc.port, f"{name} port {svc.port} from {source}")
+                  for source in sorted(svc.ingress_from)]
     edges += [(DATABASE_SECURITY_GROUP, source, MYSQL_PORT, f"MySQL from {source}")
-              for source in sorted(doc["database"]["ingress_from"])]
+              for source in sorted(spec.database.ingress_from)]
     rules = {ingress_rule_key(target, source, port): {"target": target, "source": source, "port": port,
                                                        "description": description}
              for target, source, port, description in edges}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tfgen.errors import Problem, SpecError
@@ -30,9 +31,10 @@ class ValidatedSpec:
     doc: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def view(self) -> Spec:
-        """The document as typed, frozen objects (tfgen.model.views): `view.network.vpc_cidr`."""
+        """The document as typed, frozen objects (tfgen.model.views): `view.network.vpc_cidr`. Built once; the
+        later stages (context, interfaces, names, cost) read the spec only through it."""
         from tfgen.model.views import Spec
 
         return Spec.of(self.doc)

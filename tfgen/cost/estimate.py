@@ -204,9 +204,8 @@ def _levers(est: Estimate, spec: Spec) -> list[Lever]:
     return levers
 
 
-def estimate(env: str, doc: dict[str, Any]) -> Estimate:
+def estimate(env: str, spec: Spec) -> Estimate:
     """The monthly estimate of one environment's effective (validated, defaulted) spec."""
-    spec = Spec.of(doc)
     prices = price_table(spec.region)
     builder = _Builder(prices)
     for part in (_compute, _database, _network, _logs, _storage_and_dns):
