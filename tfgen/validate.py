@@ -9,35 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tfgen.errors import Problem, SpecError
 from tfgen.model.definition import SPEC
+from tfgen.model.lenient import partial_view
 from tfgen.model.schema import Field, module_shaping_paths, validate_document
+from tfgen.model.views import Spec
 from tfgen.rules import RULES, Check
 from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
 
-if TYPE_CHECKING:
-    from tfgen.model.views import Spec
-
 
 @dataclass
 class ValidatedSpec:
-    """A spec that passed every check: its normalized document (defaults filled) and warnings."""
+    """A spec that passed every check: its normalized document (defaults filled), warnings, and the document as
+    typed, frozen objects (tfgen.model.views: `view.network.vpc_cidr`), built once. The rules and the later
+    stages (context, interfaces, names, graph, cost) read the spec through `view`."""
 
     spec: LoadedSpec
     doc: dict[str, Any]
+    view: Spec
     warnings: list[str] = field(default_factory=list)
-
-    @cached_property
-    def view(self) -> Spec:
-        """The document as typed, frozen objects (tfgen.model.views): `view.network.vpc_cidr`. Built once; the
-        later stages (context, interfaces, names, cost) read the spec only through it."""
-        from tfgen.model.views import Spec
-
-        return Spec.of(self.doc)
 
 
 def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
@@ -53,12 +46,13 @@ def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
     problems = secrets + overlay_problems + [p for p in problems if not any(_within(p.path, f) for f in flagged)]
     if problems:
         return None, problems + _rule_problems_despite(doc, spec, problems)
+    view = Spec.of(doc)
     check = Check(spec)
     for rule in RULES:
-        rule(doc, check)
+        rule(view, check)
     if check.problems:
         return None, check.problems
-    return ValidatedSpec(spec, doc, check.warnings), []
+    return ValidatedSpec(spec, doc, view, check.warnings), []
 
 
 def _rule_problems_despite(doc: dict[str, Any], spec: LoadedSpec, found: list[Problem]) -> list[Problem]:
@@ -66,9 +60,13 @@ def _rule_problems_despite(doc: dict[str, Any], spec: LoadedSpec, found: list[Pr
     (an unknown key in one section, a region/zone mismatch in another). Only problems away from the values
     already reported count, and a rule that cannot run on the partial document is skipped."""
     check = Check(spec)
+    try:
+        view = partial_view(doc)
+    except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+        return []
     for rule in RULES:
         try:
-            rule(doc, check)
+            rule(view, check)
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             continue
     flagged = [p.path for p in found]
@@ -111,13 +109,13 @@ def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     first_by_bucket: dict[str, ValidatedSpec] = {}
     problems = []
     for other in validated:
-        ref = first_by_bucket.setdefault(other.doc["state"]["bucket"], other)
-        a, b = ref.doc["state"]["region"], other.doc["state"]["region"]
+        ref = first_by_bucket.setdefault(other.view.state.bucket, other)
+        a, b = ref.view.state.region, other.view.state.region
         if a != b:
             where = ref.spec.location(("state", "region")) or ref.spec.files[-1]
             problems.append(Problem(other.spec.location(("state", "region")), "state.region", (
                 f"environments {ref.spec.env!r} ({where}: {a!r}) and {other.spec.env!r} ({b!r}) use the state bucket "
-                f"{other.doc['state']['bucket']!r} in different regions; a bucket has one region (set state.region "
+                f"{other.view.state.bucket!r} in different regions; a bucket has one region (set state.region "
                 "once, or give the environment a bucket of its own)")))
     return problems
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.errors import Location, Problem
 from tfgen.spec import LoadedSpec, Path_, format_path
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 class Check:
@@ -42,7 +45,7 @@ class Check:
         self.warnings.append(f"{self.spec.env}: {message}")
 
 
-Rule = Callable[[dict[str, Any], Check], None]
+Rule = Callable[["Spec", Check], None]  # a typed view of the document (tfgen.model.views)
 RULES: list[Rule] = []
 
 
