@@ -118,3 +118,23 @@ def test_a_partial_view_reads_what_is_valid_and_refuses_the_rest(validated) -> N
         service.uses_auto_scaling  # noqa: B018  # reads auto_scaling.enabled through None
     with pytest.raises(AttributeError):
         service.prot  # noqa: B018
+
+
+@pytest.mark.slow  # mypy: 5-15 s
+def test_the_view_stages_type_check_and_a_misspelt_setting_is_a_type_error(tmp_path: Path) -> None:
+    """mypy over the stages that read views ([tool.mypy] files) is clean, and the same run flags a misspelt
+    setting in a module that reads a view: the typo is caught before anything runs."""
+    import subprocess
+    import sys
+    import tomllib
+
+    files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    typo = tmp_path / "typo_reader.py"
+    typo.write_text("from tfgen.model.views import Spec\n\n\ndef cidr(spec: Spec) -> str:\n"
+                    "    return spec.network.vpc_cdir\n")
+    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                             "--cache-dir", str(tmp_path / "cache"), *files, str(typo)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and errors[0].startswith(str(typo)), result.stdout + result.stderr
+    assert '"Network" has no attribute "vpc_cdir"' in errors[0]

@@ -66,7 +66,7 @@ class _Builder:
     """Collects line items; `hours` and `per` keep the quantity text and the arithmetic in one place."""
 
     def __init__(self, prices: PriceTable):
-        self.prices, self.items = prices, []
+        self.prices, self.items = prices, list[LineItem]()
         self.hours = prices.hours_per_month
 
     def add(self, group: str, item: str, quantity: str, monthly: float) -> None:

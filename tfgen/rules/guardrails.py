@@ -58,9 +58,9 @@ def production_guardrails(spec: Spec, check: Check) -> None:
             check.warn(f"production guardrail {rule_id!r} is overridden: {reason.strip()}")
     if not production:
         return
-    for rule_id, (path, satisfied, requirement) in GUARDRAILS.items():
+    for rule_id, (required, satisfied, requirement) in GUARDRAILS.items():
         if not satisfied(spec) and rule_id not in overrides:
-            check.report(path, f"production environments need {requirement}; or record an exception as "
+            check.report(required, f"production environments need {requirement}; or record an exception as "
                                f"environment.guardrail_overrides.{rule_id}: \"<reason>\"")
 
 
