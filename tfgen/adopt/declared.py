@@ -14,7 +14,7 @@ from typing import Any
 from tfgen import names
 from tfgen.impact import resources as impactmap
 from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO, service_availability_zone
-from tfgen.model.views import Network, Spec
+from tfgen.model.lenient import partial_view
 
 DATA_TYPES = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_secretsmanager_secret",
                         "aws_cloudwatch_log_group", "aws_route53_zone", "aws_instance"})
@@ -88,7 +88,7 @@ def _networking(doc: dict[str, Any]) -> list[Declared]:
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.private["{zone}"]'),)),
                  _d(f'{NET}.aws_route_table_association.public["{zone}"]',
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.public["{zone}"]'),))]
-    for zone in names.nat_gateway_zones(Network.of(doc["network"])):
+    for zone in names.nat_gateway_zones(partial_view(doc).network):
         public = f'{NET}.aws_subnet.public["{zone}"]'
         rows += [_d(f'{NET}.aws_nat_gateway.main["{zone}"]', refs=(Ref("subnet_id", public),)),
                  _d(f'{NET}.aws_eip.nat["{zone}"]', refs=(Ref("id", f'{NET}.aws_nat_gateway.main["{zone}"]',
@@ -121,7 +121,7 @@ def _rules(doc: dict[str, Any]) -> list[Declared]:
     rows = [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.this["{key}"]', attrs={"from_port": rule["port"]},
                refs=(Ref("security_group_id", _group(rule["target"])),
                      Ref("referenced_security_group_id", _group(rule["source"]))))
-            for key, rule in names.ingress_rules(Spec.of(doc)).items()]
+            for key, rule in names.ingress_rules(partial_view(doc)).items()]
     rows += [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.alb_from_internet["{label}"]',
                 attrs={"from_port": port, "cidr_ipv4": "0.0.0.0/0"}, refs=(Ref("security_group_id", _group("alb")),))
              for label, port in (("http", 80), ("https", 443))]

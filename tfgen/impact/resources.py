@@ -21,7 +21,7 @@ from typing import Any
 from tfgen import names
 from tfgen.aws import instance_architecture
 from tfgen.model.definition import uses_auto_scaling
-from tfgen.model.views import Network, Spec
+from tfgen.model.lenient import partial_view
 
 ACTIONS = ("create", "update", "replace", "move", "destroy", "abandon")
 # "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
@@ -73,7 +73,7 @@ class ResourceChange:
 # ---------------------------------------------------------------------------------------------- derived names
 
 def name_prefix(env: str, doc: dict[str, Any]) -> str:
-    return names.name_prefix(Spec.of(doc), env)
+    return names.name_prefix(partial_view(doc), env)
 
 
 def db_identifier(env: str, doc: dict[str, Any]) -> str:
@@ -136,7 +136,7 @@ def _networking(env: str, doc: dict[str, Any]) -> list[Resource]:
             rows.append(Resource(f'{NET}.aws_subnet.{tier}["{zone}"]', True, *zones,
                                  (Arg(f"network.{tier}_subnet_cidrs[{index}]", cidr, True),), (VPC,)))
     rows += _routing(doc, zones)
-    for zone in names.nat_gateway_zones(Network.of(doc["network"])):
+    for zone in names.nat_gateway_zones(partial_view(doc).network):
         subnet = f'{NET}.aws_subnet.public["{zone}"]'
         rows.append(Resource(f'{NET}.aws_eip.nat["{zone}"]', False, "network.nat_gateway", net["nat_gateway"],
                              ()))
@@ -214,7 +214,8 @@ def _edge_exists(target: str, source: str) -> tuple[str, Any]:
 def security_edges(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(key, target group, source) of every group-to-group ingress rule, keyed as the environment root keys
     them (`<target>_from_<source>_<port>`); the ALB's two internet rules are separate resources."""
-    return sorted((key, rule["target"], rule["source"]) for key, rule in names.ingress_rules(Spec.of(doc)).items())
+    rules = names.ingress_rules(partial_view(doc))
+    return sorted((key, rule["target"], rule["source"]) for key, rule in rules.items())
 
 
 def _storage(env: str, doc: dict[str, Any]) -> list[Resource]:
@@ -342,7 +343,7 @@ def _certificate_and_dns(env: str, doc: dict[str, Any]) -> list[Resource]:
             Resource(f"{LB}.aws_lb_listener.https", False, "loadbalancer", "defined", (), (), (certificate,)),
             Resource(f"{STO}.aws_s3_bucket_cors_configuration.uploads", False, "storage", "defined",
                      (Arg("dns.domain" if not doc["storage"]["cors_allowed_origins"] else
-                          "storage.cors_allowed_origins", names.cors_origins(Spec.of(doc))),))]
+                          "storage.cors_allowed_origins", names.cors_origins(partial_view(doc))),))]
     if not dns["create_hosted_zone"]:
         return rows
     zone = f"{DNS}.aws_route53_zone.main"
