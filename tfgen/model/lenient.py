@@ -49,6 +49,11 @@ def build(annotation: Any, value: Any) -> Any:
     return value
 
 
+def present(view: object, name: str) -> bool:
+    """Whether the document behind a view holds `name`: an older document may lack a setting added since."""
+    return not isinstance(view, Partial) or name in view.value
+
+
 class Partial:
     """An incomplete object of a document that failed type checks, read like its view class."""
 
