@@ -53,6 +53,8 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
                                 "mount_path": volume["mount_path"], "device_name": volume["device_name"]}
+        if not volume["final_snapshot"]:
+            entry["data_volume"]["final_snapshot"] = False
     return entry
 
 

@@ -102,6 +102,10 @@ VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives 
     "mount_path": string("Where user data mounts the volume.", pattern=r"/[A-Za-z0-9._/-]+",
                          examples=("/opt/models",)),
     "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]"),
+    "final_snapshot": boolean("Snapshot the volume when Terraform destroys it. `tfgen adopt` sets false on a volume "
+                              "it imports: the provider can only turn this on together with a size, type, IOPS "
+                              "or throughput change (it sends ModifyVolume, which AWS refuses when nothing else "
+                              "changes); turn it on with the next such change.", True),
 })
 
 AUTO_SCALING = obj("How a stateless service runs: an Auto Scaling group (launch template, the same user data, "

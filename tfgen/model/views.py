@@ -113,6 +113,7 @@ class ServiceDataVolume:
     size_gb: int
     mount_path: str
     device_name: str
+    final_snapshot: bool
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> ServiceDataVolume:
@@ -120,6 +121,7 @@ class ServiceDataVolume:
             size_gb=d["size_gb"],
             mount_path=d["mount_path"],
             device_name=d["device_name"],
+            final_snapshot=d["final_snapshot"],
         )
 
 
