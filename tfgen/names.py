@@ -75,3 +75,8 @@ def ingress_rules(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                                        "description": description}
              for target, source, port, description in edges}
     return dict(sorted(rules.items()))
+
+
+def state_key(env: str, state: dict[str, Any]) -> str:
+    """The state object key of an environment's backend."""
+    return state.get("key") or f"{state['key_prefix']}/{env}/terraform.tfstate"

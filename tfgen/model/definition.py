@@ -72,6 +72,9 @@ STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking)
     "region": string("Region of the state bucket.", "us-east-1", examples=("us-east-1",)),
     "key_prefix": string("State object key is <key_prefix>/<environment>/terraform.tfstate.",
                          "imageunderstander", pattern=r"[A-Za-z0-9._/-]+"),
+    "key": string("The whole state object key, instead of <key_prefix>/<environment>/terraform.tfstate: the key "
+                  "of an existing deployment's state that `tfgen adopt` takes over.", None, nullable=True,
+                  pattern=r"[A-Za-z0-9._-][A-Za-z0-9._/-]{0,1023}", examples=("imageunderstander/terraform.tfstate",)),
     "lock": string("How state is locked: S3 lock file (Terraform >= 1.11), a DynamoDB table, or both "
                    "while migrating.", "lockfile", choices=("lockfile", "dynamodb", "both")),
     "dynamodb_table": string("DynamoDB lock table (lock: dynamodb or both).", "terraform-state-lock"),

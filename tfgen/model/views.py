@@ -67,6 +67,7 @@ class State:
     bucket: str
     region: str
     key_prefix: str
+    key: str | None
     lock: str
     dynamodb_table: str
 
@@ -76,6 +77,7 @@ class State:
             bucket=d["bucket"],
             region=d["region"],
             key_prefix=d["key_prefix"],
+            key=d["key"],
             lock=d["lock"],
             dynamodb_table=d["dynamodb_table"],
         )
