@@ -19,6 +19,7 @@ from tfgen.adopt.run import plan_adoption
 from tfgen.adopt.specvalues import edit_spec
 from tfgen.adopt.state import parse_state
 from tfgen.errors import StateError
+from tfgen.impact.resources import in_group
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,15 @@ for _ in range(70):
 
 def _dev_doc(project: Path = ROOT) -> dict:
     return next(v.doc for v in validate_project(project) if v.spec.env == "dev")
+
+
+def _grouped() -> set[str]:
+    """The dev services that run in Auto Scaling groups (no declared instance: their old instances are forgotten)."""
+    return {name for name, svc in _dev_doc()["services"].items() if in_group(svc)}
+
+
+def _single() -> list[str]:
+    return [svc for svc in SERVICES if svc not in _grouped()]
 
 
 def _ids(rows: list[tuple]) -> dict[str, str]:
@@ -93,13 +103,15 @@ def test_handwritten_shape_is_matched_by_identity() -> None:
     assert ids[f'{NET}.aws_route_table.private["us-east-1a"]'] == "rtb-priv"
     assert f'{NET}.aws_route_table.private["us-east-1b"]' not in ids
     # one resource per service becomes the for_each map, by the words of the names
+    assert _grouped() and _single()  # the bundled dev spec has both kinds
     for svc in SERVICES:
-        assert ids[f'{EC2}.aws_instance.this["{svc}"]'] == f"i-{svc}"
+        assert ids.get(f'{EC2}.aws_instance.this["{svc}"]') == (None if svc in _grouped() else f"i-{svc}")
         assert ids[f'module.security.aws_security_group.service["{svc}"]'] == f"sg-{svc}"
         assert ids[f'module.security.aws_iam_instance_profile.service["{svc}"]'] == f"imageunderstander-dev-{svc}-p1"
     assert ids["module.security.aws_security_group.alb"] == "sg-alb"
     assert ids["module.networking.aws_security_group.endpoints"] == "sg-ep"
-    assert ids['module.loadbalancer.aws_lb_target_group_attachment.this["frontend"]'] == "att-1"
+    attachment = 'module.loadbalancer.aws_lb_target_group_attachment.this["frontend"]'
+    assert ids.get(attachment) == (None if "frontend" in _grouped() else "att-1")
 
 
 def test_renamed_modules_and_resources_match_the_same_objects() -> None:
@@ -134,7 +146,7 @@ def test_count_and_single_swapped_still_match() -> None:
     ids = _ids(_swapped())
     assert ids[f'{NET}.aws_subnet.public["us-east-1a"]'] == "subnet-publ-0"
     assert ids[f'{NET}.aws_subnet.private["us-east-1b"]'] == "subnet-priv-1"
-    for svc in SERVICES:
+    for svc in _single():
         assert ids[f'{EC2}.aws_instance.this["{svc}"]'] == f"i-{svc}"
     # two per-zone tables in a count list: the zone in their names decides, not their index
     assert ids[f'{NET}.aws_route_table.private["us-east-1a"]'] == "rtb-us-east-1a"
@@ -170,14 +182,23 @@ def test_plan_of_the_handwritten_shape() -> None:
     assert rds_log.action == "create" and "/aws/rds/instance/imageunderstander-dev-mysql-2024/error" in rds_log.reason
     # adopted values keep the database and the instances: moved, not replaced
     assert by_new["module.database.aws_db_instance.main"].action == "keep"
-    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in SERVICES)
+    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in _single())
     forgotten = {o.old for o in result.outcomes if o.action == "forget"}
+    # a service that now runs in a group: its old instance and registration keep serving, unmanaged, until the
+    # operator terminates the instance (a destroy in the same plan as the group is a dependency cycle)
+    for svc in _grouped():
+        old = next(o for o in result.outcomes if o.old == f"{EC2}.aws_instance.{svc}")
+        assert (old.action, old.blocking) == ("forget", False) and "Auto Scaling group" in old.reason
+    if "frontend" in _grouped():
+        assert "module.loadbalancer.aws_lb_target_group_attachment.frontend" in forgotten
     assert "module.storage.random_password.rds_master_password" in forgotten
     assert "module.security.aws_iam_role_policy_attachment.frontend_ssm" in forgotten
     # the app secret keeps its name (a spec value) and its current version (moved): nothing is lost
     assert by_new[SECRET].action == "move"
     assert by_new["module.storage.aws_secretsmanager_secret_version.app"].action == "move"
     assert result.spec_values["storage"]["app_secret_name"] == "imageunderstander-dev-app-secrets-1"
+    # an imported inline disk keeps final_snapshot off: turning it on alone is an empty ModifyVolume AWS refuses
+    assert result.spec_values["services"]["llm"]["data_volume"]["final_snapshot"] is False
     assert result.blocking == []
     kinds = {b.kind for b in result.blocks}
     assert kinds == {"moved", "import", "removed"}
@@ -323,7 +344,9 @@ def test_first_tfgen_tree_volumes_and_attachments_move() -> None:
         assert (volume.action, volume.old) == ("move", f"{EC2}.aws_ebs_volume.{svc}_data")
         attachment = by_new[f'{EC2}.aws_volume_attachment.data["{svc}"]']
         assert (attachment.action, attachment.old) == ("move", f"{EC2}.aws_volume_attachment.{svc}_data")
-    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in SERVICES)
+    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in _single())
+    # a moved volume already has final_snapshot in state: the spec keeps the default (on)
+    assert "final_snapshot" not in result.spec_values["services"]["llm"].get("data_volume", {})
     # the old per-service spot triggers hold nothing: destroyed; tfgen's map of them is created
     destroyed = {o.old for o in result.outcomes if o.action == "destroy"}
     assert f"{EC2}.terraform_data.llm_spot_type" in destroyed

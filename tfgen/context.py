@@ -17,7 +17,7 @@ from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces,
 from tfgen.interfaces.root import root_locals, root_only_variables
 from tfgen.model.plain import plain
 from tfgen.model.views import Service, Spec
-from tfgen.names import cors_origins, ingress_rules, name_prefix
+from tfgen.names import cors_origins, ingress_rules, name_prefix, state_key
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -126,7 +126,7 @@ def environment_context(env: str, spec: Spec) -> dict[str, Any]:
         "cors_origins": cors_origins(spec),
         "state": {
             "bucket": state.bucket,
-            "key": f"{state.key_prefix}/{env}/terraform.tfstate",
+            "key": state_key(env, state),
             "region": state.region,
             "use_lockfile": state.lock in ("lockfile", "both"),
             "dynamodb_table": state.dynamodb_table if state.lock in ("dynamodb", "both") else None,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tfgen.model.views import Network, Service, Spec
+    from tfgen.model.views import Network, Service, Spec, State
 
 MYSQL_PORT = 3306
 BUCKET_PREFIX_MAX = 37  # S3 bucket_prefix: 63 characters minus the 26 that Terraform appends
@@ -79,3 +79,8 @@ def ingress_rules(spec: Spec) -> dict[str, dict[str, Any]]:
                                                        "description": description}
              for target, source, port, description in edges}
     return dict(sorted(rules.items()))
+
+
+def state_key(env: str, state: State) -> str:
+    """The state object key of an environment's backend."""
+    return state.key or f"{state.key_prefix}/{env}/terraform.tfstate"

@@ -175,10 +175,40 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
             why = f"could be any of {', '.join(m.ambiguous[d.address])}" if d.address in m.ambiguous else why
             found.append(Outcome("create", d.address, "", why, guarded(d.type)))
     taken = {s.address for s in m.pairs.values()}
-    for s in state:
-        if s.address not in taken:
-            found.append(_leftover(s))
+    left = [s for s in state if s.address not in taken]
+    serving = _grouped_instances(left, doc)
+    for s in left:
+        found.append(_superseded(s, serving) or _leftover(s))
     return found
+
+
+def _grouped_instances(left: list[StateInstance], doc: dict[str, Any]) -> dict[str, str]:
+    """{instance id: service} of live instances no declared instance took whose name says they run a service
+    that tfgen now runs in an Auto Scaling group."""
+    grouped = {name for name, svc in doc["services"].items() if impactmap.in_group(svc)}
+    found: dict[str, str] = {}
+    for s in left:
+        if s.type != "aws_instance":
+            continue
+        named = [g for g in grouped if set(g.replace("_", "-").split("-")) <= name_words(s)]
+        if len(named) == 1 and s.attrs.get("id"):
+            found[str(s.attrs["id"])] = named[0]
+    return found
+
+
+def _superseded(s: StateInstance, serving: dict[str, str]) -> Outcome | None:
+    """The old single instance of a service that now runs in a group, and its target-group registration: kept
+    running and registered (removed, destroy = false) so the site serves while the group's instances start;
+    the operator terminates it once the group is healthy. A destroy here would also order it against the new
+    group in one plan, which Terraform reports as a dependency cycle."""
+    if s.type == "aws_instance" and str(s.attrs.get("id")) in serving:
+        service = serving[str(s.attrs["id"])]
+        return Outcome("forget", "", s.address, f"{service} now runs in an Auto Scaling group: this instance is "
+                       "kept running in AWS, unmanaged; terminate it once the group's instances are healthy")
+    if s.type == "aws_lb_target_group_attachment" and str(s.attrs.get("target_id")) in serving:
+        return Outcome("forget", "", s.address, "the old instance's registration: it serves until that "
+                       "instance is terminated (the group registers its own instances)")
+    return None
 
 
 def _leftover(s: StateInstance) -> Outcome:

@@ -64,6 +64,13 @@ def _data_size(name: str, inst: StateInstance, m: Matching, doc: dict[str, Any])
     return chosen[0].get("volume_size") if chosen else None
 
 
+def _final_snapshot(volume: StateInstance | None) -> bool:
+    """What the live volume's final_snapshot is in state: an imported inline disk has none (false). Changing it
+    alone makes the provider send an empty ModifyVolume, which AWS refuses (terraform-provider-aws #31044), so
+    adoption keeps the live value."""
+    return volume is not None and volume.attrs.get("final_snapshot") is not False
+
+
 def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, svc in sorted(doc["services"].items()):
@@ -77,6 +84,8 @@ def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
             values["keep_user_data"] = True  # booted from another tree's user data: keep it, never replace
         if svc["data_volume"]:
             values["data_volume"] = {"size_gb": _data_size(name, inst, m, doc)}
+            if not _final_snapshot(m.state_of(f'{EC2}.aws_ebs_volume.data["{name}"]')):
+                values["data_volume"]["final_snapshot"] = False
         found[name] = values
     return {"services": found} if found else {}
 

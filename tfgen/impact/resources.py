@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from tfgen import names
 from tfgen.aws import instance_architecture
-from tfgen.model.lenient import partial_view, present
+from tfgen.model.lenient import build, partial_view, present
+from tfgen.model.views import Service
 
 if TYPE_CHECKING:
-    from tfgen.model.views import Service, Spec
+    from tfgen.model.views import Spec
 
 ACTIONS = ("create", "update", "replace", "move", "destroy", "abandon")
 # "abandon": a regional resource of an environment that moves to another region. Terraform's refresh no longer
@@ -74,18 +75,17 @@ class ResourceChange:
 
 # ---------------------------------------------------------------------------------------------- derived names
 # Public functions take the document (a dict: adoption calls them too); the table reads its partial view.
-
 def name_prefix(env: str, doc: dict[str, Any]) -> str:
     return names.name_prefix(partial_view(doc), env)
 
 
 def db_identifier(env: str, doc: dict[str, Any]) -> str:
-    """The RDS identifier the database module sets (an adopted one when the spec names it); a change replaces
-    the database."""
     return _db_identifier(env, partial_view(doc))
 
 
 def _db_identifier(env: str, spec: Spec) -> str:
+    """The RDS identifier the database module sets (an adopted one when the spec names it); a change replaces
+    the database."""
     adopted = spec.database.identifier if present(spec.database, "identifier") else None
     return adopted or names.db_identifier(names.name_prefix(spec, env))
 
@@ -96,14 +96,13 @@ def uploads_bucket_prefix(env: str, doc: dict[str, Any]) -> str:
 
 
 def service_placement(service: str, doc: dict[str, Any]) -> tuple[str, str]:
-    """The AZ of a service's instance and data volume, and the spec key that decides it."""
     return _placement(service, partial_view(doc))
 
 
 def _placement(service: str, spec: Spec) -> tuple[str, str]:
-    """Generic modules: `services.<name>.availability_zone`, or the alphabetically first zone when it is null (so
-    adding or reordering zones never moves a service). Specs from before that setting existed placed a service
-    by a stable hash of its name over the zone list, which is what their trees did."""
+    """The AZ of a service's instance and data volume, and the spec key that decides it: the service's
+    availability_zone, or the alphabetically first zone when null (adding or reordering zones never moves a
+    service); specs from before that setting placed a service by a stable hash of its name over the zones."""
     zones = spec.network.availability_zones
     svc = spec.services[service]
     if not present(svc, "availability_zone"):
@@ -259,7 +258,11 @@ def _database(env: str, spec: Spec) -> list[Resource]:
                      (Arg("database.allocated_storage_gb", db.allocated_storage_gb),))]
 
 
-def in_group(svc: Service) -> bool:
+def in_group(svc: dict[str, Any]) -> bool:
+    return _in_group(build(Service, svc))
+
+
+def _in_group(svc: Service) -> bool:
     """Whether a service runs in an Auto Scaling group (specs from before `auto_scaling` ran single instances)."""
     return present(svc, "auto_scaling") and svc.auto_scaling is not None and svc.uses_auto_scaling
 
@@ -270,11 +273,10 @@ def _group(name: str, svc: Service, spec: Spec) -> list[Resource]:
     template = f'{EC2}.aws_launch_template.this["{name}"]'
     group = svc.auto_scaling
     subnets = tuple(f'{NET}.aws_subnet.private["{zone}"]' for zone in sorted(spec.network.availability_zones))
-    sizes = tuple(Arg(f"services.{name}.auto_scaling.{key}", value)
-                  for key, value in (("min_size", group.min_size), ("max_size", group.max_size),
-                                     ("desired_capacity", group.desired_capacity),
-                                     ("on_demand_base_capacity", group.on_demand_base_capacity),
-                                     ("extra_instance_types", list(group.extra_instance_types))))
+    sizes = tuple(Arg(f"services.{name}.auto_scaling.{key}", value) for key, value in (
+        ("min_size", group.min_size), ("max_size", group.max_size), ("desired_capacity", group.desired_capacity),
+        ("on_demand_base_capacity", group.on_demand_base_capacity),
+        ("extra_instance_types", list(group.extra_instance_types))))
     return [
         Resource(template, False, f"services.{name}", "defined",
                  (Arg(f"services.{name}.instance_type", svc.instance_type),
@@ -288,7 +290,7 @@ def _group(name: str, svc: Service, spec: Spec) -> list[Resource]:
 def _compute(env: str, spec: Spec) -> list[Resource]:
     rows = []
     for name, svc in sorted(spec.services.items()):
-        if in_group(svc):
+        if _in_group(svc):
             rows += _group(name, svc, spec)
             continue
         zone, zone_key = _placement(name, spec)
@@ -321,7 +323,7 @@ def _compute(env: str, spec: Spec) -> list[Resource]:
 def _loadbalancer(env: str, spec: Spec) -> list[Resource]:
     lb = spec.loadbalancer
     target = lb.target_service
-    rows = [] if in_group(spec.services[target]) else [
+    rows = [] if _in_group(spec.services[target]) else [
         Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
                  target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
     if lb.access_logs:

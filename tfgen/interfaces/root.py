@@ -56,6 +56,8 @@ def _service_local(name: str, svc: Service, zones: Sequence[str]) -> dict[str, A
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
                                 "mount_path": volume.mount_path, "device_name": volume.device_name}
+        if not volume.final_snapshot:
+            entry["data_volume"]["final_snapshot"] = False
     return entry
 
 

@@ -70,6 +70,9 @@ STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking)
     "region": string("Region of the state bucket.", "us-east-1", examples=("us-east-1",)),
     "key_prefix": string("State object key is <key_prefix>/<environment>/terraform.tfstate.",
                          "imageunderstander", pattern=r"[A-Za-z0-9._/-]+"),
+    "key": string("The whole state object key, instead of <key_prefix>/<environment>/terraform.tfstate: the key "
+                  "of an existing deployment's state that `tfgen adopt` takes over.", None, nullable=True,
+                  pattern=r"[A-Za-z0-9._-][A-Za-z0-9._/-]{0,1023}", examples=("imageunderstander/terraform.tfstate",)),
     "lock": string("How state is locked: S3 lock file (Terraform >= 1.11), a DynamoDB table, or both "
                    "while migrating.", "lockfile", choices=("lockfile", "dynamodb", "both")),
     "dynamodb_table": string("DynamoDB lock table (lock: dynamodb or both).", "terraform-state-lock"),
@@ -100,6 +103,10 @@ VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives 
     "mount_path": string("Where user data mounts the volume.", pattern=r"/[A-Za-z0-9._/-]+",
                          examples=("/opt/models",)),
     "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]"),
+    "final_snapshot": boolean("Snapshot the volume when Terraform destroys it. `tfgen adopt` sets false on a volume "
+                              "it imports: the provider can only turn this on together with a size, type, IOPS "
+                              "or throughput change (it sends ModifyVolume, which AWS refuses when nothing else "
+                              "changes); turn it on with the next such change.", True),
 })
 
 AUTO_SCALING = obj("How a stateless service runs: an Auto Scaling group (launch template, the same user data, "

@@ -67,6 +67,7 @@ class State:
     bucket: str
     region: str
     key_prefix: str
+    key: str | None
     lock: str
     dynamodb_table: str
 
@@ -76,6 +77,7 @@ class State:
             bucket=d["bucket"],
             region=d["region"],
             key_prefix=d["key_prefix"],
+            key=d["key"],
             lock=d["lock"],
             dynamodb_table=d["dynamodb_table"],
         )
@@ -113,6 +115,7 @@ class ServiceDataVolume:
     size_gb: int
     mount_path: str
     device_name: str
+    final_snapshot: bool
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> ServiceDataVolume:
@@ -120,6 +123,7 @@ class ServiceDataVolume:
             size_gb=d["size_gb"],
             mount_path=d["mount_path"],
             device_name=d["device_name"],
+            final_snapshot=d["final_snapshot"],
         )
 
 
