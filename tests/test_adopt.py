@@ -4,12 +4,14 @@ the spec edit, adopt.tf through render, and the CLI."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from adopt_states import SERVICES, handwritten_like, raw_state, show_json
+from tfhelpers import MIRROR, TERRAFORM, terraform_validate, write_cli_config
 
 from tfgen.adopt.declared import declared
 from tfgen.adopt.match import match
@@ -366,3 +368,64 @@ def test_first_tfgen_tree_routes_and_rules_move() -> None:
     assert ids[f'{NET}.aws_route.private_nat["us-east-1a"]'] == "r-1"
     assert ids['module.security.aws_vpc_security_group_ingress_rule.this["backend_from_frontend_8000"]'] == "sgr-1"
     assert ids['module.security.aws_vpc_security_group_egress_rule.service["llm"]'] == "sgr-2"
+
+
+def test_live_group_descriptions_and_a_pending_master_secret_go_into_the_spec() -> None:
+    """A security group's description cannot change in place: the live ones are written into the spec, so the
+    groups are moved, not replaced. A database without an RDS-managed password gets `master_secret_ready: false`
+    (the services are given the secret only after the apply that creates it)."""
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(handwritten_like())))
+    described = result.spec_values["network"]["security_group_descriptions"]
+    assert described["alb"] == "Security group for alb" and described["rds"] == "Security group for rds"
+    assert {svc for svc in SERVICES if described.get(svc) == f"Security group for {svc}"} == set(SERVICES)
+    groups = [o for o in result.outcomes if o.new.startswith("module.security.aws_security_group.")]
+    assert groups and all(o.action in ("move", "keep") for o in groups), groups
+    assert result.spec_values["database"]["master_secret_ready"] is False
+    # and the edited spec renders them: the locals carry the live descriptions, the services no master secret
+    text = result.spec_text
+    assert 'alb: "Security group for alb"' in text and "master_secret_ready: false" in text
+
+
+def test_group_descriptions_that_differ_are_predicted_as_replacements() -> None:
+    """Without the spec values (tfgen's own descriptions), the report says why each group would be replaced."""
+    doc = _dev_doc()
+    state = parse_state(raw_state(handwritten_like()))
+    m = match(state, declared("dev", doc))
+    found = {o.new: o for o in outcomes(state, declared("dev", doc), m, "dev", doc) if o.new}
+    alb = found["module.security.aws_security_group.alb"]
+    assert alb.action == "replace" and "description 'Security group for alb' -> " in alb.reason
+
+
+@pytest.fixture(scope="module")
+def adopted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled project with the spec values adoption writes for descriptions and a pending secret."""
+    from click.testing import CliRunner
+    from tfhelpers import copy_project
+
+    from tfgen.cli import main
+
+    project = copy_project(tmp_path_factory.mktemp("adopted") / "project")
+    spec = project / "specs" / "dev.yaml"
+    spec.write_text(edit_spec(spec.read_text(), {
+        "network": {"security_group_descriptions": {"alb": "Security group for ALB", "llm": "LLM (GPU): 8080"}},
+        "database": {"master_secret_ready": False}}))
+    result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return project
+
+
+def test_adopted_descriptions_and_pending_secret_render(adopted_project: Path) -> None:
+    main_tf = (adopted_project / "generated/terraform/environments/dev/main.tf").read_text()
+    assert re.search(r'(?m)^  security_group_descriptions = \{\n    alb = "Security group for ALB"\n  \}$', main_tf)
+    assert re.search(r'(?m)^      group_description = "LLM \(GPU\): 8080"$', main_tf)
+    assert main_tf.count("db_secret_arn") == 2 and len(re.findall(r"(?m)^  db_secret_arn += null$", main_tf)) == 2
+    security = (adopted_project / "generated/terraform/modules/security/main.tf").read_text()
+    assert "description = var.group_descriptions.alb" in security
+    assert "coalesce(each.value.group_description, each.value.description)" in security
+
+
+@pytest.mark.terraform
+@pytest.mark.skipif(TERRAFORM is None or not MIRROR.is_dir(), reason="terraform or the provider mirror is missing")
+def test_adopted_values_validate(adopted_project: Path, tmp_path: Path) -> None:
+    report = terraform_validate(adopted_project / "generated/terraform/environments/dev", write_cli_config(tmp_path))
+    assert report["valid"] and report["warning_count"] == 0, json.dumps(report["diagnostics"], indent=1)[:4000]

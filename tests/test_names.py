@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tfgen import names
-from tfgen.model.views import Network, Spec
+from tfgen.model.views import Spec
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +66,8 @@ def test_the_database_listens_on_the_mysql_port() -> None:
     assert ports <= {str(names.MYSQL_PORT)}
 
 
-def test_nat_zones_follow_the_networking_module() -> None:
-    single = Network(vpc_cidr="10.0.0.0/16", availability_zones=("us-east-1b", "us-east-1a"), public_subnet_cidrs=(),
-                     private_subnet_cidrs=(), nat_gateway="single", interface_endpoints=(), flow_logs=False)
+def test_nat_zones_follow_the_networking_module(specs: dict[str, Spec]) -> None:
+    network = next(iter(specs.values())).network
+    single = replace(network, availability_zones=("us-east-1b", "us-east-1a"), nat_gateway="single")
     assert names.nat_gateway_zones(single) == ["us-east-1a"]
     assert names.nat_gateway_zones(replace(single, nat_gateway="per_az")) == ["us-east-1b", "us-east-1a"]

@@ -232,6 +232,12 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("dev", {(*DB, "maintenance_window"): "sun:04:30-sun:04:59"}, "shorter than the 30 minutes",
          {(*DB, "maintenance_window"): "sat:23:50-sun:00:20"}),
     ],
+    "security_group_descriptions": [
+        ("dev", {("network", "security_group_descriptions"): {"frontned": "Security group for frontend instances"}},
+         "'frontned' is not a security group of this environment",
+         {("network", "security_group_descriptions"): {"frontend": "Security group for frontend instances",
+                                                       "alb": "Security group for Application Load Balancer"}}),
+    ],
     "names_fit_aws_limits": [
         ("staging", {("project", "name"): "imageunderstanderabc", ("loadbalancer", "access_logs"): True},
          "'imageunderstanderabc-staging-alb-logs-' would be 38 characters (limit 37); shorten project.name",

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 MYSQL_PORT = 3306
 BUCKET_PREFIX_MAX = 37  # S3 bucket_prefix: 63 characters minus the 26 that Terraform appends
 DATABASE_SECURITY_GROUP = "rds"  # the database's security group among the services' groups
+# The descriptions of the groups that are not a service's (a service's group is described by the service's
+# description). A group's description cannot change in place: a different one replaces the group.
+GROUP_DESCRIPTIONS = {
+    "alb": "Application Load Balancer: HTTPS and HTTP from the internet",
+    "rds": "RDS MySQL: 3306 from application services",
+    "endpoints": "VPC interface endpoints: HTTPS from inside the VPC",
+}
 
 
 def name_prefix(spec: Spec, env: str) -> str:
@@ -84,3 +91,12 @@ def ingress_rules(spec: Spec) -> dict[str, dict[str, Any]]:
 def state_key(env: str, state: State) -> str:
     """The state object key of an environment's backend."""
     return state.key or f"{state.key_prefix}/{env}/terraform.tfstate"
+
+
+def security_group_description(group: str, spec: Spec) -> str:
+    """The description of a security group (alb, rds, endpoints or a service): the spec's, where it names an
+    existing group's (`network.security_group_descriptions`, which `tfgen adopt` writes), else tfgen's."""
+    named = spec.network.security_group_descriptions
+    if group in named:
+        return named[group]
+    return GROUP_DESCRIPTIONS[group] if group in GROUP_DESCRIPTIONS else spec.services[group].description

@@ -15,8 +15,11 @@ from typing import Any
 
 from tfgen.adopt.declared import Declared, db_identifier, guarded
 from tfgen.adopt.match import Matching, name_words
+from tfgen.adopt.specvalues import group_address
 from tfgen.adopt.state import StateInstance
 from tfgen.impact import resources as impactmap
+from tfgen.model.lenient import partial_view
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
 # attachments (tfgen grants through inline least-privilege policies), the old secret versions.
@@ -106,9 +109,16 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
                 doc["dns"]["domain"]}), sorted(f"{x}.{doc['dns']['domain']}" for x in doc["dns"]["subdomains"])),
         "aws_instance": lambda: _instance(d, s, doc),
         "aws_ebs_volume": lambda: "" if s.attrs.get("encrypted") in (True, None) else "encrypted false -> true",
+        "aws_security_group": lambda: _group_description(d, s, doc),
     }
     check = checks.get(d.type)
     return check() if check else ""
+
+
+def _group_description(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
+    group = next((g for g in (*GROUP_DESCRIPTIONS, *doc["services"]) if group_address(g) == d.address), None)
+    return _differs("description", s.attrs.get("description"), security_group_description(group, partial_view(doc))) \
+        if group else ""
 
 
 def _instance(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:

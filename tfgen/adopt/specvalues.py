@@ -2,8 +2,9 @@
 
 Where a spec value differs from the live object in an argument that would replace it (a subnet's CIDR or
 zone, a service's zone, an instance type, a volume size, the database's identifier, engine, class and
-storage, the load balancer's name prefix, the certificate's names), adoption writes the live value into the
-environment's spec, marked with a comment; `tfgen show --provenance` then points at those lines.
+storage, the load balancer's name prefix, the certificate's names, a security group's description),
+adoption writes the live value into the environment's spec, marked with a comment; `tfgen show
+--provenance` then points at those lines.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from tfgen.adopt.match import Matching
 from tfgen.adopt.state import StateInstance
-from tfgen.impact.resources import DB, EC2, LB, STO
+from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO
+from tfgen.model.lenient import partial_view
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
 
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
 
@@ -102,6 +105,8 @@ def _database(m: Matching) -> dict[str, Any]:
               "username": a.get("username")}
     if a.get("max_allocated_storage"):
         values["max_allocated_storage_gb"] = a.get("max_allocated_storage")
+    if not a.get("manage_master_user_password"):
+        values["master_secret_ready"] = False  # RDS creates its secret in the first apply: given after it
     return {"database": values}
 
 
@@ -151,12 +156,32 @@ def _prune(tree: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def group_address(group: str) -> str:
+    """tfgen's address of a security group: alb, rds, endpoints or a service's."""
+    if group == "endpoints":
+        return f"{NET}.aws_security_group.endpoints"
+    return f"{SEC}.aws_security_group.{group}" if group in GROUP_DESCRIPTIONS else \
+        f'{SEC}.aws_security_group.service["{group}"]'
+
+
+def _group_descriptions(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+    """The live description of every matched security group whose description differs from tfgen's: a
+    security group's description cannot change in place, so tfgen's would replace the group."""
+    found = {}
+    for group in (*GROUP_DESCRIPTIONS, *sorted(doc["services"])):
+        live = m.state_of(group_address(group))
+        text = live.attrs.get("description") if live else None
+        if isinstance(text, str) and text and text != security_group_description(group, partial_view(doc)):
+            found[group] = text
+    return {"network": {"security_group_descriptions": found}} if found else {}
+
+
 def adopted_values(env: str, state: list[StateInstance], m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     """The spec values (a nested mapping) that differ from `doc` and keep the live objects."""
     tree: dict[str, Any] = {}
     for part in (_subnets(state), _services(m, doc), _database(m), _secret(env, m, doc), _loadbalancer(m),
-                 _dns(m, doc)):
-        tree.update(part)
+                 _dns(m, doc), _group_descriptions(m, doc)):
+        tree = deep_merge(tree, part)
     return _prune(tree, doc)
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.interfaces import checks
-from tfgen.interfaces.base import ModuleVar, var
+from tfgen.interfaces.base import ModuleVar, var, wired
+from tfgen.names import GROUP_DESCRIPTIONS
+from tfgen.render.filters import hcl
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
@@ -16,3 +21,19 @@ def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
         var("tags", "map(string)", "Tags merged into every taggable resource (besides provider default_tags).",
             env["resource_tags"], default_hcl="{}"),
     ]
+
+
+def group_descriptions_var() -> ModuleVar:
+    """The descriptions of the ALB, RDS and endpoint security groups: tfgen's unless the spec names an existing
+    group's (a different description replaces a group)."""
+    fields = "\n".join(f"  {group} = optional(string, {hcl(text)})" for group, text in GROUP_DESCRIPTIONS.items())
+    return wired("group_descriptions", f"object({{\n{fields}\n}})", "Descriptions of the alb, rds and endpoints "
+                 "security groups (an existing group's, from the spec; tfgen's where not given).",
+                 "local.security_group_descriptions")
+
+
+def db_secret_wire(env: dict[str, Any]) -> str:
+    """What the services read as the master secret's ARN: nothing until an adopted database has its
+    RDS-managed secret (`database.master_secret_ready`), whose ARN would otherwise appear mid-apply."""
+    spec: Spec = env["spec"]
+    return "module.database.master_user_secret_arn" if spec.database.master_secret_ready else "null"

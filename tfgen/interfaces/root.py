@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
-from tfgen.names import ingress_rules, service_availability_zone
+from tfgen.names import GROUP_DESCRIPTIONS, ingress_rules, service_availability_zone
 from tfgen.render.filters import HclExpr
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 ALB = "alb"
 
 
-def _service_local(name: str, svc: Service, zones: Sequence[str]) -> dict[str, Any]:
+def _service_local(name: str, svc: Service, zones: Sequence[str], described: dict[str, str]) -> dict[str, Any]:
     """One entry of the root's `services` local: literals from the spec, tunables as `var.<name>_<setting>`."""
     entry: dict[str, Any] = {
         "description": svc.description,
@@ -43,6 +43,8 @@ def _service_local(name: str, svc: Service, zones: Sequence[str]) -> dict[str, A
     }
     if svc.keep_user_data:
         entry["keep_user_data"] = True
+    if name in described:
+        entry["group_description"] = described[name]
     if svc.uses_auto_scaling:
         group = svc.auto_scaling
         entry["auto_scaling"] = {
@@ -63,7 +65,8 @@ def _service_local(name: str, svc: Service, zones: Sequence[str]) -> dict[str, A
 
 def service_locals(spec: Spec) -> dict[str, dict[str, Any]]:
     zones = spec.network.availability_zones
-    return {name: _service_local(name, svc, zones) for name, svc in sorted(spec.services.items())}
+    described = spec.network.security_group_descriptions
+    return {name: _service_local(name, svc, zones, described) for name, svc in sorted(spec.services.items())}
 
 
 def _service_variables(name: str, svc: Service) -> list[ModuleVar]:
@@ -162,4 +165,7 @@ def root_locals(spec: Spec) -> dict[str, Any]:
         "services": service_locals(spec),
         "lb_target_service": spec.loadbalancer.target_service,
         "ingress_rules": ingress_rules(spec),
+        "security_group_descriptions": {group: text for group, text in
+                                        sorted(spec.network.security_group_descriptions.items())
+                                        if group in GROUP_DESCRIPTIONS},
     }

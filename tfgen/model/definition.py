@@ -95,6 +95,13 @@ NETWORK = obj("VPC layout: one public and one private subnet per availability zo
         "Interface VPC endpoints for Session Manager (the S3 gateway endpoint is always created).",
         ["ssm", "ssmmessages", "ec2messages"]),
     "flow_logs": boolean("Send VPC flow logs to CloudWatch Logs.", False),
+    "security_group_descriptions": map_of(
+        string("A security group description as AWS allows it (up to 255 of letters, digits, spaces and "
+               "._-:/()#,@[]+=&;{}!$*).", pattern=r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]{1,255}"),
+        "Descriptions of existing security groups by group (alb, rds, endpoints or a service name). A group's "
+        "description cannot change without replacing the group, so `tfgen adopt` writes the live ones here; "
+        "groups not named get tfgen's.", {},
+        examples=({"alb": "Security group for Application Load Balancer"},)),
 })
 
 VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives instance replacement.", None,
@@ -187,6 +194,11 @@ DATABASE = obj("RDS MySQL.", {
     "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",
                                  pattern=r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d"),
     "deletion_protection": boolean("Refuse to delete the database.", False),
+    "master_secret_ready": boolean(
+        "The RDS-managed master user secret exists, so services with db-secret-read are given it. `tfgen adopt` "
+        "sets false for a database that does not manage its password in Secrets Manager yet: RDS creates the "
+        "secret during the first apply, and a service planned without it would see its ARN appear mid-apply "
+        "(Terraform stops: inconsistent final plan). After that apply, delete the line and apply again.", True),
     "apply_immediately": boolean("Apply modifications (class, storage, engine upgrades) at once instead of in the "
                                  "next maintenance window; an engine upgrade restarts the database either way.",
                                  False),

@@ -94,6 +94,7 @@ class Network:
     nat_gateway: str
     interface_endpoints: tuple[str, ...]
     flow_logs: bool
+    security_group_descriptions: dict[str, str]
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> Network:
@@ -105,6 +106,7 @@ class Network:
             nat_gateway=d["nat_gateway"],
             interface_endpoints=tuple(d["interface_endpoints"]),
             flow_logs=d["flow_logs"],
+            security_group_descriptions=dict(d["security_group_descriptions"]),
         )
 
 
@@ -220,6 +222,7 @@ class Database:
     backup_window: str
     maintenance_window: str
     deletion_protection: bool
+    master_secret_ready: bool
     apply_immediately: bool
     skip_final_snapshot: bool
     monitoring_interval: int
@@ -243,6 +246,7 @@ class Database:
             backup_window=d["backup_window"],
             maintenance_window=d["maintenance_window"],
             deletion_protection=d["deletion_protection"],
+            master_secret_ready=d["master_secret_ready"],
             apply_immediately=d["apply_immediately"],
             skip_final_snapshot=d["skip_final_snapshot"],
             monitoring_interval=d["monitoring_interval"],

@@ -96,6 +96,9 @@ locals {
   # What AWS Backup selects: every data volume, and the database where backup_database is true.
   backup_tags = var.enable_backup ? { BackupPlan = "${var.name_prefix}-backup" } : {}
 
+  # Descriptions of existing security groups (tfgen adopt): a different description would replace the group.
+  security_group_descriptions = {}
+
   # The service behind the ALB.
   lb_target_service = "frontend"
 
@@ -160,6 +163,7 @@ module "networking" {
 
   name_prefix         = var.name_prefix
   tags                = var.tags
+  group_descriptions  = local.security_group_descriptions
   aws_region          = var.aws_region
   vpc_cidr            = var.vpc_cidr
   subnets             = local.subnets
@@ -189,6 +193,7 @@ module "security" {
   db_resource_id     = module.database.resource_id
   log_group_arns     = module.storage.log_group_arns
   aws_region         = var.aws_region
+  group_descriptions = local.security_group_descriptions
 }
 
 # -----------------------------------------------------------------------------

@@ -16,6 +16,15 @@ variable "tags" {
   default     = {}
 }
 
+variable "group_descriptions" {
+  description = "Descriptions of the alb, rds and endpoints security groups (an existing group's, from the spec; tfgen's where not given)."
+  type = object({
+    alb       = optional(string, "Application Load Balancer: HTTPS and HTTP from the internet")
+    rds       = optional(string, "RDS MySQL: 3306 from application services")
+    endpoints = optional(string, "VPC interface endpoints: HTTPS from inside the VPC")
+  })
+}
+
 variable "aws_region" {
   description = "Region, used in VPC endpoint service names."
   type        = string
