@@ -416,7 +416,7 @@ def adopted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_adopted_descriptions_and_pending_secret_render(adopted_project: Path) -> None:
     main_tf = (adopted_project / "generated/terraform/environments/dev/main.tf").read_text()
-    assert re.search(r'(?m)^  security_group_descriptions = \{\n    alb = "Security group for ALB"\n  \}$', main_tf)
+    assert re.search(r'(?m)^    alb       = "Security group for ALB"\n    rds       = "RDS MySQL: 3306 ', main_tf)
     assert re.search(r'(?m)^      group_description = "LLM \(GPU\): 8080"$', main_tf)
     assert main_tf.count("db_secret_arn") == 2 and len(re.findall(r"(?m)^  db_secret_arn += null$", main_tf)) == 2
     security = (adopted_project / "generated/terraform/modules/security/main.tf").read_text()

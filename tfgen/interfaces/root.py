@@ -15,7 +15,7 @@ from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
 from tfgen.model.definition import uses_auto_scaling
-from tfgen.names import GROUP_DESCRIPTIONS, ingress_rules, service_availability_zone
+from tfgen.names import GROUP_DESCRIPTIONS, ingress_rules, security_group_description, service_availability_zone
 from tfgen.render.filters import HclExpr
 
 ALB = "alb"
@@ -55,9 +55,8 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str], described: 
     volume = svc["data_volume"]
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
-                                "mount_path": volume["mount_path"], "device_name": volume["device_name"]}
-        if not volume["final_snapshot"]:
-            entry["data_volume"]["final_snapshot"] = False
+                                "mount_path": volume["mount_path"], "device_name": volume["device_name"],
+                                "final_snapshot": volume["final_snapshot"]}
     return entry
 
 
@@ -163,7 +162,5 @@ def root_locals(doc: dict[str, Any]) -> dict[str, Any]:
         "services": service_locals(doc),
         "lb_target_service": doc["loadbalancer"]["target_service"],
         "ingress_rules": ingress_rules(doc),
-        "security_group_descriptions": {group: text for group, text in
-                                        sorted(doc["network"]["security_group_descriptions"].items())
-                                        if group in GROUP_DESCRIPTIONS},
+        "security_group_descriptions": {group: security_group_description(group, doc) for group in GROUP_DESCRIPTIONS},
     }
