@@ -416,7 +416,7 @@ def adopted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_adopted_descriptions_and_pending_secret_render(adopted_project: Path) -> None:
     main_tf = (adopted_project / "generated/terraform/environments/dev/main.tf").read_text()
-    assert re.search(r'(?m)^  security_group_descriptions = \{\n    alb = "Security group for ALB"\n  \}$', main_tf)
+    assert re.search(r'(?m)^    alb       = "Security group for ALB"\n    rds       = "RDS MySQL: 3306 ', main_tf)
     assert re.search(r'(?m)^      group_description = "LLM \(GPU\): 8080"$', main_tf)
     assert main_tf.count("db_secret_arn") == 2 and len(re.findall(r"(?m)^  db_secret_arn += null$", main_tf)) == 2
     security = (adopted_project / "generated/terraform/modules/security/main.tf").read_text()
@@ -429,3 +429,33 @@ def test_adopted_descriptions_and_pending_secret_render(adopted_project: Path) -
 def test_adopted_values_validate(adopted_project: Path, tmp_path: Path) -> None:
     report = terraform_validate(adopted_project / "generated/terraform/environments/dev", write_cli_config(tmp_path))
     assert report["valid"] and report["warning_count"] == 0, json.dumps(report["diagnostics"], indent=1)[:4000]
+
+
+def _with_inline_rules(groups: dict[str, str]) -> list[tuple]:
+    """The hand-written shape where some groups carry inline rules (and, per group, a description)."""
+    rows = []
+    for module, type_, name, key, attrs in handwritten_like():
+        if type_ == "aws_security_group" and name in groups:
+            attrs = {**attrs, "description": groups[name],
+                     "egress": [{"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]}]}
+        rows.append((module, type_, name, key, attrs))
+    return rows
+
+
+def test_groups_with_inline_rules_are_replaced_not_kept() -> None:
+    """A kept group would keep its inline rules beside tfgen's rule resources, which AWS refuses as duplicates:
+    a group with inline rules keeps no live description, so tfgen's new group replaces it (rules and all); a
+    group whose description is already tfgen's is kept, and the report says to revoke its inline rules."""
+    from tfgen.model.views import Spec
+    from tfgen.names import security_group_description
+
+    tfgen_text = security_group_description("rds", Spec.of(_dev_doc()))
+    rows = _with_inline_rules({"llm": "Security group for llm", "rds": tfgen_text})
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(rows)))
+    described = result.spec_values["network"]["security_group_descriptions"]
+    assert "llm" not in described and "chromadb" in described
+    by_new = {o.new: o for o in result.outcomes if o.new}
+    llm = by_new['module.security.aws_security_group.service["llm"]']
+    assert llm.action == "replace" and "inline rules go with it" in llm.reason and not llm.blocking
+    rds = by_new["module.security.aws_security_group.rds"]
+    assert rds.action in ("keep", "move") and any("InvalidPermission.Duplicate" in note for note in rds.updates)

@@ -15,7 +15,7 @@ from typing import Any
 
 from tfgen.adopt.declared import Declared, db_identifier, guarded
 from tfgen.adopt.match import Matching, name_words
-from tfgen.adopt.specvalues import group_address
+from tfgen.adopt.specvalues import group_address, inline_rules
 from tfgen.adopt.state import StateInstance
 from tfgen.impact import resources as impactmap
 from tfgen.model.lenient import partial_view
@@ -117,8 +117,10 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
 
 def _group_description(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
     group = next((g for g in (*GROUP_DESCRIPTIONS, *doc["services"]) if group_address(g) == d.address), None)
-    return _differs("description", s.attrs.get("description"), security_group_description(group, partial_view(doc))) \
+    why = _differs("description", s.attrs.get("description"), security_group_description(group, partial_view(doc))) \
         if group else ""
+    return f"{why} (its inline rules go with it: kept, they would duplicate tfgen's rule resources)" \
+        if why and inline_rules(s) else why
 
 
 def _instance(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
@@ -145,6 +147,9 @@ def in_place(d: Declared, s: StateInstance, doc: dict[str, Any]) -> tuple[str, .
                               _differs("deletion_protection", s.attrs.get("deletion_protection"),
                                        db["deletion_protection"])) if x]
         return tuple(notes)
+    if d.type == "aws_security_group" and inline_rules(s):
+        return ("its inline rules stay beside tfgen's rule resources: AWS refuses a rule resource equal to an "
+                "inline rule (InvalidPermission.Duplicate); revoke those inline rules before the apply",)
     if d.type == "aws_instance" and s.address != d.address:
         return ("tags, monitoring and metadata options as tfgen sets them; the user data stays "
                 "(keep_user_data)",)
@@ -172,7 +177,8 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
         if s is not None:
             why = replacement(d, s, env, doc)
             action = "replace" if why else ("keep" if s.address == d.address else "move")
-            found.append(Outcome(action, d.address, s.address, why, guarded(d.type), in_place(d, s, doc)))
+            found.append(Outcome(action, d.address, s.address, why, guarded(d.type),
+                                 () if why else in_place(d, s, doc)))
             continue
         if d.type == "aws_secretsmanager_secret_version" and m.state_of(d.address.replace("_version", "")):
             found.append(Outcome("replace", d.address, "", "no live version of the adopted secret was found: "

@@ -164,14 +164,23 @@ def group_address(group: str) -> str:
         f'{SEC}.aws_security_group.service["{group}"]'
 
 
+def inline_rules(group: StateInstance) -> bool:
+    """Whether a live security group carries inline rules (in the state's ingress/egress lists)."""
+    return any(group.attrs.get(kind) for kind in ("ingress", "egress"))
+
+
 def _group_descriptions(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     """The live description of every matched security group whose description differs from tfgen's: a
-    security group's description cannot change in place, so tfgen's would replace the group."""
+    security group's description cannot change in place, so tfgen's would replace the group. Not for a group
+    with inline rules: kept, it would keep them beside tfgen's rule resources, and AWS refuses a rule resource
+    equal to an inline rule (InvalidPermission.Duplicate); replaced, the rules go with the old group (tfgen's
+    is created first, and instances, database and load balancer switch groups in place)."""
     found = {}
     for group in (*GROUP_DESCRIPTIONS, *sorted(doc["services"])):
         live = m.state_of(group_address(group))
         text = live.attrs.get("description") if live else None
-        if isinstance(text, str) and text and text != security_group_description(group, partial_view(doc)):
+        if isinstance(text, str) and text and text != security_group_description(group, partial_view(doc)) \
+                and not inline_rules(live):
             found[group] = text
     return {"network": {"security_group_descriptions": found}} if found else {}
 

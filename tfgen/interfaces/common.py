@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, var, wired
 from tfgen.names import GROUP_DESCRIPTIONS
-from tfgen.render.filters import hcl
 
 if TYPE_CHECKING:
     from tfgen.model.views import Spec
@@ -26,9 +25,9 @@ def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
 def group_descriptions_var() -> ModuleVar:
     """The descriptions of the ALB, RDS and endpoint security groups: tfgen's unless the spec names an existing
     group's (a different description replaces a group)."""
-    fields = "\n".join(f"  {group} = optional(string, {hcl(text)})" for group, text in GROUP_DESCRIPTIONS.items())
+    fields = "\n".join(f"  {group} = string" for group in GROUP_DESCRIPTIONS)
     return wired("group_descriptions", f"object({{\n{fields}\n}})", "Descriptions of the alb, rds and endpoints "
-                 "security groups (an existing group's, from the spec; tfgen's where not given).",
+                 "security groups (tfgen's, or an existing group's from the spec: a new one replaces a group).",
                  "local.security_group_descriptions")
 
 

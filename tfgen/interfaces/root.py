@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
-from tfgen.names import GROUP_DESCRIPTIONS, ingress_rules, service_availability_zone
+from tfgen.names import GROUP_DESCRIPTIONS, ingress_rules, security_group_description, service_availability_zone
 from tfgen.render.filters import HclExpr
 
 if TYPE_CHECKING:
@@ -57,9 +57,8 @@ def _service_local(name: str, svc: Service, zones: Sequence[str], described: dic
     volume = svc.data_volume
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
-                                "mount_path": volume.mount_path, "device_name": volume.device_name}
-        if not volume.final_snapshot:
-            entry["data_volume"]["final_snapshot"] = False
+                                "mount_path": volume.mount_path, "device_name": volume.device_name,
+                                "final_snapshot": volume.final_snapshot}
     return entry
 
 
@@ -165,7 +164,5 @@ def root_locals(spec: Spec) -> dict[str, Any]:
         "services": service_locals(spec),
         "lb_target_service": spec.loadbalancer.target_service,
         "ingress_rules": ingress_rules(spec),
-        "security_group_descriptions": {group: text for group, text in
-                                        sorted(spec.network.security_group_descriptions.items())
-                                        if group in GROUP_DESCRIPTIONS},
+        "security_group_descriptions": {group: security_group_description(group, spec) for group in GROUP_DESCRIPTIONS},
     }

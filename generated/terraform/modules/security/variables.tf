@@ -132,10 +132,10 @@ variable "aws_region" {
 }
 
 variable "group_descriptions" {
-  description = "Descriptions of the alb, rds and endpoints security groups (an existing group's, from the spec; tfgen's where not given)."
+  description = "Descriptions of the alb, rds and endpoints security groups (tfgen's, or an existing group's from the spec: a new one replaces a group)."
   type = object({
-    alb       = optional(string, "Application Load Balancer: HTTPS and HTTP from the internet")
-    rds       = optional(string, "RDS MySQL: 3306 from application services")
-    endpoints = optional(string, "VPC interface endpoints: HTTPS from inside the VPC")
+    alb       = string
+    rds       = string
+    endpoints = string
   })
 }
