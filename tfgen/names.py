@@ -100,3 +100,8 @@ def security_group_description(group: str, spec: Spec) -> str:
     if group in named:
         return named[group]
     return GROUP_DESCRIPTIONS[group] if group in GROUP_DESCRIPTIONS else spec.services[group].description
+
+
+def service_instance_address(name: str, adopted: bool) -> str:
+    """A single instance's address: an adopted one (services.NAME.keep_user_data) has a resource of its own."""
+    return f'module.compute.aws_instance.{"adopted" if adopted else "this"}["{name}"]'

@@ -15,6 +15,7 @@ from tfgen import names
 from tfgen.impact import resources as impactmap
 from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO, service_availability_zone
 from tfgen.model.lenient import partial_view
+from tfgen.names import service_instance_address
 
 DATA_TYPES = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_secretsmanager_secret",
                         "aws_cloudwatch_log_group", "aws_route53_zone", "aws_instance"})
@@ -169,7 +170,7 @@ def _compute(doc: dict[str, Any]) -> list[Declared]:
         if impactmap.in_group(svc):
             continue  # its launch template and group have no live counterpart: created (impactmap lists them)
         words = tuple(name.replace("_", "-").split("-"))
-        instance = f'{EC2}.aws_instance.this["{name}"]'
+        instance = service_instance_address(name, svc["keep_user_data"])
         zone = service_availability_zone(name, doc)
         rows.append(_d(instance, tokens=words, hints=(zone,)))
         if svc["data_volume"]:
@@ -194,7 +195,8 @@ def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Declared]:
     if not impactmap.in_group(doc["services"][target]):  # a group registers its own instances
         rows.append(_d(f'{LB}.aws_lb_target_group_attachment.this["{target}"]',
                        refs=(Ref("target_group_arn", group, "arn"),
-                             Ref("target_id", f'{EC2}.aws_instance.this["{target}"]'))))
+                             Ref("target_id", service_instance_address(
+                                 target, doc["services"][target]["keep_user_data"])))))
     return rows
 
 

@@ -297,7 +297,7 @@ def _compute(env: str, spec: Spec) -> list[Resource]:
         subnet = f'{NET}.aws_subnet.private["{zone}"]'
         placed = Arg("placement", zone, True, zone_key)
         spot = svc.market == "spot"
-        instance = f'{EC2}.aws_instance.this["{name}"]'
+        instance = names.service_instance_address(name, bool(svc.keep_user_data))
         arch = instance_architecture(svc.instance_type)
         spot_input = svc.instance_type if spot else ("on-demand" if arch == "x86_64" else f"on-demand-{arch}")
         rows.append(Resource(f'{EC2}.terraform_data.spot_type["{name}"]', False, f"services.{name}", "defined",
@@ -325,7 +325,7 @@ def _loadbalancer(env: str, spec: Spec) -> list[Resource]:
     target = lb.target_service
     rows = [] if _in_group(spec.services[target]) else [
         Resource(f'{LB}.aws_lb_target_group_attachment.this["{target}"]', False, "loadbalancer.target_service",
-                 target, (), (f'{EC2}.aws_instance.this["{target}"]',))]
+                 target, (), (names.service_instance_address(target, bool(spec.services[target].keep_user_data)),))]
     if lb.access_logs:
         bucket = f"{LB}.aws_s3_bucket.access_logs[0]"
         rows.append(Resource(bucket, True, "loadbalancer.access_logs", True,
