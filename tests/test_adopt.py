@@ -461,3 +461,19 @@ def test_groups_with_inline_rules_are_replaced_not_kept() -> None:
     assert llm.action == "replace" and "inline rules go with it" in llm.reason and not llm.blocking
     rds = by_new["module.security.aws_security_group.rds"]
     assert rds.action in ("keep", "move") and any("InvalidPermission.Duplicate" in note for note in rds.updates)
+
+
+def test_old_inline_role_policies_are_forgotten_with_the_command_that_deletes_them() -> None:
+    """Destroying an old inline policy in the apply that updates its role races the role's read of its inline
+    policies (a 404 in the rehearsal): forgotten, with a shell-safe command (the names come from the state)."""
+    rows = [*handwritten_like(), ("module.security", "aws_iam_role_policy", "llm_s3", None,
+                                  {"id": "imageunderstander-dev-llm-r1:llm-s3"}),
+            ("module.security", "aws_iam_role_policy", "evil", None, {"id": "r$(touch x):p;rm -rf ~"})]
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(rows)))
+    by_old = {o.old: o for o in result.outcomes if o.old}
+    llm = by_old["module.security.aws_iam_role_policy.llm_s3"]
+    assert llm.action == "forget" and llm.reason.endswith(
+        "aws iam delete-role-policy --role-name imageunderstander-dev-llm-r1 --policy-name llm-s3")
+    evil = by_old["module.security.aws_iam_role_policy.evil"]
+    assert "--role-name 'r$(touch x)' --policy-name 'p;rm -rf ~'" in evil.reason
+    assert not [o for o in result.outcomes if o.action == "destroy" and "aws_iam_role_policy" in o.old]

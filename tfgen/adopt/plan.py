@@ -10,6 +10,7 @@ a new object; `unplaced` a live data-holding or traffic-serving object that noth
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,6 +229,18 @@ def _superseded(s: StateInstance, serving: dict[str, str]) -> Outcome | None:
     return None
 
 
+def _old_inline_policy(s: StateInstance) -> Outcome:
+    """An inline policy of a role tfgen takes over: destroying it in the apply that updates the role races the
+    role's read of its inline policies (the provider lists them, then gets each: one deleted in between fails
+    the apply with a 404, as the rehearsal met). Forgotten instead, with the command that deletes it after."""
+    role, _, name = str(s.attrs.get("id") or "").partition(":")
+    # quoted: the names come from the state file, which may be hostile, and people paste this into a shell
+    command = (f"aws iam delete-role-policy --role-name {shlex.quote(role)} --policy-name {shlex.quote(name)}"
+               if role and name else "aws iam delete-role-policy")
+    return Outcome("forget", "", s.address, "an inline policy tfgen's own policy of the role replaces: kept in AWS "
+                   f"for this apply (destroying it in the same apply races the role's update); then run: {command}")
+
+
 def _leftover(s: StateInstance) -> Outcome:
     guard = guarded(s.type)
     if s.type == "aws_secretsmanager_secret" and {"rds", "master"} <= name_words(s):
@@ -238,6 +251,8 @@ def _leftover(s: StateInstance) -> Outcome:
                        "kept in AWS (removed, destroy = false) and tfgen's tree creates its own", guard)
     if s.type in FORGET_TYPES:
         return Outcome("forget", "", s.address, "tfgen does not manage this kind of object; kept in AWS")
+    if s.type == "aws_iam_role_policy":
+        return _old_inline_policy(s)
     if s.type == "aws_cloudwatch_metric_alarm":
         # Destroying it in the plan that replaces security groups and parameter groups (create_before_destroy)
         # orders its destroy against the database and load balancer it watches: Terraform reports a cycle.
