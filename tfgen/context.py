@@ -16,7 +16,7 @@ from tfgen.cost.report import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
 from tfgen.interfaces.root import root_locals, root_only_variables
 from tfgen.model.definition import uses_auto_scaling
-from tfgen.names import cors_origins, ingress_rules, name_prefix
+from tfgen.names import cors_origins, ingress_rules, name_prefix, state_bucket
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -124,7 +124,7 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
         "services": _env_services(doc),
         "cors_origins": cors_origins(doc),
         "state": {
-            "bucket": state["bucket"],
+            "bucket": state_bucket(doc),
             "key": f"{state['key_prefix']}/{env}/terraform.tfstate",
             "region": state["region"],
             "use_lockfile": state["lock"] in ("lockfile", "both"),
@@ -203,14 +203,14 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
 def bootstrap_context(project: dict[str, Any], envs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One bootstrap root per state bucket: the bucket, its log bucket and the lock tables its specs ask for.
 
-    Environments sharing a bucket share its root (validation makes them agree on the region); the root pins
-    the account only when every one of them names the same `aws.account_id`."""
+    Environments sharing a bucket share its root (validation makes them agree on the region and on the account
+    those naming one name); the root pins that account: the bucket, and the account baseline, live in it."""
     by_bucket: dict[str, list[dict[str, Any]]] = {}
     for env in envs:
         by_bucket.setdefault(env["state"]["bucket"], []).append(env)
     roots = []
     for bucket, users in sorted(by_bucket.items()):
-        accounts = {env["spec"]["aws"]["account_id"] for env in users}
+        accounts = {env["spec"]["aws"]["account_id"] for env in users} - {None}
         roots.append({
             "bucket": bucket,
             "region": users[0]["state"]["region"],

@@ -19,6 +19,17 @@ def name_prefix(doc: dict[str, Any], env: str) -> str:
     return f"{doc['project']['name']}-{env}"
 
 
+def state_bucket(doc: dict[str, Any]) -> str | None:
+    """The state bucket: the spec's name, or one unique per account and region (None: neither is known).
+
+    Bucket names are global: a fixed short name fails when anyone anywhere owns it, the account id does not."""
+    state = doc["state"]
+    if state["bucket"]:
+        return state["bucket"]
+    account = doc["aws"]["account_id"]
+    return f"{doc['project']['name']}-tfstate-{account}-{state['region']}" if account else None
+
+
 def db_identifier(prefix: str) -> str:
     """The RDS instance identifier; changing it replaces the database."""
     return f"{prefix}-mysql"

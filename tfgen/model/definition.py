@@ -67,7 +67,10 @@ AWS_ACCOUNT = obj("The AWS account this environment lives in (one account per en
 })
 
 STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking).", {
-    "bucket": string("Existing S3 bucket holding Terraform state (versioned, encrypted).",
+    "bucket": string("S3 bucket holding Terraform state (versioned, encrypted; the bootstrap root creates it). "
+                     "null: <project>-tfstate-<aws.account_id>-<state.region>, unique per account and region "
+                     "(needs aws.account_id). A spec naming its bucket keeps that name; changing it moves the "
+                     "state and is an acknowledged change.", None, nullable=True,
                      pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", examples=("imgu-terraform-state",)),
     "region": string("Region of the state bucket.", "us-east-1", examples=("us-east-1",)),
     "key_prefix": string("State object key is <key_prefix>/<environment>/terraform.tfstate.",

@@ -64,7 +64,7 @@ class Aws:
 class State:
     """Remote state backend (S3 with native lock file or DynamoDB locking)."""
 
-    bucket: str
+    bucket: str | None
     region: str
     key_prefix: str
     lock: str

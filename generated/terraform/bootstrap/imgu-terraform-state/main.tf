@@ -20,6 +20,12 @@ resource "aws_s3_bucket" "state" {
   bucket = var.state_bucket
 
   tags = { Name = var.state_bucket }
+
+  # Every environment's state lives here: `terraform destroy` of this root must never take it along (remove
+  # this line in a copy of the root to retire the account's state on purpose).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {
@@ -281,4 +287,9 @@ resource "aws_dynamodb_table" "lock" {
   }
 
   tags = { Name = each.key }
+
+  # The lock table of every environment using this bucket (deletion_protection_enabled guards it in AWS too).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
