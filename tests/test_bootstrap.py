@@ -187,7 +187,7 @@ def test_an_unnamed_bucket_is_named_after_account_and_region_and_pinned(tmp_path
     assert code == 0, stderr
     roots = project / "generated" / "terraform" / "bootstrap"
     names = sorted(p.name for p in roots.iterdir() if any(p.iterdir()))
-    assert names == ["imageunderstander-tfstate-111122223333-us-east-1", "imageunderstander-tfstate-444455556666-us-east-1"]
+    assert names == [f"imageunderstander-tfstate-{account}-us-east-1" for account in ("111122223333", "444455556666")]
     for name in names:
         pin = name.split("-")[2]
         assert f'allowed_account_ids = ["{pin}"]' in (roots / name / "provider.tf").read_text()

@@ -457,7 +457,8 @@ def test_instance_type_the_az_does_not_sell_breaks_at_plan(tmp_path: Path) -> No
 
 
 def test_bootstrap_protection_is_lifted_only_in_the_scratch_copy(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "s" {\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n')
+    protected = 'resource "aws_s3_bucket" "s" {\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n'
+    (tmp_path / "main.tf").write_text(protected)
     assert run.lift_prevent_destroy(tmp_path) == ["main.tf:3"]
     assert "prevent_destroy = false" in (tmp_path / "main.tf").read_text()
     assert run.prevent_destroy_sites(tmp_path) == []

@@ -30,6 +30,17 @@ def state_bucket(doc: dict[str, Any]) -> str | None:
     return f"{doc['project']['name']}-tfstate-{account}-{state['region']}" if account else None
 
 
+def session_logging(doc: dict[str, Any]) -> dict[str, str] | None:
+    """Where the account baseline logs Session Manager sessions (None: it does not): the log group and the
+    alias of its KMS key, in the bootstrap root's region. Per project, so the environments' roles name them
+    without reading the bootstrap root's state."""
+    if not doc["aws"]["baseline"]["session_logging"]:
+        return None
+    project = doc["project"]["name"]
+    return {"region": doc["state"]["region"], "log_group": f"/{project}/session-manager",
+            "kms_alias": f"alias/{project}-session-manager"}
+
+
 def db_identifier(prefix: str) -> str:
     """The RDS instance identifier; changing it replaces the database."""
     return f"{prefix}-mysql"

@@ -128,3 +128,18 @@ variable "aws_region" {
   description = "Region of the environment (ARNs of the scoped IAM statements)."
   type        = string
 }
+
+variable "ec2messages_channel" {
+  description = "Grant the ec2messages actions that SSM Agent before 3.3.40.0 uses for Run Command (true exactly when the VPC has the ec2messages endpoint)."
+  type        = bool
+}
+
+variable "session_logging" {
+  description = "Session Manager's log group and KMS key alias in the bootstrap root's region (the account baseline); null: sessions are not logged."
+  type = object({
+    region    = string
+    log_group = string
+    kms_alias = string
+  })
+  default = null
+}
