@@ -110,11 +110,12 @@ def test_log_bucket_admits_only_log_delivery_for_the_state_bucket(bundled):
     statements = bundled["data"]["aws_iam_policy_document.access_logs"]["statement"]
     allow = [s for s in statements if s.get("effect") == "Allow"]
     assert len(allow) == 1 and allow[0]["actions"] == ["s3:PutObject"]
-    assert allow[0]["resources"] == ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
+    assert allow[0]["resources"] == ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*",
+                                     "${aws_s3_bucket.access_logs.arn}/${local.trail_access_log_prefix}*"]
     assert bundled["resource"]["aws_s3_bucket_logging.state"]["target_prefix"] == "local.access_log_prefix"
     assert allow[0]["principals"] == [{"type": "Service", "identifiers": ["logging.s3.amazonaws.com"]}]
     conditions = {c["variable"]: c["values"] for c in allow[0]["condition"]}
-    assert conditions == {"aws:SourceArn": ["aws_s3_bucket.state.arn"],
+    assert conditions == {"aws:SourceArn": "concat([aws_s3_bucket.state.arn], aws_s3_bucket.trail[*].arn)",
                           "aws:SourceAccount": ["data.aws_caller_identity.current.account_id"]}
 
 
@@ -216,3 +217,37 @@ def test_environments_of_different_accounts_cannot_share_a_bucket(tmp_path: Path
 def test_the_shared_root_pins_the_one_account_its_environments_name(bundled):
     """dev and staging name no account, prod does: the bucket lives in prod's account, and the root says so."""
     assert bundled["provider"][0]["aws"]["allowed_account_ids"] == ["111122223333"]
+
+
+def test_the_account_baseline_follows_the_spec_toggles(bundled):
+    """Defaults: CloudTrail, GuardDuty and session logging on; Security Hub and Config off (they bill per check)."""
+    defaults = {name: bundled["variable"][name]["default"] for name in (
+        "cloudtrail_enabled", "guardduty_enabled", "security_hub_enabled", "config_enabled", "session_logging_enabled")}
+    assert defaults == {"cloudtrail_enabled": True, "guardduty_enabled": True, "security_hub_enabled": False,
+                        "config_enabled": False, "session_logging_enabled": True}
+    res = bundled["resource"]
+    trail = res["aws_cloudtrail.main"]
+    assert trail["is_multi_region_trail"] is True and trail["enable_log_file_validation"] is True
+    assert trail["kms_key_id"] == "aws_kms_key.trail[0].arn"
+    assert res["aws_kms_key.trail"]["enable_key_rotation"] is True
+    assert res["aws_s3_bucket_public_access_block.trail"]["block_public_policy"] is True
+    assert res["aws_s3_bucket_lifecycle_configuration.trail"]["rule"][0]["expiration"][0]["days"] == \
+        "var.baseline_log_retention_days"
+    document = res["aws_ssm_document.session_preferences"]
+    assert document["name"] == "SSM-SessionManagerRunShell" and document["document_type"] == "Session"
+    assert "Standard_Stream" in document["content"] and "cloudWatchEncryptionEnabled" in document["content"]
+    assert res["aws_cloudwatch_log_group.session"]["kms_key_id"] == "aws_kms_key.session[0].arn"
+
+
+def test_environments_sharing_a_bucket_agree_on_the_baseline(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    _edit(project, "staging", {"aws": {"baseline": {"security_hub": True}}})
+    code, stderr = _render(project)
+    assert code == 2 and "set aws.baseline differently" in stderr
+    for env in ("dev", "staging", "prod"):
+        _edit(project, env, {"aws": {"baseline": {"security_hub": True, "config": True}}})
+    code, stderr = _render(project)
+    assert code == 0, stderr
+    root = _root(project / "generated" / "terraform" / "bootstrap" / BUNDLED_BUCKET)
+    assert root["variable"]["security_hub_enabled"]["default"] is True
+    assert root["variable"]["config_enabled"]["default"] is True

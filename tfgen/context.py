@@ -16,7 +16,7 @@ from tfgen.cost.report import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
 from tfgen.interfaces.root import root_locals, root_only_variables
 from tfgen.model.definition import uses_auto_scaling
-from tfgen.names import cors_origins, ingress_rules, name_prefix, state_bucket
+from tfgen.names import cors_origins, ingress_rules, name_prefix, session_log_names, state_bucket
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -217,6 +217,10 @@ def bootstrap_context(project: dict[str, Any], envs: list[dict[str, Any]]) -> li
             "environments": [env["name"] for env in users],
             "lock_tables": sorted({env["state"]["dynamodb_table"] for env in users if env["state"]["dynamodb_table"]}),
             "log_bucket_prefix": bucket[:31].rstrip(".-") + "-logs-",
+            "trail_name": f"{project['name']}-account",
+            "trail_bucket_prefix": f"{project['name'][:24]}-audit-logs-",
+            "baseline": users[0]["spec"]["aws"]["baseline"],
+            "session": session_log_names(project["name"]),
             "account_id": accounts.pop() if len(accounts) == 1 else None,
             "default_tags": {"GeneratedBy": "tfgen", "ManagedBy": "Terraform", "Project": project["display_name"],
                              "Purpose": "terraform-state"},

@@ -36,9 +36,12 @@ def session_logging(doc: dict[str, Any]) -> dict[str, str] | None:
     without reading the bootstrap root's state."""
     if not doc["aws"]["baseline"]["session_logging"]:
         return None
-    project = doc["project"]["name"]
-    return {"region": doc["state"]["region"], "log_group": f"/{project}/session-manager",
-            "kms_alias": f"alias/{project}-session-manager"}
+    return {"region": doc["state"]["region"], **session_log_names(doc["project"]["name"])}
+
+
+def session_log_names(project: str) -> dict[str, str]:
+    """The session log group and its key's alias: one per project in an account."""
+    return {"log_group": f"/{project}/session-manager", "kms_alias": f"alias/{project}-session-manager"}
 
 
 def db_identifier(prefix: str) -> str:

@@ -122,6 +122,11 @@ def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
                 f"environments {ref.spec.env!r} ({where}: {a!r}) and {other.spec.env!r} ({b!r}) use the state bucket "
                 f"{bucket!r} in different regions; a bucket has one region (set state.region "
                 "once, or give the environment a bucket of its own)")))
+        if ref.doc["aws"]["baseline"] != other.doc["aws"]["baseline"]:
+            problems.append(Problem(other.spec.location(("aws", "baseline")), "aws.baseline", (
+                f"environments {ref.spec.env!r} and {other.spec.env!r} share the state bucket {bucket!r} and so its "
+                "bootstrap root, which holds the account baseline, but set aws.baseline differently (set it once, "
+                "in the base spec)")))
         account = other.doc["aws"]["account_id"]
         owner = owners.setdefault(bucket, other) if account else None
         if owner is not None and owner.doc["aws"]["account_id"] != account:

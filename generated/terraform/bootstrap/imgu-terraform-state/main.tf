@@ -210,20 +210,24 @@ resource "aws_s3_bucket_policy" "state" {
 
 data "aws_iam_policy_document" "access_logs" {
   statement {
-    sid       = "S3ServerAccessLogDelivery"
-    effect    = "Allow"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
+    sid     = "S3ServerAccessLogDelivery"
+    effect  = "Allow"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*",
+      "${aws_s3_bucket.access_logs.arn}/${local.trail_access_log_prefix}*",
+    ]
 
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]
     }
 
+    # The state bucket and, with the account baseline, the audit log bucket (baseline.tf).
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [aws_s3_bucket.state.arn]
+      values   = concat([aws_s3_bucket.state.arn], aws_s3_bucket.trail[*].arn)
     }
 
     condition {
