@@ -110,12 +110,11 @@ def test_log_bucket_admits_only_log_delivery_for_the_state_bucket(bundled):
     statements = bundled["data"]["aws_iam_policy_document.access_logs"]["statement"]
     allow = [s for s in statements if s.get("effect") == "Allow"]
     assert len(allow) == 1 and allow[0]["actions"] == ["s3:PutObject"]
-    assert allow[0]["resources"] == ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*",
-                                     "${aws_s3_bucket.access_logs.arn}/${local.trail_access_log_prefix}*"]
+    assert allow[0]["resources"] == ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
     assert bundled["resource"]["aws_s3_bucket_logging.state"]["target_prefix"] == "local.access_log_prefix"
     assert allow[0]["principals"] == [{"type": "Service", "identifiers": ["logging.s3.amazonaws.com"]}]
     conditions = {c["variable"]: c["values"] for c in allow[0]["condition"]}
-    assert conditions == {"aws:SourceArn": "concat([aws_s3_bucket.state.arn], aws_s3_bucket.trail[*].arn)",
+    assert conditions == {"aws:SourceArn": ["aws_s3_bucket.state.arn"],
                           "aws:SourceAccount": ["data.aws_caller_identity.current.account_id"]}
 
 

@@ -498,8 +498,10 @@ class EnvRun:
 
         An interruption skips the teardown on purpose: the emulator, and all it holds, is discarded.
         """
+        # A committed provider lock is used as CI uses it: read-only (init fails rather than rewrite it).
+        locked = ("-lockfile=readonly",) if (self.root / ".terraform.lock.hcl").is_file() else ()
         for name, args in (
-            ("init", ("init", "-input=false", "-no-color")),
+            ("init", ("init", "-input=false", "-no-color", *locked)),
             ("plan", ("plan", "-input=false", "-no-color", "-out=tfplan")),
         ):
             if not self.step(name, *args).ok:

@@ -210,30 +210,55 @@ resource "aws_s3_bucket_policy" "state" {
 
 data "aws_iam_policy_document" "access_logs" {
   statement {
-    sid     = "S3ServerAccessLogDelivery"
-    effect  = "Allow"
-    actions = ["s3:PutObject"]
-    resources = [
-      "${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*",
-      "${aws_s3_bucket.access_logs.arn}/${local.trail_access_log_prefix}*",
-    ]
+    sid       = "S3ServerAccessLogDelivery"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}*"]
 
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]
     }
 
-    # The state bucket and, with the account baseline, the audit log bucket (baseline.tf).
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = concat([aws_s3_bucket.state.arn], aws_s3_bucket.trail[*].arn)
+      values   = [aws_s3_bucket.state.arn]
     }
 
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+
+  # With the account baseline, the audit log bucket (baseline.tf) logs here too, below a prefix of its own.
+  dynamic "statement" {
+    for_each = aws_s3_bucket.trail
+
+    content {
+      sid       = "S3ServerAccessLogDeliveryAuditBucket"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.access_logs.arn}/${local.trail_access_log_prefix}*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["logging.s3.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = [statement.value.arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
     }
   }
 
