@@ -79,7 +79,9 @@ variable "baseline_log_retention_days" {
   default     = 365
 
   validation {
-    condition     = contains([90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.baseline_log_retention_days)
+    condition = contains([
+      90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.baseline_log_retention_days)
     error_message = "baseline_log_retention_days must be a CloudWatch Logs retention of 90 days or more."
   }
 }
