@@ -634,6 +634,32 @@ def patch_securityhub_configuration() -> str:
     return "Security Hub UpdateSecurityHubConfiguration kept and returned by DescribeHub (moto has none)"
 
 
+def patch_instance_security_groups() -> str:
+    """EC2 ModifyInstanceAttribute(Groups) changes the instance's groups but not its network interface's.
+
+    The interface reports its own groups plus the instance's, so after a switch it lists the old group and
+    the new one, and every re-plan wants to remove the old group again. AWS replaces the groups of the
+    instance's primary interface. Adoption switches instances to tfgen's groups, which is how the adoption
+    rehearsal met it.
+    """
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.modify_instance_security_groups
+    _expect("instance.security_groups = new_group_list" in inspect.getsource(original)
+            and "_group_set" not in inspect.getsource(original), "instance-groups",
+            "ModifyInstanceAttribute(Groups) changed upstream")
+
+    def modify_instance_security_groups(self: Any, instance_id: str, new_group_id_list: list[str]) -> Any:
+        instance = original(self, instance_id, new_group_id_list)
+        primary = instance.nics.get(0)
+        if primary is not None:
+            primary._group_set = list(instance.security_groups)
+        return instance
+
+    InstanceBackend.modify_instance_security_groups = modify_instance_security_groups
+    return "EC2 ModifyInstanceAttribute(Groups) replaces the primary interface's groups too"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
@@ -646,6 +672,7 @@ PATCHES: dict[str, Callable[[], str]] = {
     "backup-selections": patch_backup_selections,
     "db-subnet-group-modify": patch_db_subnet_group_modify,
     "securityhub-configuration": patch_securityhub_configuration,
+    "instance-groups": patch_instance_security_groups,
 }
 
 

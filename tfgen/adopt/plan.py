@@ -18,7 +18,8 @@ from tfgen.adopt.match import Matching, name_words
 from tfgen.adopt.specvalues import group_address, inline_rules
 from tfgen.adopt.state import StateInstance
 from tfgen.impact import resources as impactmap
-from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
+from tfgen.model.lenient import partial_view
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description, service_instance_address
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
 # attachments (tfgen grants through inline least-privilege policies), the old secret versions.
@@ -63,7 +64,8 @@ def import_id(d: Declared, m: Matching, env: str, doc: dict[str, Any]) -> tuple[
     """(ID, why) of a live object that tfgen declares as `d` but the state holds inside another resource."""
     key = d.address.rsplit("[", 1)[-1].strip('"]') if "[" in d.address else ""
     if d.type in ("aws_ebs_volume", "aws_volume_attachment"):
-        inst = m.state_of(f'{impactmap.EC2}.aws_instance.this["{key}"]')
+        svc = doc["services"].get(key)
+        inst = m.state_of(service_instance_address(key, svc["keep_user_data"])) if svc else None
         volume = doc["services"].get(key, {}).get("data_volume") if inst else None
         disk = _inline_volume(inst, volume.get("device_name") or "/dev/sdf") if inst and volume else None
         if disk:
@@ -116,7 +118,7 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
 
 def _group_description(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
     group = next((g for g in (*GROUP_DESCRIPTIONS, *doc["services"]) if group_address(g) == d.address), None)
-    why = _differs("description", s.attrs.get("description"), security_group_description(group, doc)) \
+    why = _differs("description", s.attrs.get("description"), security_group_description(group, partial_view(doc))) \
         if group else ""
     return f"{why} (its inline rules go with it: kept, they would duplicate tfgen's rule resources)" \
         if why and inline_rules(s) else why

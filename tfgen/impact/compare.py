@@ -20,6 +20,7 @@ from tfgen.errors import Location, Problem
 from tfgen.impact.acks import Ack, Acknowledgements, change_text
 from tfgen.impact.diff import key_value, plan_changes
 from tfgen.impact.resources import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
+from tfgen.model.views import Spec
 from tfgen.names import state_bucket
 from tfgen.spec import format_path
 from tfgen.validate import ValidatedSpec
@@ -179,7 +180,7 @@ def _volume_az_changes(env: str, old: dict[str, Any], new: dict[str, Any]) -> li
 
 
 def _state_bucket_change(env: str, old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, Any, Any, str]]:
-    before, after = state_bucket(old), state_bucket(new)
+    before, after = state_bucket(Spec.of(old)), state_bucket(Spec.of(new))
     if before == after or before is None:
         return []
     return [("state_bucket_change", "state.bucket", before, after,

@@ -81,7 +81,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 env["region"]),
             var("ec2messages_channel", "bool", "Grant the ec2messages actions that SSM Agent before 3.3.40.0 uses "
                 "for Run Command (true exactly when the VPC has the ec2messages endpoint).",
-                "ec2messages" in env["spec"]["network"]["interface_endpoints"]),
+                "ec2messages" in env["spec"].network.interface_endpoints),
             var("session_logging", SESSION_LOGGING_TYPE, "Session Manager's log group and KMS key alias in the "
                 "bootstrap root's region (the account baseline); null: sessions are not logged.",
                 session_logging(env["spec"]), nullable=True),

@@ -7,8 +7,6 @@ docs and the top-level README describe once. Everything else may differ between 
 
 from __future__ import annotations
 
-from typing import Any
-
 from tfgen.cost.fields import COST
 from tfgen.model.schema import Field, boolean, integer, list_of, map_of, obj, string
 
@@ -333,9 +331,3 @@ SPEC: Field = obj("A tfgen environment spec.", {
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "cost": COST,
 })
-
-
-def uses_auto_scaling(service: dict[str, Any]) -> bool:
-    """Whether a normalized service runs in an Auto Scaling group (`auto_scaling.enabled`, null: stateless)."""
-    enabled = service["auto_scaling"]["enabled"]
-    return service["data_volume"] is None if enabled is None else enabled

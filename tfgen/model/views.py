@@ -225,6 +225,12 @@ class Service:
             start_on_boot=d["start_on_boot"],
         )
 
+    @property
+    def uses_auto_scaling(self) -> bool:
+        """Whether the service runs in an Auto Scaling group (`auto_scaling.enabled`; null: when stateless)."""
+        enabled = self.auto_scaling.enabled
+        return self.data_volume is None if enabled is None else enabled
+
 
 @dataclass(frozen=True, slots=True)
 class Database:
