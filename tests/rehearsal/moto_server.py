@@ -635,11 +635,12 @@ def patch_securityhub_configuration() -> str:
 
 
 def patch_instance_security_groups() -> str:
-    """EC2 ModifyInstanceAttribute(Groups) changes the instance's groups but not its network interface's.
+    """EC2 ModifyInstanceAttribute(Groups) changes the instance's groups but not its network interface's, and
+    ModifyNetworkInterfaceAttribute(Groups) the interface's but not the instance's.
 
     The interface reports its own groups plus the instance's, so after a switch it lists the old group and
-    the new one, and every re-plan wants to remove the old group again. AWS replaces the groups of the
-    instance's primary interface. Adoption switches instances to tfgen's groups, which is how the adoption
+    the new one, and every re-plan wants to remove the old group again. On AWS an instance's groups are its
+    primary interface's. Adoption switches instances to tfgen's groups, which is how the adoption
     rehearsal met it.
     """
     from moto.ec2.models.instances import InstanceBackend
@@ -657,7 +658,23 @@ def patch_instance_security_groups() -> str:
         return instance
 
     InstanceBackend.modify_instance_security_groups = modify_instance_security_groups
-    return "EC2 ModifyInstanceAttribute(Groups) replaces the primary interface's groups too"
+
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    modify_eni = NetworkInterfaceBackend.modify_network_interface_attribute
+    _expect("eni._group_set = groups" in inspect.getsource(modify_eni), "instance-groups",
+            "ModifyNetworkInterfaceAttribute(Groups) changed upstream")
+
+    def modify_network_interface_attribute(self: Any, eni_id: str, group_ids: list[str], *args: Any,
+                                           **kwargs: Any) -> None:
+        modify_eni(self, eni_id, group_ids, *args, **kwargs)
+        eni = self.get_network_interface(eni_id)
+        if group_ids and eni.instance is not None and eni.instance.nics.get(0) is eni:
+            eni.instance.security_groups = list(eni._group_set)
+
+    NetworkInterfaceBackend.modify_network_interface_attribute = modify_network_interface_attribute
+    return "EC2 ModifyInstanceAttribute(Groups) and ModifyNetworkInterfaceAttribute(Groups) keep an instance's " \
+        "groups and its primary interface's the same"
 
 
 PATCHES: dict[str, Callable[[], str]] = {
