@@ -17,7 +17,7 @@ from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces,
 from tfgen.interfaces.root import root_locals, root_only_variables
 from tfgen.model.plain import plain
 from tfgen.model.views import Service, Spec
-from tfgen.names import cors_origins, ingress_rules, name_prefix, state_key
+from tfgen.names import cors_origins, ingress_rules, name_prefix, session_log_names, state_bucket, state_key
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -125,7 +125,7 @@ def environment_context(env: str, spec: Spec) -> dict[str, Any]:
         "services": _env_services(spec),
         "cors_origins": cors_origins(spec),
         "state": {
-            "bucket": state.bucket,
+            "bucket": state_bucket(spec),
             "key": state_key(env, state),
             "region": state.region,
             "use_lockfile": state.lock in ("lockfile", "both"),
@@ -204,20 +204,24 @@ def docs_units(templates: list[str], project: dict[str, Any], envs: list[dict[st
 def bootstrap_context(project: dict[str, Any], envs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One bootstrap root per state bucket: the bucket, its log bucket and the lock tables its specs ask for.
 
-    Environments sharing a bucket share its root (validation makes them agree on the region); the root pins
-    the account only when every one of them names the same `aws.account_id`."""
+    Environments sharing a bucket share its root (validation makes them agree on the region and on the account
+    those naming one name); the root pins that account: the bucket, and the account baseline, live in it."""
     by_bucket: dict[str, list[dict[str, Any]]] = {}
     for env in envs:
         by_bucket.setdefault(env["state"]["bucket"], []).append(env)
     roots = []
     for bucket, users in sorted(by_bucket.items()):
-        accounts = {env["spec"].aws.account_id for env in users}
+        accounts = {env["spec"].aws.account_id for env in users} - {None}
         roots.append({
             "bucket": bucket,
             "region": users[0]["state"]["region"],
             "environments": [env["name"] for env in users],
             "lock_tables": sorted({env["state"]["dynamodb_table"] for env in users if env["state"]["dynamodb_table"]}),
             "log_bucket_prefix": bucket[:31].rstrip(".-") + "-logs-",
+            "trail_name": f"{project['name']}-account",
+            "trail_bucket_prefix": f"{project['name'][:24]}-audit-logs-",
+            "baseline": plain(users[0]["spec"].aws.baseline),
+            "session": session_log_names(project["name"]),
             "account_id": accounts.pop() if len(accounts) == 1 else None,
             "default_tags": {"GeneratedBy": "tfgen", "ManagedBy": "Terraform", "Project": project["display_name"],
                              "Purpose": "terraform-state"},

@@ -30,6 +30,30 @@ def name_prefix(spec: Spec, env: str) -> str:
     return f"{spec.project.name}-{env}"
 
 
+def state_bucket(spec: Spec) -> str | None:
+    """The state bucket: the spec's name, or one unique per account and region (None: neither is known).
+
+    Bucket names are global: a fixed short name fails when anyone anywhere owns it, the account id does not."""
+    if spec.state.bucket:
+        return spec.state.bucket
+    account = spec.aws.account_id
+    return f"{spec.project.name}-tfstate-{account}-{spec.state.region}" if account else None
+
+
+def session_logging(spec: Spec) -> dict[str, str] | None:
+    """Where the account baseline logs Session Manager sessions (None: it does not): the log group and the
+    alias of its KMS key, in the bootstrap root's region. Per project, so the environments' roles name them
+    without reading the bootstrap root's state."""
+    if not spec.aws.baseline.session_logging:
+        return None
+    return {"region": spec.state.region, **session_log_names(spec.project.name)}
+
+
+def session_log_names(project: str) -> dict[str, str]:
+    """The session log group and its key's alias: one per project in an account."""
+    return {"log_group": f"/{project}/session-manager", "kms_alias": f"alias/{project}-session-manager"}
+
+
 def db_identifier(prefix: str) -> str:
     """The RDS instance identifier; changing it replaces the database."""
     return f"{prefix}-mysql"

@@ -16,7 +16,7 @@ from tfgen.model.definition import SPEC
 from tfgen.model.lenient import partial_view
 from tfgen.model.schema import Field, module_shaping_paths, validate_document
 from tfgen.model.views import Spec
-from tfgen.names import state_key
+from tfgen.names import state_bucket, state_key
 from tfgen.rules import RULES, Check
 from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
@@ -106,18 +106,34 @@ def cross_environment_problems(validated: list[ValidatedSpec]) -> list[Problem]:
 
 
 def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
-    """Environments sharing a state bucket share its bootstrap root, and a bucket lives in one region."""
+    """Environments sharing a state bucket share its bootstrap root: a bucket lives in one region and account."""
     first_by_bucket: dict[str, ValidatedSpec] = {}
+    owners: dict[str, ValidatedSpec] = {}  # the first environment naming an account, by bucket
     problems = []
     for other in validated:
-        ref = first_by_bucket.setdefault(other.view.state.bucket, other)
+        bucket = state_bucket(other.view)
+        if bucket is None:
+            continue  # the state_backend rule reports it
+        ref = first_by_bucket.setdefault(bucket, other)
         a, b = ref.view.state.region, other.view.state.region
         if a != b:
             where = ref.spec.location(("state", "region")) or ref.spec.files[-1]
             problems.append(Problem(other.spec.location(("state", "region")), "state.region", (
                 f"environments {ref.spec.env!r} ({where}: {a!r}) and {other.spec.env!r} ({b!r}) use the state bucket "
-                f"{other.view.state.bucket!r} in different regions; a bucket has one region (set state.region "
+                f"{bucket!r} in different regions; a bucket has one region (set state.region "
                 "once, or give the environment a bucket of its own)")))
+        if ref.view.aws.baseline != other.view.aws.baseline:
+            problems.append(Problem(other.spec.location(("aws", "baseline")), "aws.baseline", (
+                f"environments {ref.spec.env!r} and {other.spec.env!r} share the state bucket {bucket!r} and so its "
+                "bootstrap root, which holds the account baseline, but set aws.baseline differently (set it once, "
+                "in the base spec)")))
+        account = other.view.aws.account_id
+        owner = owners.setdefault(bucket, other) if account else None
+        if owner is not None and owner.view.aws.account_id != account:
+            problems.append(Problem(other.spec.location(("aws", "account_id")), "aws.account_id", (
+                f"environments {owner.spec.env!r} and {other.spec.env!r} name different accounts but share the "
+                f"state bucket {bucket!r}; a bucket and its bootstrap root live in one account (leave state.bucket "
+                "unset for a bucket per account, or name one per account)")))
     return problems
 
 
@@ -126,8 +142,10 @@ def state_key_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     first: dict[tuple[str, str], ValidatedSpec] = {}
     problems = []
     for other in validated:
-        state = other.view.state
-        where = (state.bucket, state_key(other.spec.env, state))
+        bucket = state_bucket(other.view)
+        if bucket is None:
+            continue  # the state_backend rule reports it
+        where = (bucket, state_key(other.spec.env, other.view.state))
         ref = first.setdefault(where, other)
         if ref is not other:
             problems.append(Problem(other.spec.location(("state", "key")) or other.spec.location(("state",)),

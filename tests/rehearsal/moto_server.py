@@ -599,6 +599,41 @@ def patch_db_subnet_group_modify() -> str:
     return "RDS ModifyDBSubnetGroup keeps the group it modified"
 
 
+def patch_securityhub_configuration() -> str:
+    """Security Hub UpdateSecurityHubConfiguration (PATCH /accounts): not in moto.
+
+    The bootstrap root's optional account baseline enables Security Hub; after EnableSecurityHub the provider
+    sets the account's control settings with UpdateSecurityHubConfiguration, which moto answers with a 500
+    page. The emulator keeps the two settings and DescribeHub returns them, as AWS does.
+    """
+    import json
+
+    from moto.securityhub.models import SecurityHubBackend
+    from moto.securityhub.responses import SecurityHubResponse
+
+    _expect(not hasattr(SecurityHubResponse, "update_security_hub_configuration"), "securityhub-configuration",
+            "moto implements UpdateSecurityHubConfiguration now")
+    original = SecurityHubBackend.describe_hub
+    _expect('"AutoEnableControls": True' in inspect.getsource(original), "securityhub-configuration",
+            "DescribeHub no longer answers a constant AutoEnableControls")
+
+    def update_security_hub_configuration(self: Any) -> str:
+        body = json.loads(self.body or "{}")
+        settings = self.securityhub_backend.__dict__.setdefault("tfgen_hub_settings", {})
+        for key in ("AutoEnableControls", "ControlFindingGenerator"):
+            if key in body:
+                settings[key] = body[key]
+        self.securityhub_backend.describe_hub()  # AWS refuses it too while the hub is not enabled
+        return "{}"
+
+    def describe_hub(self: Any, hub_arn: str | None = None) -> dict[str, Any]:
+        return {**original(self, hub_arn), **self.__dict__.get("tfgen_hub_settings", {})}
+
+    SecurityHubResponse.update_security_hub_configuration = update_security_hub_configuration
+    SecurityHubBackend.describe_hub = describe_hub
+    return "Security Hub UpdateSecurityHubConfiguration kept and returned by DescribeHub (moto has none)"
+
+
 def patch_instance_security_groups() -> str:
     """EC2 ModifyInstanceAttribute(Groups) changes the instance's groups but not its network interface's, and
     ModifyNetworkInterfaceAttribute(Groups) the interface's but not the instance's.
@@ -653,6 +688,7 @@ PATCHES: dict[str, Callable[[], str]] = {
     "instance-refresh": patch_instance_refresh,
     "backup-selections": patch_backup_selections,
     "db-subnet-group-modify": patch_db_subnet_group_modify,
+    "securityhub-configuration": patch_securityhub_configuration,
     "instance-groups": patch_instance_security_groups,
 }
 

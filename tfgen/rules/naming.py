@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tfgen import aws
+from tfgen.names import state_bucket
 from tfgen.rules.registry import Check, report_duplicates, rule
 from tfgen.spec import Path_
 
@@ -160,8 +161,11 @@ def storage_settings(spec: Spec, check: Check) -> None:
 def state_backend(spec: Spec, check: Check) -> None:
     """State bucket is a valid S3 name; key prefix is a clean path; lock table is a valid DynamoDB name."""
     state = spec.state
-    bucket = state.bucket
-    if ".." in bucket or ".-" in bucket or "-." in bucket or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", bucket):
+    bucket = state_bucket(spec)
+    if bucket is None:
+        check.report(("state", "bucket"), "name the state bucket, or set aws.account_id and the bucket is named "
+                                          "<project>-tfstate-<account>-<region> (a name unique to the account)")
+    elif ".." in bucket or ".-" in bucket or "-." in bucket or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", bucket):
         check.report(("state", "bucket"), f"{bucket!r} is not a valid S3 bucket name (no '..', '.-', '-.', and "
                                           "not an IP address)")
     prefix = state.key_prefix
