@@ -677,6 +677,29 @@ def patch_instance_security_groups() -> str:
         "groups and its primary interface's the same"
 
 
+def patch_serial_requests() -> str:
+    """moto's server handles requests on threads, but its backends are not thread-safe.
+
+    Terraform sends up to ten requests at once; an adoption apply that creates a dozen security groups and
+    their rules at the same moment once got InvalidPermission.Duplicate for a rule nothing had created before
+    (one rehearsal in five, under load). One lock around each request makes the emulator's state changes
+    atomic, as AWS's are; requests take milliseconds, the waits are Terraform's own.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.__call__
+    _expect("backend_app(environ, start_response)" in inspect.getsource(original), "serial-requests",
+            "the WSGI dispatcher changed upstream")
+    lock = threading.Lock()
+
+    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        with lock:
+            return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = call
+    return "one request at a time (moto's backends are not thread-safe)"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
@@ -690,6 +713,7 @@ PATCHES: dict[str, Callable[[], str]] = {
     "db-subnet-group-modify": patch_db_subnet_group_modify,
     "securityhub-configuration": patch_securityhub_configuration,
     "instance-groups": patch_instance_security_groups,
+    "serial-requests": patch_serial_requests,
 }
 
 
