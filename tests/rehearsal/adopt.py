@@ -191,8 +191,8 @@ def rehearse(args: argparse.Namespace) -> int:
                             "-lock=false")
             ok = ok and r.step("replan", root, "plan", "-input=false", "-no-color", "-lock=false",
                                "-detailed-exitcode")
-        if not args.keep:
-            r.step("destroy", root, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false")
+        if not args.keep:  # the tree tfgen took over must also come down cleanly
+            ok = r.step("destroy", root, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false") and ok
         summary = {"from": args.from_ref or "handwritten", "adoption": report["counts"], "plan": counts,
                    "lost": lost, "acknowledged_losses": accepted, "timings_s": r.timings, "ok": ok}
         (work / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
