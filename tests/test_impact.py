@@ -66,7 +66,7 @@ DESTRUCTIVE = [
     ("region_change", [("base.yaml", "region: us-east-1\n\nstate", "region: eu-west-1\n\nstate"),
                        ("base.yaml", "[us-east-1a, us-east-1b]", "[eu-west-1a, eu-west-1b]")], "dev", "region",
      "moves the environment from us-east-1 to eu-west-1: every regional resource"),
-    ("vpc_cidr_change", [("base.yaml", "vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/17")], "staging",
+    ("vpc_cidr_change", [("base.yaml", "vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/17")], "prod",
      "network.vpc_cidr", "changes the VPC CIDR from 10.0.0.0/16 to 10.0.0.0/17: the VPC is replaced"),
     ("engine_downgrade", [("base.yaml", 'engine_version: "8.4"', 'engine_version: "8.0.40"')], "prod",
      "database.engine_version", "downgrades MySQL from 8.4 to 8.0.40: RDS cannot downgrade"),

@@ -68,11 +68,29 @@ def terraform_validate(workdir: Path, config: Path) -> dict[str, Any]:
 
 
 def copy_project(dest: Path) -> Path:
-    """A throwaway tfgen project at `dest`: the real specs and templates, no generated/ tree."""
+    """A throwaway tfgen project at `dest`: the real specs and templates, no generated/ tree. The specs' own
+    `environment.acknowledged_changes` are left out: they approve a change against the repository's history,
+    and the copy starts where that change is applied (its renders would print them as warnings)."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "specs", dest / "specs")
     shutil.copytree(ROOT / "templates", dest / "templates")
+    for spec in (dest / "specs").glob("*.yaml"):
+        spec.write_text(without_acknowledgements(spec.read_text()))
     return dest
+
+
+def without_acknowledgements(text: str) -> str:
+    """A spec's text without its top-level `environment:` block when that holds only acknowledged changes."""
+    lines = text.splitlines(keepends=True)
+    if "environment:\n" not in lines:
+        return text
+    start = end = lines.index("environment:\n") + 1
+    while end < len(lines) and (lines[end].startswith("  ") or not lines[end].strip()):
+        end += 1
+    body = [line.rstrip("\n") for line in lines[start:end] if line.strip() and not line.lstrip().startswith("#")]
+    if not body or body[0] != "  acknowledged_changes:" or not all(line.startswith("    ") for line in body[1:]):
+        return text
+    return "".join(lines[:start - 1] + lines[end:])
 
 
 def checkov_failures(tree: Path, scratch: Path) -> list[str]:

@@ -35,7 +35,7 @@ PROJECT = obj("Project identity; shared by every environment.", {
 
 ENVIRONMENT = obj("What kind of environment this spec describes.", {
     "production": boolean("Production environments must meet the guardrails (deletion protection, final "
-                          "snapshot, Multi-AZ, >= 90 days of logs, a named AWS account, an alarm subscriber).",
+                          "snapshot, Multi-AZ, >= 90 days of logs, an alarm subscriber).",
                           False),
     "guardrail_overrides": map_of(
         string("Why this guardrail does not apply; printed as a warning on every render."),
@@ -58,9 +58,10 @@ ACCOUNT_ID_PATTERN = r"\d{12}"
 ROLE_ARN_PATTERN = r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
 
 AWS_ACCOUNT = obj("The AWS account this environment lives in (one account per environment is the safe layout).", {
-    "account_id": string("Account id of the environment: every provider block gets allowed_account_ids, so this "
-                         "spec can never be applied with another account's credentials. Production requires it.",
-                         None, nullable=True, pattern=ACCOUNT_ID_PATTERN, examples=("111122223333",)),
+    "account_id": string("Account id of the environment (required): every provider block gets allowed_account_ids, "
+                         "so this spec can never be applied with another account's credentials (`make apply "
+                         "ENV=dev` with production credentials stops before it changes anything).",
+                         pattern=ACCOUNT_ID_PATTERN, examples=("111122223333",), formerly=None),
     "assume_role_arn": string("Role the AWS provider assumes in that account (null: use the caller's credentials "
                               "as they are).", None, nullable=True, pattern=ROLE_ARN_PATTERN,
                               examples=("arn:aws:iam::111122223333:role/terraform-deploy",)),

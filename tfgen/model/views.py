@@ -49,7 +49,7 @@ class Environment:
 class Aws:
     """The AWS account this environment lives in (one account per environment is the safe layout)."""
 
-    account_id: str | None
+    account_id: str
     assume_role_arn: str | None
 
     @classmethod

@@ -79,7 +79,7 @@ variable "availability_zones" {
 variable "public_subnet_cidrs" {
   description = "CIDRs of the public subnets, in the order of availability_zones."
   type        = list(string)
-  default     = ["10.0.1.0/24", "10.0.2.0/24"]
+  default     = ["10.20.1.0/24", "10.20.2.0/24"]
 
   validation {
     condition     = alltrue([for block in var.public_subnet_cidrs : can(cidrhost(block, 0))])
@@ -95,7 +95,7 @@ variable "public_subnet_cidrs" {
 variable "private_subnet_cidrs" {
   description = "CIDRs of the private subnets, in the order of availability_zones."
   type        = list(string)
-  default     = ["10.0.11.0/24", "10.0.12.0/24"]
+  default     = ["10.20.11.0/24", "10.20.12.0/24"]
 
   validation {
     condition     = alltrue([for block in var.private_subnet_cidrs : can(cidrhost(block, 0))])
@@ -452,7 +452,7 @@ variable "tags" {
 variable "vpc_cidr" {
   description = "IPv4 CIDR block of the VPC."
   type        = string
-  default     = "10.0.0.0/16"
+  default     = "10.20.0.0/16"
 
   validation {
     condition     = can(cidrhost(var.vpc_cidr, 0))
