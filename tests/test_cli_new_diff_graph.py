@@ -125,7 +125,7 @@ def test_new_names_its_own_account_and_leaves_the_source_acknowledgements(run, p
 def test_new_asks_for_the_account_on_a_terminal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tfgen.cli.specs as specs_cli
 
-    monkeypatch.setattr(specs_cli.click, "get_text_stream", lambda name: type("Tty", (), {"isatty": lambda s: True})())
+    monkeypatch.setattr(specs_cli, "interactive", lambda: True)
     result = CliRunner().invoke(main, ["-C", str(project), "new", "qa", "--from", "prod"], input="777788889999\n")
     assert result.exit_code == 0, result.output
     assert "AWS account id of qa" in result.output

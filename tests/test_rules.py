@@ -213,6 +213,8 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          {(*DB, "engine_version"): "8.0.40"}),
         ("dev", {(*DB, "instance_class"): "db.t4g"}, "'db.t4g' is not an RDS instance class",
          {(*DB, "instance_class"): "db.r7g.large"}),
+        ("dev", {(*DB, "replica_instance_class"): "t4g.small"}, "database.replica_instance_class: 't4g.small' is "
+         "not an RDS instance class", {(*DB, "replica_instance_class"): "db.t4g.small"}),
     ],
     "database_storage": [
         ("dev", {(*DB, "allocated_storage_gb"): 399, (*DB, "max_allocated_storage_gb"): 0, (*DB, "iops"): 12000},
@@ -226,6 +228,8 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          {(*DB, "backup_retention_days"): 35}),
         ("staging", {(*DB, "backup_retention_days"): 0}, "0 disables automated backups",
          {(*DB, "backup_retention_days"): 1}),
+        ("dev", {(*DB, "backup_retention_days"): 0, (*DB, "read_replicas"): 1},
+         "which read replicas (database.read_replicas: 1) require", {(*DB, "backup_retention_days"): 0}),
         ("dev", {(*DB, "backup_window"): "05:00-05:30"}, "overlaps the maintenance window",
          {(*DB, "backup_window"): "23:45-00:15"}),
         ("dev", {(*DB, "maintenance_window"): "sun:04:30-sun:04:59"}, "shorter than the 30 minutes",

@@ -139,8 +139,13 @@ def schema() -> None:
 
 def ask_account_id(env: str) -> str:
     """Every environment names its AWS account: ask for it on a terminal, refuse without one elsewhere."""
-    if not click.get_text_stream("stdin").isatty():
+    if not interactive():
         raise click.UsageError(f"--account-id is required: the AWS account id (12 digits) environment {env} "
                                "lives in (every spec pins its account, so it cannot be applied with another "
                                "account's credentials)")
     return str(click.prompt(f"AWS account id of {env} (12 digits)", type=str)).strip()
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()

@@ -247,7 +247,22 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
     return [Resource(f"{DB}.aws_db_instance.main", True, "database", "defined", args, (),
                      (f"{SEC}.aws_security_group.rds",)),
             Resource(f"{DB}.aws_cloudwatch_metric_alarm.rds_free_storage", False, "database", "defined",
-                     (Arg("database.allocated_storage_gb", db["allocated_storage_gb"]),))]
+                     (Arg("database.allocated_storage_gb", db["allocated_storage_gb"]),)),
+            *_replicas(db)]
+
+
+def _replicas(db: dict[str, Any]) -> list[Resource]:
+    """Replica n exists while database.read_replicas >= n; it holds a copy of the data, like the instance."""
+    rows = []
+    for n in range(1, db["read_replicas"] + 1):
+        exists = ("database.read_replicas", db["read_replicas"])
+        klass = Arg("database.replica_instance_class", db["replica_instance_class"] or db["instance_class"])
+        rows.append(Resource(f'{DB}.aws_db_instance.replica["{n}"]', True, *exists, (klass,)))
+        rows += [Resource(f'{DB}.aws_cloudwatch_log_group.replica["{n}-{log}"]', True, *exists)
+                 for log in ("error", "slowquery")]
+        rows += [Resource(f'{DB}.aws_cloudwatch_metric_alarm.{alarm}["{n}"]', False, *exists)
+                 for alarm in ("replica_cpu", "replica_lag", "replica_free_storage")]
+    return rows
 
 
 def in_group(svc: dict[str, Any]) -> bool:

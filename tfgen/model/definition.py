@@ -178,6 +178,12 @@ DATABASE = obj("RDS MySQL.", {
     "storage_throughput": integer("gp3 throughput in MiB/s; only allowed from 400 GiB.", None, nullable=True,
                                   examples=(500,)),
     "multi_az": boolean("Standby replica in a second AZ.", True),
+    "read_replicas": integer("Read replicas of the instance (asynchronous MySQL replication, readable: the "
+                             "read_address output), spread over the availability zones from the second one on, "
+                             "each with its own CPU, replica-lag and free-storage alarms. They need automated "
+                             "backups (backup_retention_days >= 1).", 0, minimum=0, maximum=5),
+    "replica_instance_class": string("DB instance class of the read replicas (null: the instance's class).", None,
+                                     nullable=True, examples=("db.t4g.small",)),
     "backup_retention_days": integer("Automated backup retention (0-35 days).", 7),
     "backup_window": string("Daily backup window (UTC).", "03:00-04:00", pattern=r"\d\d:\d\d-\d\d:\d\d"),
     "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",

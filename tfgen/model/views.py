@@ -206,6 +206,8 @@ class Database:
     iops: int | None
     storage_throughput: int | None
     multi_az: bool
+    read_replicas: int
+    replica_instance_class: str | None
     backup_retention_days: int
     backup_window: str
     maintenance_window: str
@@ -229,6 +231,8 @@ class Database:
             iops=d["iops"],
             storage_throughput=d["storage_throughput"],
             multi_az=d["multi_az"],
+            read_replicas=d["read_replicas"],
+            replica_instance_class=d["replica_instance_class"],
             backup_retention_days=d["backup_retention_days"],
             backup_window=d["backup_window"],
             maintenance_window=d["maintenance_window"],
