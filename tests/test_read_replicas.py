@@ -8,23 +8,16 @@ The structure is checked on a full plan of a dev copy with two replicas on the f
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from tfhelpers import CHECKOV, checkov_failures, copy_project
+from tfhelpers import CHECKOV, HAS_FAKEPROV, checkov_failures, copy_project, fakeprov_plan
 
 from tfgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-FAKEPROV = Path(os.environ.get("FAKEPROV_DIR", ROOT.parent / "shared" / "fakeprov"))
-CACHE = Path(os.environ.get("FAKEPROV_CACHE", ROOT / ".venv-fakeprov"))
-TERRAFORM = shutil.which("terraform")
-SHOW = Path(__file__).resolve().parent / "fakeprov_show.sh"
 DB = "module.database"
 REPLICAS = """
 database:
@@ -104,20 +97,10 @@ def test_checkov_passes_the_tree_with_replicas(project: Path, tmp_path: Path) ->
 
 # ------------------------------------------------------------------------------------------------ the plan
 
-def plan(project: Path) -> dict[str, Any]:
-    env = {**os.environ, "FAKEPROV_DIR": str(FAKEPROV), "FAKEPROV_CACHE": str(CACHE), "FAKEPROV_TERRAFORM": TERRAFORM}
-    env.pop("TF_PLUGIN_CACHE_DIR", None)
-    result = subprocess.run(["bash", str(SHOW), str(project / "generated/terraform/environments/dev")], env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout)
-
-
 @pytest.mark.terraform
-@pytest.mark.skipif(TERRAFORM is None or not (CACHE / "terraformrc").is_file() or not (FAKEPROV / "lib.sh").is_file(),
-                    reason="needs terraform and a fakeprov build (`make fakeprov`)")
+@pytest.mark.skipif(not HAS_FAKEPROV, reason="needs terraform and a fakeprov build (`make fakeprov`)")
 def test_the_plan_creates_replicas_of_the_instance_with_their_alarms(project: Path) -> None:
-    shown = plan(project)
+    shown = fakeprov_plan(project / "generated/terraform/environments/dev")
     after = {r["address"]: r["change"]["after"] for r in shown["resource_changes"] if r["mode"] == "managed"}
     config = {r["address"]: r for r in
               shown["configuration"]["root_module"]["module_calls"]["database"]["module"]["resources"]}

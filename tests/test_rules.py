@@ -108,6 +108,7 @@ def _problems(spec: LoadedSpec) -> list[str]:
 
 SVC = ("services",)
 DB = ("database",)
+NS = ["ns-2048.awsdns-64.com", "ns-2049.awsdns-65.net", "ns-2050.awsdns-66.org", "ns-2051.awsdns-67.co.uk"]
 NET = ("network",)
 PROD_SINGLE_AZ = {("database", "multi_az"): False}
 OVERRIDE = {("environment", "guardrail_overrides"): {"multi_az": "single-AZ until launch; approved by finance"}}
@@ -258,6 +259,13 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          "limited to 64", {("dns", "domain"): "a" * 60 + ".com"}),
         ("dev", {("dns", "health_check"): True}, "needs the hosted zone tfgen manages",
          {("dns", "health_check"): True, ("dns", "create_hosted_zone"): True}),
+        ("dev", {("dns", "delegations"): {"qa.dev.imageunderstander.example.com": NS}},
+         "a delegation is an NS record in the hosted zone tfgen manages",
+         {("dns", "delegations"): {"qa.dev.imageunderstander.example.com": NS}, ("dns", "create_hosted_zone"): True}),
+        ("prod", {("dns", "delegations"): {"staging.example.org": NS}}, "staging.example.org is not a subdomain of "
+         "imageunderstander.example.com", {("dns", "delegations"): {"staging.imageunderstander.example.com": NS}}),
+        ("prod", {("dns", "delegations"): {"api.imageunderstander.example.com": NS}}, "has an alias record of this "
+         "zone", {("dns", "delegations"): {"api.imageunderstander.example.com": NS}, ("dns", "subdomains"): ["www"]}),
     ],
     "storage_settings": [
         ("dev", {("storage", "ia_transition_days"): 29}, "no earlier than 30 days; got 29",

@@ -12,6 +12,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("TF_MIRROR", "/opt/tf-plugins"))
 TERRAFORM = shutil.which("terraform")
+FAKEPROV = Path(os.environ.get("FAKEPROV_DIR", ROOT.parent / "shared" / "fakeprov"))
+FAKEPROV_CACHE = Path(os.environ.get("FAKEPROV_CACHE", ROOT / ".venv-fakeprov"))
+HAS_FAKEPROV = TERRAFORM is not None and (FAKEPROV_CACHE / "terraformrc").is_file() and (FAKEPROV / "lib.sh").is_file()
+
+
+def fakeprov_plan(root: Path) -> dict[str, Any]:
+    """`terraform show -json` of a plan of the root module `root` on the fake aws 6.69.1 provider."""
+    env = {**os.environ, "FAKEPROV_DIR": str(FAKEPROV), "FAKEPROV_CACHE": str(FAKEPROV_CACHE),
+           "FAKEPROV_TERRAFORM": str(TERRAFORM)}
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    show = Path(__file__).resolve().parent / "fakeprov_show.sh"
+    result = subprocess.run(["bash", str(show), str(root)], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 CLI_CONFIG = """provider_installation {{
   filesystem_mirror {{

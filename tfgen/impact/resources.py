@@ -253,16 +253,13 @@ def _database(env: str, doc: dict[str, Any]) -> list[Resource]:
 
 def _replicas(db: dict[str, Any]) -> list[Resource]:
     """Replica n exists while database.read_replicas >= n; it holds a copy of the data, like the instance."""
-    rows = []
-    for n in range(1, db["read_replicas"] + 1):
-        exists = ("database.read_replicas", db["read_replicas"])
-        klass = Arg("database.replica_instance_class", db["replica_instance_class"] or db["instance_class"])
-        rows.append(Resource(f'{DB}.aws_db_instance.replica["{n}"]', True, *exists, (klass,)))
-        rows += [Resource(f'{DB}.aws_cloudwatch_log_group.replica["{n}-{log}"]', True, *exists)
-                 for log in ("error", "slowquery")]
-        rows += [Resource(f'{DB}.aws_cloudwatch_metric_alarm.{alarm}["{n}"]', False, *exists)
-                 for alarm in ("replica_cpu", "replica_lag", "replica_free_storage")]
-    return rows
+    exists, count = ("database.read_replicas", db["read_replicas"]), db["read_replicas"] + 1
+    klass = Arg("database.replica_instance_class", db["replica_instance_class"] or db["instance_class"])
+    return [*(Resource(f'{DB}.aws_db_instance.replica["{n}"]', True, *exists, (klass,)) for n in range(1, count)),
+            *(Resource(f'{DB}.aws_cloudwatch_log_group.replica["{n}-{log}"]', True, *exists)
+              for n in range(1, count) for log in ("error", "slowquery")),
+            *(Resource(f'{DB}.aws_cloudwatch_metric_alarm.{alarm}["{n}"]', False, *exists)
+              for n in range(1, count) for alarm in ("replica_cpu", "replica_lag", "replica_free_storage"))]
 
 
 def in_group(svc: dict[str, Any]) -> bool:
@@ -368,6 +365,8 @@ def _certificate_and_dns(env: str, doc: dict[str, Any]) -> list[Resource]:
                       (zone, certificate)) for name in hostnames]
     if dns["health_check"]:
         rows.append(Resource(f"{DNS}.aws_route53_health_check.main[0]", False, "dns.health_check", True, (domain,)))
+    rows += [Resource(f'{DNS}.aws_route53_record.delegation["{sub}"]', False, "dns.delegations", ns,
+                      (Arg("dns.delegations", ns),), (zone,)) for sub, ns in sorted(dns["delegations"].items())]
     return rows
 
 

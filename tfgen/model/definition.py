@@ -232,6 +232,16 @@ DNS = obj("Domain, certificate and optional Route 53 management.", {
                           "Alias records and certificate names besides the apex.", ["www", "api"]),
     "create_hosted_zone": boolean("Create a Route 53 hosted zone, validation and alias records.", False),
     "health_check": boolean("Route 53 HTTPS health check with an alarm (needs the hosted zone).", False),
+    "delegations": map_of(
+        list_of(string("Name server host name.", pattern=r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*"
+                       r"[a-z0-9])?)+\.?"), "The child zone's name servers (its `route53_name_servers` output).",
+                min_items=1),
+        "Subdomains whose zones live elsewhere (another environment's root, often in another account): this "
+        "environment's hosted zone gets an NS record per entry, delegating the subdomain to its name servers. "
+        "Apply the child first; its name servers are known only then (docs/environments.md).", {},
+        key_pattern=r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+",
+        examples=({"staging.imageunderstander.example.com": ["ns-2048.awsdns-64.com", "ns-2049.awsdns-65.net",
+                                                             "ns-2050.awsdns-66.org", "ns-2051.awsdns-67.co.uk"]},)),
 })
 
 STORAGE = obj("Uploads bucket and secrets.", {

@@ -287,6 +287,7 @@ class Dns:
     subdomains: tuple[str, ...]
     create_hosted_zone: bool
     health_check: bool
+    delegations: dict[str, tuple[str, ...]]
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> Dns:
@@ -295,6 +296,7 @@ class Dns:
             subdomains=tuple(d["subdomains"]),
             create_hosted_zone=d["create_hosted_zone"],
             health_check=d["health_check"],
+            delegations={k: tuple(x) for k, x in d["delegations"].items()},
         )
 
 

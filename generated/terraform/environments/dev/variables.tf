@@ -916,6 +916,17 @@ variable "enable_waf" {
   default     = false
 }
 
+variable "delegations" {
+  description = "Subdomains delegated to zones managed elsewhere: name -> the child zone's name servers (one NS record each)."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.delegations) : endswith(name, ".${var.domain_name}")])
+    error_message = "Every delegated name must be a subdomain of domain_name."
+  }
+}
+
 variable "backup_schedule" {
   description = "When the backup rule runs (AWS Backup cron expression, UTC)."
   type        = string

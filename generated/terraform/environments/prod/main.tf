@@ -330,6 +330,7 @@ module "route53" {
   alarm_actions                         = local.alarm_actions_us_east_1
   alb_dns_name                          = module.loadbalancer.alb_dns_name
   alb_zone_id                           = module.loadbalancer.alb_zone_id
+  delegations                           = var.delegations
   certificate_domain_validation_options = aws_acm_certificate.main.domain_validation_options
 }
 
