@@ -55,6 +55,7 @@ def _security(m: str) -> list[tuple]:
     for group in ("alb", *SERVICES, "rds"):
         rows.append(_i(m, "aws_security_group", group, None, {"id": f"sg-{group}", "vpc_id": "vpc-1",
                                                               "name_prefix": f"{P}-{group}-",
+                                                              "description": f"Security group for {group}",
                                                               "tags": {"Name": f"{P}-{group}-sg"}}))
     for svc in SERVICES:
         rows += [_i(m, "aws_iam_role", svc, None, {"id": f"{P}-{svc}-r1", "name": f"{P}-{svc}-r1",

@@ -4,12 +4,14 @@ the spec edit, adopt.tf through render, and the CLI."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from adopt_states import SERVICES, handwritten_like, raw_state, show_json
+from tfhelpers import MIRROR, TERRAFORM, terraform_validate, write_cli_config
 
 from tfgen.adopt.declared import declared
 from tfgen.adopt.match import match
@@ -19,6 +21,7 @@ from tfgen.adopt.run import plan_adoption
 from tfgen.adopt.specvalues import edit_spec
 from tfgen.adopt.state import parse_state
 from tfgen.errors import StateError
+from tfgen.impact.resources import in_group
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +34,15 @@ for _ in range(70):
 
 def _dev_doc(project: Path = ROOT) -> dict:
     return next(v.doc for v in validate_project(project) if v.spec.env == "dev")
+
+
+def _grouped() -> set[str]:
+    """The dev services that run in Auto Scaling groups (no declared instance: their old instances are forgotten)."""
+    return {name for name, svc in _dev_doc()["services"].items() if in_group(svc)}
+
+
+def _single() -> list[str]:
+    return [svc for svc in SERVICES if svc not in _grouped()]
 
 
 def _ids(rows: list[tuple]) -> dict[str, str]:
@@ -93,13 +105,15 @@ def test_handwritten_shape_is_matched_by_identity() -> None:
     assert ids[f'{NET}.aws_route_table.private["us-east-1a"]'] == "rtb-priv"
     assert f'{NET}.aws_route_table.private["us-east-1b"]' not in ids
     # one resource per service becomes the for_each map, by the words of the names
+    assert _grouped() and _single()  # the bundled dev spec has both kinds
     for svc in SERVICES:
-        assert ids[f'{EC2}.aws_instance.this["{svc}"]'] == f"i-{svc}"
+        assert ids.get(f'{EC2}.aws_instance.this["{svc}"]') == (None if svc in _grouped() else f"i-{svc}")
         assert ids[f'module.security.aws_security_group.service["{svc}"]'] == f"sg-{svc}"
         assert ids[f'module.security.aws_iam_instance_profile.service["{svc}"]'] == f"imageunderstander-dev-{svc}-p1"
     assert ids["module.security.aws_security_group.alb"] == "sg-alb"
     assert ids["module.networking.aws_security_group.endpoints"] == "sg-ep"
-    assert ids['module.loadbalancer.aws_lb_target_group_attachment.this["frontend"]'] == "att-1"
+    attachment = 'module.loadbalancer.aws_lb_target_group_attachment.this["frontend"]'
+    assert ids.get(attachment) == (None if "frontend" in _grouped() else "att-1")
 
 
 def test_renamed_modules_and_resources_match_the_same_objects() -> None:
@@ -134,7 +148,7 @@ def test_count_and_single_swapped_still_match() -> None:
     ids = _ids(_swapped())
     assert ids[f'{NET}.aws_subnet.public["us-east-1a"]'] == "subnet-publ-0"
     assert ids[f'{NET}.aws_subnet.private["us-east-1b"]'] == "subnet-priv-1"
-    for svc in SERVICES:
+    for svc in _single():
         assert ids[f'{EC2}.aws_instance.this["{svc}"]'] == f"i-{svc}"
     # two per-zone tables in a count list: the zone in their names decides, not their index
     assert ids[f'{NET}.aws_route_table.private["us-east-1a"]'] == "rtb-us-east-1a"
@@ -170,14 +184,23 @@ def test_plan_of_the_handwritten_shape() -> None:
     assert rds_log.action == "create" and "/aws/rds/instance/imageunderstander-dev-mysql-2024/error" in rds_log.reason
     # adopted values keep the database and the instances: moved, not replaced
     assert by_new["module.database.aws_db_instance.main"].action == "keep"
-    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in SERVICES)
+    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in _single())
     forgotten = {o.old for o in result.outcomes if o.action == "forget"}
+    # a service that now runs in a group: its old instance and registration keep serving, unmanaged, until the
+    # operator terminates the instance (a destroy in the same plan as the group is a dependency cycle)
+    for svc in _grouped():
+        old = next(o for o in result.outcomes if o.old == f"{EC2}.aws_instance.{svc}")
+        assert (old.action, old.blocking) == ("forget", False) and "Auto Scaling group" in old.reason
+    if "frontend" in _grouped():
+        assert "module.loadbalancer.aws_lb_target_group_attachment.frontend" in forgotten
     assert "module.storage.random_password.rds_master_password" in forgotten
     assert "module.security.aws_iam_role_policy_attachment.frontend_ssm" in forgotten
     # the app secret keeps its name (a spec value) and its current version (moved): nothing is lost
     assert by_new[SECRET].action == "move"
     assert by_new["module.storage.aws_secretsmanager_secret_version.app"].action == "move"
     assert result.spec_values["storage"]["app_secret_name"] == "imageunderstander-dev-app-secrets-1"
+    # an imported inline disk keeps final_snapshot off: turning it on alone is an empty ModifyVolume AWS refuses
+    assert result.spec_values["services"]["llm"]["data_volume"]["final_snapshot"] is False
     assert result.blocking == []
     kinds = {b.kind for b in result.blocks}
     assert kinds == {"moved", "import", "removed"}
@@ -323,7 +346,9 @@ def test_first_tfgen_tree_volumes_and_attachments_move() -> None:
         assert (volume.action, volume.old) == ("move", f"{EC2}.aws_ebs_volume.{svc}_data")
         attachment = by_new[f'{EC2}.aws_volume_attachment.data["{svc}"]']
         assert (attachment.action, attachment.old) == ("move", f"{EC2}.aws_volume_attachment.{svc}_data")
-    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in SERVICES)
+    assert all(by_new[f'{EC2}.aws_instance.this["{s}"]'].action == "move" for s in _single())
+    # a moved volume already has final_snapshot in state: the spec keeps the default (on)
+    assert "final_snapshot" not in result.spec_values["services"]["llm"].get("data_volume", {})
     # the old per-service spot triggers hold nothing: destroyed; tfgen's map of them is created
     destroyed = {o.old for o in result.outcomes if o.action == "destroy"}
     assert f"{EC2}.terraform_data.llm_spot_type" in destroyed
@@ -343,3 +368,93 @@ def test_first_tfgen_tree_routes_and_rules_move() -> None:
     assert ids[f'{NET}.aws_route.private_nat["us-east-1a"]'] == "r-1"
     assert ids['module.security.aws_vpc_security_group_ingress_rule.this["backend_from_frontend_8000"]'] == "sgr-1"
     assert ids['module.security.aws_vpc_security_group_egress_rule.service["llm"]'] == "sgr-2"
+
+
+def test_live_group_descriptions_and_a_pending_master_secret_go_into_the_spec() -> None:
+    """A security group's description cannot change in place: the live ones are written into the spec, so the
+    groups are moved, not replaced. A database without an RDS-managed password gets `master_secret_ready: false`
+    (the services are given the secret only after the apply that creates it)."""
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(handwritten_like())))
+    described = result.spec_values["network"]["security_group_descriptions"]
+    assert described["alb"] == "Security group for alb" and described["rds"] == "Security group for rds"
+    assert {svc for svc in SERVICES if described.get(svc) == f"Security group for {svc}"} == set(SERVICES)
+    groups = [o for o in result.outcomes if o.new.startswith("module.security.aws_security_group.")]
+    assert groups and all(o.action in ("move", "keep") for o in groups), groups
+    assert result.spec_values["database"]["master_secret_ready"] is False
+    # and the edited spec renders them: the locals carry the live descriptions, the services no master secret
+    text = result.spec_text
+    assert 'alb: "Security group for alb"' in text and "master_secret_ready: false" in text
+
+
+def test_group_descriptions_that_differ_are_predicted_as_replacements() -> None:
+    """Without the spec values (tfgen's own descriptions), the report says why each group would be replaced."""
+    doc = _dev_doc()
+    state = parse_state(raw_state(handwritten_like()))
+    m = match(state, declared("dev", doc))
+    found = {o.new: o for o in outcomes(state, declared("dev", doc), m, "dev", doc) if o.new}
+    alb = found["module.security.aws_security_group.alb"]
+    assert alb.action == "replace" and "description 'Security group for alb' -> " in alb.reason
+
+
+@pytest.fixture(scope="module")
+def adopted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled project with the spec values adoption writes for descriptions and a pending secret."""
+    from click.testing import CliRunner
+    from tfhelpers import copy_project
+
+    from tfgen.cli import main
+
+    project = copy_project(tmp_path_factory.mktemp("adopted") / "project")
+    spec = project / "specs" / "dev.yaml"
+    spec.write_text(edit_spec(spec.read_text(), {
+        "network": {"security_group_descriptions": {"alb": "Security group for ALB", "llm": "LLM (GPU): 8080"}},
+        "database": {"master_secret_ready": False}}))
+    result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return project
+
+
+def test_adopted_descriptions_and_pending_secret_render(adopted_project: Path) -> None:
+    main_tf = (adopted_project / "generated/terraform/environments/dev/main.tf").read_text()
+    assert re.search(r'(?m)^    alb       = "Security group for ALB"\n    rds       = "RDS MySQL: 3306 ', main_tf)
+    assert re.search(r'(?m)^      group_description = "LLM \(GPU\): 8080"$', main_tf)
+    assert main_tf.count("db_secret_arn") == 2 and len(re.findall(r"(?m)^  db_secret_arn += null$", main_tf)) == 2
+    security = (adopted_project / "generated/terraform/modules/security/main.tf").read_text()
+    assert "description = var.group_descriptions.alb" in security
+    assert "coalesce(each.value.group_description, each.value.description)" in security
+
+
+@pytest.mark.terraform
+@pytest.mark.skipif(TERRAFORM is None or not MIRROR.is_dir(), reason="terraform or the provider mirror is missing")
+def test_adopted_values_validate(adopted_project: Path, tmp_path: Path) -> None:
+    report = terraform_validate(adopted_project / "generated/terraform/environments/dev", write_cli_config(tmp_path))
+    assert report["valid"] and report["warning_count"] == 0, json.dumps(report["diagnostics"], indent=1)[:4000]
+
+
+def _with_inline_rules(groups: dict[str, str]) -> list[tuple]:
+    """The hand-written shape where some groups carry inline rules (and, per group, a description)."""
+    rows = []
+    for module, type_, name, key, attrs in handwritten_like():
+        if type_ == "aws_security_group" and name in groups:
+            attrs = {**attrs, "description": groups[name],
+                     "egress": [{"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]}]}
+        rows.append((module, type_, name, key, attrs))
+    return rows
+
+
+def test_groups_with_inline_rules_are_replaced_not_kept() -> None:
+    """A kept group would keep its inline rules beside tfgen's rule resources, which AWS refuses as duplicates:
+    a group with inline rules keeps no live description, so tfgen's new group replaces it (rules and all); a
+    group whose description is already tfgen's is kept, and the report says to revoke its inline rules."""
+    from tfgen.names import security_group_description
+
+    tfgen_text = security_group_description("rds", _dev_doc())
+    rows = _with_inline_rules({"llm": "Security group for llm", "rds": tfgen_text})
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(rows)))
+    described = result.spec_values["network"]["security_group_descriptions"]
+    assert "llm" not in described and "chromadb" in described
+    by_new = {o.new: o for o in result.outcomes if o.new}
+    llm = by_new['module.security.aws_security_group.service["llm"]']
+    assert llm.action == "replace" and "inline rules go with it" in llm.reason and not llm.blocking
+    rds = by_new["module.security.aws_security_group.rds"]
+    assert rds.action in ("keep", "move") and any("InvalidPermission.Duplicate" in note for note in rds.updates)

@@ -19,6 +19,7 @@ from tfhelpers import copy_project
 
 from tfgen import rules
 from tfgen.cli import main
+from tfgen.errors import SpecError
 from tfgen.spec import LoadedSpec, list_environments, load_spec
 from tfgen.validate import SECRET_VALUE_PATTERNS, check_spec, validate_specs
 
@@ -236,6 +237,12 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("dev", {(*DB, "maintenance_window"): "sun:04:30-sun:04:59"}, "shorter than the 30 minutes",
          {(*DB, "maintenance_window"): "sat:23:50-sun:00:20"}),
     ],
+    "security_group_descriptions": [
+        ("dev", {("network", "security_group_descriptions"): {"frontned": "Security group for frontend instances"}},
+         "'frontned' is not a security group of this environment",
+         {("network", "security_group_descriptions"): {"frontend": "Security group for frontend instances",
+                                                       "alb": "Security group for Application Load Balancer"}}),
+    ],
     "names_fit_aws_limits": [
         ("staging", {("project", "name"): "imageunderstanderabc", ("loadbalancer", "access_logs"): True},
          "'imageunderstanderabc-staging-alb-logs-' would be 38 characters (limit 37); shorten project.name",
@@ -280,6 +287,8 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
          {("state", "key_prefix"): "teams/imgu"}),
         ("dev", {("state", "bucket"): "imgu..state"}, "is not a valid S3 bucket name",
          {("state", "bucket"): "imgu.state"}),
+        ("dev", {("state", "key"): "imgu/../dev.tfstate"}, "without empty or '..' parts",
+         {("state", "key"): "imgu/dev.tfstate"}),
     ],
     "acknowledged_changes": [
         ("dev", {("environment", "acknowledged_changes"): {"databse.allocated_storage_gb":
@@ -465,3 +474,15 @@ def test_generated_tree_holds_no_secret_values(rendered_project: Path) -> None:
         for what, pattern in SECRET_VALUE_PATTERNS:
             assert not pattern.search(text), f"{path} contains {what}"
         assert not re.search(r"(?i)password\s*=\s*\"[^\"$]", text), path
+
+
+def test_two_environments_naming_one_state_object_is_an_error(loaded: dict[str, LoadedSpec]) -> None:
+    """An explicit state.key (an adopted deployment's) must not make two environments share one state."""
+    shared = {("state", "key"): "imageunderstander/terraform.tfstate"}
+    specs = [_edit(loaded["dev"], shared), _edit(loaded["staging"], shared), loaded["prod"]]
+    with pytest.raises(SpecError) as caught:
+        validate_specs(specs)
+    messages = [str(p) for p in caught.value.problems]
+    assert any("'dev' and 'staging' both keep their state in" in m and re.match(r"specs/\w+\.yaml:\d+:", m)
+               for m in messages), messages
+    validate_specs([_edit(loaded["dev"], shared), loaded["staging"], loaded["prod"]])  # one of them: fine

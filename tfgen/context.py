@@ -16,7 +16,7 @@ from tfgen.cost.report import cost_context
 from tfgen.interfaces import ModuleInterface, exported_outputs, load_interfaces, root_variables
 from tfgen.interfaces.root import root_locals, root_only_variables
 from tfgen.model.definition import uses_auto_scaling
-from tfgen.names import cors_origins, ingress_rules, name_prefix
+from tfgen.names import cors_origins, ingress_rules, name_prefix, state_key
 
 ALB = "alb"
 INTERNET_PORTS = (443, 80)
@@ -125,7 +125,7 @@ def environment_context(env: str, doc: dict[str, Any]) -> dict[str, Any]:
         "cors_origins": cors_origins(doc),
         "state": {
             "bucket": state["bucket"],
-            "key": f"{state['key_prefix']}/{env}/terraform.tfstate",
+            "key": state_key(env, state),
             "region": state["region"],
             "use_lockfile": state["lock"] in ("lockfile", "both"),
             "dynamodb_table": state["dynamodb_table"] if state["lock"] in ("dynamodb", "both") else None,

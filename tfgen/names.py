@@ -12,6 +12,13 @@ from typing import Any
 MYSQL_PORT = 3306
 BUCKET_PREFIX_MAX = 37  # S3 bucket_prefix: 63 characters minus the 26 that Terraform appends
 DATABASE_SECURITY_GROUP = "rds"  # the database's security group among the services' groups
+# The descriptions of the groups that are not a service's (a service's group is described by the service's
+# description). A group's description cannot change in place: a different one replaces the group.
+GROUP_DESCRIPTIONS = {
+    "alb": "Application Load Balancer: HTTPS and HTTP from the internet",
+    "rds": "RDS MySQL: 3306 from application services",
+    "endpoints": "VPC interface endpoints: HTTPS from inside the VPC",
+}
 
 
 def name_prefix(doc: dict[str, Any], env: str) -> str:
@@ -75,3 +82,17 @@ def ingress_rules(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                                        "description": description}
              for target, source, port, description in edges}
     return dict(sorted(rules.items()))
+
+
+def state_key(env: str, state: dict[str, Any]) -> str:
+    """The state object key of an environment's backend."""
+    return state.get("key") or f"{state['key_prefix']}/{env}/terraform.tfstate"
+
+
+def security_group_description(group: str, doc: dict[str, Any]) -> str:
+    """The description of a security group (alb, rds, endpoints or a service): the spec's, where it names an
+    existing group's (`network.security_group_descriptions`, which `tfgen adopt` writes), else tfgen's."""
+    named = doc["network"].get("security_group_descriptions") or {}
+    if group in named:
+        return named[group]
+    return GROUP_DESCRIPTIONS[group] if group in GROUP_DESCRIPTIONS else doc["services"][group]["description"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tfgen.errors import Problem, SpecError
 from tfgen.model.definition import SPEC
 from tfgen.model.schema import Field, module_shaping_paths, validate_document
+from tfgen.names import state_key
 from tfgen.rules import RULES, Check
 from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
@@ -137,6 +138,21 @@ def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     return problems
 
 
+def state_key_problems(validated: list[ValidatedSpec]) -> list[Problem]:
+    """Two environments whose backends name the same state object would overwrite each other's state."""
+    first: dict[tuple[str, str], ValidatedSpec] = {}
+    problems = []
+    for other in validated:
+        state = other.doc["state"]
+        where = (state["bucket"], state_key(other.spec.env, state))
+        ref = first.setdefault(where, other)
+        if ref is not other:
+            problems.append(Problem(other.spec.location(("state", "key")) or other.spec.location(("state",)),
+                                    "state.key", f"environments {ref.spec.env!r} and {other.spec.env!r} both keep "
+                                    f"their state in s3://{where[0]}/{where[1]}: each needs its own key"))
+    return problems
+
+
 def _name_set_problems(ref: ValidatedSpec, other: ValidatedSpec, prefix: tuple, a: list, b: list
                        ) -> list[tuple[Problem, tuple]]:
     """One problem per entry (a service, a parameter) that only one of two environments defines."""
@@ -170,8 +186,8 @@ def validate_specs(specs: list[LoadedSpec]) -> list[ValidatedSpec]:
         if result is not None:
             validated.append(result)
     if not problems:
-        problems = cross_environment_problems(validated) + state_bucket_problems(validated) + \
-            delegation_problems(validated)
+        problems = (cross_environment_problems(validated) + state_bucket_problems(validated)
+                    + state_key_problems(validated) + delegation_problems(validated))
     if problems:
         raise SpecError(problems)
     return validated

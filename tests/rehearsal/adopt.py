@@ -122,6 +122,15 @@ class Rehearsal:
     acks: list[str] = []
 
 
+def secret_pending(project: Path) -> bool:
+    """Drop the adopted `master_secret_ready: false` from specs/dev.yaml; whether it was there."""
+    spec = project / "specs" / "dev.yaml"
+    lines = spec.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.strip().startswith("master_secret_ready: false")]
+    spec.write_text("".join(kept))
+    return len(kept) != len(lines)
+
+
 def rehearse(args: argparse.Namespace) -> int:
     work = args.work_dir.resolve()
     if work.exists():
@@ -171,13 +180,17 @@ def rehearse(args: argparse.Namespace) -> int:
             say(label, f"  LOST {row}")
         ok = not lost
         if ok and not args.plan_only:
-            # Two applies: the first turns manage_master_user_password on (RDS creates its secret), the second
-            # grants the services read access to that secret (its ARN exists only after the first).
-            ok = (r.step("apply", root, "apply", "-input=false", "-no-color", "-lock=false", "tfplan")
-                  and r.step("apply:converge", root, "apply", "-auto-approve", "-input=false", "-no-color",
-                             "-lock=false")
-                  and r.step("replan", root, "plan", "-input=false", "-no-color", "-lock=false",
-                             "-detailed-exitcode"))
+            # Two applies where the database did not manage its password: the first turns
+            # manage_master_user_password on (RDS creates its secret); then, as docs/adoption.md says, the
+            # operator deletes the adopted `master_secret_ready: false`, renders, and the second apply gives the
+            # services that secret (its ARN exists only after the first).
+            ok = r.step("apply", root, "apply", "-input=false", "-no-color", "-lock=false", "tfplan")
+            if ok and secret_pending(project):
+                render_tree(project, "dev", new)
+                ok = r.step("apply:converge", root, "apply", "-auto-approve", "-input=false", "-no-color",
+                            "-lock=false")
+            ok = ok and r.step("replan", root, "plan", "-input=false", "-no-color", "-lock=false",
+                               "-detailed-exitcode")
         if not args.keep:
             r.step("destroy", root, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false")
         summary = {"from": args.from_ref or "handwritten", "adoption": report["counts"], "plan": counts,

@@ -577,6 +577,28 @@ def patch_backup_selections() -> str:
     return "AWS Backup selections kept per plan (moto has none); ListTags reads ARNs without a trailing slash"
 
 
+def patch_db_subnet_group_modify() -> str:
+    """RDS ModifyDBSubnetGroup pops the group from the backend and never stores it back.
+
+    The modify call returns the group, and every later DescribeDBSubnetGroups says it does not exist: the
+    provider then fails the apply with "Root object was present, but now absent". Adoption changes a kept
+    group's description (tfgen's text), which is how the adoption rehearsal met it.
+    """
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.modify_db_subnet_group
+    _expect("self.subnet_groups.pop(subnet_name)" in inspect.getsource(original), "db-subnet-group-modify",
+            "ModifyDBSubnetGroup no longer pops the group")
+
+    def modify_db_subnet_group(self: Any, subnet_name: str, description: str, subnets: Any) -> Any:
+        group = original(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    RDSBackend.modify_db_subnet_group = modify_db_subnet_group
+    return "RDS ModifyDBSubnetGroup keeps the group it modified"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
@@ -587,6 +609,7 @@ PATCHES: dict[str, Callable[[], str]] = {
     "lt-own-tags": patch_launch_template_own_tags,
     "instance-refresh": patch_instance_refresh,
     "backup-selections": patch_backup_selections,
+    "db-subnet-group-modify": patch_db_subnet_group_modify,
 }
 
 

@@ -165,6 +165,8 @@ def db_identifier(env: str, doc: dict[str, Any]) -> str:
 def _compute(doc: dict[str, Any]) -> list[Declared]:
     rows = []
     for name, svc in sorted(doc["services"].items()):
+        if impactmap.in_group(svc):
+            continue  # its launch template and group have no live counterpart: created (impactmap lists them)
         words = tuple(name.replace("_", "-").split("-"))
         instance = f'{EC2}.aws_instance.this["{name}"]'
         zone = service_availability_zone(name, doc)
@@ -184,12 +186,15 @@ def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Declared]:
     alarms = [_d(f"{LB}.aws_cloudwatch_metric_alarm.{name}", attrs={"alarm_name": f"{prefix}-alb-{suffix}"})
               for name, suffix in (("unhealthy_hosts", "unhealthy-hosts"), ("elb_5xx", "5xx"),
                                    ("target_5xx", "target-5xx"), ("target_response_time", "latency"))]
-    return [*alarms,_d(f"{LB}.aws_lb.main", attrs={"load_balancer_type": "application"}, unique=True),
+    rows = [*alarms, _d(f"{LB}.aws_lb.main", attrs={"load_balancer_type": "application"}, unique=True),
             _d(group, unique=True),
             _d(f"{LB}.aws_lb_listener.https", attrs={"port": 443}),
-            _d(f"{LB}.aws_lb_listener.http", attrs={"port": 80}),
-            _d(f'{LB}.aws_lb_target_group_attachment.this["{target}"]',
-               refs=(Ref("target_group_arn", group, "arn"), Ref("target_id", f'{EC2}.aws_instance.this["{target}"]')))]
+            _d(f"{LB}.aws_lb_listener.http", attrs={"port": 80})]
+    if not impactmap.in_group(doc["services"][target]):  # a group registers its own instances
+        rows.append(_d(f'{LB}.aws_lb_target_group_attachment.this["{target}"]',
+                       refs=(Ref("target_group_arn", group, "arn"),
+                             Ref("target_id", f'{EC2}.aws_instance.this["{target}"]'))))
+    return rows
 
 
 def _dns(doc: dict[str, Any]) -> list[Declared]:

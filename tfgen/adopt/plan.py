@@ -15,8 +15,10 @@ from typing import Any
 
 from tfgen.adopt.declared import Declared, db_identifier, guarded
 from tfgen.adopt.match import Matching, name_words
+from tfgen.adopt.specvalues import group_address, inline_rules
 from tfgen.adopt.state import StateInstance
 from tfgen.impact import resources as impactmap
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
 # attachments (tfgen grants through inline least-privilege policies), the old secret versions.
@@ -106,9 +108,18 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
                 doc["dns"]["domain"]}), sorted(f"{x}.{doc['dns']['domain']}" for x in doc["dns"]["subdomains"])),
         "aws_instance": lambda: _instance(d, s, doc),
         "aws_ebs_volume": lambda: "" if s.attrs.get("encrypted") in (True, None) else "encrypted false -> true",
+        "aws_security_group": lambda: _group_description(d, s, doc),
     }
     check = checks.get(d.type)
     return check() if check else ""
+
+
+def _group_description(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
+    group = next((g for g in (*GROUP_DESCRIPTIONS, *doc["services"]) if group_address(g) == d.address), None)
+    why = _differs("description", s.attrs.get("description"), security_group_description(group, doc)) \
+        if group else ""
+    return f"{why} (its inline rules go with it: kept, they would duplicate tfgen's rule resources)" \
+        if why and inline_rules(s) else why
 
 
 def _instance(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
@@ -135,6 +146,9 @@ def in_place(d: Declared, s: StateInstance, doc: dict[str, Any]) -> tuple[str, .
                               _differs("deletion_protection", s.attrs.get("deletion_protection"),
                                        db["deletion_protection"])) if x]
         return tuple(notes)
+    if d.type == "aws_security_group" and inline_rules(s):
+        return ("its inline rules stay beside tfgen's rule resources: AWS refuses a rule resource equal to an "
+                "inline rule (InvalidPermission.Duplicate); revoke those inline rules before the apply",)
     if d.type == "aws_instance" and s.address != d.address:
         return ("tags, monitoring and metadata options as tfgen sets them; the user data stays "
                 "(keep_user_data)",)
@@ -162,7 +176,8 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
         if s is not None:
             why = replacement(d, s, env, doc)
             action = "replace" if why else ("keep" if s.address == d.address else "move")
-            found.append(Outcome(action, d.address, s.address, why, guarded(d.type), in_place(d, s, doc)))
+            found.append(Outcome(action, d.address, s.address, why, guarded(d.type),
+                                 () if why else in_place(d, s, doc)))
             continue
         if d.type == "aws_secretsmanager_secret_version" and m.state_of(d.address.replace("_version", "")):
             found.append(Outcome("replace", d.address, "", "no live version of the adopted secret was found: "
@@ -175,10 +190,40 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
             why = f"could be any of {', '.join(m.ambiguous[d.address])}" if d.address in m.ambiguous else why
             found.append(Outcome("create", d.address, "", why, guarded(d.type)))
     taken = {s.address for s in m.pairs.values()}
-    for s in state:
-        if s.address not in taken:
-            found.append(_leftover(s))
+    left = [s for s in state if s.address not in taken]
+    serving = _grouped_instances(left, doc)
+    for s in left:
+        found.append(_superseded(s, serving) or _leftover(s))
     return found
+
+
+def _grouped_instances(left: list[StateInstance], doc: dict[str, Any]) -> dict[str, str]:
+    """{instance id: service} of live instances no declared instance took whose name says they run a service
+    that tfgen now runs in an Auto Scaling group."""
+    grouped = {name for name, svc in doc["services"].items() if impactmap.in_group(svc)}
+    found: dict[str, str] = {}
+    for s in left:
+        if s.type != "aws_instance":
+            continue
+        named = [g for g in grouped if set(g.replace("_", "-").split("-")) <= name_words(s)]
+        if len(named) == 1 and s.attrs.get("id"):
+            found[str(s.attrs["id"])] = named[0]
+    return found
+
+
+def _superseded(s: StateInstance, serving: dict[str, str]) -> Outcome | None:
+    """The old single instance of a service that now runs in a group, and its target-group registration: kept
+    running and registered (removed, destroy = false) so the site serves while the group's instances start;
+    the operator terminates it once the group is healthy. A destroy here would also order it against the new
+    group in one plan, which Terraform reports as a dependency cycle."""
+    if s.type == "aws_instance" and str(s.attrs.get("id")) in serving:
+        service = serving[str(s.attrs["id"])]
+        return Outcome("forget", "", s.address, f"{service} now runs in an Auto Scaling group: this instance is "
+                       "kept running in AWS, unmanaged; terminate it once the group's instances are healthy")
+    if s.type == "aws_lb_target_group_attachment" and str(s.attrs.get("target_id")) in serving:
+        return Outcome("forget", "", s.address, "the old instance's registration: it serves until that "
+                       "instance is terminated (the group registers its own instances)")
+    return None
 
 
 def _leftover(s: StateInstance) -> Outcome:

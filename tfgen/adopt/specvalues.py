@@ -2,8 +2,9 @@
 
 Where a spec value differs from the live object in an argument that would replace it (a subnet's CIDR or
 zone, a service's zone, an instance type, a volume size, the database's identifier, engine, class and
-storage, the load balancer's name prefix, the certificate's names), adoption writes the live value into the
-environment's spec, marked with a comment; `tfgen show --provenance` then points at those lines.
+storage, the load balancer's name prefix, the certificate's names, a security group's description),
+adoption writes the live value into the environment's spec, marked with a comment; `tfgen show
+--provenance` then points at those lines.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from tfgen.adopt.match import Matching
 from tfgen.adopt.state import StateInstance
-from tfgen.impact.resources import DB, EC2, LB, STO
+from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
 
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
 
@@ -64,6 +66,13 @@ def _data_size(name: str, inst: StateInstance, m: Matching, doc: dict[str, Any])
     return chosen[0].get("volume_size") if chosen else None
 
 
+def _final_snapshot(volume: StateInstance | None) -> bool:
+    """What the live volume's final_snapshot is in state: an imported inline disk has none (false). Changing it
+    alone makes the provider send an empty ModifyVolume, which AWS refuses (terraform-provider-aws #31044), so
+    adoption keeps the live value."""
+    return volume is not None and volume.attrs.get("final_snapshot") is not False
+
+
 def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, svc in sorted(doc["services"].items()):
@@ -77,6 +86,8 @@ def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
             values["keep_user_data"] = True  # booted from another tree's user data: keep it, never replace
         if svc["data_volume"]:
             values["data_volume"] = {"size_gb": _data_size(name, inst, m, doc)}
+            if not _final_snapshot(m.state_of(f'{EC2}.aws_ebs_volume.data["{name}"]')):
+                values["data_volume"]["final_snapshot"] = False
         found[name] = values
     return {"services": found} if found else {}
 
@@ -93,6 +104,8 @@ def _database(m: Matching) -> dict[str, Any]:
               "username": a.get("username")}
     if a.get("max_allocated_storage"):
         values["max_allocated_storage_gb"] = a.get("max_allocated_storage")
+    if not a.get("manage_master_user_password"):
+        values["master_secret_ready"] = False  # RDS creates its secret in the first apply: given after it
     return {"database": values}
 
 
@@ -142,12 +155,41 @@ def _prune(tree: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def group_address(group: str) -> str:
+    """tfgen's address of a security group: alb, rds, endpoints or a service's."""
+    if group == "endpoints":
+        return f"{NET}.aws_security_group.endpoints"
+    return f"{SEC}.aws_security_group.{group}" if group in GROUP_DESCRIPTIONS else \
+        f'{SEC}.aws_security_group.service["{group}"]'
+
+
+def inline_rules(group: StateInstance) -> bool:
+    """Whether a live security group carries inline rules (in the state's ingress/egress lists)."""
+    return any(group.attrs.get(kind) for kind in ("ingress", "egress"))
+
+
+def _group_descriptions(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+    """The live description of every matched security group whose description differs from tfgen's: a
+    security group's description cannot change in place, so tfgen's would replace the group. Not for a group
+    with inline rules: kept, it would keep them beside tfgen's rule resources, and AWS refuses a rule resource
+    equal to an inline rule (InvalidPermission.Duplicate); replaced, the rules go with the old group (tfgen's
+    is created first, and instances, database and load balancer switch groups in place)."""
+    found = {}
+    for group in (*GROUP_DESCRIPTIONS, *sorted(doc["services"])):
+        live = m.state_of(group_address(group))
+        text = live.attrs.get("description") if live else None
+        if isinstance(text, str) and text and text != security_group_description(group, doc) \
+                and not inline_rules(live):
+            found[group] = text
+    return {"network": {"security_group_descriptions": found}} if found else {}
+
+
 def adopted_values(env: str, state: list[StateInstance], m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     """The spec values (a nested mapping) that differ from `doc` and keep the live objects."""
     tree: dict[str, Any] = {}
     for part in (_subnets(state), _services(m, doc), _database(m), _secret(env, m, doc), _loadbalancer(m),
-                 _dns(m, doc)):
-        tree.update(part)
+                 _dns(m, doc), _group_descriptions(m, doc)):
+        tree = deep_merge(tree, part)
     return _prune(tree, doc)
 
 

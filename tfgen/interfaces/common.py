@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tfgen.interfaces import checks
-from tfgen.interfaces.base import ModuleVar, var
+from tfgen.interfaces.base import ModuleVar, var, wired
+from tfgen.names import GROUP_DESCRIPTIONS
 
 
 def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
@@ -16,3 +17,18 @@ def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
         var("tags", "map(string)", "Tags merged into every taggable resource (besides provider default_tags).",
             env["resource_tags"], default_hcl="{}"),
     ]
+
+
+def group_descriptions_var() -> ModuleVar:
+    """The descriptions of the ALB, RDS and endpoint security groups: tfgen's unless the spec names an existing
+    group's (a different description replaces a group)."""
+    fields = "\n".join(f"  {group} = string" for group in GROUP_DESCRIPTIONS)
+    return wired("group_descriptions", f"object({{\n{fields}\n}})", "Descriptions of the alb, rds and endpoints "
+                 "security groups (tfgen's, or an existing group's from the spec: a new one replaces a group).",
+                 "local.security_group_descriptions")
+
+
+def db_secret_wire(env: dict[str, Any]) -> str:
+    """What the services read as the master secret's ARN: nothing until an adopted database has its
+    RDS-managed secret (`database.master_secret_ready`), whose ARN would otherwise appear mid-apply."""
+    return "module.database.master_user_secret_arn" if env["spec"]["database"]["master_secret_ready"] else "null"

@@ -6,7 +6,7 @@ from typing import Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
-from tfgen.interfaces.common import common_vars
+from tfgen.interfaces.common import common_vars, db_secret_wire
 
 SERVICES_TYPE = """map(object({
   description       = string
@@ -22,6 +22,8 @@ SERVICES_TYPE = """map(object({
     size        = number
     mount_path  = string
     device_name = optional(string, "/dev/sdf")
+    # false only on a volume tfgen adopt imported (the spec's data_volume.final_snapshot)
+    final_snapshot = optional(bool, true)
   }))
   auto_scaling = optional(object({
     min_size                = number
@@ -128,7 +130,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("app_secret_arn", "string", "ARN of the application secret (read at boot, never in user data).",
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret; null while an adopted "
-                  "database has none yet.", "module.database.master_user_secret_arn", nullable=True),
+                  "database has none yet.", db_secret_wire(env), nullable=True),
             wired("db_address", "string", "Hostname of the RDS instance.", "module.database.address"),
             wired("db_name", "string", "Name of the initial database (DB_NAME in the service environment).",
                   "module.database.db_name"),

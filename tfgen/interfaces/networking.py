@@ -6,7 +6,7 @@ from typing import Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
-from tfgen.interfaces.common import common_vars
+from tfgen.interfaces.common import common_vars, group_descriptions_var
 
 SUBNETS_TYPE = "map(object({ public_cidr = string, private_cidr = string }))"
 ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
@@ -23,6 +23,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "interface endpoints for Session Manager, and optional VPC flow logs.",
         variables=(
             *common_vars(env),
+            group_descriptions_var(),
             var("aws_region", "string", "Region, used in VPC endpoint service names.", env["region"],
                 checks.REGION),
             var("vpc_cidr", "string", "IPv4 CIDR block of the VPC.", net["vpc_cidr"], checks.cidr("vpc_cidr")),

@@ -15,13 +15,14 @@ from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, Validation, var
 from tfgen.interfaces.route53 import domain_name_var, subdomains_var
 from tfgen.model.definition import uses_auto_scaling
-from tfgen.names import ingress_rules, service_availability_zone
+from tfgen.names import GROUP_DESCRIPTIONS, ingress_rules, security_group_description, service_availability_zone
 from tfgen.render.filters import HclExpr
 
 ALB = "alb"
 
 
-def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str, Any]:
+def _service_local(name: str, svc: dict[str, Any], zones: list[str], described: dict[str, str]
+                   ) -> dict[str, Any]:
     """One entry of the root's `services` local: literals from the spec, tunables as `var.<name>_<setting>`."""
     entry: dict[str, Any] = {
         "description": svc["description"],
@@ -40,6 +41,8 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
     }
     if svc["keep_user_data"]:
         entry["keep_user_data"] = True
+    if name in described:
+        entry["group_description"] = described[name]
     if uses_auto_scaling(svc):
         group = svc["auto_scaling"]
         entry["auto_scaling"] = {
@@ -52,13 +55,15 @@ def _service_local(name: str, svc: dict[str, Any], zones: list[str]) -> dict[str
     volume = svc["data_volume"]
     if volume is not None:
         entry["data_volume"] = {"size": HclExpr(f"var.{name}_data_volume_size"),
-                                "mount_path": volume["mount_path"], "device_name": volume["device_name"]}
+                                "mount_path": volume["mount_path"], "device_name": volume["device_name"],
+                                "final_snapshot": volume["final_snapshot"]}
     return entry
 
 
 def service_locals(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     zones = doc["network"]["availability_zones"]
-    return {name: _service_local(name, svc, zones) for name, svc in sorted(doc["services"].items())}
+    described = doc["network"]["security_group_descriptions"]
+    return {name: _service_local(name, svc, zones, described) for name, svc in sorted(doc["services"].items())}
 
 
 def _service_variables(name: str, svc: dict[str, Any]) -> list[ModuleVar]:
@@ -157,4 +162,5 @@ def root_locals(doc: dict[str, Any]) -> dict[str, Any]:
         "services": service_locals(doc),
         "lb_target_service": doc["loadbalancer"]["target_service"],
         "ingress_rules": ingress_rules(doc),
+        "security_group_descriptions": {group: security_group_description(group, doc) for group in GROUP_DESCRIPTIONS},
     }

@@ -6,12 +6,14 @@ from typing import Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, out, section, var, wired
-from tfgen.interfaces.common import common_vars
+from tfgen.interfaces.common import common_vars, db_secret_wire, group_descriptions_var
 
 SERVICES_TYPE = """map(object({
   description = string
   port        = number
   permissions = optional(set(string), [])
+  # an existing group's description (tfgen adopt): a different one would replace the group
+  group_description = optional(string)
 }))"""
 INGRESS_TYPE = """map(object({
   target      = string
@@ -64,13 +66,14 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.storage.app_secret_arn"),
             wired("db_secret_arn", "string", "ARN of the RDS-managed master user secret (db-secret-read "
                   "permission); null while an adopted database has none yet (granted on the next apply).",
-                  "module.database.master_user_secret_arn", nullable=True),
+                  db_secret_wire(env), nullable=True),
             wired("db_resource_id", "string", "Resource ID of the database (rds-db:connect for db-secret-read).",
                   "module.database.resource_id"),
             wired("log_group_arns", "map(string)", "CloudWatch log group ARN by service (the agent writes only there).",
                   "module.storage.log_group_arns"),
             var("aws_region", "string", "Region of the environment (ARNs of the scoped IAM statements).",
                 env["region"]),
+            group_descriptions_var(),
         ),
         outputs=(
             *section(

@@ -73,6 +73,9 @@ STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking)
     "region": string("Region of the state bucket.", "us-east-1", examples=("us-east-1",)),
     "key_prefix": string("State object key is <key_prefix>/<environment>/terraform.tfstate.",
                          "imageunderstander", pattern=r"[A-Za-z0-9._/-]+"),
+    "key": string("The whole state object key, instead of <key_prefix>/<environment>/terraform.tfstate: the key "
+                  "of an existing deployment's state that `tfgen adopt` takes over.", None, nullable=True,
+                  pattern=r"[A-Za-z0-9._-][A-Za-z0-9._/-]{0,1023}", examples=("imageunderstander/terraform.tfstate",)),
     "lock": string("How state is locked: S3 lock file (Terraform >= 1.11), a DynamoDB table, or both "
                    "while migrating.", "lockfile", choices=("lockfile", "dynamodb", "both")),
     "dynamodb_table": string("DynamoDB lock table (lock: dynamodb or both).", "terraform-state-lock"),
@@ -95,6 +98,13 @@ NETWORK = obj("VPC layout: one public and one private subnet per availability zo
         "Interface VPC endpoints for Session Manager (the S3 gateway endpoint is always created).",
         ["ssm", "ssmmessages", "ec2messages"]),
     "flow_logs": boolean("Send VPC flow logs to CloudWatch Logs.", False),
+    "security_group_descriptions": map_of(
+        string("A security group description as AWS allows it (up to 255 of letters, digits, spaces and "
+               "._-:/()#,@[]+=&;{}!$*).", pattern=r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]{1,255}"),
+        "Descriptions of existing security groups by group (alb, rds, endpoints or a service name). A group's "
+        "description cannot change without replacing the group, so `tfgen adopt` writes the live ones here; "
+        "groups not named get tfgen's.", {},
+        examples=({"alb": "Security group for Application Load Balancer"},)),
 })
 
 VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives instance replacement.", None,
@@ -103,6 +113,10 @@ VOLUME = Field("object", "A persistent, encrypted EBS data volume that survives 
     "mount_path": string("Where user data mounts the volume.", pattern=r"/[A-Za-z0-9._/-]+",
                          examples=("/opt/models",)),
     "device_name": string("Device name of the attachment.", "/dev/sdf", pattern=r"/dev/(sd|xvd)[f-p]"),
+    "final_snapshot": boolean("Snapshot the volume when Terraform destroys it. `tfgen adopt` sets false on a volume "
+                              "it imports: the provider can only turn this on together with a size, type, IOPS "
+                              "or throughput change (it sends ModifyVolume, which AWS refuses when nothing else "
+                              "changes); turn it on with the next such change.", True),
 })
 
 AUTO_SCALING = obj("How a stateless service runs: an Auto Scaling group (launch template, the same user data, "
@@ -189,6 +203,11 @@ DATABASE = obj("RDS MySQL.", {
     "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",
                                  pattern=r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d"),
     "deletion_protection": boolean("Refuse to delete the database.", False),
+    "master_secret_ready": boolean(
+        "The RDS-managed master user secret exists, so services with db-secret-read are given it. `tfgen adopt` "
+        "sets false for a database that does not manage its password in Secrets Manager yet: RDS creates the "
+        "secret during the first apply, and a service planned without it would see its ARN appear mid-apply "
+        "(Terraform stops: inconsistent final plan). After that apply, delete the line and apply again.", True),
     "apply_immediately": boolean("Apply modifications (class, storage, engine upgrades) at once instead of in the "
                                  "next maintenance window; an engine upgrade restarts the database either way.",
                                  False),

@@ -67,6 +67,7 @@ class State:
     bucket: str
     region: str
     key_prefix: str
+    key: str | None
     lock: str
     dynamodb_table: str
 
@@ -76,6 +77,7 @@ class State:
             bucket=d["bucket"],
             region=d["region"],
             key_prefix=d["key_prefix"],
+            key=d["key"],
             lock=d["lock"],
             dynamodb_table=d["dynamodb_table"],
         )
@@ -92,6 +94,7 @@ class Network:
     nat_gateway: str
     interface_endpoints: tuple[str, ...]
     flow_logs: bool
+    security_group_descriptions: dict[str, str]
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> Network:
@@ -103,6 +106,7 @@ class Network:
             nat_gateway=d["nat_gateway"],
             interface_endpoints=tuple(d["interface_endpoints"]),
             flow_logs=d["flow_logs"],
+            security_group_descriptions=dict(d["security_group_descriptions"]),
         )
 
 
@@ -113,6 +117,7 @@ class ServiceDataVolume:
     size_gb: int
     mount_path: str
     device_name: str
+    final_snapshot: bool
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> ServiceDataVolume:
@@ -120,6 +125,7 @@ class ServiceDataVolume:
             size_gb=d["size_gb"],
             mount_path=d["mount_path"],
             device_name=d["device_name"],
+            final_snapshot=d["final_snapshot"],
         )
 
 
@@ -212,6 +218,7 @@ class Database:
     backup_window: str
     maintenance_window: str
     deletion_protection: bool
+    master_secret_ready: bool
     apply_immediately: bool
     skip_final_snapshot: bool
     monitoring_interval: int
@@ -237,6 +244,7 @@ class Database:
             backup_window=d["backup_window"],
             maintenance_window=d["maintenance_window"],
             deletion_protection=d["deletion_protection"],
+            master_secret_ready=d["master_secret_ready"],
             apply_immediately=d["apply_immediately"],
             skip_final_snapshot=d["skip_final_snapshot"],
             monitoring_interval=d["monitoring_interval"],

@@ -182,6 +182,10 @@ def state_backend(doc: dict[str, Any], check: Check) -> None:
     if prefix.startswith("/") or prefix.endswith("/") or "//" in prefix or ".." in prefix.split("/"):
         check.report(("state", "key_prefix"), f"{prefix!r} must be a relative path without empty or '..' parts, "
                                               "such as imageunderstander or teams/imgu")
+    key = state.get("key")
+    if key is not None and (key.endswith("/") or "//" in key or ".." in key.split("/")):
+        check.report(("state", "key"), f"{key!r} must be an object key without empty or '..' parts, such as "
+                                       "imageunderstander/terraform.tfstate")
     if state["lock"] in ("dynamodb", "both") and not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", state["dynamodb_table"]):
         check.report(("state", "dynamodb_table"), "a DynamoDB table name is 3-255 letters, digits, '_', '-' or '.'")
 

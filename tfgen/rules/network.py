@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 from tfgen import aws
+from tfgen.names import GROUP_DESCRIPTIONS
 from tfgen.rules.registry import Check, parse_network, report_duplicates, rule
 from tfgen.spec import Path_, format_path
 
@@ -101,3 +102,13 @@ def service_zones(doc: dict[str, Any], check: Check) -> None:
 # Compute
 # ---------------------------------------------------------------------------------------------------------
 
+
+
+@rule
+def security_group_descriptions(doc: dict[str, Any], check: Check) -> None:
+    """Descriptions name groups that exist: alb, rds, endpoints or a service."""
+    groups = [*GROUP_DESCRIPTIONS, *sorted(doc["services"])]
+    for group in doc["network"]["security_group_descriptions"]:
+        if group not in groups:
+            check.report(("network", "security_group_descriptions", group),
+                         f"{group!r} is not a security group of this environment: name one of {', '.join(groups)}")

@@ -44,9 +44,10 @@ locals {
       exec_start        = "/opt/chromadb/venv/bin/chroma run --host 0.0.0.0 --port 8000 --path /var/lib/chromadb"
       start_on_boot     = true
       data_volume = {
-        size        = var.chromadb_data_volume_size
-        mount_path  = "/var/lib/chromadb"
-        device_name = "/dev/sdf"
+        size           = var.chromadb_data_volume_size
+        mount_path     = "/var/lib/chromadb"
+        device_name    = "/dev/sdf"
+        final_snapshot = true
       }
     }
     frontend = {
@@ -86,15 +87,24 @@ locals {
       exec_start        = "/opt/llm/venv/bin/python -m llm_service --port 8001"
       start_on_boot     = false
       data_volume = {
-        size        = var.llm_data_volume_size
-        mount_path  = "/opt/models"
-        device_name = "/dev/sdf"
+        size           = var.llm_data_volume_size
+        mount_path     = "/opt/models"
+        device_name    = "/dev/sdf"
+        final_snapshot = true
       }
     }
   }
 
   # What AWS Backup selects: every data volume, and the database where backup_database is true.
   backup_tags = var.enable_backup ? { BackupPlan = "${var.name_prefix}-backup" } : {}
+
+  # Descriptions of the security groups that are not a service's: tfgen's, or an existing group's (tfgen adopt
+  # writes those into the spec): a group's description cannot change in place, a new one replaces the group.
+  security_group_descriptions = {
+    alb       = "Application Load Balancer: HTTPS and HTTP from the internet"
+    rds       = "RDS MySQL: 3306 from application services"
+    endpoints = "VPC interface endpoints: HTTPS from inside the VPC"
+  }
 
   # The service behind the ALB.
   lb_target_service = "frontend"
@@ -160,6 +170,7 @@ module "networking" {
 
   name_prefix         = var.name_prefix
   tags                = var.tags
+  group_descriptions  = local.security_group_descriptions
   aws_region          = var.aws_region
   vpc_cidr            = var.vpc_cidr
   subnets             = local.subnets
@@ -189,6 +200,7 @@ module "security" {
   db_resource_id     = module.database.resource_id
   log_group_arns     = module.storage.log_group_arns
   aws_region         = var.aws_region
+  group_descriptions = local.security_group_descriptions
 }
 
 # -----------------------------------------------------------------------------

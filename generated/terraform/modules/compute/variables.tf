@@ -42,6 +42,8 @@ variable "services" {
       size        = number
       mount_path  = string
       device_name = optional(string, "/dev/sdf")
+      # false only on a volume tfgen adopt imported (the spec's data_volume.final_snapshot)
+      final_snapshot = optional(bool, true)
     }))
     auto_scaling = optional(object({
       min_size                = number

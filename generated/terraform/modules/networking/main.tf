@@ -160,7 +160,7 @@ resource "aws_vpc_endpoint" "s3" {
 
 resource "aws_security_group" "endpoints" {
   name_prefix = "${var.name_prefix}-endpoints-"
-  description = "VPC interface endpoints: HTTPS from inside the VPC"
+  description = var.group_descriptions.endpoints
   vpc_id      = aws_vpc.main.id
 
   tags = merge({ Name = "${var.name_prefix}-endpoints" }, var.tags)

@@ -16,6 +16,15 @@ variable "tags" {
   default     = {}
 }
 
+variable "group_descriptions" {
+  description = "Descriptions of the alb, rds and endpoints security groups (tfgen's, or an existing group's from the spec: a new one replaces a group)."
+  type = object({
+    alb       = string
+    rds       = string
+    endpoints = string
+  })
+}
+
 variable "aws_region" {
   description = "Region, used in VPC endpoint service names."
   type        = string

@@ -110,7 +110,7 @@ locals {
 resource "aws_security_group" "alb" {
   #checkov:skip=CKV2_AWS_5:Attached by the loadbalancer module (ALB) through this module's outputs; checkov does not follow cross-module references
   name_prefix = "${var.name_prefix}-alb-"
-  description = "Application Load Balancer: HTTPS and HTTP from the internet"
+  description = var.group_descriptions.alb
   vpc_id      = var.vpc_id
 
   tags = merge({ Name = "${var.name_prefix}-alb" }, var.tags)
@@ -125,7 +125,7 @@ resource "aws_security_group" "service" {
   #checkov:skip=CKV2_AWS_5:Attached by the compute module (the service's instance) through this module's outputs; checkov does not follow cross-module references
 
   name_prefix = "${var.name_prefix}-${each.key}-"
-  description = each.value.description
+  description = coalesce(each.value.group_description, each.value.description)
   vpc_id      = var.vpc_id
 
   tags = merge({ Name = "${var.name_prefix}-${each.key}" }, var.tags)
@@ -138,7 +138,7 @@ resource "aws_security_group" "service" {
 resource "aws_security_group" "rds" {
   #checkov:skip=CKV2_AWS_5:Attached by the database module (RDS instance) through this module's outputs; checkov does not follow cross-module references
   name_prefix = "${var.name_prefix}-rds-"
-  description = "RDS MySQL: 3306 from application services"
+  description = var.group_descriptions.rds
   vpc_id      = var.vpc_id
 
   tags = merge({ Name = "${var.name_prefix}-rds" }, var.tags)

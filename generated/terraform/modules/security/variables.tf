@@ -32,6 +32,8 @@ variable "services" {
     description = string
     port        = number
     permissions = optional(set(string), [])
+    # an existing group's description (tfgen adopt): a different one would replace the group
+    group_description = optional(string)
   }))
 
   validation {
@@ -127,4 +129,13 @@ variable "log_group_arns" {
 variable "aws_region" {
   description = "Region of the environment (ARNs of the scoped IAM statements)."
   type        = string
+}
+
+variable "group_descriptions" {
+  description = "Descriptions of the alb, rds and endpoints security groups (tfgen's, or an existing group's from the spec: a new one replaces a group)."
+  type = object({
+    alb       = string
+    rds       = string
+    endpoints = string
+  })
 }

@@ -73,7 +73,8 @@ data "aws_ami" "deep_learning" {
 # -----------------------------------------------------------------------------
 # Persistent data volumes: separate resources, so replacing an instance never
 # deletes its data. Each is created in its service's AZ before the instance,
-# whose user data finds it by volume ID. Destroying one takes a final snapshot.
+# whose user data finds it by volume ID. Destroying one takes a final snapshot
+# (unless the spec turns it off: tfgen adopt does, on a volume it imports).
 # -----------------------------------------------------------------------------
 
 resource "aws_ebs_volume" "data" {
@@ -85,7 +86,7 @@ resource "aws_ebs_volume" "data" {
   size              = each.value.data_volume.size
   type              = "gp3"
   encrypted         = true
-  final_snapshot    = true
+  final_snapshot    = each.value.data_volume.final_snapshot
 
   tags = merge({ Name = "${var.name_prefix}-${each.key}-data", Service = each.key }, var.data_volume_tags, var.tags)
 }
