@@ -341,7 +341,7 @@ def test_moto_patches_apply_against_pinned_moto() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("patch: ") == 9 and "SKIPPED" not in proc.stdout
+    assert proc.stdout.count("patch: ") == 11 and "SKIPPED" not in proc.stdout
 
 
 # --------------------------------------------------------------------------------------------------
