@@ -604,8 +604,9 @@ def patch_read_replica_identity() -> str:
 
     The provider (v5) reads an instance by its resource id (`dbi-resource-id` filter): with a replica the
     filter matches two instances and the replica's create fails with "couldn't find resource". The copy also
-    shares the source's tag list. The replica gets a resource id of its own (derived from its identifier) and
-    its own tags.
+    shares the source's tag list and keeps its backup retention, where AWS creates a MySQL replica with
+    automated backups off (CreateDBInstanceReadReplica takes no retention; the re-plan showed 7 -> 0). The
+    replica gets a resource id of its own (derived from its identifier), its own tags and no backups.
     """
     import hashlib
 
@@ -620,6 +621,7 @@ def patch_read_replica_identity() -> str:
         digest = hashlib.sha256(replica.db_instance_identifier.encode()).hexdigest().upper()[:26]
         replica.dbi_resource_id = f"db-{digest}"
         replica.tags = list(db_kwargs.get("tags") or [])
+        replica.backup_retention_period = 0
         return replica
 
     RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
