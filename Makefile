@@ -36,7 +36,7 @@ TF ?= terraform
 # The Terraform version CI installs; one line, also read by tfenv/tenv and by the workflows.
 TERRAFORM_VERSION := $(shell tr -d '[:space:]' < .terraform-version)
 
-.PHONY: help render render-all check test test-fast lint fmt docs plan apply rotate-secret destroy validate validate-v6 fakeprov security audit bench e2e e2e-upgrade e2e-impact e2e-adopt bootstrap-plan bootstrap-apply clean-venv
+.PHONY: help render render-all check test test-fast lint fmt docs plan apply rotate-secret destroy validate validate-v6 providers-lock fakeprov security audit bench e2e e2e-upgrade e2e-impact e2e-adopt bootstrap-plan bootstrap-apply clean-venv
 
 help: ## this list (every target a user runs; tests/test_make.py checks none is missing)
 	@grep -E '^[A-Za-z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -102,10 +102,14 @@ ENVIRONMENTS = $(shell $(VENV)/bin/python -c 'from pathlib import Path; from tfg
 BOOTSTRAP_ROOTS = $(patsubst generated/terraform/%/,%,$(sort $(wildcard generated/terraform/bootstrap/*/)))
 SINCE ?= $(shell git rev-parse -q --verify origin/main >/dev/null && echo origin/main || echo HEAD)
 
+# A root that commits .terraform.lock.hcl is initialized read-only: the provider builds it pins are the ones
+# installed, and init fails instead of rewriting it (`make providers-lock` updates it on purpose).
+LOCKFILE = $(if $(wildcard $(1)/.terraform.lock.hcl),-lockfile=readonly)
+
 plan: $(STAMP) ## tfgen check + tfgen impact, then terraform init + plan for ENV (stops on a stale tree or an unacknowledged destructive change)
 	$(TFGEN) check $(ENV)
 	$(TFGEN) impact $(ENV) --since '$(SINCE)'
-	cd $(ENV_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan && \
+	cd $(ENV_DIR) && $(TF) init -input=false $(call LOCKFILE,$(ENV_DIR)) && $(TF) plan -input=false -out=tfplan && \
 	  { $(SECRET_GUARD) || { rm -f tfplan; exit 1; }; }
 
 apply: ## apply the plan saved by `make plan`
@@ -136,7 +140,25 @@ validate: $(STAMP) ## offline init -backend=false + validate of every environmen
 	fi; \
 	for root in $(VALIDATE_ROOTS); do \
 	  echo "== $$root"; \
-	  ( cd "$$scratch/terraform/$$root" && $(TF) init -backend=false -input=false >/dev/null && $(TF) validate -no-color ) || exit 1; \
+	  test -f "generated/terraform/$$root/.terraform.lock.hcl" || { echo "make validate: $$root commits no .terraform.lock.hcl (make providers-lock)"; exit 1; }; \
+	  ( cd "$$scratch/terraform/$$root" && $(TF) init -backend=false -input=false -lockfile=readonly >/dev/null && $(TF) validate -no-color ) || exit 1; \
+	done
+
+# The provider lock of every root (environments and bootstrap): the mirror's builds for PLATFORMS. Other
+# platforms: make providers-lock PLATFORMS="linux_amd64 darwin_arm64" with a mirror (or registry) holding them.
+PLATFORMS ?= linux_amd64
+LOCK_ROOTS = $(addprefix environments/,$(ENVIRONMENTS)) $(BOOTSTRAP_ROOTS)
+
+providers-lock: $(STAMP) ## write .terraform.lock.hcl of every root from the provider mirror (PLATFORMS="linux_amd64 ...")
+	@scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	if [ -d "$(TF_MIRROR)" ]; then \
+	  printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "$(TF_MIRROR)" > "$$scratch/tf.rc"; \
+	  export TF_CLI_CONFIG_FILE="$$scratch/tf.rc"; mirror="-fs-mirror=$(TF_MIRROR)"; fi; \
+	for root in $(LOCK_ROOTS); do \
+	  echo "== $$root"; cp -r generated/terraform "$$scratch/tree"; \
+	  ( cd "$$scratch/tree/$$root" && rm -f .terraform.lock.hcl && $(TF) init -backend=false -input=false >/dev/null && \
+	    rm -f .terraform.lock.hcl && $(TF) providers lock $$mirror $(addprefix -platform=,$(PLATFORMS)) >/dev/null ) || exit 1; \
+	  cp "$$scratch/tree/$$root/.terraform.lock.hcl" "generated/terraform/$$root/.terraform.lock.hcl"; rm -rf "$$scratch/tree"; \
 	done
 
 BOOTSTRAP ?= $(firstword $(BOOTSTRAP_ROOTS))
@@ -145,7 +167,7 @@ BOOTSTRAP_DIR = generated/terraform/$(BOOTSTRAP)
 bootstrap-plan: $(STAMP) ## plan the state-backend root (once per account, local state): make bootstrap-plan [BOOTSTRAP=bootstrap/<bucket>]
 	@test -d "$(BOOTSTRAP_DIR)" || { echo "make bootstrap-plan: no bootstrap root $(BOOTSTRAP_DIR) (one of: $(BOOTSTRAP_ROOTS))"; exit 2; }
 	$(TFGEN) check --all
-	cd $(BOOTSTRAP_DIR) && $(TF) init -input=false && $(TF) plan -input=false -out=tfplan
+	cd $(BOOTSTRAP_DIR) && $(TF) init -input=false $(call LOCKFILE,$(BOOTSTRAP_DIR)) && $(TF) plan -input=false -out=tfplan
 
 bootstrap-apply: ## apply the plan saved by `make bootstrap-plan` (keep its terraform.tfstate: see README)
 	cd $(BOOTSTRAP_DIR) && $(TF) apply -input=false tfplan

@@ -44,6 +44,7 @@ def test_account_and_role_reach_every_provider_block(tmp_path: Path):
     spec = project / "specs" / "dev.yaml"
     doc = yaml.safe_load(spec.read_text())
     doc["aws"] = {"account_id": "444455556666", "assume_role_arn": "arn:aws:iam::444455556666:role/tf-deploy"}
+    doc["state"] = {"bucket": None}  # another account: its own bucket, named after it
     spec.write_text(yaml.safe_dump(doc, sort_keys=False))
     result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr

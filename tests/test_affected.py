@@ -44,6 +44,22 @@ def test_nothing_changed_nothing_affected(repo: Path, run) -> None:
     assert report["command"] == "affected" and report["status"] == "ok" and report["version"] == 1
 
 
+def test_a_committed_provider_lock_is_compared_like_a_file(repo: Path, run) -> None:
+    """tfgen never renders `.terraform.lock.hcl`; unchanged it affects nothing, changed it needs a plan."""
+    lock = repo / "generated/terraform/environments/staging/.terraform.lock.hcl"
+    committed = Path(__file__).resolve().parent.parent / "generated/terraform/environments/staging/.terraform.lock.hcl"
+    lock.write_text(committed.read_text())
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "lock")
+    git(repo, "tag", "-f", "base")
+    assert affected(run, repo)["environments"] == []
+    lock.write_text(lock.read_text().replace("5.100.0", "5.100.1"))
+    report = affected(run, repo)
+    assert report["environments"] == ["staging"]
+    assert report["affected"][0]["reasons"] == ["provider lock (.terraform.lock.hcl)"]
+    assert report["affected"][0]["files"] == ["generated/terraform/environments/staging/.terraform.lock.hcl"]
+
+
 def test_own_spec_change_affects_only_that_environment(repo: Path, run) -> None:
     edit(repo / "specs/dev.yaml", "retention_days: 30", "retention_days: 14")
     report = affected(run, repo)

@@ -165,3 +165,88 @@ def test_bootstrap_root_of_a_removed_bucket_is_pruned(tmp_path: Path):
     assert code == 0, stderr
     roots = project / "generated" / "terraform" / "bootstrap"
     assert sorted(p.name for p in roots.iterdir() if any(p.iterdir())) == ["imgu-state-v2"]
+
+
+def test_state_bucket_and_lock_table_are_protected_from_destroy(bundled):
+    for address in ("aws_s3_bucket.state", "aws_dynamodb_table.lock"):
+        assert bundled["resource"][address]["lifecycle"] == [{"prevent_destroy": True}], address
+    assert "lifecycle" not in bundled["resource"]["aws_s3_bucket.access_logs"]  # force_destroy drives that one
+
+
+def _drop_bucket_name(project: Path) -> None:
+    base = project / "specs" / "base.yaml"
+    base.write_text(base.read_text().replace("  bucket: imgu-terraform-state\n", ""))
+
+
+def test_an_unnamed_bucket_is_named_after_account_and_region_and_pinned(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    _drop_bucket_name(project)
+    for env in ("dev", "staging"):
+        _edit(project, env, {"aws": {"account_id": "444455556666"}})
+    code, stderr = _render(project)
+    assert code == 0, stderr
+    roots = project / "generated" / "terraform" / "bootstrap"
+    names = sorted(p.name for p in roots.iterdir() if any(p.iterdir()))
+    assert names == [f"imageunderstander-tfstate-{account}-us-east-1" for account in ("111122223333", "444455556666")]
+    for name in names:
+        pin = name.split("-")[2]
+        assert f'allowed_account_ids = ["{pin}"]' in (roots / name / "provider.tf").read_text()
+        assert _root(roots / name)["variable"]["state_bucket"]["default"] == name
+    backend = (project / "generated" / "terraform" / "environments" / "prod" / "versions.tf").read_text()
+    assert 'bucket       = "imageunderstander-tfstate-111122223333-us-east-1"' in backend or \
+        'bucket = "imageunderstander-tfstate-111122223333-us-east-1"' in backend
+
+
+def test_an_unnamed_bucket_needs_the_account(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    _drop_bucket_name(project)
+    code, stderr = _render(project)
+    assert code == 2
+    assert "state.bucket: name the state bucket, or set aws.account_id" in stderr
+
+
+def test_environments_of_different_accounts_cannot_share_a_bucket(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    _edit(project, "staging", {"aws": {"account_id": "444455556666"}})
+    code, stderr = _render(project)
+    assert code == 2
+    assert "name different accounts but share the state bucket 'imgu-terraform-state'" in stderr
+
+
+def test_the_shared_root_pins_the_one_account_its_environments_name(bundled):
+    """dev and staging name no account, prod does: the bucket lives in prod's account, and the root says so."""
+    assert bundled["provider"][0]["aws"]["allowed_account_ids"] == ["111122223333"]
+
+
+def test_the_account_baseline_follows_the_spec_toggles(bundled):
+    """Defaults: CloudTrail, GuardDuty and session logging on; Security Hub and Config off (they bill per check)."""
+    defaults = {name: bundled["variable"][name]["default"] for name in (
+        "cloudtrail_enabled", "guardduty_enabled", "security_hub_enabled", "config_enabled", "session_logging_enabled")}
+    assert defaults == {"cloudtrail_enabled": True, "guardduty_enabled": True, "security_hub_enabled": False,
+                        "config_enabled": False, "session_logging_enabled": True}
+    res = bundled["resource"]
+    trail = res["aws_cloudtrail.main"]
+    assert trail["is_multi_region_trail"] is True and trail["enable_log_file_validation"] is True
+    assert trail["kms_key_id"] == "aws_kms_key.trail[0].arn"
+    assert res["aws_kms_key.trail"]["enable_key_rotation"] is True
+    assert res["aws_s3_bucket_public_access_block.trail"]["block_public_policy"] is True
+    assert res["aws_s3_bucket_lifecycle_configuration.trail"]["rule"][0]["expiration"][0]["days"] == \
+        "var.baseline_log_retention_days"
+    document = res["aws_ssm_document.session_preferences"]
+    assert document["name"] == "SSM-SessionManagerRunShell" and document["document_type"] == "Session"
+    assert "Standard_Stream" in document["content"] and "cloudWatchEncryptionEnabled" in document["content"]
+    assert res["aws_cloudwatch_log_group.session"]["kms_key_id"] == "aws_kms_key.session[0].arn"
+
+
+def test_environments_sharing_a_bucket_agree_on_the_baseline(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    _edit(project, "staging", {"aws": {"baseline": {"security_hub": True}}})
+    code, stderr = _render(project)
+    assert code == 2 and "set aws.baseline differently" in stderr
+    for env in ("dev", "staging", "prod"):
+        _edit(project, env, {"aws": {"baseline": {"security_hub": True, "config": True}}})
+    code, stderr = _render(project)
+    assert code == 0, stderr
+    root = _root(project / "generated" / "terraform" / "bootstrap" / BUNDLED_BUCKET)
+    assert root["variable"]["security_hub_enabled"]["default"] is True
+    assert root["variable"]["config_enabled"]["default"] is True

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def contexts(project: Path, env: str) -> tuple[dict, dict]:
-    doc = next(v.doc for v in validate_project(project) if v.spec.env == env)
-    return project_context(doc), environment_context(env, doc)
+    spec = next(v.view for v in validate_project(project) if v.spec.env == env)
+    return project_context(spec), environment_context(env, spec)
 
 
 # ---------------------------------------------------------------- tfgen new

@@ -58,14 +58,14 @@ def test_text_report_prints_items_total_levers_date_and_source(run) -> None:
 
 
 def test_levers_have_the_computed_effect() -> None:
-    staging = estimate("staging", effective_spec(ROOT, "staging").doc)
+    staging = estimate("staging", effective_spec(ROOT, "staging").view)
     levers = {lv.name: lv for lv in staging.levers}
     p = TABLE["regions"]["us-east-1"]
     single = 730 * p["rds_mysql_hour"]["db.t4g.micro"] + 20 * p["rds_storage_gb_month"]
     assert levers["single-AZ RDS"].saving == pytest.approx(single, abs=0.01)  # the seed says ~$14
     assert levers["spot for llm"].saving == pytest.approx(730 * p["ec2_hour"]["g5.xlarge"] * 0.7, abs=0.01)
     assert levers["stop llm out of hours"].saving == pytest.approx((730 - 220) * p["ec2_hour"]["g5.xlarge"], abs=0.01)
-    prod = {lv.name: lv for lv in estimate("prod", effective_spec(ROOT, "prod").doc).levers}
+    prod = {lv.name: lv for lv in estimate("prod", effective_spec(ROOT, "prod").view).levers}
     assert "guardrail" in prod["single-AZ RDS"].detail
 
 
@@ -126,8 +126,8 @@ def test_module_counts_match_the_generated_tree() -> None:
 
 def test_diff_shows_the_cost_delta(run) -> None:
     result = run("-C", str(ROOT), "diff", "dev", "prod")
-    dev = estimate("dev", effective_spec(ROOT, "dev").doc).total
-    prod = estimate("prod", effective_spec(ROOT, "prod").doc).total
+    dev = estimate("dev", effective_spec(ROOT, "dev").view).total
+    prod = estimate("prod", effective_spec(ROOT, "prod").view).total
     assert f"estimated cost: dev ${dev:,.2f}/month, prod ${prod:,.2f}/month (prod +${prod - dev:,.2f}/month" \
         in result.stdout
     report = json.loads(run("-C", str(ROOT), "diff", "dev", "prod", "--json").stdout)
@@ -137,11 +137,10 @@ def test_diff_shows_the_cost_delta(run) -> None:
 def test_readme_reconciliation_with_the_seed_is_current() -> None:
     """docs/cost.md's line-by-line comparison with the seed's ~$521: dev with Multi-AZ RDS, then the same figure
     with the g4dn.xlarge price the seed's levers imply and without the lines the seed leaves out."""
-    import copy
+    from dataclasses import replace
 
-    doc = copy.deepcopy(effective_spec(ROOT, "dev").doc)
-    doc["database"]["multi_az"] = True
-    est = estimate("dev", doc)
+    spec = effective_spec(ROOT, "dev").view
+    est = estimate("dev", replace(spec, database=replace(spec.database, multi_az=True)))
     items = {i.item: i.monthly for i in est.items}
     usage = ("NAT gateway data processed", "interface endpoint data", "ALB capacity units (assumed average)",
              "CloudWatch Logs ingestion (application logs)", "CloudWatch Logs storage (30 days kept)",
@@ -153,4 +152,4 @@ def test_readme_reconciliation_with_the_seed_is_current() -> None:
     readme = (ROOT / "docs" / "cost.md").read_text()
     for figure in (est.total, seed_like, sum(items[u] for u in usage), g4dn):
         assert f"${figure:,.2f}" in readme, figure
-    assert f"${estimate('dev', effective_spec(ROOT, 'dev').doc).total:,.2f}" in readme
+    assert f"${estimate('dev', effective_spec(ROOT, 'dev').view).total:,.2f}" in readme

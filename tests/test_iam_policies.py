@@ -134,9 +134,38 @@ def _statements() -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
+@cache
+def _key_policy_documents() -> frozenset[str]:
+    """Policy documents used as an `aws_kms_key`'s key policy: there `"*"` is the key itself."""
+    found = set()
+    for path in _files():
+        for entry in clean_hcl2(hcl2.loads(path.read_text())).get("resource", []):
+            for body in entry.get("aws_kms_key", {}).values():
+                if match := re.fullmatch(r"data\.aws_iam_policy_document\.(\w+)\.json", str(body.get("policy", ""))):
+                    found.add(f"aws_iam_policy_document.{match[1]}.")
+    return frozenset(found)
+
+
 def _star_statements() -> list[tuple[str, dict[str, Any]]]:
     return [(where, s) for where, s in _statements()
-            if s.get("effect", "Allow") == "Allow" and "*" in s.get("resources", [])]
+            if s.get("effect", "Allow") == "Allow" and "*" in s.get("resources", [])
+            and not any(doc in f"{where}." for doc in _key_policy_documents())]
+
+
+def test_key_policies_grant_only_the_account_or_a_bound_service():
+    """A key policy's `"*"` is its key; what it must not do is open the key to anyone: each statement names the
+    account root, or a service principal held to this account's resources by a condition."""
+    documents = _key_policy_documents()
+    assert documents, "the bootstrap root's KMS keys should be found"
+    for where, statement in _statements():
+        if not any(doc in f"{where}." for doc in documents):
+            continue
+        for principal in statement.get("principals", []):
+            assert principal["type"] in ("AWS", "Service"), (where, principal)
+            if principal["type"] == "AWS":
+                assert all(i.endswith(":root") for i in principal["identifiers"]), (where, principal)
+            else:
+                assert statement.get("condition"), f"{where}: service statement without a condition"
 
 
 def test_the_tree_has_policy_documents():

@@ -78,6 +78,8 @@ DESTRUCTIVE = [
                                 "    instance_type: g5.xlarge\n    availability_zone: us-east-1b\n")],
      "dev", "services.llm.availability_zone",
      "moves service llm from us-east-1a to us-east-1b while it has a data volume"),
+    ("state_bucket_change", [("base.yaml", "bucket: imgu-terraform-state", "bucket: imgu-state-v2")], "prod",
+     "state.bucket", "moves the state from bucket imgu-terraform-state to imgu-state-v2"),
 ]
 
 

@@ -138,3 +138,32 @@ def test_validate_every_root_for_real() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("Success! The configuration is valid.") == len(re.findall(r"^== ", done.stdout, re.M))
     assert "== bootstrap/" in done.stdout and "== environments/prod" in done.stdout
+
+
+def test_plan_and_bootstrap_plan_init_read_only_with_the_committed_lock(project: Path, stub_tf: tuple[Path, Path]
+                                                                         ) -> None:
+    tf, log = stub_tf
+    assert make(project, "bootstrap-plan", f"TF={tf}").returncode == 0
+    assert "tf init -input=false -lockfile=readonly" in log.read_text()
+    log.unlink()
+    (project / "generated/terraform/bootstrap/imgu-terraform-state/.terraform.lock.hcl").unlink()
+    assert make(project, "bootstrap-plan", f"TF={tf}").returncode == 0
+    assert "tf init -input=false\n" in log.read_text()  # no lock yet: init writes one (commit it)
+
+
+@pytest.mark.terraform
+@pytest.mark.slow
+def test_validate_refuses_a_root_whose_lock_does_not_match_the_provider(project: Path) -> None:
+    if not shutil.which("terraform"):
+        pytest.skip("terraform is not installed")
+    lock = project / "generated/terraform/environments/dev/.terraform.lock.hcl"
+    text = lock.read_text()
+    lock.write_text(text.replace('"h1:', '"h1:AAAA', 1))  # another build than the mirror holds
+    tampered = make(project, "validate", "ENV=dev")
+    assert tampered.returncode != 0 and "environments/dev" in tampered.stdout
+    lock.write_text(text)
+    assert make(project, "validate", "ENV=dev").returncode == 0
+    assert lock.read_text() == text, "validate never rewrites the committed lock"
+    lock.unlink()
+    missing = make(project, "validate", "ENV=dev")
+    assert missing.returncode != 0 and "commits no .terraform.lock.hcl" in missing.stdout

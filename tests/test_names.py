@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tfgen import names
+from tfgen.model.views import Spec
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,21 +26,21 @@ def hcl_name(template: str, prefix: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def specs() -> dict[str, dict]:
-    return {v.spec.env: v.doc for v in validate_project(ROOT)}
+def specs() -> dict[str, Spec]:
+    return {v.spec.env: v.view for v in validate_project(ROOT)}
 
 
-def test_database_identifier_is_the_modules(specs: dict[str, dict]) -> None:
+def test_database_identifier_is_the_modules(specs: dict[str, Spec]) -> None:
     """The module takes the identifier from the root (an adopted database keeps its own, database.identifier);
     by default the root passes names.db_identifier."""
     assert re.search(r"^\s*identifier\s*=\s*var\.db_identifier$", module_text("database"), re.M)
     for env, doc in specs.items():
         root = (GENERATED / "environments" / env / "variables.tf").read_text()
         default = re.search(r'variable "db_identifier" \{.*?default\s*=\s*"([^"]+)"', root, re.S).group(1)
-        assert default == (doc["database"]["identifier"] or names.db_identifier(names.name_prefix(doc, env)))
+        assert default == (doc.database.identifier or names.db_identifier(names.name_prefix(doc, env)))
 
 
-def test_uploads_bucket_prefix_is_the_modules(specs: dict[str, dict]) -> None:
+def test_uploads_bucket_prefix_is_the_modules(specs: dict[str, Spec]) -> None:
     found = re.search(r'uploads_bucket_prefix\s*=\s*substr\("([^"]+)", 0, (\d+)\)', module_text("storage"))
     expression, limit = found.group(1), int(found.group(2))
     assert limit == names.BUCKET_PREFIX_MAX
@@ -47,7 +49,7 @@ def test_uploads_bucket_prefix_is_the_modules(specs: dict[str, dict]) -> None:
         assert names.uploads_bucket_prefix(prefix) == hcl_name(expression, prefix)[:limit]
 
 
-def test_name_prefix_and_ingress_keys_are_the_roots(specs: dict[str, dict]) -> None:
+def test_name_prefix_and_ingress_keys_are_the_roots(specs: dict[str, Spec]) -> None:
     for env, doc in specs.items():
         root = (GENERATED / "environments" / env / "main.tf").read_text()
         assert f'name_prefix = "{names.name_prefix(doc, env)}"' in re.sub(r" +", " ", root) or \
@@ -64,7 +66,8 @@ def test_the_database_listens_on_the_mysql_port() -> None:
     assert ports <= {str(names.MYSQL_PORT)}
 
 
-def test_nat_zones_follow_the_networking_module() -> None:
-    single = {"availability_zones": ["us-east-1b", "us-east-1a"], "nat_gateway": "single"}
+def test_nat_zones_follow_the_networking_module(specs: dict[str, Spec]) -> None:
+    network = next(iter(specs.values())).network
+    single = replace(network, availability_zones=("us-east-1b", "us-east-1a"), nat_gateway="single")
     assert names.nat_gateway_zones(single) == ["us-east-1a"]
-    assert names.nat_gateway_zones({**single, "nat_gateway": "per_az"}) == ["us-east-1b", "us-east-1a"]
+    assert names.nat_gateway_zones(replace(single, nat_gateway="per_az")) == ["us-east-1b", "us-east-1a"]

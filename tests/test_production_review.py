@@ -202,3 +202,41 @@ def test_every_environment_has_a_dashboard_of_alb_targets_instances_gpu_and_rds(
                    "module.compute.instance_ids", "module.compute.autoscaling_group_names",
                    "module.database.identifier", "nvidia_smi_utilization_gpu", "HealthyHostCount"):
         assert needed in text, needed
+
+
+# ------------------------------------------------------------------------------------- 11, 12: bootstrap root
+
+BOOTSTRAP = "bootstrap/imgu-terraform-state"
+
+
+def test_the_bootstrap_root_builds_the_account_baseline_and_is_pinned():
+    trails = planned(BOOTSTRAP, "aws_cloudtrail")
+    (trail,) = trails.values()
+    assert trail["is_multi_region_trail"] is True and trail["enable_log_file_validation"] is True
+    assert trail["include_global_service_events"] is True and trail["s3_key_prefix"] == "cloudtrail"
+    (detector,) = planned(BOOTSTRAP, "aws_guardduty_detector").values()
+    assert detector["enable"] is True
+    assert not planned(BOOTSTRAP, "aws_securityhub_account") and not planned(BOOTSTRAP,
+                                                                          "aws_config_configuration_recorder")
+    keys = planned(BOOTSTRAP, "aws_kms_key")
+    assert len(keys) == 2 and all(k["enable_key_rotation"] for k in keys.values())
+    (group,) = planned(BOOTSTRAP, "aws_cloudwatch_log_group").values()
+    assert group["name"] == "/imageunderstander/session-manager" and group["retention_in_days"] == 365
+    (document,) = planned(BOOTSTRAP, "aws_ssm_document").values()
+    assert document["name"] == "SSM-SessionManagerRunShell" and document["document_type"] == "Session"
+    aliases = {a["name"] for a in planned(BOOTSTRAP, "aws_kms_alias").values()}
+    assert "alias/imageunderstander-session-manager" in aliases
+    assert planned(BOOTSTRAP, "aws_s3_bucket")["aws_s3_bucket.state"]["bucket"] == "imgu-terraform-state"
+    provider = plan(BOOTSTRAP)["configuration"]["provider_config"]["aws"]["expressions"]
+    assert provider["allowed_account_ids"]["constant_value"] == ["111122223333"]
+
+
+# -------------------------------------------------------------------------------------------- 21: ec2messages
+
+def test_the_ec2messages_endpoint_and_the_roles_agree():
+    root = "environments/dev"
+    endpoints = {e["service_name"].rsplit(".", 1)[1] for e in planned(root, "aws_vpc_endpoint").values()
+                 if e["vpc_endpoint_type"] == "Interface"}
+    variables = plan(root)["variables"]
+    assert variables["ec2messages_channel"]["value"] is ("ec2messages" in endpoints)
+    assert variables["session_logging"]["value"]["log_group"] == "/imageunderstander/session-manager"

@@ -341,7 +341,7 @@ def test_moto_patches_apply_against_pinned_moto() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("patch: ") == 11 and "SKIPPED" not in proc.stdout
+    assert proc.stdout.count("patch: ") == 13 and "SKIPPED" not in proc.stdout  # every entry of PATCHES
 
 
 # --------------------------------------------------------------------------------------------------
@@ -454,3 +454,11 @@ def test_instance_type_the_az_does_not_sell_breaks_at_plan(tmp_path: Path) -> No
     assert not steps["plan"]["ok"] and "apply" not in steps, output[-8000:]
     log = " ".join(Path(steps["plan"]["log"]).read_text().split())
     assert "Service chromadb: t3.96xlarge is not offered in us-east-1" in log, log[-4000:]
+
+
+def test_bootstrap_protection_is_lifted_only_in_the_scratch_copy(tmp_path: Path) -> None:
+    protected = 'resource "aws_s3_bucket" "s" {\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n'
+    (tmp_path / "main.tf").write_text(protected)
+    assert run.lift_prevent_destroy(tmp_path) == ["main.tf:3"]
+    assert "prevent_destroy = false" in (tmp_path / "main.tf").read_text()
+    assert run.prevent_destroy_sites(tmp_path) == []

@@ -207,7 +207,10 @@ def test_separate_encrypted_data_volumes_with_attachments():
     volume = resources("compute", "aws_ebs_volume")["data"]
     attachment = resources("compute", "aws_volume_attachment")["data"]
     assert volume["for_each"] == attachment["for_each"] == "local.volume_services"
-    assert volume["encrypted"] is True and volume["type"] == "gp3" and volume["final_snapshot"] is True
+    assert volume["encrypted"] is True and volume["type"] == "gp3"
+    # A final snapshot unless the spec turns it off (only adoption does, on an imported volume): the default is on.
+    assert volume["final_snapshot"] == "each.value.data_volume.final_snapshot"
+    assert re.search(r"^\s*final_snapshot\s*=\s*optional\(bool, true\)$", files()["modules/compute/variables.tf"], re.M)
     assert volume["size"] == "each.value.data_volume.size"
     assert volume["availability_zone"] == "each.value.availability_zone"
     assert "lifecycle" not in volume, "prevent_destroy would block the destroy rehearsal"

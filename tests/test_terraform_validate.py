@@ -138,3 +138,42 @@ def test_module_inputs_are_validated_too(tmp_path: Path):
     assert returncode == 1 and 'Every market must be "on-demand" or "spot" (lowercase).' in output, output
     service["market"] = "spot"
     assert plan(variables, values, tmp_path)[0] == 0
+
+
+def _roots() -> list[Path]:
+    return sorted([*(TREE / "environments").iterdir(), *(TREE / "bootstrap").iterdir()])
+
+
+def test_every_root_commits_the_provider_lock_of_the_mirrored_aws_build():
+    """Terraform's own file: tfgen neither writes nor removes it (a dot file is the user's), `make providers-lock`
+    writes it, and make plan/validate and the rehearsal initialize with -lockfile=readonly."""
+    for root in _roots():
+        lock = root / ".terraform.lock.hcl"
+        assert lock.is_file(), f"{root.relative_to(TREE)} commits no .terraform.lock.hcl (make providers-lock)"
+        text = lock.read_text()
+        assert 'provider "registry.terraform.io/hashicorp/aws"' in text
+        assert 'version     = "5.100.0"' in text and '"h1:' in text, text
+        assert text.count('provider "') == 1, "one provider: hashicorp/aws"
+
+
+def test_tfgen_keeps_the_lock_through_render_and_check(tmp_path: Path):
+    from click.testing import CliRunner
+    from tfhelpers import copy_project
+
+    from tfgen.cli import main
+
+    project = copy_project(tmp_path / "project")
+    run = CliRunner()
+    assert run.invoke(main, ["-C", str(project), "render", "--all"]).exit_code == 0
+    locks = {root: (TREE / root / ".terraform.lock.hcl").read_text()
+             for root in ("environments/dev", "bootstrap/imgu-terraform-state")}
+    for root, text in locks.items():
+        (project / "generated" / "terraform" / root / ".terraform.lock.hcl").write_text(text)
+    checked = run.invoke(main, ["-C", str(project), "check", "--all"])
+    assert checked.exit_code == 0, checked.output
+    base = project / "specs" / "base.yaml"
+    base.write_text(base.read_text().replace("retention_days: 30", "retention_days: 60", 1))
+    assert run.invoke(main, ["-C", str(project), "render", "--all"]).exit_code == 0
+    for root, text in locks.items():
+        assert (project / "generated" / "terraform" / root / ".terraform.lock.hcl").read_text() == text
+    assert run.invoke(main, ["-C", str(project), "check", "--all"]).exit_code == 0

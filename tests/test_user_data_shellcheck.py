@@ -72,9 +72,9 @@ def resolved(value: Any, defaults: dict[str, Any]) -> Any:
 
 def environment_services(root: Path, env: str) -> dict[str, Any]:
     """What the root's `services` local of `env` evaluates to without a tfvars file."""
-    doc = next(v.doc for v in validate_project(root) if v.spec.env == env)
-    defaults = {v.name: v.value for v in root_only_variables(env, doc)}
-    return resolved(service_locals(doc), defaults)
+    spec = next(v.view for v in validate_project(root) if v.spec.env == env)
+    defaults = {v.name: v.value for v in root_only_variables(env, spec)}
+    return resolved(service_locals(spec), defaults)
 
 
 def render_scripts(root: Path, env: str, workdir: Path, overrides: dict[str, Any] | None = None) -> dict[str, str]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.names import MYSQL_PORT
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 INTERNET = "internet"
 ALB = "alb"
@@ -78,22 +81,27 @@ def _service_node(svc: dict[str, Any], env_svc: dict[str, Any]) -> Node:
     return Node(node_id(svc["name"]), tuple(line for line in lines if line), shape)
 
 
-def _database_node(project: dict[str, Any], spec: dict[str, Any]) -> Node:
-    db = spec["database"]
-    availability = "Multi-AZ" if db["multi_az"] else "single-AZ"
+def spec_of(env: dict[str, Any]) -> Spec:
+    """The typed spec view inside an environment context (tfgen.context.environment_context)."""
+    return env["spec"]
+
+
+def _database_node(project: dict[str, Any], spec: Spec) -> Node:
+    db = spec.database
+    availability = "Multi-AZ" if db.multi_az else "single-AZ"
     lines = (f"RDS MySQL {project['database']['engine_version']} :{MYSQL_PORT}",
-             f"{db['instance_class']}, {availability}")
+             f"{db.instance_class}, {availability}")
     return Node(RDS, lines, "cylinder")
 
 
 def _az_clusters(env: dict[str, Any]) -> list[Cluster]:
     """One frame per AZ with its public and private subnet and, where there is one, its NAT gateway."""
-    net = env["spec"]["network"]
-    nat_azs = range(len(net["availability_zones"])) if net["nat_gateway"] == "per_az" else range(1)
+    net = spec_of(env).network
+    nat_azs = range(len(net.availability_zones)) if net.nat_gateway == "per_az" else range(1)
     clusters = []
-    for i, zone in enumerate(net["availability_zones"]):
-        nodes = [Node(f"public_{_az_id(i)}", ("public subnet", net["public_subnet_cidrs"][i]), "subnet"),
-                 Node(f"private_{_az_id(i)}", ("private subnet", net["private_subnet_cidrs"][i]), "subnet")]
+    for i, zone in enumerate(net.availability_zones):
+        nodes = [Node(f"public_{_az_id(i)}", ("public subnet", net.public_subnet_cidrs[i]), "subnet"),
+                 Node(f"private_{_az_id(i)}", ("private subnet", net.private_subnet_cidrs[i]), "subnet")]
         if i in nat_azs:
             nodes.append(Node(f"nat_{_az_id(i)}", ("NAT gateway",), "hexagon"))
         clusters.append(Cluster(_az_id(i), zone, nodes))
@@ -101,16 +109,16 @@ def _az_clusters(env: dict[str, Any]) -> list[Cluster]:
 
 
 def _endpoints_node(env: dict[str, Any]) -> Node:
-    names = ", ".join(sorted(env["spec"]["network"]["interface_endpoints"])) or "none"
+    names = ", ".join(sorted(spec_of(env).network.interface_endpoints)) or "none"
     return Node(ENDPOINTS, ("VPC endpoints", f"interface: {names}", "gateway: s3"), "box")
 
 
 def _nat_edges(env: dict[str, Any]) -> list[Edge]:
     """Private subnets reach the internet through their NAT (their own per AZ, or the single shared one)."""
-    net = env["spec"]["network"]
-    per_az = net["nat_gateway"] == "per_az"
+    net = spec_of(env).network
+    per_az = net.nat_gateway == "per_az"
     edges = []
-    for i in range(len(net["availability_zones"])):
+    for i in range(len(net.availability_zones)):
         nat = f"nat_{_az_id(i if per_az else 0)}"
         edges.append(Edge(f"private_{_az_id(i)}", nat, "egress", dotted=True))
     nats = sorted({e.target for e in edges})
@@ -119,7 +127,7 @@ def _nat_edges(env: dict[str, Any]) -> list[Edge]:
 
 def _endpoint_edges(env: dict[str, Any]) -> list[Edge]:
     """Instances reach SSM and S3 privately through the VPC endpoints, not through NAT."""
-    zones = env["spec"]["network"]["availability_zones"]
+    zones = spec_of(env).network.availability_zones
     return [Edge(f"private_{_az_id(i)}", ENDPOINTS, "private", dotted=True) for i in range(len(zones))]
 
 
@@ -131,12 +139,12 @@ def _rule_edges(project: dict[str, Any]) -> list[Edge]:
 
 def build_diagram(project: dict[str, Any], env: dict[str, Any]) -> Diagram:
     """The neutral diagram of one environment; both output formats are drawn from it."""
-    spec = env["spec"]
+    spec = spec_of(env)
     env_services = env.get("services", {})
     services = [_service_node(svc, env_services.get(svc["name"], {})) for svc in project["services"]]
     alb = Node(ALB, ("Application Load Balancer", "public subnets, HTTPS :443, HTTP :80 redirect",
                      f"forwards to {project['lb_target']['name']} :{project['lb_target']['port']}"), "hexagon")
-    vpc = Cluster("vpc", f"VPC {spec['network']['vpc_cidr']} ({env['region']})",
+    vpc = Cluster("vpc", f"VPC {spec.network.vpc_cidr} ({env['region']})",
                   nodes=[alb, *services, _database_node(project, spec), _endpoints_node(env)],
                   clusters=_az_clusters(env))
     top = [Node(INTERNET, ("Internet",), "circle")]

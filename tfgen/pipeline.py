@@ -132,9 +132,9 @@ def _render(project_dir: Path, validated: list[ValidatedSpec], environments: lis
         with_header,
     )
 
-    docs = {v.spec.env: v.doc for v in validated}
+    specs = {v.spec.env: v.view for v in validated}
     templates_dir = project_dir / "templates"
-    rendered = render_units(templates_dir, build_units(list_templates(templates_dir), docs, environments))
+    rendered = render_units(templates_dir, build_units(list_templates(templates_dir), specs, environments))
     rendered.update(_adoption_files(project_dir, environments))
     return {dest: with_header(dest, text.decode()).encode() for dest, text in sorted(rendered.items())}
 
@@ -389,5 +389,5 @@ def compare_with_disk(project_dir: Path, result: RenderResult) -> list[Any]:
 def graph_contexts(project_dir: Path, env: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The project and environment contexts of one validated environment (what `tfgen graph` draws)."""
     resolve_environments(project_dir, [env], False)
-    doc = next(v for v in validate_project(project_dir) if v.spec.env == env).doc
-    return project_context(doc), environment_context(env, doc)
+    spec = next(v for v in validate_project(project_dir) if v.spec.env == env).view
+    return project_context(spec), environment_context(env, spec)

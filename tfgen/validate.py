@@ -9,34 +9,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tfgen.errors import Problem, SpecError
 from tfgen.model.definition import SPEC
+from tfgen.model.lenient import partial_view
 from tfgen.model.schema import Field, module_shaping_paths, validate_document
-from tfgen.names import state_key
+from tfgen.model.views import Spec
+from tfgen.names import state_bucket, state_key
 from tfgen.rules import RULES, Check
 from tfgen.rules.overlay import unknown_overlay_services
 from tfgen.spec import LoadedSpec, Path_, format_path
 
-if TYPE_CHECKING:
-    from tfgen.model.views import Spec
-
 
 @dataclass
 class ValidatedSpec:
-    """A spec that passed every check: its normalized document (defaults filled) and warnings."""
+    """A spec that passed every check: its normalized document (defaults filled), warnings, and the document as
+    typed, frozen objects (tfgen.model.views: `view.network.vpc_cidr`), built once. The rules and the later
+    stages (context, interfaces, names, graph, cost) read the spec through `view`."""
 
     spec: LoadedSpec
     doc: dict[str, Any]
+    view: Spec
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def view(self) -> Spec:
-        """The document as typed, frozen objects (tfgen.model.views): `view.network.vpc_cidr`."""
-        from tfgen.model.views import Spec
-
-        return Spec.of(self.doc)
 
 
 def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
@@ -52,12 +47,13 @@ def check_spec(spec: LoadedSpec) -> tuple[ValidatedSpec | None, list[Problem]]:
     problems = secrets + overlay_problems + [p for p in problems if not any(_within(p.path, f) for f in flagged)]
     if problems:
         return None, problems + _rule_problems_despite(doc, spec, problems)
+    view = Spec.of(doc)
     check = Check(spec)
     for rule in RULES:
-        rule(doc, check)
+        rule(view, check)
     if check.problems:
         return None, check.problems
-    return ValidatedSpec(spec, doc, check.warnings), []
+    return ValidatedSpec(spec, doc, view, check.warnings), []
 
 
 def _rule_problems_despite(doc: dict[str, Any], spec: LoadedSpec, found: list[Problem]) -> list[Problem]:
@@ -65,9 +61,13 @@ def _rule_problems_despite(doc: dict[str, Any], spec: LoadedSpec, found: list[Pr
     (an unknown key in one section, a region/zone mismatch in another). Only problems away from the values
     already reported count, and a rule that cannot run on the partial document is skipped."""
     check = Check(spec)
+    try:
+        view = partial_view(doc)
+    except (TypeError, KeyError, AttributeError, ValueError, IndexError):
+        return []
     for rule in RULES:
         try:
-            rule(doc, check)
+            rule(view, check)
         except (TypeError, KeyError, AttributeError, ValueError, IndexError):
             continue
     flagged = [p.path for p in found]
@@ -123,18 +123,34 @@ def delegation_problems(validated: list[ValidatedSpec]) -> list[Problem]:
 
 
 def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
-    """Environments sharing a state bucket share its bootstrap root, and a bucket lives in one region."""
+    """Environments sharing a state bucket share its bootstrap root: a bucket lives in one region and account."""
     first_by_bucket: dict[str, ValidatedSpec] = {}
+    owners: dict[str, ValidatedSpec] = {}  # the first environment naming an account, by bucket
     problems = []
     for other in validated:
-        ref = first_by_bucket.setdefault(other.doc["state"]["bucket"], other)
-        a, b = ref.doc["state"]["region"], other.doc["state"]["region"]
+        bucket = state_bucket(other.view)
+        if bucket is None:
+            continue  # the state_backend rule reports it
+        ref = first_by_bucket.setdefault(bucket, other)
+        a, b = ref.view.state.region, other.view.state.region
         if a != b:
             where = ref.spec.location(("state", "region")) or ref.spec.files[-1]
             problems.append(Problem(other.spec.location(("state", "region")), "state.region", (
                 f"environments {ref.spec.env!r} ({where}: {a!r}) and {other.spec.env!r} ({b!r}) use the state bucket "
-                f"{other.doc['state']['bucket']!r} in different regions; a bucket has one region (set state.region "
+                f"{bucket!r} in different regions; a bucket has one region (set state.region "
                 "once, or give the environment a bucket of its own)")))
+        if ref.view.aws.baseline != other.view.aws.baseline:
+            problems.append(Problem(other.spec.location(("aws", "baseline")), "aws.baseline", (
+                f"environments {ref.spec.env!r} and {other.spec.env!r} share the state bucket {bucket!r} and so its "
+                "bootstrap root, which holds the account baseline, but set aws.baseline differently (set it once, "
+                "in the base spec)")))
+        account = other.view.aws.account_id
+        owner = owners.setdefault(bucket, other) if account else None
+        if owner is not None and owner.view.aws.account_id != account:
+            problems.append(Problem(other.spec.location(("aws", "account_id")), "aws.account_id", (
+                f"environments {owner.spec.env!r} and {other.spec.env!r} name different accounts but share the "
+                f"state bucket {bucket!r}; a bucket and its bootstrap root live in one account (leave state.bucket "
+                "unset for a bucket per account, or name one per account)")))
     return problems
 
 
@@ -143,8 +159,10 @@ def state_key_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     first: dict[tuple[str, str], ValidatedSpec] = {}
     problems = []
     for other in validated:
-        state = other.doc["state"]
-        where = (state["bucket"], state_key(other.spec.env, state))
+        bucket = state_bucket(other.view)
+        if bucket is None:
+            continue  # the state_backend rule reports it
+        where = (bucket, state_key(other.spec.env, other.view.state))
         ref = first.setdefault(where, other)
         if ref is not other:
             problems.append(Problem(other.spec.location(("state", "key")) or other.spec.location(("state",)),

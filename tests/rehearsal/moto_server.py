@@ -599,6 +599,84 @@ def patch_db_subnet_group_modify() -> str:
     return "RDS ModifyDBSubnetGroup keeps the group it modified"
 
 
+def patch_securityhub_configuration() -> str:
+    """Security Hub UpdateSecurityHubConfiguration (PATCH /accounts): not in moto.
+
+    The bootstrap root's optional account baseline enables Security Hub; after EnableSecurityHub the provider
+    sets the account's control settings with UpdateSecurityHubConfiguration, which moto answers with a 500
+    page. The emulator keeps the two settings and DescribeHub returns them, as AWS does.
+    """
+    import json
+
+    from moto.securityhub.models import SecurityHubBackend
+    from moto.securityhub.responses import SecurityHubResponse
+
+    _expect(not hasattr(SecurityHubResponse, "update_security_hub_configuration"), "securityhub-configuration",
+            "moto implements UpdateSecurityHubConfiguration now")
+    original = SecurityHubBackend.describe_hub
+    _expect('"AutoEnableControls": True' in inspect.getsource(original), "securityhub-configuration",
+            "DescribeHub no longer answers a constant AutoEnableControls")
+
+    def update_security_hub_configuration(self: Any) -> str:
+        body = json.loads(self.body or "{}")
+        settings = self.securityhub_backend.__dict__.setdefault("tfgen_hub_settings", {})
+        for key in ("AutoEnableControls", "ControlFindingGenerator"):
+            if key in body:
+                settings[key] = body[key]
+        self.securityhub_backend.describe_hub()  # AWS refuses it too while the hub is not enabled
+        return "{}"
+
+    def describe_hub(self: Any, hub_arn: str | None = None) -> dict[str, Any]:
+        return {**original(self, hub_arn), **self.__dict__.get("tfgen_hub_settings", {})}
+
+    SecurityHubResponse.update_security_hub_configuration = update_security_hub_configuration
+    SecurityHubBackend.describe_hub = describe_hub
+    return "Security Hub UpdateSecurityHubConfiguration kept and returned by DescribeHub (moto has none)"
+
+
+def patch_instance_security_groups() -> str:
+    """EC2 ModifyInstanceAttribute(Groups) changes the instance's groups but not its network interface's, and
+    ModifyNetworkInterfaceAttribute(Groups) the interface's but not the instance's.
+
+    The interface reports its own groups plus the instance's, so after a switch it lists the old group and
+    the new one, and every re-plan wants to remove the old group again. On AWS an instance's groups are its
+    primary interface's. Adoption switches instances to tfgen's groups, which is how the adoption
+    rehearsal met it.
+    """
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.modify_instance_security_groups
+    _expect("instance.security_groups = new_group_list" in inspect.getsource(original)
+            and "_group_set" not in inspect.getsource(original), "instance-groups",
+            "ModifyInstanceAttribute(Groups) changed upstream")
+
+    def modify_instance_security_groups(self: Any, instance_id: str, new_group_id_list: list[str]) -> Any:
+        instance = original(self, instance_id, new_group_id_list)
+        primary = instance.nics.get(0)
+        if primary is not None:
+            primary._group_set = list(instance.security_groups)
+        return instance
+
+    InstanceBackend.modify_instance_security_groups = modify_instance_security_groups
+
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    modify_eni = NetworkInterfaceBackend.modify_network_interface_attribute
+    _expect("eni._group_set = groups" in inspect.getsource(modify_eni), "instance-groups",
+            "ModifyNetworkInterfaceAttribute(Groups) changed upstream")
+
+    def modify_network_interface_attribute(self: Any, eni_id: str, group_ids: list[str], *args: Any,
+                                           **kwargs: Any) -> None:
+        modify_eni(self, eni_id, group_ids, *args, **kwargs)
+        eni = self.get_network_interface(eni_id)
+        if group_ids and eni.instance is not None and eni.instance.nics.get(0) is eni:
+            eni.instance.security_groups = list(eni._group_set)
+
+    NetworkInterfaceBackend.modify_network_interface_attribute = modify_network_interface_attribute
+    return "EC2 ModifyInstanceAttribute(Groups) and ModifyNetworkInterfaceAttribute(Groups) keep an instance's " \
+        "groups and its primary interface's the same"
+
+
 def patch_read_replica_identity() -> str:
     """RDS gives every DB instance the same DbiResourceId, and a read replica is a shallow copy of its source.
 
@@ -639,6 +717,8 @@ PATCHES: dict[str, Callable[[], str]] = {
     "instance-refresh": patch_instance_refresh,
     "backup-selections": patch_backup_selections,
     "db-subnet-group-modify": patch_db_subnet_group_modify,
+    "securityhub-configuration": patch_securityhub_configuration,
+    "instance-groups": patch_instance_security_groups,
     "read-replica-identity": patch_read_replica_identity,
 }
 

@@ -70,6 +70,7 @@ ENDPOINT_SERVICES: tuple[str, ...] = (
     "s3control",
     "scheduler",
     "secretsmanager",
+    "securityhub",
     "servicediscovery",
     "servicequotas",
     "ses",

@@ -395,6 +395,19 @@ def prevent_destroy_sites(tree: Path) -> list[str]:
     return sites
 
 
+def lift_prevent_destroy(root: Path) -> list[str]:
+    """Set ``prevent_destroy`` to false in a bootstrap root's scratch copy, as an operator retiring it must.
+
+    The state bucket and lock tables are protected on purpose (no destroy of the bootstrap root may take every
+    environment's state along); the rehearsal still has to prove the rest of the root destroys cleanly."""
+    lifted = prevent_destroy_sites(root)
+    for path in sorted(root.glob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^([ \t]*prevent_destroy[ \t]*=[ \t]*)true\b", r"\1false", text),
+                        encoding="utf-8")
+    return lifted
+
+
 # --------------------------------------------------------------------------------------------------
 # One environment
 # --------------------------------------------------------------------------------------------------
@@ -485,8 +498,10 @@ class EnvRun:
 
         An interruption skips the teardown on purpose: the emulator, and all it holds, is discarded.
         """
+        # A committed provider lock is used as CI uses it: read-only (init fails rather than rewrite it).
+        locked = ("-lockfile=readonly",) if (self.root / ".terraform.lock.hcl").is_file() else ()
         for name, args in (
-            ("init", ("init", "-input=false", "-no-color")),
+            ("init", ("init", "-input=false", "-no-color", *locked)),
             ("plan", ("plan", "-input=false", "-no-color", "-out=tfplan")),
         ):
             if not self.step(name, *args).ok:
@@ -656,6 +671,10 @@ class EnvRun:
         the rest of the tree (which would only fail again and double the time).
         """
         var_args = self.var_args()
+        if self.root.parent.name == "bootstrap":
+            lifted = lift_prevent_destroy(self.root)
+            if lifted:
+                say(self.result.env, f"  note: prevent_destroy lifted in the scratch copy for the destroy: {lifted}")
         if var_args:
             targets = [] if apply_ok else [f"-target={a}" for a in self.state_addresses() or []]
             if apply_ok or targets:
@@ -724,7 +743,10 @@ def rehearse(env: str, opts: Options, python: Path) -> EnvResult:
         stray = module_provider_blocks(root.parent.parent)
         if stray:
             raise SetupError(f'provider "aws" blocks inside modules would bypass the emulator: {stray}')
-        sites = prevent_destroy_sites(root.parent.parent)
+        # The bootstrap roots' own protection is lifted before their destroy (lift_prevent_destroy).
+        tree = root.parent.parent
+        sites = [] if root.parent.name == "bootstrap" else [
+            *prevent_destroy_sites(root), *prevent_destroy_sites(tree / "modules")]
         if sites:
             say(env, f"  warning: prevent_destroy = true at {sites}: destroy will fail")
         endpoint = emulator.start()

@@ -14,6 +14,8 @@ from typing import Any
 from tfgen import names
 from tfgen.impact import resources as impactmap
 from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO, service_availability_zone
+from tfgen.model.lenient import partial_view
+from tfgen.names import service_instance_address
 
 DATA_TYPES = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_secretsmanager_secret",
                         "aws_cloudwatch_log_group", "aws_route53_zone", "aws_instance"})
@@ -87,7 +89,7 @@ def _networking(doc: dict[str, Any]) -> list[Declared]:
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.private["{zone}"]'),)),
                  _d(f'{NET}.aws_route_table_association.public["{zone}"]',
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.public["{zone}"]'),))]
-    for zone in names.nat_gateway_zones(doc["network"]):
+    for zone in names.nat_gateway_zones(partial_view(doc).network):
         public = f'{NET}.aws_subnet.public["{zone}"]'
         rows += [_d(f'{NET}.aws_nat_gateway.main["{zone}"]', refs=(Ref("subnet_id", public),)),
                  _d(f'{NET}.aws_eip.nat["{zone}"]', refs=(Ref("id", f'{NET}.aws_nat_gateway.main["{zone}"]',
@@ -120,7 +122,7 @@ def _rules(doc: dict[str, Any]) -> list[Declared]:
     rows = [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.this["{key}"]', attrs={"from_port": rule["port"]},
                refs=(Ref("security_group_id", _group(rule["target"])),
                      Ref("referenced_security_group_id", _group(rule["source"]))))
-            for key, rule in names.ingress_rules(doc).items()]
+            for key, rule in names.ingress_rules(partial_view(doc)).items()]
     rows += [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.alb_from_internet["{label}"]',
                 attrs={"from_port": port, "cidr_ipv4": "0.0.0.0/0"}, refs=(Ref("security_group_id", _group("alb")),))
              for label, port in (("http", 80), ("https", 443))]
@@ -168,7 +170,7 @@ def _compute(doc: dict[str, Any]) -> list[Declared]:
         if impactmap.in_group(svc):
             continue  # its launch template and group have no live counterpart: created (impactmap lists them)
         words = tuple(name.replace("_", "-").split("-"))
-        instance = f'{EC2}.aws_instance.this["{name}"]'
+        instance = service_instance_address(name, svc["keep_user_data"])
         zone = service_availability_zone(name, doc)
         rows.append(_d(instance, tokens=words, hints=(zone,)))
         if svc["data_volume"]:
@@ -193,7 +195,8 @@ def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Declared]:
     if not impactmap.in_group(doc["services"][target]):  # a group registers its own instances
         rows.append(_d(f'{LB}.aws_lb_target_group_attachment.this["{target}"]',
                        refs=(Ref("target_group_arn", group, "arn"),
-                             Ref("target_id", f'{EC2}.aws_instance.this["{target}"]'))))
+                             Ref("target_id", service_instance_address(
+                                 target, doc["services"][target]["keep_user_data"])))))
     return rows
 
 

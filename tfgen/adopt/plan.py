@@ -10,6 +10,7 @@ a new object; `unplaced` a live data-holding or traffic-serving object that noth
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,8 @@ from tfgen.adopt.match import Matching, name_words
 from tfgen.adopt.specvalues import group_address, inline_rules
 from tfgen.adopt.state import StateInstance
 from tfgen.impact import resources as impactmap
-from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
+from tfgen.model.lenient import partial_view
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description, service_instance_address
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
 # attachments (tfgen grants through inline least-privilege policies), the old secret versions.
@@ -63,7 +65,8 @@ def import_id(d: Declared, m: Matching, env: str, doc: dict[str, Any]) -> tuple[
     """(ID, why) of a live object that tfgen declares as `d` but the state holds inside another resource."""
     key = d.address.rsplit("[", 1)[-1].strip('"]') if "[" in d.address else ""
     if d.type in ("aws_ebs_volume", "aws_volume_attachment"):
-        inst = m.state_of(f'{impactmap.EC2}.aws_instance.this["{key}"]')
+        svc = doc["services"].get(key)
+        inst = m.state_of(service_instance_address(key, svc["keep_user_data"])) if svc else None
         volume = doc["services"].get(key, {}).get("data_volume") if inst else None
         disk = _inline_volume(inst, volume.get("device_name") or "/dev/sdf") if inst and volume else None
         if disk:
@@ -116,7 +119,7 @@ def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) ->
 
 def _group_description(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
     group = next((g for g in (*GROUP_DESCRIPTIONS, *doc["services"]) if group_address(g) == d.address), None)
-    why = _differs("description", s.attrs.get("description"), security_group_description(group, doc)) \
+    why = _differs("description", s.attrs.get("description"), security_group_description(group, partial_view(doc))) \
         if group else ""
     return f"{why} (its inline rules go with it: kept, they would duplicate tfgen's rule resources)" \
         if why and inline_rules(s) else why
@@ -226,6 +229,18 @@ def _superseded(s: StateInstance, serving: dict[str, str]) -> Outcome | None:
     return None
 
 
+def _old_inline_policy(s: StateInstance) -> Outcome:
+    """An inline policy of a role tfgen takes over: destroying it in the apply that updates the role races the
+    role's read of its inline policies (the provider lists them, then gets each: one deleted in between fails
+    the apply with a 404, as the rehearsal met). Forgotten instead, with the command that deletes it after."""
+    role, _, name = str(s.attrs.get("id") or "").partition(":")
+    # quoted: the names come from the state file, which may be hostile, and people paste this into a shell
+    command = (f"aws iam delete-role-policy --role-name {shlex.quote(role)} --policy-name {shlex.quote(name)}"
+               if role and name else "aws iam delete-role-policy")
+    return Outcome("forget", "", s.address, "an inline policy tfgen's own policy of the role replaces: kept in AWS "
+                   f"for this apply (destroying it in the same apply races the role's update); then run: {command}")
+
+
 def _leftover(s: StateInstance) -> Outcome:
     guard = guarded(s.type)
     if s.type == "aws_secretsmanager_secret" and {"rds", "master"} <= name_words(s):
@@ -236,6 +251,8 @@ def _leftover(s: StateInstance) -> Outcome:
                        "kept in AWS (removed, destroy = false) and tfgen's tree creates its own", guard)
     if s.type in FORGET_TYPES:
         return Outcome("forget", "", s.address, "tfgen does not manage this kind of object; kept in AWS")
+    if s.type == "aws_iam_role_policy":
+        return _old_inline_policy(s)
     if s.type == "aws_cloudwatch_metric_alarm":
         # Destroying it in the plan that replaces security groups and parameter groups (create_before_destroy)
         # orders its destroy against the database and load balancer it watches: Terraform reports a cycle.

@@ -16,7 +16,8 @@ from typing import Any
 from tfgen.adopt.match import Matching
 from tfgen.adopt.state import StateInstance
 from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO
-from tfgen.names import GROUP_DESCRIPTIONS, security_group_description
+from tfgen.model.lenient import partial_view
+from tfgen.names import GROUP_DESCRIPTIONS, security_group_description, service_instance_address
 
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
 
@@ -76,13 +77,14 @@ def _final_snapshot(volume: StateInstance | None) -> bool:
 def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, svc in sorted(doc["services"].items()):
-        inst = m.state_of(f'{EC2}.aws_instance.this["{name}"]')
+        address = service_instance_address(name, svc["keep_user_data"])
+        inst = m.state_of(address)
         if inst is None:
             continue
         values = {"availability_zone": inst.attrs.get("availability_zone"),
                   "instance_type": inst.attrs.get("instance_type"), "root_volume_gb": _root_size(inst),
                   **_market(inst)}
-        if inst.address != f'{EC2}.aws_instance.this["{name}"]':
+        if inst.address != address:
             values["keep_user_data"] = True  # booted from another tree's user data: keep it, never replace
         if svc["data_volume"]:
             values["data_volume"] = {"size_gb": _data_size(name, inst, m, doc)}
@@ -178,7 +180,7 @@ def _group_descriptions(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
     for group in (*GROUP_DESCRIPTIONS, *sorted(doc["services"])):
         live = m.state_of(group_address(group))
         text = live.attrs.get("description") if live else None
-        if isinstance(text, str) and text and text != security_group_description(group, doc) \
+        if isinstance(text, str) and text and text != security_group_description(group, partial_view(doc)) \
                 and not inline_rules(live):
             found[group] = text
     return {"network": {"security_group_descriptions": found}} if found else {}

@@ -79,7 +79,7 @@ def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
             emit_failure(diff_report(env_a, env_b, None), exc)
         raise
     rows = diff_specs(by_env[env_a], by_env[env_b])
-    cost_body, cost_line = cost_delta(by_env[env_a].doc, by_env[env_b].doc, env_a, env_b)
+    cost_body, cost_line = cost_delta(by_env[env_a].view, by_env[env_b].view, env_a, env_b)
     if as_json:
         emit_json(diff_report(env_a, env_b, rows, cost_body))
     elif rows:

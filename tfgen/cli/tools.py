@@ -78,7 +78,7 @@ def cost(ctx: click.Context, envs: tuple[str, ...], all_envs: bool, as_json: boo
     root = project_root(ctx)
     try:
         selected = resolve_environments(root, envs, all_envs)
-        by_env = {v.spec.env: v.doc for v in validate_project(root)}
+        by_env = {v.spec.env: v.view for v in validate_project(root)}
         estimates = [estimate(env, by_env[env]) for env in selected]
     except EXPECTED_ERRORS as exc:
         if as_json:

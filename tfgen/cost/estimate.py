@@ -66,7 +66,7 @@ class _Builder:
     """Collects line items; `hours` and `per` keep the quantity text and the arithmetic in one place."""
 
     def __init__(self, prices: PriceTable):
-        self.prices, self.items = prices, []
+        self.prices, self.items = prices, list[LineItem]()
         self.hours = prices.hours_per_month
 
     def add(self, group: str, item: str, quantity: str, monthly: float) -> None:
@@ -204,9 +204,8 @@ def _levers(est: Estimate, spec: Spec) -> list[Lever]:
     return levers
 
 
-def estimate(env: str, doc: dict[str, Any]) -> Estimate:
+def estimate(env: str, spec: Spec) -> Estimate:
     """The monthly estimate of one environment's effective (validated, defaulted) spec."""
-    spec = Spec.of(doc)
     prices = price_table(spec.region)
     builder = _Builder(prices)
     for part in (_compute, _database, _network, _logs, _storage_and_dns):

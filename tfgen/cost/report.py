@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tfgen.cost.estimate import NOT_INCLUDED, Estimate
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 def _usd(value: float) -> str:
@@ -44,27 +49,27 @@ def delta_line(a: Estimate, b: Estimate) -> str:
             f"({b.env} {sign}{_usd(abs(delta))}/month; `tfgen cost {a.env} {b.env}` for the line items)")
 
 
-def cost_delta(doc_a: dict, doc_b: dict, env_a: str, env_b: str) -> tuple[dict | None, str]:
+def cost_delta(spec_a: Spec, spec_b: Spec, env_a: str, env_b: str) -> tuple[dict | None, str]:
     """`tfgen diff`'s cost section: the JSON value and the line, or why there is none (no price for a type)."""
     from tfgen.cost.estimate import estimate
     from tfgen.cost.pricing import PriceError
 
     try:
-        a, b = estimate(env_a, doc_a), estimate(env_b, doc_b)
+        a, b = estimate(env_a, spec_a), estimate(env_b, spec_b)
     except PriceError as exc:
         return None, f"estimated cost: not available ({exc})"
     body = {"a_monthly_usd": a.total, "b_monthly_usd": b.total, "delta_monthly_usd": round(b.total - a.total, 2)}
     return body, delta_line(a, b)
 
 
-def cost_context(env: str, doc: dict) -> dict:
+def cost_context(env: str, spec: Spec) -> dict:
     """What the generated docs show of an environment's estimate: the total and one subtotal per group, or
     why there is none (an unpriced instance type must not stop a render)."""
     from tfgen.cost.estimate import estimate
     from tfgen.cost.pricing import PriceError
 
     try:
-        est = estimate(env, doc)
+        est = estimate(env, spec)
     except PriceError as exc:
         return {"total": None, "as_of": None, "groups": [], "error": str(exc)}
     groups: dict[str, float] = {}

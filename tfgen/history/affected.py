@@ -19,6 +19,7 @@ from tfgen.terminal import one_line
 
 ENV_PREFIX = "terraform/environments/"
 MODULE_PREFIX = "terraform/modules/"
+LOCK_FILE = ".terraform.lock.hcl"
 DOC_SUFFIX = ".md"  # documentation: Terraform never reads it, so it never makes an environment need a plan
 
 
@@ -54,12 +55,24 @@ def _environment_of(path: str) -> str | None:
     return path[len(ENV_PREFIX):].split("/", 1)[0]
 
 
-def _reasons(env: str, chain: list[str], changed_sources: set[str], is_new: bool) -> list[str]:
+def _provider_locks(project_dir: Path) -> dict[str, str]:
+    """The environments' `.terraform.lock.hcl` on disk. tfgen never renders them (they are Terraform's), but a
+    changed lock changes the provider build `terraform init` installs, so it needs a plan like a changed file."""
+    found = {}
+    for path in sorted((project_dir / OUTPUT_DIR / ENV_PREFIX).glob(f"*/{LOCK_FILE}")):
+        if path.is_file() and not path.is_symlink():
+            found[path.relative_to(project_dir / OUTPUT_DIR).as_posix()] = blob_id(path.read_bytes())
+    return found
+
+
+def _reasons(env: str, chain: list[str], changed_sources: set[str], is_new: bool, files: list[str]) -> list[str]:
     """Why an environment's output changed, most specific first."""
     if is_new:
         return [f"new environment (no {OUTPUT_DIR}/{ENV_PREFIX}{env}/ at the base)"]
     own = f"specs/{env}.yaml"
     reasons = [f"own spec ({own})"] if own in changed_sources else []
+    if any(f.endswith("/" + LOCK_FILE) for f in files):
+        reasons.append(f"provider lock ({LOCK_FILE})")
     reasons += [f"base spec ({f})" for f in chain if f != own and f in changed_sources]
     if any(s.startswith("templates/") for s in changed_sources):
         reasons.append("templates")
@@ -71,7 +84,7 @@ def affected_since(project_dir: Path, ref: str) -> AffectedReport:
     commit = resolve_commit(project_dir, ref)
     environments = list_environments(project_dir)
     rendered = render_project(project_dir, environments, every_environment=True).files
-    now = {p: blob_id(data) for p, data in rendered.items()}
+    now = {p: blob_id(data) for p, data in rendered.items()} | _provider_locks(project_dir)
     base = {p[len(OUTPUT_DIR) + 1:]: b for p, b in blob_ids(project_dir, commit, [f"{OUTPUT_DIR}/terraform"]).items()}
     changed = [p for p in _changed(base, now) if not p.endswith(DOC_SUFFIX)]
     sources = ["specs", "templates"]
@@ -85,7 +98,7 @@ def affected_since(project_dir: Path, ref: str) -> AffectedReport:
         if not files:
             unaffected.append(env)
             continue
-        reasons = _reasons(env, chains[env], changed_sources, env not in base_envs)
+        reasons = _reasons(env, chains[env], changed_sources, env not in base_envs, files)
         affected.append(Affected(env, reasons, [f"{OUTPUT_DIR}/{p}" for p in files]))
     removed = sorted(base_envs - set(environments))
     return AffectedReport(ref, commit, affected, unaffected, removed)

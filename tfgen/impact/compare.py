@@ -20,6 +20,8 @@ from tfgen.errors import Location, Problem
 from tfgen.impact.acks import Ack, Acknowledgements, change_text
 from tfgen.impact.diff import key_value, plan_changes
 from tfgen.impact.resources import ResourceChange, db_identifier, service_placement, uploads_bucket_prefix
+from tfgen.model.views import Spec
+from tfgen.names import state_bucket
 from tfgen.spec import format_path
 from tfgen.validate import ValidatedSpec
 
@@ -177,8 +179,19 @@ def _volume_az_changes(env: str, old: dict[str, Any], new: dict[str, Any]) -> li
     return found
 
 
+def _state_bucket_change(env: str, old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, Any, Any, str]]:
+    before, after = state_bucket(Spec.of(old)), state_bucket(Spec.of(new))
+    if before == after or before is None:
+        return []
+    return [("state_bucket_change", "state.bucket", before, after,
+             f"moves the state from bucket {before} to {after}: `terraform init` then finds no state there and "
+             "the next apply creates every resource a second time; apply the new bucket's bootstrap root and run "
+             "`terraform init -migrate-state` first (an existing spec keeps its bucket by naming it)")]
+
+
 KNOWN_DESTRUCTIVE: tuple[Rule, ...] = (
     _storage_shrinks, _region_change, _vpc_cidr_change, _engine_downgrade, _identifier_changes, _volume_az_changes,
+    _state_bucket_change,
 )
 
 

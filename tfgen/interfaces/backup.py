@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars
 
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
+
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
-    backup = env["spec"]["backup"]
+    spec: Spec = env["spec"]
+    backup = spec.backup
     return ModuleInterface(
         name="backup",
         title="Backup",
@@ -22,14 +26,14 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
         variables=(
             *common_vars(env),
             var("backup_schedule", "string", "When the backup rule runs (AWS Backup cron expression, UTC).",
-                backup["schedule"], checks.matches("backup_schedule", "^cron\\\\(.+\\\\)$",
+                backup.schedule, checks.matches("backup_schedule", "^cron\\\\(.+\\\\)$",
                                                    "backup_schedule must be a cron(...) expression.")),
-            var("backup_retention_days", "number", "Days a recovery point is kept.", backup["retention_days"],
+            var("backup_retention_days", "number", "Days a recovery point is kept.", backup.retention_days,
                 checks.between("backup_retention_days", 1, 36500)),
             var("backup_copy_enabled", "bool", "Copy every recovery point to the vault in the copy region "
-                "(provider aws.backup_copy).", backup["copy_region"] is not None),
+                "(provider aws.backup_copy).", backup.copy_region is not None),
             var("backup_copy_retention_days", "number", "Days a copied recovery point is kept (null: "
-                "backup_retention_days).", backup["copy_retention_days"],
+                "backup_retention_days).", backup.copy_retention_days,
                 checks.optional_between("backup_copy_retention_days", 1, 36500), nullable=True),
             wired("selection_tags", "map(string)", "The tag (one key and value) of every resource the plan backs "
                   "up.", "local.backup_tags",

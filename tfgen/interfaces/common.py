@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleVar, var, wired
 from tfgen.names import GROUP_DESCRIPTIONS
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 def common_vars(env: dict[str, Any]) -> list[ModuleVar]:
@@ -31,4 +34,5 @@ def group_descriptions_var() -> ModuleVar:
 def db_secret_wire(env: dict[str, Any]) -> str:
     """What the services read as the master secret's ARN: nothing until an adopted database has its
     RDS-managed secret (`database.master_secret_ready`), whose ARN would otherwise appear mid-apply."""
-    return "module.database.master_user_secret_arn" if env["spec"]["database"]["master_secret_ready"] else "null"
+    spec: Spec = env["spec"]
+    return "module.database.master_user_secret_arn" if spec.database.master_secret_ready else "null"

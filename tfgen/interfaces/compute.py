@@ -146,11 +146,11 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             *section(
                 "Single instances",
                 out("instance_ids", "Instance ID by service that runs as a single instance.",
-                    "{ for name, instance in aws_instance.this : name => instance.id }", export=True),
+                    "{ for name, instance in local.instances : name => instance.id }", export=True),
                 out("private_ips", "Private IP address by service.",
-                    "{ for name, instance in aws_instance.this : name => instance.private_ip }", export=True),
+                    "{ for name, instance in local.instances : name => instance.private_ip }", export=True),
                 out("availability_zones", "Availability zone by service.",
-                    "{ for name, instance in aws_instance.this : name => instance.availability_zone }"),
+                    "{ for name, instance in local.instances : name => instance.availability_zone }"),
             ),
             *section(
                 "Auto Scaling groups",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen import names
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 GIB = 1024**3
 CPU_ALARM_PERCENT = 80
@@ -23,14 +26,16 @@ REPLICAS_TYPE = "map(object({ availability_zone = string, instance_class = strin
 def replicas(env: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Read replicas by number ("1", "2", ...): replica n in the n-th zone after the alphabetically first (where
     services without a zone of their own run), wrapping around; a zone added later moves none of them."""
-    db, zones = env["spec"]["database"], sorted(env["spec"]["network"]["availability_zones"])
-    klass = db["replica_instance_class"] or db["instance_class"]
+    spec: Spec = env["spec"]
+    db, zones = spec.database, sorted(spec.network.availability_zones)
+    klass = db.replica_instance_class or db.instance_class
     return {str(n): {"availability_zone": zones[n % len(zones)], "instance_class": klass}
-            for n in range(1, db["read_replicas"] + 1)}
+            for n in range(1, db.read_replicas + 1)}
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
-    db = env["spec"]["database"]
+    spec: Spec = env["spec"]
+    db = spec.database
     return ModuleInterface(
         name="database",
         title="Database",
@@ -51,62 +56,62 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("rds_security_group_id", "string", "Security group of the database.",
                   "module.security.rds_security_group_id"),
             var("db_identifier", "string", "RDS identifier: <name_prefix>-mysql, or the identifier of an adopted "
-                "database.", db["identifier"] or names.db_identifier(env["name_prefix"]),
+                "database.", db.identifier or names.db_identifier(env["name_prefix"]),
                 checks.matches("db_identifier", "^[a-z][a-z0-9-]{0,62}$",
                                "db_identifier must be 1-63 lowercase letters, digits or hyphens.")),
             var("db_engine_version", "string", "MySQL engine version: major.minor lets RDS choose the current "
-                "minor; the parameter group family follows it.", db["engine_version"],
+                "minor; the parameter group family follows it.", db.engine_version,
                 checks.matches("db_engine_version", "^8\\\\.(0|4)(\\\\.[0-9]+)?$",
                                "db_engine_version must be MySQL 8.0 or 8.4 (8.4, 8.0.40, ...).")),
             var("db_parameters", "map(string)", "MySQL parameter group settings.",
-                dict(sorted(db["parameters"].items())),
+                dict(sorted(db.parameters.items())),
                 checks.every("name", "keys(var.db_parameters)", 'can(regex("^[a-z_]+$", name))',
                              "db_parameters names must be lowercase letters and underscores.")),
-            var("db_name", "string", "Name of the initial database.", db["db_name"],
+            var("db_name", "string", "Name of the initial database.", db.db_name,
                 checks.matches("db_name", "^[A-Za-z][A-Za-z0-9]{0,63}$",
                                "db_name must be 1-64 letters and digits, starting with a letter.")),
-            var("db_instance_class", "string", "DB instance class.", db["instance_class"],
+            var("db_instance_class", "string", "DB instance class.", db.instance_class,
                 checks.matches("db_instance_class", "^db\\\\.[a-z0-9]+\\\\.[a-z0-9]+$",
                                "db_instance_class must be an RDS class such as db.t4g.micro.")),
             var("db_allocated_storage", "number", "Allocated gp3 storage in GiB (can only grow).",
-                db["allocated_storage_gb"], checks.between("db_allocated_storage", 20, 65536, " GiB")),
+                db.allocated_storage_gb, checks.between("db_allocated_storage", 20, 65536, " GiB")),
             var("db_max_allocated_storage", "number", "Storage autoscaling ceiling in GiB (0 disables).",
-                db["max_allocated_storage_gb"], checks.between("db_max_allocated_storage", 0, 65536, " GiB")),
+                db.max_allocated_storage_gb, checks.between("db_max_allocated_storage", 0, 65536, " GiB")),
             var("db_iops", "number", "Provisioned gp3 IOPS; null below 400 GiB (MySQL gets 3000 there).",
-                db["iops"], checks.optional_between("db_iops", 12000, 64000), nullable=True),
+                db.iops, checks.optional_between("db_iops", 12000, 64000), nullable=True),
             var("db_storage_throughput", "number", "gp3 throughput in MiB/s; null below 400 GiB.",
-                db["storage_throughput"], checks.optional_between("db_storage_throughput", 500, 4000),
+                db.storage_throughput, checks.optional_between("db_storage_throughput", 500, 4000),
                 nullable=True),
-            var("db_multi_az", "bool", "Run a standby replica in a second availability zone.", db["multi_az"]),
+            var("db_multi_az", "bool", "Run a standby replica in a second availability zone.", db.multi_az),
             var("db_backup_retention_days", "number", "Automated backup retention in days.",
-                db["backup_retention_days"], checks.between("db_backup_retention_days", 0, 35)),
-            var("db_backup_window", "string", "Daily backup window (UTC).", db["backup_window"],
+                db.backup_retention_days, checks.between("db_backup_retention_days", 0, 35)),
+            var("db_backup_window", "string", "Daily backup window (UTC).", db.backup_window,
                 checks.matches("db_backup_window", WINDOW_RE, "db_backup_window must look like 03:00-04:00.")),
-            var("db_maintenance_window", "string", "Weekly maintenance window (UTC).", db["maintenance_window"],
+            var("db_maintenance_window", "string", "Weekly maintenance window (UTC).", db.maintenance_window,
                 Validation('length(split("-", var.db_maintenance_window)) == 2', WEEKLY_WINDOW_MESSAGE),
                 checks.every("time", 'split("-", var.db_maintenance_window)', f'can(regex("{WEEKLY_TIME_RE}", time))',
                              WEEKLY_WINDOW_MESSAGE)),
-            var("db_deletion_protection", "bool", "Refuse to delete the database.", db["deletion_protection"]),
+            var("db_deletion_protection", "bool", "Refuse to delete the database.", db.deletion_protection),
             var("db_apply_immediately", "bool", "Apply modifications at once instead of in the next maintenance "
-                "window.", db["apply_immediately"]),
+                "window.", db.apply_immediately),
             wired("backup_tags", "map(string)", "Extra tags of the instance: the AWS Backup selection's tag where "
                   "the environment backs up the database, else none.", "var.backup_database ? local.backup_tags : {}"),
             var("db_skip_final_snapshot", "bool", "Skip the final snapshot when the database is destroyed.",
-                db["skip_final_snapshot"]),
+                db.skip_final_snapshot),
             var("db_monitoring_interval", "number", "Enhanced monitoring interval in seconds (0 disables).",
-                db["monitoring_interval"],
+                db.monitoring_interval,
                 Validation("contains([0, 1, 5, 10, 15, 30, 60], var.db_monitoring_interval)",
                            "db_monitoring_interval must be 0, 1, 5, 10, 15, 30 or 60.")),
             var("db_username", "string", "Master user name; RDS generates the password into Secrets Manager.",
-                db["username"],
+                db.username,
                 checks.matches("db_username", "^[A-Za-z][A-Za-z0-9_]{0,15}$",
                                "db_username must be 1-16 letters, digits or underscores, starting with a letter.")),
             var("log_retention_days", "number", "Retention of the RDS log groups in days.",
-                env["spec"]["logs"]["retention_days"], checks.RETENTION),
+                spec.logs.retention_days, checks.RETENTION),
             var("db_alarm_cpu_percent", "number", "CPU utilization (%) that raises the CPU alarm.",
                 CPU_ALARM_PERCENT, checks.between("db_alarm_cpu_percent", 1, 100)),
             var("db_alarm_free_storage_bytes", "number", "Free storage (bytes) below which the storage alarm "
-                "fires.", db["allocated_storage_gb"] * GIB // FREE_STORAGE_ALARM_FRACTION,
+                "fires.", db.allocated_storage_gb * GIB // FREE_STORAGE_ALARM_FRACTION,
                 Validation("var.db_alarm_free_storage_bytes > 0", "db_alarm_free_storage_bytes must be positive.")),
             var("db_alarm_connections", "number", "Connection count that raises the connections alarm.",
                 CONNECTIONS_ALARM, checks.between("db_alarm_connections", 1, 100000)),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, ModuleVar, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 def health_check_path_var(value: str) -> ModuleVar:
@@ -17,7 +20,8 @@ def health_check_path_var(value: str) -> ModuleVar:
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
-    lb = env["spec"]["loadbalancer"]
+    spec: Spec = env["spec"]
+    lb = spec.loadbalancer
     return ModuleInterface(
         name="loadbalancer",
         title="Load balancer",
@@ -38,7 +42,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             wired("certificate_arn", "string", "ARN of the (validated) ACM certificate for the HTTPS listener.",
                   "local.certificate_arn"),
             var("lb_name_prefix", "string", "name_prefix of the ALB and target group (AWS allows 6 characters).",
-                env["spec"]["loadbalancer"]["name_prefix"] or f"{env['spec']['project']['short_name']}-",
+                spec.loadbalancer.name_prefix or f"{spec.project.short_name}-",
                 checks.matches("lb_name_prefix", "^[a-z][a-z0-9-]{0,5}$",
                                "lb_name_prefix must be 1-6 lowercase letters, digits or hyphens.")),
             wired("target_service", "string", "Name of the service the ALB forwards to.", "local.lb_target_service"),
@@ -49,21 +53,21 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "{\n    for name, id in module.compute.instance_ids : name => id\n"
                   "    if name == local.lb_target_service\n  }"),
             var("alb_deletion_protection", "bool", "Refuse to delete the ALB (set false and apply before destroy).",
-                lb["deletion_protection"]),
-            var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb["idle_timeout"],
+                lb.deletion_protection),
+            var("alb_idle_timeout", "number", "ALB idle timeout in seconds.", lb.idle_timeout,
                 checks.between("alb_idle_timeout", 1, 4000)),
-            var("ssl_policy", "string", "TLS security policy of the HTTPS listener.", lb["ssl_policy"],
+            var("ssl_policy", "string", "TLS security policy of the HTTPS listener.", lb.ssl_policy,
                 checks.matches("ssl_policy", "^ELBSecurityPolicy-(TLS13|TLS-1-2|FS-1-2)[A-Za-z0-9-]*$",
                                "ssl_policy must be a TLS 1.2+ ELBSecurityPolicy.")),
-            health_check_path_var(lb["health_check_path"]),
+            health_check_path_var(lb.health_check_path),
             var("health_check_interval", "number", "Seconds between target health checks.",
-                lb["health_check_interval"], checks.between("health_check_interval", 5, 300)),
+                lb.health_check_interval, checks.between("health_check_interval", 5, 300)),
             var("stickiness_hours", "number", "Load-balancer cookie lifetime in hours; 0 disables stickiness.",
-                lb["stickiness_hours"], checks.between("stickiness_hours", 0, 168)),
-            var("enable_access_logs", "bool", "Write ALB access logs to a dedicated S3 bucket.", lb["access_logs"]),
-            var("enable_waf", "bool", "Attach an AWS WAFv2 web ACL with AWS managed rule groups.", lb["waf"]),
+                lb.stickiness_hours, checks.between("stickiness_hours", 0, 168)),
+            var("enable_access_logs", "bool", "Write ALB access logs to a dedicated S3 bucket.", lb.access_logs),
+            var("enable_waf", "bool", "Attach an AWS WAFv2 web ACL with AWS managed rule groups.", lb.waf),
             var("log_retention_days", "number", "Retention of the WAF log group and of access logs, in days.",
-                env["spec"]["logs"]["retention_days"], checks.RETENTION),
+                spec.logs.retention_days, checks.RETENTION),
             wired("alarm_actions", "list(string)",
                   "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
                   "local.alarm_actions", checks.alarm_actions()),

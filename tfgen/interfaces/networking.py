@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars, group_descriptions_var
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 SUBNETS_TYPE = "map(object({ public_cidr = string, private_cidr = string }))"
 ENDPOINTS = ("ssm", "ssmmessages", "ec2messages")
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
-    net = env["spec"]["network"]
+    spec: Spec = env["spec"]
+    net = spec.network
     return ModuleInterface(
         name="networking",
         title="Networking",
@@ -26,7 +30,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             group_descriptions_var(),
             var("aws_region", "string", "Region, used in VPC endpoint service names.", env["region"],
                 checks.REGION),
-            var("vpc_cidr", "string", "IPv4 CIDR block of the VPC.", net["vpc_cidr"], checks.cidr("vpc_cidr")),
+            var("vpc_cidr", "string", "IPv4 CIDR block of the VPC.", net.vpc_cidr, checks.cidr("vpc_cidr")),
             wired("subnets", SUBNETS_TYPE, "Public and private subnet CIDR by availability zone name.",
                   "local.subnets",
                   Validation("length(var.subnets) >= 2", "subnets needs at least two availability zones."),
@@ -36,15 +40,15 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                                "can(cidrhost(s.public_cidr, 0)) && can(cidrhost(s.private_cidr, 0))",
                                "Every subnet CIDR must be an IPv4 CIDR block such as 10.0.1.0/24.")),
             var("nat_gateway_per_az", "bool", "One NAT gateway per AZ instead of a single shared one.",
-                net["nat_gateway"] == "per_az"),
+                net.nat_gateway == "per_az"),
             var("interface_endpoints", "set(string)", "Interface endpoint services (ssm, ssmmessages, ec2messages).",
-                sorted(net["interface_endpoints"]),
+                sorted(net.interface_endpoints),
                 checks.every("name", "var.interface_endpoints",
                              "contains([" + ", ".join(f'"{e}"' for e in ENDPOINTS) + "], name)",
                              "interface_endpoints may only hold ssm, ssmmessages and ec2messages.")),
-            var("enable_flow_logs", "bool", "Send VPC flow logs to CloudWatch Logs.", net["flow_logs"]),
+            var("enable_flow_logs", "bool", "Send VPC flow logs to CloudWatch Logs.", net.flow_logs),
             var("log_retention_days", "number", "Retention in days of every CloudWatch log group of the "
-                "environment (networking: the flow-log group).", env["spec"]["logs"]["retention_days"],
+                "environment (networking: the flow-log group).", spec.logs.retention_days,
                 checks.RETENTION),
         ),
         outputs=(

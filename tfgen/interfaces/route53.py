@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, ModuleVar, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars
 from tfgen.interfaces.loadbalancer import health_check_path_var
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 VALIDATION_OPTIONS_TYPE = """set(object({
   domain_name           = string
@@ -23,14 +27,15 @@ def domain_name_var(value: str) -> ModuleVar:
                           "domain_name must be a lowercase DNS name such as app.example.com."))
 
 
-def subdomains_var(value: list[str]) -> ModuleVar:
+def subdomains_var(value: Sequence[str]) -> ModuleVar:
     return var("subdomains", "list(string)", "Subdomain labels with alias records and certificate names.",
                list(value), checks.each_matches("subdomains", "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
                                                 "Every subdomain must be one lowercase DNS label."))
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
-    dns = env["spec"]["dns"]
+    spec: Spec = env["spec"]
+    dns = spec.dns
     return ModuleInterface(
         name="route53",
         title="Route 53",
@@ -41,18 +46,19 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "created in us-east-1, where Route 53 publishes health-check metrics.",
         variables=(
             *common_vars(env),
-            domain_name_var(dns["domain"]),
-            subdomains_var(dns["subdomains"]),
+            domain_name_var(dns.domain),
+            subdomains_var(dns.subdomains),
             wired("enable_health_check", "bool", "Create the HTTPS health check and its alarm.",
                   "var.create_route53_health_check"),
-            health_check_path_var(env["spec"]["loadbalancer"]["health_check_path"]),
+            health_check_path_var(spec.loadbalancer.health_check_path),
             wired("alarm_actions", "list(string)",
                   "SNS topics notified by the alarms (alarm and OK): the alert topic in us-east-1.",
                   "local.alarm_actions_us_east_1", checks.alarm_actions()),
             wired("alb_dns_name", "string", "DNS name of the ALB.", "module.loadbalancer.alb_dns_name"),
             wired("alb_zone_id", "string", "Canonical hosted zone ID of the ALB.", "module.loadbalancer.alb_zone_id"),
             var("delegations", "map(list(string))", "Subdomains delegated to zones managed elsewhere: name -> "
-                "the child zone's name servers (one NS record each).", dict(sorted(dns["delegations"].items())),
+                "the child zone's name servers (one NS record each).",
+                {k: list(v) for k, v in sorted(dns.delegations.items())},
                 checks.every("name", "keys(var.delegations)", 'endswith(name, ".${var.domain_name}")',
                              "Every delegated name must be a subdomain of domain_name.")),
             wired("certificate_domain_validation_options", VALIDATION_OPTIONS_TYPE,

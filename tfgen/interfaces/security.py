@@ -7,6 +7,7 @@ from typing import Any
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, out, section, var, wired
 from tfgen.interfaces.common import common_vars, db_secret_wire, group_descriptions_var
+from tfgen.names import session_logging
 
 SERVICES_TYPE = """map(object({
   description = string
@@ -21,6 +22,11 @@ INGRESS_TYPE = """map(object({
   port        = number
 }))"""
 GROUPS = 'concat(["alb", "rds"], keys(var.services))'
+SESSION_LOGGING_TYPE = """object({
+  region    = string
+  log_group = string
+  kms_alias = string
+})"""
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
@@ -73,6 +79,12 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "module.storage.log_group_arns"),
             var("aws_region", "string", "Region of the environment (ARNs of the scoped IAM statements).",
                 env["region"]),
+            var("ec2messages_channel", "bool", "Grant the ec2messages actions that SSM Agent before 3.3.40.0 uses "
+                "for Run Command (true exactly when the VPC has the ec2messages endpoint).",
+                "ec2messages" in env["spec"].network.interface_endpoints),
+            var("session_logging", SESSION_LOGGING_TYPE, "Session Manager's log group and KMS key alias in the "
+                "bootstrap root's region (the account baseline); null: sessions are not logged.",
+                session_logging(env["spec"]), nullable=True),
             group_descriptions_var(),
         ),
         outputs=(

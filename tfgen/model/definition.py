@@ -7,8 +7,6 @@ docs and the top-level README describe once. Everything else may differ between 
 
 from __future__ import annotations
 
-from typing import Any
-
 from tfgen.cost.fields import COST
 from tfgen.model.schema import Field, boolean, integer, list_of, map_of, obj, string
 
@@ -57,6 +55,22 @@ ENVIRONMENT = obj("What kind of environment this spec describes.", {
 ACCOUNT_ID_PATTERN = r"\d{12}"
 ROLE_ARN_PATTERN = r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
 
+BASELINE = obj("The account baseline, generated in the bootstrap root beside the state bucket (per account and "
+               "region, not per environment: environments sharing a state bucket must agree on it).", {
+    "cloudtrail": boolean("A multi-region CloudTrail trail with log file validation, encrypted with a KMS key, "
+                          "delivering to a bucket of its own.", True),
+    "guardduty": boolean("A GuardDuty detector in the bootstrap root's region.", True),
+    "security_hub": boolean("Enable Security Hub in the account (its standards bill per check).", False),
+    "config": boolean("An AWS Config recorder of every resource type, delivering to the trail's log bucket "
+                      "(billed per recorded item).", False),
+    "session_logging": boolean("Session Manager preferences (the account's SSM-SessionManagerRunShell document) "
+                               "logging every session to an encrypted CloudWatch log group; the instance roles "
+                               "may write there and use its KMS key.", True),
+    "log_retention_days": integer("Days the trail's and the sessions' logs are kept (a CloudWatch Logs retention "
+                                  "of 90 days or more).", 365,
+                                  choices=tuple(d for d in LOG_RETENTION_DAYS if d >= 90)),
+})
+
 AWS_ACCOUNT = obj("The AWS account this environment lives in (one account per environment is the safe layout).", {
     "account_id": string("Account id of the environment (required): every provider block gets allowed_account_ids, "
                          "so this spec can never be applied with another account's credentials (`make apply "
@@ -65,10 +79,14 @@ AWS_ACCOUNT = obj("The AWS account this environment lives in (one account per en
     "assume_role_arn": string("Role the AWS provider assumes in that account (null: use the caller's credentials "
                               "as they are).", None, nullable=True, pattern=ROLE_ARN_PATTERN,
                               examples=("arn:aws:iam::111122223333:role/terraform-deploy",)),
+    "baseline": BASELINE,
 })
 
 STATE = obj("Remote state backend (S3 with native lock file or DynamoDB locking).", {
-    "bucket": string("Existing S3 bucket holding Terraform state (versioned, encrypted).",
+    "bucket": string("S3 bucket holding Terraform state (versioned, encrypted; the bootstrap root creates it). "
+                     "null: <project>-tfstate-<aws.account_id>-<state.region>, unique per account and region "
+                     "(needs aws.account_id). A spec naming its bucket keeps that name; changing it moves the "
+                     "state and is an acknowledged change.", None, nullable=True,
                      pattern=r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", examples=("imgu-terraform-state",)),
     "region": string("Region of the state bucket.", "us-east-1", examples=("us-east-1",)),
     "key_prefix": string("State object key is <key_prefix>/<environment>/terraform.tfstate.",
@@ -95,8 +113,10 @@ NETWORK = obj("VPC layout: one public and one private subnet per availability zo
                           choices=("single", "per_az")),
     "interface_endpoints": list_of(
         string("Interface endpoint service short name.", choices=("ssm", "ssmmessages", "ec2messages")),
-        "Interface VPC endpoints for Session Manager (the S3 gateway endpoint is always created).",
-        ["ssm", "ssmmessages", "ec2messages"]),
+        "Interface VPC endpoints for Session Manager and Run Command (the S3 gateway endpoint is always created). "
+        "SSM Agent 3.3.40.0 and later runs both over ssmmessages; list ec2messages only for older agents, which "
+        "fall back to it (the instance roles then get the six ec2messages actions).",
+        ["ssm", "ssmmessages"]),
     "flow_logs": boolean("Send VPC flow logs to CloudWatch Logs.", False),
     "security_group_descriptions": map_of(
         string("A security group description as AWS allows it (up to 255 of letters, digits, spaces and "
@@ -328,9 +348,3 @@ SPEC: Field = obj("A tfgen environment spec.", {
                    key_pattern=r"[A-Za-z][A-Za-z0-9_.:/=+@-]{0,127}"),
     "cost": COST,
 })
-
-
-def uses_auto_scaling(service: dict[str, Any]) -> bool:
-    """Whether a normalized service runs in an Auto Scaling group (`auto_scaling.enabled`, null: stateless)."""
-    enabled = service["auto_scaling"]["enabled"]
-    return service["data_volume"] is None if enabled is None else enabled

@@ -28,6 +28,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 '''
+# Derived facts that belong with a class: source appended to its body, so callers ask the view, not a copy of the rule.
+HELPERS = {
+    "Service": '''
+    @property
+    def uses_auto_scaling(self) -> bool:
+        """Whether the service runs in an Auto Scaling group (`auto_scaling.enabled`; null: when stateless)."""
+        enabled = self.auto_scaling.enabled
+        return self.data_volume is None if enabled is None else enabled
+''',
+}
 
 
 def camel(name: str) -> str:
@@ -82,6 +92,7 @@ class Writer:
         lines.append(f"\n    @classmethod\n    def of(cls, d: dict[str, Any]) -> {name}:\n        return cls(\n")
         lines += builds
         lines.append("        )\n")
+        lines.append(HELPERS.get(name, ""))
         self.classes.append("".join(lines))
         return name
 

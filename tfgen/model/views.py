@@ -46,17 +46,42 @@ class Environment:
 
 
 @dataclass(frozen=True, slots=True)
+class AwsBaseline:
+    """The account baseline, generated in the bootstrap root beside the state bucket (per account and regio..."""
+
+    cloudtrail: bool
+    guardduty: bool
+    security_hub: bool
+    config: bool
+    session_logging: bool
+    log_retention_days: int
+
+    @classmethod
+    def of(cls, d: dict[str, Any]) -> AwsBaseline:
+        return cls(
+            cloudtrail=d["cloudtrail"],
+            guardduty=d["guardduty"],
+            security_hub=d["security_hub"],
+            config=d["config"],
+            session_logging=d["session_logging"],
+            log_retention_days=d["log_retention_days"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Aws:
     """The AWS account this environment lives in (one account per environment is the safe layout)."""
 
     account_id: str
     assume_role_arn: str | None
+    baseline: AwsBaseline
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> Aws:
         return cls(
             account_id=d["account_id"],
             assume_role_arn=d["assume_role_arn"],
+            baseline=AwsBaseline.of(d["baseline"]),
         )
 
 
@@ -64,7 +89,7 @@ class Aws:
 class State:
     """Remote state backend (S3 with native lock file or DynamoDB locking)."""
 
-    bucket: str
+    bucket: str | None
     region: str
     key_prefix: str
     key: str | None
@@ -199,6 +224,12 @@ class Service:
             exec_start=d["exec_start"],
             start_on_boot=d["start_on_boot"],
         )
+
+    @property
+    def uses_auto_scaling(self) -> bool:
+        """Whether the service runs in an Auto Scaling group (`auto_scaling.enabled`; null: when stateless)."""
+        enabled = self.auto_scaling.enabled
+        return self.data_volume is None if enabled is None else enabled
 
 
 @dataclass(frozen=True, slots=True)

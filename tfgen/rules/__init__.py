@@ -1,8 +1,10 @@
 """Semantic rules over a type-checked spec. Each rule reports problems; none stops the others.
 
-A rule is a function `(doc, check) -> None` registered with `@rule`. `check.report(path, message)` records a
-problem at the value's file:line. Rules only run once the document type-checks, so they may trust types, but
-never shapes (lists may be short, names may be missing): a rule must not raise. Every rule is listed, with
+A rule is a function `(spec, check) -> None` registered with `@rule`; `spec` is the typed view of the
+document (tfgen.model.views), so a misspelt setting is an AttributeError (and a type checker's error), never a
+silent None. `check.report(path, message)` records a problem at the value's file:line: the path is the spec
+key, independent of how the rule read the value. Rules run once the document type-checks, so they may trust
+types, but never shapes (lists may be short, names may be missing): a rule must not raise. Every rule is listed, with
 how to fix what it reports, in docs/rules.md.
 """
 

@@ -3,21 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tfgen.impact.acks import FORM, is_address, parse_entry
 from tfgen.rules.guardrails import MIN_REASON_CHARS
 from tfgen.rules.registry import Check, rule
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 TOP_LEVEL_KEYS = ("project", "environment", "region", "state", "network", "services", "database",
                   "loadbalancer", "dns", "storage", "logs", "tags")
 
 
 @rule
-def acknowledged_changes(doc: dict[str, Any], check: Check) -> None:
+def acknowledged_changes(spec: Spec, check: Check) -> None:
     """Every acknowledgement names a spec key (or a resource address), the change it approves and a reason; it
     is printed while it stays in the spec."""
-    for key, text in doc["environment"]["acknowledged_changes"].items():
+    for key, text in spec.environment.acknowledged_changes.items():
         path = ("environment", "acknowledged_changes", key)
         parsed = parse_entry(key, text)
         reason = parsed[1] if parsed else ""

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tfgen import aws
 from tfgen.rules.registry import Check, rule
 
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
+
 
 @rule
-def database_engine_and_class(doc: dict[str, Any], check: Check) -> None:
+def database_engine_and_class(spec: Spec, check: Check) -> None:
     """engine_version is a MySQL 8.x version RDS offers; instance_class is db.<family>.<size>."""
-    db = doc["database"]
-    version = db["engine_version"]
+    db = spec.database
+    version = db.engine_version
     match = aws.MYSQL_VERSION_RE.match(version)
     majors = " or ".join(aws.RDS_MYSQL_MAJORS)
     if not match:
@@ -25,7 +28,7 @@ def database_engine_and_class(doc: dict[str, Any], check: Check) -> None:
         check.report(("database", "engine_version"),
                      f"{version!r} is not a MySQL major version RDS offers for new databases; use {majors}")
     for key in ("instance_class", "replica_instance_class"):
-        klass = db[key]
+        klass = getattr(db, key)
         if klass is None:
             continue
         problem = aws.instance_type_problem(klass[3:]) if klass.startswith("db.") else None
@@ -35,14 +38,14 @@ def database_engine_and_class(doc: dict[str, Any], check: Check) -> None:
 
 
 @rule
-def database_storage(doc: dict[str, Any], check: Check) -> None:
+def database_storage(spec: Spec, check: Check) -> None:
     """gp3 storage 20-65536 GiB; autoscaling ceiling >= 10% above it; IOPS/throughput only from 400 GiB."""
-    db = doc["database"]
-    size = db["allocated_storage_gb"]
+    db = spec.database
+    size = db.allocated_storage_gb
     if not aws.RDS_GP3_MIN_GB <= size <= aws.RDS_GP3_MAX_GB:
         check.report(("database", "allocated_storage_gb"),
                      f"{size} GiB is outside the RDS MySQL gp3 range {aws.RDS_GP3_MIN_GB}-{aws.RDS_GP3_MAX_GB} GiB")
-    ceiling = db["max_allocated_storage_gb"]
+    ceiling = db.max_allocated_storage_gb
     least = math.ceil(size * aws.RDS_AUTOSCALING_MIN_HEADROOM)
     if ceiling and not least <= ceiling <= aws.RDS_GP3_MAX_GB:
         check.report(("database", "max_allocated_storage_gb"),
@@ -50,9 +53,9 @@ def database_storage(doc: dict[str, Any], check: Check) -> None:
                      f"({size} GiB), so at least {least}, and at most {aws.RDS_GP3_MAX_GB}; or 0 to disable "
                      "autoscaling")
     threshold = aws.RDS_GP3_IOPS_THRESHOLD_GB
-    for key, (low, high), unit in (("iops", aws.RDS_GP3_IOPS_RANGE, "IOPS"),
-                                   ("storage_throughput", aws.RDS_GP3_THROUGHPUT_RANGE, "MiB/s")):
-        value = db[key]
+    for key, value, (low, high), unit in (("iops", db.iops, aws.RDS_GP3_IOPS_RANGE, "IOPS"),
+                                          ("storage_throughput", db.storage_throughput, aws.RDS_GP3_THROUGHPUT_RANGE,
+                                           "MiB/s")):
         if value is None:
             continue
         if size < threshold:
@@ -65,7 +68,7 @@ def database_storage(doc: dict[str, Any], check: Check) -> None:
 
 
 @rule
-def storage_only_grows(doc: dict[str, Any], check: Check) -> None:
+def storage_only_grows(spec: Spec, check: Check) -> None:
     """allocated_storage_gb is never smaller than in the spec it extends: RDS storage cannot shrink."""
     previous: tuple[int, str] | None = None
     for layer in check.spec.layers:
@@ -82,30 +85,30 @@ def storage_only_grows(doc: dict[str, Any], check: Check) -> None:
 
 
 @rule
-def database_backups(doc: dict[str, Any], check: Check) -> None:
+def database_backups(spec: Spec, check: Check) -> None:
     """Backup retention 0-35 days, at least 1 with Multi-AZ or read replicas; windows valid, >= 30 minutes, not
     overlapping."""
-    db = doc["database"]
-    days = db["backup_retention_days"]
+    db = spec.database
+    days = db.backup_retention_days
     if not 0 <= days <= aws.RDS_BACKUP_RETENTION_MAX:
         check.report(("database", "backup_retention_days"),
                      f"{days} is outside the RDS range 0-{aws.RDS_BACKUP_RETENTION_MAX} days")
-    elif days == 0 and db["multi_az"]:
+    elif days == 0 and db.multi_az:
         check.report(("database", "backup_retention_days"),
                      "0 disables automated backups, which Multi-AZ (database.multi_az: true) requires; set at "
                      "least 1")
-    elif days == 0 and db["read_replicas"]:
+    elif days == 0 and db.read_replicas:
         check.report(("database", "backup_retention_days"),
                      f"0 disables automated backups, which read replicas (database.read_replicas: "
-                     f"{db['read_replicas']}) require: RDS creates a replica from a backup; set at least 1")
-    backup = _window(db["backup_window"], daily=True)
-    maintenance = _window(db["maintenance_window"], daily=False)
+                     f"{db.read_replicas}) require: RDS creates a replica from a backup; set at least 1")
+    backup = _window(db.backup_window, daily=True)
+    maintenance = _window(db.maintenance_window, daily=False)
     for key, window in (("backup_window", backup), ("maintenance_window", maintenance)):
         if isinstance(window, str):
             check.report(("database", key), window)
     if isinstance(backup, list) and isinstance(maintenance, list) and _overlap(backup, maintenance):
         check.report(("database", "backup_window"),
-                     f"{db['backup_window']} overlaps the maintenance window {db['maintenance_window']}; RDS "
+                     f"{db.backup_window} overlaps the maintenance window {db.maintenance_window}; RDS "
                      "requires them apart")
 
 

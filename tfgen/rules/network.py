@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tfgen import aws
 from tfgen.names import GROUP_DESCRIPTIONS
 from tfgen.rules.registry import Check, parse_network, report_duplicates, rule
 from tfgen.spec import Path_, format_path
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 def _region_problem(region: str) -> str | None:
@@ -20,26 +23,26 @@ def _region_problem(region: str) -> str | None:
 
 
 @rule
-def regions_exist(doc: dict[str, Any], check: Check) -> None:
+def regions_exist(spec: Spec, check: Check) -> None:
     """region and state.region are real AWS region codes."""
-    for path in (("region",), ("state", "region")):
-        value = doc[path[0]] if len(path) == 1 else doc[path[0]][path[1]]
+    for path, value in ((("region",), spec.region), (("state", "region"), spec.state.region)):
         problem = _region_problem(value)
         if problem:
             check.report(path, problem)
 
 
 @rule
-def vpc_and_subnets(doc: dict[str, Any], check: Check) -> None:
+def vpc_and_subnets(spec: Spec, check: Check) -> None:
     """VPC /16-/28; every subnet /16-/28, inside the VPC, overlapping no other subnet."""
-    net = doc["network"]
-    vpc = parse_network(net["vpc_cidr"], check, ("network", "vpc_cidr"))
+    net = spec.network
+    vpc = parse_network(net.vpc_cidr, check, ("network", "vpc_cidr"))
     if vpc is not None and not 16 <= vpc.prefixlen <= 28:
         check.report(("network", "vpc_cidr"),
                      f"a VPC CIDR must be between /16 and /28 (AWS limit), got /{vpc.prefixlen}")
     parsed: list[tuple[Path_, ipaddress.IPv4Network]] = []
-    for key in ("public_subnet_cidrs", "private_subnet_cidrs"):
-        for i, cidr in enumerate(net[key]):
+    for key, cidrs in (("public_subnet_cidrs", net.public_subnet_cidrs),
+                       ("private_subnet_cidrs", net.private_subnet_cidrs)):
+        for i, cidr in enumerate(cidrs):
             path = ("network", key, i)
             subnet = parse_network(cidr, check, path)
             if subnet is None:
@@ -57,10 +60,10 @@ def vpc_and_subnets(doc: dict[str, Any], check: Check) -> None:
 
 
 @rule
-def availability_zones(doc: dict[str, Any], check: Check) -> None:
+def availability_zones(spec: Spec, check: Check) -> None:
     """At least 2 AZs, all in the region, none twice; one public and one private subnet per AZ."""
-    net, region = doc["network"], doc["region"]
-    zones = net["availability_zones"]
+    net, region = spec.network, spec.region
+    zones = net.availability_zones
     if len(zones) < 2:
         check.report(("network", "availability_zones"),
                      "needs at least 2 availability zones (the ALB and Multi-AZ RDS require two)")
@@ -78,20 +81,21 @@ def availability_zones(doc: dict[str, Any], check: Check) -> None:
                          f"{zones[i]!r} is not an availability zone of region {region!r} "
                          f"(its zones are named {region}a, {region}b, ...)")
     report_duplicates(check, zones, ("network", "availability_zones"), "availability zone")
-    for key, kind in (("public_subnet_cidrs", "public"), ("private_subnet_cidrs", "private")):
-        if len(net[key]) != len(zones):
+    for key, kind, cidrs in (("public_subnet_cidrs", "public", net.public_subnet_cidrs),
+                             ("private_subnet_cidrs", "private", net.private_subnet_cidrs)):
+        if len(cidrs) != len(zones):
             check.report(("network", key),
-                         f"has {len(net[key])} {kind} subnet(s) for {len(zones)} availability zone(s); give "
+                         f"has {len(cidrs)} {kind} subnet(s) for {len(zones)} availability zone(s); give "
                          "exactly one per zone, in the order of network.availability_zones")
-    report_duplicates(check, net["interface_endpoints"], ("network", "interface_endpoints"), "endpoint")
+    report_duplicates(check, net.interface_endpoints, ("network", "interface_endpoints"), "endpoint")
 
 
 @rule
-def service_zones(doc: dict[str, Any], check: Check) -> None:
+def service_zones(spec: Spec, check: Check) -> None:
     """A service's explicit availability_zone must be one of the network's zones (it has a subnet there)."""
-    zones = doc["network"]["availability_zones"]
-    for name, svc in sorted(doc["services"].items()):
-        zone = svc["availability_zone"]
+    zones = spec.network.availability_zones
+    for name, svc in sorted(spec.services.items()):
+        zone = svc.availability_zone
         if zone is not None and zone not in zones:
             check.report(("services", name, "availability_zone"),
                          f"{zone!r} is not one of network.availability_zones ({', '.join(zones)}); the service "
@@ -105,10 +109,10 @@ def service_zones(doc: dict[str, Any], check: Check) -> None:
 
 
 @rule
-def security_group_descriptions(doc: dict[str, Any], check: Check) -> None:
+def security_group_descriptions(spec: Spec, check: Check) -> None:
     """Descriptions name groups that exist: alb, rds, endpoints or a service."""
-    groups = [*GROUP_DESCRIPTIONS, *sorted(doc["services"])]
-    for group in doc["network"]["security_group_descriptions"]:
+    groups = [*GROUP_DESCRIPTIONS, *sorted(spec.services)]
+    for group in spec.network.security_group_descriptions:
         if group not in groups:
             check.report(("network", "security_group_descriptions", group),
                          f"{group!r} is not a security group of this environment: name one of {', '.join(groups)}")

@@ -14,7 +14,7 @@ from tfgen.errors import Problem
 from tfgen.model.definition import SPEC
 from tfgen.spec import LoadedSpec
 
-SERVICE_FIELDS = SPEC.fields["services"].values.fields
+SERVICE_FIELDS = SPEC.fields["services"].values.fields  # type: ignore[union-attr]  # a map: values is set
 
 
 def _names(data: object) -> set[str]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from tfgen.errors import Location, Problem
 from tfgen.spec import LoadedSpec, Path_, format_path
+
+if TYPE_CHECKING:
+    from tfgen.model.views import Spec
 
 
 class Check:
@@ -42,7 +45,7 @@ class Check:
         self.warnings.append(f"{self.spec.env}: {message}")
 
 
-Rule = Callable[[dict[str, Any], Check], None]
+Rule = Callable[["Spec", Check], None]  # a typed view of the document (tfgen.model.views)
 RULES: list[Rule] = []
 
 
@@ -51,7 +54,7 @@ def rule(func: Rule) -> Rule:
     return func
 
 
-def duplicates(items: list[Any]) -> list[int]:
+def duplicates(items: Sequence[Any]) -> list[int]:
     """Indexes of items that repeat an earlier item."""
     seen: set[Any] = set()
     repeats = []
@@ -62,7 +65,7 @@ def duplicates(items: list[Any]) -> list[int]:
     return repeats
 
 
-def report_duplicates(check: Check, items: list[Any], path: Path_, what: str) -> None:
+def report_duplicates(check: Check, items: Sequence[Any], path: Path_, what: str) -> None:
     for i in duplicates(items):
         check.report((*path, i), f"{items[i]!r} is listed twice; each {what} may appear once")
 

@@ -20,6 +20,12 @@ resource "aws_s3_bucket" "state" {
   bucket = var.state_bucket
 
   tags = { Name = var.state_bucket }
+
+  # Every environment's state lives here: `terraform destroy` of this root must never take it along (remove
+  # this line in a copy of the root to retire the account's state on purpose).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {
@@ -227,6 +233,35 @@ data "aws_iam_policy_document" "access_logs" {
     }
   }
 
+  # With the account baseline, the audit log bucket (baseline.tf) logs here too, below a prefix of its own.
+  dynamic "statement" {
+    for_each = aws_s3_bucket.trail
+
+    content {
+      sid       = "S3ServerAccessLogDeliveryAuditBucket"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.access_logs.arn}/${local.trail_access_log_prefix}*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["logging.s3.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = [statement.value.arn]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
+    }
+  }
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
@@ -281,4 +316,9 @@ resource "aws_dynamodb_table" "lock" {
   }
 
   tags = { Name = each.key }
+
+  # The lock table of every environment using this bucket (deletion_protection_enabled guards it in AWS too).
+  lifecycle {
+    prevent_destroy = true
+  }
 }

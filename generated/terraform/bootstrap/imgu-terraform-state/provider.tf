@@ -2,6 +2,9 @@
 provider "aws" {
   region = var.region
 
+  # Every environment using this bucket names this account: credentials for another account fail before any change.
+  allowed_account_ids = ["111122223333"]
+
   default_tags {
     tags = {
       GeneratedBy = "tfgen"

@@ -40,3 +40,60 @@ variable "access_logs_force_destroy" {
   type        = bool
   default     = false
 }
+
+# Account baseline (aws.baseline of the specs using this bucket).
+
+variable "cloudtrail_enabled" {
+  description = "A multi-region CloudTrail trail with log file validation, KMS-encrypted, to a bucket of its own."
+  type        = bool
+  default     = true
+}
+
+variable "guardduty_enabled" {
+  description = "A GuardDuty detector in this region."
+  type        = bool
+  default     = true
+}
+
+variable "security_hub_enabled" {
+  description = "Enable Security Hub in the account (its default standards)."
+  type        = bool
+  default     = false
+}
+
+variable "config_enabled" {
+  description = "An AWS Config recorder of every resource type, delivering to the audit log bucket."
+  type        = bool
+  default     = false
+}
+
+variable "session_logging_enabled" {
+  description = "Session Manager preferences (SSM-SessionManagerRunShell) logging every session to an encrypted log group."
+  type        = bool
+  default     = true
+}
+
+variable "baseline_log_retention_days" {
+  description = "Days the trail's objects and the session logs are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition = contains([
+      90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ], var.baseline_log_retention_days)
+    error_message = "baseline_log_retention_days must be a CloudWatch Logs retention of 90 days or more."
+  }
+}
+
+variable "session_log_group" {
+  description = "Log group of the Session Manager sessions (the environments' instance roles may write only there)."
+  type        = string
+  default     = "/imageunderstander/session-manager"
+}
+
+variable "session_kms_alias" {
+  description = "Alias of the sessions' KMS key (the environments' instance roles name the key by it)."
+  type        = string
+  default     = "alias/imageunderstander-session-manager"
+}

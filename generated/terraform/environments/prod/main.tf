@@ -187,20 +187,22 @@ module "networking" {
 module "security" {
   source = "../../modules/security"
 
-  name_prefix        = var.name_prefix
-  tags               = var.tags
-  vpc_id             = module.networking.vpc_id
-  vpc_cidr           = module.networking.vpc_cidr
-  services           = local.services
-  ingress_rules      = local.ingress_rules
-  alb_target_port    = local.services[local.lb_target_service].port
-  uploads_bucket_arn = module.storage.uploads_bucket_arn
-  app_secret_arn     = module.storage.app_secret_arn
-  db_secret_arn      = module.database.master_user_secret_arn
-  db_resource_id     = module.database.resource_id
-  log_group_arns     = module.storage.log_group_arns
-  aws_region         = var.aws_region
-  group_descriptions = local.security_group_descriptions
+  name_prefix         = var.name_prefix
+  tags                = var.tags
+  vpc_id              = module.networking.vpc_id
+  vpc_cidr            = module.networking.vpc_cidr
+  services            = local.services
+  ingress_rules       = local.ingress_rules
+  alb_target_port     = local.services[local.lb_target_service].port
+  uploads_bucket_arn  = module.storage.uploads_bucket_arn
+  app_secret_arn      = module.storage.app_secret_arn
+  db_secret_arn       = module.database.master_user_secret_arn
+  db_resource_id      = module.database.resource_id
+  log_group_arns      = module.storage.log_group_arns
+  aws_region          = var.aws_region
+  ec2messages_channel = var.ec2messages_channel
+  session_logging     = var.session_logging
+  group_descriptions  = local.security_group_descriptions
 }
 
 # -----------------------------------------------------------------------------

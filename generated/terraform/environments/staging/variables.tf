@@ -499,6 +499,26 @@ variable "log_retention_days" {
   }
 }
 
+variable "ec2messages_channel" {
+  description = "Grant the ec2messages actions that SSM Agent before 3.3.40.0 uses for Run Command (true exactly when the VPC has the ec2messages endpoint)."
+  type        = bool
+  default     = true
+}
+
+variable "session_logging" {
+  description = "Session Manager's log group and KMS key alias in the bootstrap root's region (the account baseline); null: sessions are not logged."
+  type = object({
+    region    = string
+    log_group = string
+    kms_alias = string
+  })
+  default = {
+    region    = "us-east-1"
+    log_group = "/imageunderstander/session-manager"
+    kms_alias = "alias/imageunderstander-session-manager"
+  }
+}
+
 variable "uploads_force_destroy" {
   description = "Let `terraform destroy` delete a non-empty uploads bucket (false in production)."
   type        = bool

@@ -15,17 +15,17 @@ output "data_volume_ids" {
 
 output "instance_ids" {
   description = "Instance ID by service that runs as a single instance."
-  value       = { for name, instance in aws_instance.this : name => instance.id }
+  value       = { for name, instance in local.instances : name => instance.id }
 }
 
 output "private_ips" {
   description = "Private IP address by service."
-  value       = { for name, instance in aws_instance.this : name => instance.private_ip }
+  value       = { for name, instance in local.instances : name => instance.private_ip }
 }
 
 output "availability_zones" {
   description = "Availability zone by service."
-  value       = { for name, instance in aws_instance.this : name => instance.availability_zone }
+  value       = { for name, instance in local.instances : name => instance.availability_zone }
 }
 
 # -----------------------------------------------------------------------------

@@ -131,6 +131,21 @@ variable "aws_region" {
   type        = string
 }
 
+variable "ec2messages_channel" {
+  description = "Grant the ec2messages actions that SSM Agent before 3.3.40.0 uses for Run Command (true exactly when the VPC has the ec2messages endpoint)."
+  type        = bool
+}
+
+variable "session_logging" {
+  description = "Session Manager's log group and KMS key alias in the bootstrap root's region (the account baseline); null: sessions are not logged."
+  type = object({
+    region    = string
+    log_group = string
+    kms_alias = string
+  })
+  default = null
+}
+
 variable "group_descriptions" {
   description = "Descriptions of the alb, rds and endpoints security groups (tfgen's, or an existing group's from the spec: a new one replaces a group)."
   type = object({

@@ -18,6 +18,9 @@ locals {
   # Stateless services run in an Auto Scaling group (replaced when terminated); the others are one instance.
   group_services    = { for name, service in var.services : name => service if service.auto_scaling != null }
   instance_services = { for name, service in var.services : name => service if service.auto_scaling == null }
+  # Instances tfgen launched, and instances adopted from a live deployment (services.NAME.keep_user_data).
+  launched_services = { for name, service in local.instance_services : name => service if !service.keep_user_data }
+  adopted_services  = { for name, service in local.instance_services : name => service if service.keep_user_data }
 
   deep_learning_ami_names = {
     arm64  = "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"
@@ -126,8 +129,7 @@ data "aws_ec2_instance_type_offerings" "service" {
 }
 
 resource "aws_instance" "this" {
-  #checkov:skip=CKV_AWS_135:EBS-optimized (true) for every instance tfgen launches; only an instance adopted from a live deployment (services.NAME.keep_user_data) keeps its own setting, since changing it replaces the running instance
-  for_each = local.instance_services
+  for_each = local.launched_services
 
   ami                    = local.ami_ids[each.key]
   instance_type          = each.value.instance_type
@@ -135,8 +137,7 @@ resource "aws_instance" "this" {
   vpc_security_group_ids = [var.security_group_ids[each.key]]
   iam_instance_profile   = var.instance_profile_names[each.key]
   monitoring             = true
-  # EBS optimisation is fixed at launch (a change replaces the instance): an adopted one keeps its own.
-  ebs_optimized = each.value.keep_user_data ? null : true
+  ebs_optimized          = true
 
   # Spot only when the environment asks for it: one-time requests that terminate on interruption.
   dynamic "instance_market_options" {
@@ -167,8 +168,7 @@ resource "aws_instance" "this" {
   }
 
   # One template for every service; non-secret values only (secrets are read from Secrets Manager at boot).
-  # An adopted instance (keep_user_data) gets none: null leaves the user data it booted with untouched.
-  user_data = each.value.keep_user_data ? null : templatefile(
+  user_data = templatefile(
     "${path.module}/user_data/service.sh.tftpl",
     merge(local.user_data_vars[each.key], {
       data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id, "-", "")
@@ -176,7 +176,7 @@ resource "aws_instance" "this" {
   )
   # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
   # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
-  user_data_replace_on_change = !each.value.keep_user_data
+  user_data_replace_on_change = true
 
   tags = merge({ Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags)
 
@@ -203,6 +203,66 @@ resource "aws_instance" "this" {
   }
 }
 
+# An instance adopted from a live deployment (tfgen adopt sets services.NAME.keep_user_data): it keeps the user
+# data it booted with and its EBS optimisation, both fixed at launch, so it is never replaced for them. Its own
+# resource, because the provider plans a null user_data as a change (it hashes the stored hash again), which
+# would stop the instance and overwrite its user data; ignore_changes keeps them, and cannot depend on a key.
+resource "aws_instance" "adopted" {
+  #checkov:skip=CKV_AWS_135:An adopted instance keeps the EBS optimisation it was launched with (changing it replaces the running instance); every instance tfgen launches is EBS-optimized
+  for_each = local.adopted_services
+
+  ami                    = local.ami_ids[each.key]
+  instance_type          = each.value.instance_type
+  subnet_id              = var.private_subnet_ids[each.value.availability_zone]
+  vpc_security_group_ids = [var.security_group_ids[each.key]]
+  iam_instance_profile   = var.instance_profile_names[each.key]
+  monitoring             = true
+
+  dynamic "instance_market_options" {
+    for_each = each.value.market == "spot" ? [each.value.spot_max_price] : []
+
+    content {
+      market_type = "spot"
+
+      spot_options {
+        max_price                      = instance_market_options.value
+        spot_instance_type             = "one-time"
+        instance_interruption_behavior = "terminate"
+      }
+    }
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required"
+    http_put_response_hop_limit = 1
+  }
+
+  root_block_device {
+    volume_type           = "gp3"
+    volume_size           = each.value.root_volume_size
+    encrypted             = true
+    delete_on_termination = true
+  }
+
+  tags = merge({ Name = "${var.name_prefix}-${each.key}", Service = each.key }, var.tags)
+
+  lifecycle {
+    ignore_changes       = [ami, user_data, user_data_base64, ebs_optimized]
+    replace_triggered_by = [terraform_data.spot_type[each.key]]
+
+    precondition {
+      condition     = contains(keys(var.private_subnet_ids), each.value.availability_zone)
+      error_message = "Service ${each.key}: availability_zone ${each.value.availability_zone} has no private subnet."
+    }
+  }
+}
+
+locals {
+  # Every single instance by service, launched or adopted.
+  instances = merge(aws_instance.this, aws_instance.adopted)
+}
+
 # Replacing the instance replaces this attachment (instance_id forces it): the old instance is stopped, the
 # volume detached, the instance replaced and the volume attached to the new one, whose user data finds the
 # existing filesystem and mounts it without formatting. EC2 cannot stop a one-time spot instance, so a spot
@@ -212,7 +272,7 @@ resource "aws_volume_attachment" "data" {
 
   device_name                    = each.value.data_volume.device_name
   volume_id                      = aws_ebs_volume.data[each.key].id
-  instance_id                    = aws_instance.this[each.key].id
+  instance_id                    = local.instances[each.key].id
   stop_instance_before_detaching = each.value.market != "spot"
 }
 

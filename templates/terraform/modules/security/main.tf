@@ -18,7 +18,7 @@ locals {
   # publishing metrics only in the agent's namespace. No log-group creation or retention changes: Terraform
   # owns the log groups.
   baseline_statements = {
-    for name in keys(var.services) : name => [
+    for name in keys(var.services) : name => [for statement in [
       {
         sid       = "SessionManagerRegistration"
         actions   = ["ssm:UpdateInstanceInformation"]
@@ -35,6 +35,17 @@ locals {
         condition = []
       },
       {
+        # Run Command's older channel: SSM Agent before 3.3.40.0 (and any agent that cannot reach ssmmessages)
+        # polls ec2messages; granted exactly when the VPC has that endpoint. The actions have no resource type.
+        sid = "RunCommandLegacyChannel"
+        actions = [
+          "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+        ]
+        resources = ["*"]
+        condition = []
+      },
+      {
         sid       = "OwnLogGroup"
         actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
         resources = [var.log_group_arns[name], "${var.log_group_arns[name]}:*"]
@@ -46,8 +57,38 @@ locals {
         resources = ["*"]
         condition = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = ["CWAgent"] }]
       },
-    ]
+    ] : statement if var.ec2messages_channel || statement.sid != "RunCommandLegacyChannel"]
   }
+
+  # The account baseline's Session Manager preferences stream every session to one log group, encrypted
+  # with a KMS key that also encrypts the session data: the agent writes the stream and decrypts with the
+  # key, which it finds by its alias (the key lives in the bootstrap root, whose state this root never reads).
+  session = coalesce(var.session_logging, { region = "", log_group = "", kms_alias = "" })
+  session_arn_prefix = "arn:${data.aws_partition.current.partition}:%s:${local.session.region}:${local.account_id}"
+  session_log_group_arn = "${format(local.session_arn_prefix, "logs")}:log-group:${local.session.log_group}"
+  session_logging_statements = [for statement in [
+    {
+      sid       = "SessionLogStream"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      resources = [local.session_log_group_arn, "${local.session_log_group_arn}:*"]
+      condition = []
+    },
+    {
+      # The agent checks the group's encryption before it streams (DescribeLogGroups has no narrower resource).
+      sid       = "SessionLogGroupEncryption"
+      actions   = ["logs:DescribeLogGroups"]
+      resources = ["${format(local.session_arn_prefix, "logs")}:log-group:*"]
+      condition = []
+    },
+    {
+      sid       = "SessionKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["${format(local.session_arn_prefix, "kms")}:key/*"]
+      condition = [
+        { test = "ForAnyValue:StringEquals", variable = "kms:ResourceAliases", values = [local.session.kms_alias] },
+      ]
+    },
+  ] : statement if var.session_logging != null]
 
   # IAM statements each permission grants (resource-scoped).
   permission_statements = {
@@ -96,6 +137,7 @@ locals {
     for name, service in var.services :
     name => concat(
       local.baseline_statements[name],
+      local.session_logging_statements,
       flatten([for permission in sort(tolist(service.permissions)) : local.permission_statements[permission]]),
       lookup(local.db_connect_statements, name, []),
     )
