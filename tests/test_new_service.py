@@ -92,7 +92,7 @@ def test_worker_is_an_entry_of_every_root(tree: Path):
 
 def test_modules_iterate_over_the_services(tree: Path):
     """Instance, security group, role, profile and log group are one for_each block each."""
-    assert resources(tree, "compute", "aws_instance")["this"]["for_each"] == "local.instance_services"
+    assert resources(tree, "compute", "aws_instance")["this"]["for_each"] == "local.launched_services"
     assert resources(tree, "compute", "aws_autoscaling_group")["this"]["for_each"] == "local.group_services"
     for module, rtype, name in (("security", "aws_security_group", "service"),
                                 ("security", "aws_iam_role", "service"),

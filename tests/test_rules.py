@@ -345,8 +345,9 @@ def test_every_rule_has_cases() -> None:
 def test_bundled_specs_pass_every_rule(loaded: dict[str, LoadedSpec]) -> None:
     validated = validate_specs(list(loaded.values()))
     assert [v.spec.env for v in validated] == ["dev", "prod", "staging"]
-    # the only warnings: the acknowledged moves of dev and staging to their own VPC ranges (docs/environments.md)
-    assert all("network.vpc_cidr" in w and "acknowledged" in w for v in validated for w in v.warnings)
+    # the only warnings: dev and staging moving to their own VPC ranges and state buckets (docs/environments.md)
+    assert all(("network.vpc_cidr" in w or "state.bucket" in w) and "acknowledged" in w
+               for v in validated for w in v.warnings)
     assert any(v.doc["environment"]["production"] for v in validated)
 
 

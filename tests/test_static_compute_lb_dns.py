@@ -104,7 +104,9 @@ def services(env: str) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("env", ENVS)
 def test_one_instance_or_group_per_service_of_the_environment(env: str):
-    assert resources("compute", "aws_instance")["this"]["for_each"] == "local.instance_services"
+    # launched instances, and instances adopted from a live deployment (keep_user_data) in a resource of their own
+    assert resources("compute", "aws_instance")["this"]["for_each"] == "local.launched_services"
+    assert resources("compute", "aws_instance")["adopted"]["for_each"] == "local.adopted_services"
     assert resources("compute", "aws_autoscaling_group")["this"]["for_each"] == "local.group_services"
     assert resources("compute", "aws_launch_template")["this"]["for_each"] == "local.group_services"
     assert set(services(env)) == set(SEED_SERVICES)
@@ -113,8 +115,9 @@ def test_one_instance_or_group_per_service_of_the_environment(env: str):
     assert module_call(env, "compute")["services"] == "local.services"
 
 
-def test_instance_hardening():
-    body = resources("compute", "aws_instance")["this"]
+@pytest.mark.parametrize("name", ["this", "adopted"])
+def test_instance_hardening(name: str):
+    body = resources("compute", "aws_instance")[name]
     metadata = one(body, "metadata_options")
     assert metadata["http_tokens"] == "required"
     assert metadata["http_endpoint"] == "enabled"
@@ -123,18 +126,20 @@ def test_instance_hardening():
     assert root["encrypted"] is True and root["volume_type"] == "gp3"
     assert root["volume_size"] == "each.value.root_volume_size"
     assert body["monitoring"] is True
-    assert str(body["ebs_optimized"]).strip("${}") == "each.value.keep_user_data ? null : true"
+    if name == "this":
+        assert body["ebs_optimized"] is True and body["user_data_replace_on_change"] is True
+    else:  # fixed at launch: an adopted instance keeps its own, and the user data it booted with
+        assert "ebs_optimized" not in body and "user_data" not in body
+        assert one(body, "lifecycle")["ignore_changes"] == ["ami", "user_data", "user_data_base64", "ebs_optimized"]
     assert "associate_public_ip_address" not in body
     assert body["subnet_id"] == "var.private_subnet_ids[each.value.availability_zone]"
     assert body["vpc_security_group_ids"] == ["var.security_group_ids[each.key]"]
     assert body["iam_instance_profile"] == "var.instance_profile_names[each.key]"
-    # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it;
-    # only an adopted instance (keep_user_data) keeps the user data it booted with and is never replaced for it.
-    assert str(body["user_data_replace_on_change"]).strip("${}") == "!each.value.keep_user_data"
-    assert "/user_data/service.sh.tftpl" in body["user_data"]
-    assert str(body["user_data"]).strip("${}").startswith("each.value.keep_user_data ? null : templatefile(")
-    lifecycle = one(body, "lifecycle")
-    assert [str(x).strip("${}") for x in lifecycle["ignore_changes"]] == ["ami"]
+    if name == "this":
+        # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it.
+        assert "/user_data/service.sh.tftpl" in body["user_data"]
+        assert str(body["user_data"]).strip("${}").startswith("templatefile(")
+        assert [str(x).strip("${}") for x in one(body, "lifecycle")["ignore_changes"]] == ["ami"]
 
 
 def test_spot_instances_are_replaced_on_a_type_change_on_demand_ones_resized():
@@ -215,7 +220,7 @@ def test_separate_encrypted_data_volumes_with_attachments():
     assert volume["availability_zone"] == "each.value.availability_zone"
     assert "lifecycle" not in volume, "prevent_destroy would block the destroy rehearsal"
     assert attachment["volume_id"] == "aws_ebs_volume.data[each.key].id"
-    assert attachment["instance_id"] == "aws_instance.this[each.key].id"
+    assert attachment["instance_id"] == "local.instances[each.key].id"
     # EC2 cannot stop a one-time spot instance: only on-demand ones are stopped before the detach.
     assert attachment["stop_instance_before_detaching"] == 'each.value.market != "spot"'
     assert attachment["device_name"] == "each.value.data_volume.device_name"

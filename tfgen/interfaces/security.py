@@ -84,7 +84,17 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 "ec2messages" in env["spec"].network.interface_endpoints),
             var("session_logging", SESSION_LOGGING_TYPE, "Session Manager's log group and KMS key alias in the "
                 "bootstrap root's region (the account baseline); null: sessions are not logged.",
-                session_logging(env["spec"]), nullable=True),
+                session_logging(env["spec"]),
+                checks.unless_null("session_logging", 'can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", '
+                                   "var.session_logging.region))",
+                                   "session_logging.region must be an AWS region code such as us-east-1."),
+                checks.unless_null("session_logging", 'can(regex("^[A-Za-z0-9_./#-]{1,512}$", '
+                                   "var.session_logging.log_group))",
+                                   "session_logging.log_group must be a CloudWatch log group name."),
+                checks.unless_null("session_logging", 'can(regex("^alias/[A-Za-z0-9/_-]{1,250}$", '
+                                   "var.session_logging.kms_alias))",
+                                   "session_logging.kms_alias must be a KMS alias (alias/...)."),
+                nullable=True),
             group_descriptions_var(),
         ),
         outputs=(

@@ -517,6 +517,30 @@ variable "session_logging" {
     log_group = "/imageunderstander/session-manager"
     kms_alias = "alias/imageunderstander-session-manager"
   }
+
+  validation {
+    condition = (
+      var.session_logging == null ? true :
+      can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.session_logging.region))
+    )
+    error_message = "session_logging.region must be an AWS region code such as us-east-1."
+  }
+
+  validation {
+    condition = (
+      var.session_logging == null ? true :
+      can(regex("^[A-Za-z0-9_./#-]{1,512}$", var.session_logging.log_group))
+    )
+    error_message = "session_logging.log_group must be a CloudWatch log group name."
+  }
+
+  validation {
+    condition = (
+      var.session_logging == null ? true :
+      can(regex("^alias/[A-Za-z0-9/_-]{1,250}$", var.session_logging.kms_alias))
+    )
+    error_message = "session_logging.kms_alias must be a KMS alias (alias/...)."
+  }
 }
 
 variable "uploads_force_destroy" {
