@@ -480,7 +480,8 @@ def test_generated_tree_holds_no_secret_values(rendered_project: Path) -> None:
 def test_two_environments_naming_one_state_object_is_an_error(loaded: dict[str, LoadedSpec]) -> None:
     """An explicit state.key (an adopted deployment's) must not make two environments share one state."""
     shared = {("state", "key"): "imageunderstander/terraform.tfstate"}
-    specs = [_edit(loaded["dev"], shared), _edit(loaded["staging"], shared), loaded["prod"]]
+    same_account = {**shared, ("aws", "account_id"): "444455556666"}  # staging in dev's account: dev's bucket
+    specs = [_edit(loaded["dev"], shared), _edit(loaded["staging"], same_account), loaded["prod"]]
     with pytest.raises(SpecError) as caught:
         validate_specs(specs)
     messages = [str(p) for p in caught.value.problems]
