@@ -39,7 +39,8 @@ def test_new_writes_a_minimal_validated_overlay(run, project: Path) -> None:
     assert text.splitlines()[0] == MODELINE
     data, _ = read_document(project / "specs/qa.yaml", project)
     assert data["extends"] == "base.yaml"  # what dev.yaml extends, not dev.yaml and not a copy
-    assert not {"project", "services", "state", "region", "tags"} & set(data)
+    assert not {"project", "services", "region", "tags"} & set(data)
+    assert data["state"] == {"bucket": None}  # another account: its own state bucket
     assert data["network"] == {"vpc_cidr": "10.1.0.0/16", "public_subnet_cidrs": ["10.1.1.0/24", "10.1.2.0/24"],
                                "private_subnet_cidrs": ["10.1.11.0/24", "10.1.12.0/24"]}  # the first free /16
     base, _, _ = load_chain(project / "specs/base.yaml", project)
@@ -95,11 +96,12 @@ def test_new_from_a_spec_without_extends_extends_that_spec(run, project: Path) -
     shutil.copy(project / "specs/base.yaml", project / "specs/solo.yaml")
     solo = project / "specs/solo.yaml"
     solo.write_text(solo.read_text().replace("imageunderstander.example.com", "app.example.org")
+                    .replace("bucket: imgu-terraform-state", "bucket: solo-terraform-state")
                     + 'aws:\n  account_id: "444455556666"\n')
     assert run("-C", str(project), "new", "solo2", "--from", "solo", "--account-id", "123456789012").exit_code == 0
     data, _ = read_document(project / "specs/solo2.yaml", project)
     assert data == {"extends": "solo.yaml", "aws": {"account_id": "123456789012"},
-                    "dns": {"domain": "solo2.app.example.org"},
+                    "dns": {"domain": "solo2.app.example.org"}, "state": {"bucket": None},
                     "network": {"vpc_cidr": "10.1.0.0/16", "public_subnet_cidrs": ["10.1.1.0/24", "10.1.2.0/24"],
                                 "private_subnet_cidrs": ["10.1.11.0/24", "10.1.12.0/24"]}}
 

@@ -2,7 +2,8 @@
 
 The new spec `extends:` whatever the source spec extends (or the source itself when it extends nothing)
 and lists only what the source changes on top of that base, with values that must be unique per
-environment rewritten for the new one: `dns.domain`; the network, moved to a free address range; `aws`,
+environment rewritten for the new one: `dns.domain`; the network, moved to a free address range; the state
+bucket, unset (the account's own) when the account differs from the source's; `aws`,
 the new environment's own account, which the caller names (a role of the source's account would not work
 there). The source's acknowledged changes
 stay behind: they approve the source's changes, not the new environment's. Everything else keeps flowing from
@@ -91,6 +92,8 @@ def overrides_for(env: str, source_env: str, project_dir: Path, account_id: str)
         rest = {k: v for k, v in values.get("dns", {}).items() if k != "domain"}
         values["dns"] = {"domain": unique_domain(domain, source_env, env), **rest}
     own_values(values, account_id)
+    if (source_doc.get("aws") or {}).get("account_id") != account_id:  # another account: a bucket of its own
+        values["state"] = {**values.get("state", {}), "bucket": None}
     network = own_network(source_doc.get("network") or {}, taken_ranges(project_dir))
     if network:
         values["network"] = {**values.get("network", {}), **network}
