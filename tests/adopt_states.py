@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 P = "imageunderstander-dev"
+NET16 = "10.10"  # the bundled dev spec's range (the hand-written root used 10.0; the matcher pairs subnets by CIDR)
 SERVICES = ("frontend", "backend", "llm", "chromadb")
 
 
@@ -18,7 +19,8 @@ def _i(module: str, type_: str, name: str, key: Any, attrs: dict[str, Any]) -> t
 
 
 def _networking(m: str) -> list[tuple]:
-    rows = [_i(m, "aws_vpc", "main", None, {"id": "vpc-1", "cidr_block": "10.0.0.0/16", "tags": {"Name": f"{P}-vpc"}}),
+    rows = [_i(m, "aws_vpc", "main", None, {"id": "vpc-1", "cidr_block": f"{NET16}.0.0/16",
+                                            "tags": {"Name": f"{P}-vpc"}}),
             _i(m, "aws_internet_gateway", "main", None, {"id": "igw-1", "vpc_id": "vpc-1"}),
             _i(m, "aws_eip", "nat", None, {"id": "eipalloc-1", "tags": {"Name": f"{P}-nat-eip"}}),
             _i(m, "aws_nat_gateway", "main", None, {"id": "nat-1", "allocation_id": "eipalloc-1",
@@ -37,8 +39,8 @@ def _networking(m: str) -> list[tuple]:
         rows.append(_i(m, "aws_vpc_endpoint", name, None, {"id": f"vpce-{name}",
                                                             "service_name": f"com.amazonaws.us-east-1.{name}"}))
     for index, zone in enumerate(("us-east-1a", "us-east-1b")):
-        for tier, cidr, public in (("public", f"10.0.{index + 1}.0/24", True), ("private", f"10.0.{index + 11}.0/24",
-                                                                                   False)):
+        for tier, cidr, public in (("public", f"{NET16}.{index + 1}.0/24", True),
+                                   ("private", f"{NET16}.{index + 11}.0/24", False)):
             rows.append(_i(m, "aws_subnet", tier, index, {
                 "id": f"subnet-{tier[:4]}-{index}", "cidr_block": cidr, "availability_zone": zone,
                 "map_public_ip_on_launch": public}))

@@ -29,9 +29,14 @@ def test_prod_pins_its_account_in_every_provider_block():
     assert all('allowed_account_ids = ["111122223333"]' in block for block in blocks)
 
 
-def test_environments_without_an_account_are_not_pinned():
-    for env in ("dev", "staging"):
-        assert "allowed_account_ids" not in (ENVIRONMENTS / env / "provider.tf").read_text()
+def test_every_environment_pins_its_own_account():
+    accounts = {}
+    for env in ("dev", "staging", "prod"):
+        blocks = _providers((ENVIRONMENTS / env / "provider.tf").read_text())
+        pins = {re.search(r'allowed_account_ids = \["(\d{12})"\]', block)[1] for block in blocks}
+        assert len(blocks) == 3 and len(pins) == 1, env
+        accounts[env] = pins.pop()
+    assert len(set(accounts.values())) == 3  # no two environments share an account
 
 
 def test_account_and_role_reach_every_provider_block(tmp_path: Path):

@@ -93,7 +93,7 @@ def test_module_template_change_affects_every_environment(repo: Path, run) -> No
 
 
 def test_new_and_removed_environments(repo: Path, run) -> None:
-    assert run("-C", str(repo), "new", "qa", "--from", "dev").exit_code == 0
+    assert run("-C", str(repo), "new", "qa", "--from", "dev", "--account-id", "123456789012").exit_code == 0
     (repo / "specs/staging.yaml").unlink()
     report = affected(run, repo)
     assert report["environments"] == ["qa"]

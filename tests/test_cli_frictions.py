@@ -25,7 +25,7 @@ INVOCATIONS = {
     "diff": (["diff", "dev", "prod"], 1),
     "graph": (["graph", "prod"], 0),
     "impact": (["impact", "dev", "--since", "HEAD"], 0),
-    "new": (["new", "qa", "--from", "dev"], 0),
+    "new": (["new", "qa", "--from", "dev", "--account-id", "123456789012"], 0),
     "render": (["render", "--all", "--dry-run"], 0),
     "schema": (["schema"], 0),
     "show": (["show", "dev"], 0),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import shutil
@@ -31,14 +32,17 @@ def contexts(project: Path, env: str) -> tuple[dict, dict]:
 
 
 def test_new_writes_a_minimal_validated_overlay(run, project: Path) -> None:
-    result = run("-C", str(project), "new", "qa", "--from", "dev")
+    result = run("-C", str(project), "new", "qa", "--from", "dev", "--account-id", "123456789012")
     assert result.exit_code == 0, result.stderr
     assert "create  specs/qa.yaml" in result.stderr and "tfgen render qa" in result.stderr
     text = (project / "specs/qa.yaml").read_text()
     assert text.splitlines()[0] == MODELINE
     data, _ = read_document(project / "specs/qa.yaml", project)
     assert data["extends"] == "base.yaml"  # what dev.yaml extends, not dev.yaml and not a copy
-    assert not {"project", "services", "network", "state", "region", "tags"} & set(data)
+    assert not {"project", "services", "region", "tags"} & set(data)
+    assert data["state"] == {"bucket": None}  # another account: its own state bucket
+    assert data["network"] == {"vpc_cidr": "10.1.0.0/16", "public_subnet_cidrs": ["10.1.1.0/24", "10.1.2.0/24"],
+                               "private_subnet_cidrs": ["10.1.11.0/24", "10.1.12.0/24"]}  # the first free /16
     base, _, _ = load_chain(project / "specs/base.yaml", project)
     for section, values in data.items():  # every value set is one that differs from the base
         if isinstance(values, dict):
@@ -50,9 +54,11 @@ def test_new_writes_a_minimal_validated_overlay(run, project: Path) -> None:
 
 
 def test_new_spec_domain_is_unique_and_matches_the_schema(run, project: Path) -> None:
-    assert run("-C", str(project), "new", "perf", "--from", "prod").exit_code == 0
+    assert run("-C", str(project), "new", "perf", "--from", "prod", "--account-id", "123456789012").exit_code == 0
     domains = {v.spec.env: v.doc["dns"]["domain"] for v in validate_project(project)}
     assert len(set(domains.values())) == len(domains)
+    ranges = [ipaddress.ip_network(v.doc["network"]["vpc_cidr"]) for v in validate_project(project)]
+    assert len(ranges) == 4 and not any(a.overlaps(b) for i, a in enumerate(ranges) for b in ranges[i + 1:])
     schema = json.loads((ROOT / SCHEMA_PATH).read_text())
     data, _ = read_document(project / "specs/perf.yaml", project)
     jsonschema.validate(data, schema, cls=jsonschema.Draft202012Validator)
@@ -60,14 +66,15 @@ def test_new_spec_domain_is_unique_and_matches_the_schema(run, project: Path) ->
 
 def test_new_refuses_to_overwrite(run, project: Path) -> None:
     before = (project / "specs/prod.yaml").read_bytes()
-    result = run("-C", str(project), "new", "prod", "--from", "dev")
+    result = run("-C", str(project), "new", "prod", "--from", "dev", "--account-id", "123456789012")
     assert result.exit_code == 3
     assert "already exists" in result.stderr
     assert (project / "specs/prod.yaml").read_bytes() == before
 
 
-@pytest.mark.parametrize("args", [["new", "../evil", "--from", "dev"], ["new", "qa", "--from", "nope"],
-                                  ["new", "Qa", "--from", "dev"]])
+@pytest.mark.parametrize("args", [["new", "../evil", "--from", "dev", "--account-id", "123456789012"],
+                                  ["new", "qa", "--from", "nope", "--account-id", "123456789012"],
+                                  ["new", "Qa", "--from", "dev", "--account-id", "123456789012"]])
 def test_new_with_bad_names_exits_2_and_writes_nothing(run, project: Path, args: list[str]) -> None:
     before = sorted(p.name for p in (project / "specs").iterdir())
     result = run("-C", str(project), *args)
@@ -79,7 +86,7 @@ def test_new_removes_only_its_own_file_when_validation_fails(run, project: Path)
     broken = project / "specs/staging.yaml"
     broken.write_text(broken.read_text().replace("retention_days: 60", "retention_days: 61"))
     before = {p.name: p.read_bytes() for p in (project / "specs").iterdir()}
-    result = run("-C", str(project), "new", "qa", "--from", "dev")
+    result = run("-C", str(project), "new", "qa", "--from", "dev", "--account-id", "123456789012")
     assert result.exit_code == 2
     assert "specs/staging.yaml" in result.stderr
     assert {p.name: p.read_bytes() for p in (project / "specs").iterdir()} == before
@@ -88,14 +95,48 @@ def test_new_removes_only_its_own_file_when_validation_fails(run, project: Path)
 def test_new_from_a_spec_without_extends_extends_that_spec(run, project: Path) -> None:
     shutil.copy(project / "specs/base.yaml", project / "specs/solo.yaml")
     solo = project / "specs/solo.yaml"
-    solo.write_text(solo.read_text().replace("imageunderstander.example.com", "app.example.org"))
-    assert run("-C", str(project), "new", "solo2", "--from", "solo").exit_code == 0
+    solo.write_text(solo.read_text().replace("imageunderstander.example.com", "app.example.org")
+                    .replace("bucket: imgu-terraform-state", "bucket: solo-terraform-state")
+                    + 'aws:\n  account_id: "444455556666"\n')
+    assert run("-C", str(project), "new", "solo2", "--from", "solo", "--account-id", "123456789012").exit_code == 0
     data, _ = read_document(project / "specs/solo2.yaml", project)
-    assert data == {"extends": "solo.yaml", "dns": {"domain": "solo2.app.example.org"}}
+    assert data == {"extends": "solo.yaml", "aws": {"account_id": "123456789012"},
+                    "dns": {"domain": "solo2.app.example.org"}, "state": {"bucket": None},
+                    "network": {"vpc_cidr": "10.1.0.0/16", "public_subnet_cidrs": ["10.1.1.0/24", "10.1.2.0/24"],
+                                "private_subnet_cidrs": ["10.1.11.0/24", "10.1.12.0/24"]}}
+
+
+def test_new_names_its_own_account_and_leaves_the_source_acknowledgements(run, project: Path) -> None:
+    missing = run("-C", str(project), "new", "qa", "--from", "dev")  # no terminal to ask on: refused
+    assert missing.exit_code == 2 and "--account-id is required" in missing.stderr
+    assert not (project / "specs/qa.yaml").exists()
+    bad = run("-C", str(project), "new", "qa", "--from", "dev", "--account-id", "12345")
+    assert bad.exit_code == 2 and re.search(r"specs/qa\.yaml:\d+:\d+: aws\.account_id: '12345' does not match",
+                                             bad.stderr), bad.stderr
+    assert not (project / "specs/qa.yaml").exists()
+    dev = project / "specs/dev.yaml"
+    dev.write_text(dev.read_text() + '\nenvironment:\n  acknowledged_changes:\n    network.vpc_cidr: "10.0.0.0/16 -> '
+                   '10.10.0.0/16: dev moves to its own range"\n')  # what the bundled dev carried while it moved
+    assert run("-C", str(project), "new", "qa", "--from", "dev", "--account-id", "123456789012").exit_code == 0
+    data, _ = read_document(project / "specs/qa.yaml", project)
+    assert data["aws"] == {"account_id": "123456789012"} and "environment" not in data
+    qa = next(v.doc for v in validate_project(project) if v.spec.env == "qa")
+    assert qa["aws"]["account_id"] == "123456789012"
+
+
+def test_new_asks_for_the_account_on_a_terminal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tfgen.cli.specs as specs_cli
+
+    monkeypatch.setattr(specs_cli, "interactive", lambda: True)
+    result = CliRunner().invoke(main, ["-C", str(project), "new", "qa", "--from", "prod"], input="777788889999\n")
+    assert result.exit_code == 0, result.output
+    assert "AWS account id of qa" in result.output
+    data, _ = read_document(project / "specs/qa.yaml", project)
+    assert data["aws"] == {"account_id": "777788889999"}
 
 
 def test_new_environment_renders(run, project: Path) -> None:
-    assert run("-C", str(project), "new", "qa", "--from", "dev").exit_code == 0
+    assert run("-C", str(project), "new", "qa", "--from", "dev", "--account-id", "123456789012").exit_code == 0
     result = render_project(project, ["qa"])
     assert "terraform/environments/qa/main.tf" in result.files
     rendered = run("-C", str(project), "render", "qa")
@@ -168,7 +209,7 @@ def test_graph_has_every_service_and_security_group_edge(run, project: Path, env
 def test_graph_shows_subnets_per_az_nat_database_vector_store_and_endpoints(run, project: Path) -> None:
     dev = run("-C", str(project), "graph", "dev").stdout
     prod = run("-C", str(project), "graph", "prod").stdout
-    for cidr in ("10.0.1.0/24", "10.0.2.0/24", "10.0.11.0/24", "10.0.12.0/24"):
+    for cidr in ("10.10.1.0/24", "10.10.2.0/24", "10.10.11.0/24", "10.10.12.0/24"):  # dev's range (specs/dev.yaml)
         assert cidr in dev
     assert 'subgraph az1["us-east-1a"]' in dev and 'subgraph az2["us-east-1b"]' in dev
     assert dev.count("NAT gateway") == 1 and prod.count("NAT gateway") == 2  # single vs per_az
@@ -276,7 +317,7 @@ def test_new_on_a_full_disk_names_the_file_and_leaves_nothing(run, project: Path
 
     before = sorted(p.name for p in (project / "specs").iterdir())
     monkeypatch.setattr("tfgen.newenv.os.fdopen", fdopen)
-    result = run("-C", str(project), "new", "qa", "--from", "dev")
+    result = run("-C", str(project), "new", "qa", "--from", "dev", "--account-id", "123456789012")
     assert result.exit_code == 2, result.stderr
     assert "specs/qa.yaml: No space left on device while writing it" in result.stderr
     assert sorted(p.name for p in (project / "specs").iterdir()) == before

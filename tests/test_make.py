@@ -121,7 +121,7 @@ def test_validate_fails_instead_of_skipping_in_ci(project: Path) -> None:
 
 def test_bootstrap_plan_runs_in_the_bootstrap_root(project: Path, stub_tf: tuple[Path, Path]) -> None:
     tf, log = stub_tf
-    done = make(project, "bootstrap-plan", f"TF={tf}")
+    done = make(project, "bootstrap-plan", f"TF={tf}", "BOOTSTRAP=bootstrap/imgu-terraform-state")  # prod's bucket
     assert done.returncode == 0, done.stdout + done.stderr
     assert "cd generated/terraform/bootstrap/imgu-terraform-state" in done.stdout
     assert "tf plan -input=false -out=tfplan" in log.read_text()
@@ -143,11 +143,12 @@ def test_validate_every_root_for_real() -> None:
 def test_plan_and_bootstrap_plan_init_read_only_with_the_committed_lock(project: Path, stub_tf: tuple[Path, Path]
                                                                          ) -> None:
     tf, log = stub_tf
-    assert make(project, "bootstrap-plan", f"TF={tf}").returncode == 0
+    prods = "BOOTSTRAP=bootstrap/imgu-terraform-state"  # one root per bucket: prod's (dev and staging have their own)
+    assert make(project, "bootstrap-plan", f"TF={tf}", prods).returncode == 0
     assert "tf init -input=false -lockfile=readonly" in log.read_text()
     log.unlink()
     (project / "generated/terraform/bootstrap/imgu-terraform-state/.terraform.lock.hcl").unlink()
-    assert make(project, "bootstrap-plan", f"TF={tf}").returncode == 0
+    assert make(project, "bootstrap-plan", f"TF={tf}", prods).returncode == 0
     assert "tf init -input=false\n" in log.read_text()  # no lock yet: init writes one (commit it)
 
 

@@ -8,6 +8,7 @@ that the check can fail.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,13 +22,15 @@ from tfgen.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# YAML appended to the bundled specs/dev.yaml (which sets neither network nor services).
+# YAML appended to the bundled specs/dev.yaml (which sets no services; a `network:` here replaces dev's own block,
+# in dev's range 10.10.0.0/16).
 SCENARIOS = {
     "third_az": """
 network:
   availability_zones: [us-east-1a, us-east-1b, us-east-1c]
-  public_subnet_cidrs: [10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24]
-  private_subnet_cidrs: [10.0.11.0/24, 10.0.12.0/24, 10.0.13.0/24]
+  vpc_cidr: 10.10.0.0/16
+  public_subnet_cidrs: [10.10.1.0/24, 10.10.2.0/24, 10.10.3.0/24]
+  private_subnet_cidrs: [10.10.11.0/24, 10.10.12.0/24, 10.10.13.0/24]
 """,
     "added_service": """
 services:
@@ -42,8 +45,9 @@ services:
     "reordered_azs": """
 network:
   availability_zones: [us-east-1b, us-east-1a]
-  public_subnet_cidrs: [10.0.2.0/24, 10.0.1.0/24]
-  private_subnet_cidrs: [10.0.12.0/24, 10.0.11.0/24]
+  vpc_cidr: 10.10.0.0/16
+  public_subnet_cidrs: [10.10.2.0/24, 10.10.1.0/24]
+  private_subnet_cidrs: [10.10.12.0/24, 10.10.11.0/24]
 """,
     "moved_service": """
 services:
@@ -64,7 +68,10 @@ def render(project: Path, dev_addition: str = "") -> Path:
     shutil.copytree(ROOT / "specs", project / "specs")
     shutil.copytree(ROOT / "templates", project / "templates")
     dev = project / "specs" / "dev.yaml"
-    dev.write_text(dev.read_text() + dev_addition)
+    text = dev.read_text()
+    if "\nnetwork:\n" in dev_addition:  # the scenario's network block replaces dev's (up to the next blank line)
+        text = re.sub(r"\nnetwork:\n(  .*\n)+", "\n", text)
+    dev.write_text(text + dev_addition)
     result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return project / "generated" / "terraform"

@@ -108,7 +108,7 @@ def test_base_values_that_every_environment_overrides_are_still_checked(specs: P
     edit(specs, "base.yaml", "  nat_gateway: single", "  nat_gateway: single\n  flow_logs: sometimes")
     for name in ("dev.yaml", "staging.yaml"):
         path = specs / "specs" / name
-        path.write_text(path.read_text() + "\nnetwork:\n  flow_logs: false\n")
+        path.write_text(path.read_text().replace("\nnetwork:\n", "\nnetwork:\n  flow_logs: false\n", 1))
     found = problems(specs)
     assert found == ["specs/base.yaml:23:14: network.flow_logs: expected true or false, got string 'sometimes'"]
 

@@ -407,11 +407,17 @@ def test_rds_parameter_group_requires_tls():
 
 def test_rds_alarms_cpu_storage_connections_on_identifier():
     alarms = resources("database", "aws_cloudwatch_metric_alarm")
-    assert {a["metric_name"] for a in alarms.values()} == {"CPUUtilization", "FreeStorageSpace",
-                                                            "DatabaseConnections"}
-    for alarm in alarms.values():
+    instance = {n: a for n, a in alarms.items() if not n.startswith("replica_")}
+    assert {a["metric_name"] for a in instance.values()} == {"CPUUtilization", "FreeStorageSpace",
+                                                              "DatabaseConnections"}
+    for alarm in instance.values():
         assert alarm["namespace"] == "AWS/RDS"
         assert alarm["dimensions"] == {"DBInstanceIdentifier": "aws_db_instance.main.identifier"}
+    replica = {n: a for n, a in alarms.items() if n.startswith("replica_")}  # one of each per read replica
+    assert {a["metric_name"] for a in replica.values()} == {"CPUUtilization", "FreeStorageSpace", "ReplicaLag"}
+    for alarm in replica.values():
+        assert alarm["for_each"] == "var.db_replicas" and alarm["namespace"] == "AWS/RDS"
+        assert alarm["dimensions"] == {"DBInstanceIdentifier": "aws_db_instance.replica[each.key].identifier"}
 
 
 # -----------------------------------------------------------------------------

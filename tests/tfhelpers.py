@@ -12,6 +12,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("TF_MIRROR", "/opt/tf-plugins"))
 TERRAFORM = shutil.which("terraform")
+FAKEPROV = Path(os.environ.get("FAKEPROV_DIR", ROOT.parent / "shared" / "fakeprov"))
+FAKEPROV_CACHE = Path(os.environ.get("FAKEPROV_CACHE", ROOT / ".venv-fakeprov"))
+HAS_FAKEPROV = TERRAFORM is not None and (FAKEPROV_CACHE / "terraformrc").is_file() and (FAKEPROV / "lib.sh").is_file()
+
+
+def fakeprov_plan(root: Path) -> dict[str, Any]:
+    """`terraform show -json` of a plan of the root module `root` on the fake aws 6.69.1 provider."""
+    env = {**os.environ, "FAKEPROV_DIR": str(FAKEPROV), "FAKEPROV_CACHE": str(FAKEPROV_CACHE),
+           "FAKEPROV_TERRAFORM": str(TERRAFORM)}
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    show = Path(__file__).resolve().parent / "fakeprov_show.sh"
+    result = subprocess.run(["bash", str(show), str(root)], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 CLI_CONFIG = """provider_installation {{
   filesystem_mirror {{
@@ -68,11 +82,29 @@ def terraform_validate(workdir: Path, config: Path) -> dict[str, Any]:
 
 
 def copy_project(dest: Path) -> Path:
-    """A throwaway tfgen project at `dest`: the real specs and templates, no generated/ tree."""
+    """A throwaway tfgen project at `dest`: the real specs and templates, no generated/ tree. The specs' own
+    `environment.acknowledged_changes` are left out: they approve a change against the repository's history,
+    and the copy starts where that change is applied (its renders would print them as warnings)."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "specs", dest / "specs")
     shutil.copytree(ROOT / "templates", dest / "templates")
+    for spec in (dest / "specs").glob("*.yaml"):
+        spec.write_text(without_acknowledgements(spec.read_text()))
     return dest
+
+
+def without_acknowledgements(text: str) -> str:
+    """A spec's text without its top-level `environment:` block when that holds only acknowledged changes."""
+    lines = text.splitlines(keepends=True)
+    if "environment:\n" not in lines:
+        return text
+    start = end = lines.index("environment:\n") + 1
+    while end < len(lines) and (lines[end].startswith("  ") or not lines[end].strip()):
+        end += 1
+    body = [line.rstrip("\n") for line in lines[start:end] if line.strip() and not line.lstrip().startswith("#")]
+    if not body or body[0] != "  acknowledged_changes:" or not all(line.startswith("    ") for line in body[1:]):
+        return text
+    return "".join(lines[:start - 1] + lines[end:])
 
 
 def checkov_failures(tree: Path, scratch: Path) -> list[str]:

@@ -2,8 +2,12 @@
 
 The new spec `extends:` whatever the source spec extends (or the source itself when it extends nothing)
 and lists only what the source changes on top of that base, with values that must be unique per
-environment rewritten for the new one (today: `dns.domain`). Everything else keeps flowing from the base,
-so a later change to `base.yaml` reaches the new environment too.
+environment rewritten for the new one: `dns.domain`; the network, moved to a free address range; the state
+bucket, unset (the account's own) when the account differs from the source's; `aws`,
+the new environment's own account, which the caller names (a role of the source's account would not work
+there). The source's acknowledged changes
+stay behind: they approve the source's changes, not the new environment's. Everything else keeps flowing from
+the base, so a later change to `base.yaml` reaches the new environment too.
 
 The file is created exclusively (an existing spec is never overwritten), then validated together with
 every other spec by the real validator; if that fails, the new file, and only it, is removed again.
@@ -12,6 +16,7 @@ every other spec by the real validator; if that fails, the new file, and only it
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +28,9 @@ import yaml
 from tfgen.errors import EXIT_CONFLICT, Problem, SpecError, TfgenError
 from tfgen.model.schemafile import MODELINE
 from tfgen.spec import check_env_name, load_chain, read_document, spec_path_for
+
+SUBNET_KEYS = ("public_subnet_cidrs", "private_subnet_cidrs")
+PRIVATE_BLOCKS = tuple(ipaddress.IPv4Network(b) for b in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 class SpecExistsError(TfgenError):
@@ -72,7 +80,7 @@ def unique_domain(domain: str, source_env: str, env: str) -> str:
     return f"{env}.{domain[len(label):]}" if domain.startswith(label) else f"{env}.{domain}"
 
 
-def overrides_for(env: str, source_env: str, project_dir: Path) -> tuple[str, dict[str, Any]]:
+def overrides_for(env: str, source_env: str, project_dir: Path, account_id: str) -> tuple[str, dict[str, Any]]:
     """The `extends:` target and the values of the new spec."""
     source_path = spec_path_for(source_env, project_dir)
     extends, base_path = base_of(source_path, project_dir)
@@ -83,7 +91,56 @@ def overrides_for(env: str, source_env: str, project_dir: Path) -> tuple[str, di
     if isinstance(domain, str) and domain:
         rest = {k: v for k, v in values.get("dns", {}).items() if k != "domain"}
         values["dns"] = {"domain": unique_domain(domain, source_env, env), **rest}
+    own_values(values, account_id)
+    if (source_doc.get("aws") or {}).get("account_id") != account_id:  # another account: a bucket of its own
+        values["state"] = {**values.get("state", {}), "bucket": None}
+    network = own_network(source_doc.get("network") or {}, taken_ranges(project_dir))
+    if network:
+        values["network"] = {**values.get("network", {}), **network}
     return extends, values
+
+
+def taken_ranges(project_dir: Path) -> list[ipaddress.IPv4Network]:
+    """The VPC ranges of every environment (an unreadable or odd spec is left to the validator)."""
+    from tfgen.spec import list_environments
+
+    taken = []
+    for name in list_environments(project_dir):
+        with contextlib.suppress(TfgenError, ValueError, TypeError, AttributeError):
+            doc, _, _ = load_chain(spec_path_for(name, project_dir), project_dir)
+            taken.append(ipaddress.IPv4Network(doc["network"]["vpc_cidr"]))
+    return taken
+
+
+def own_network(source: dict[str, Any], taken: list[ipaddress.IPv4Network]) -> dict[str, Any]:
+    """The source's layout moved to the first range of its size in the same private block that no environment
+    uses: environments never share addresses, so their VPCs can be connected later. Empty when the source's
+    layout is not one we can move (the validator then reports what is wrong, or the range stays the source's)."""
+    try:
+        vpc = ipaddress.IPv4Network(source["vpc_cidr"])
+        subnets = {k: [ipaddress.IPv4Network(c) for c in source[k]] for k in SUBNET_KEYS}
+    except (KeyError, TypeError, ValueError):
+        return {}
+    block = next((b for b in PRIVATE_BLOCKS if vpc.subnet_of(b)), None)
+    if block is None or vpc.prefixlen < block.prefixlen:
+        return {}
+    free = next((c for c in block.subnets(new_prefix=vpc.prefixlen) if not any(c.overlaps(t) for t in taken)), None)
+    if free is None:
+        return {}
+    shift = int(free.network_address) - int(vpc.network_address)
+    return {"vpc_cidr": str(free), **{k: [str(ipaddress.IPv4Network((int(n.network_address) + shift, n.prefixlen)))
+                                           for n in nets] for k, nets in subnets.items()}}
+
+
+def own_values(values: dict[str, Any], account_id: str) -> None:
+    """Replace what belongs to the source environment alone: its account and its acknowledged changes."""
+    environment = {k: v for k, v in values.get("environment", {}).items() if k != "acknowledged_changes"}
+    values.pop("environment", None)
+    values.pop("aws", None)
+    head = {"environment": environment} if environment else {}
+    rest = dict(values)
+    values.clear()
+    values.update({**head, "aws": {"account_id": account_id}, **rest})
 
 
 def spec_text(env: str, source_env: str, extends: str, values: dict[str, Any]) -> str:
@@ -91,8 +148,9 @@ def spec_text(env: str, source_env: str, extends: str, values: dict[str, Any]) -
     header = [
         MODELINE,
         f"# {env}: created by `tfgen new {env} --from {source_env}`. It extends {extends} and sets only what",
-        f"# {source_env} changes on top of it (with a domain of its own). See the effective spec with",
-        f"# `tfgen show {env} --provenance` and what differs from {source_env} with `tfgen diff {source_env} {env}`.",
+        f"# {source_env} changes on top of it (with a domain and an AWS account of its own). See the effective",
+        f"# spec with `tfgen show {env} --provenance` and what differs from {source_env} with",
+        f"# `tfgen diff {source_env} {env}`.",
         yaml.safe_dump({"extends": extends}).rstrip("\n"),
     ]
     body = yaml.safe_dump(values, sort_keys=False, default_flow_style=False, allow_unicode=True, width=110)
@@ -129,8 +187,9 @@ def _check_source(source_env: str, project_dir: Path) -> Path:
     return source_path
 
 
-def new_environment(project_dir: Path, env: str, source_env: str) -> NewSpec:
-    """Create `specs/<env>.yaml` from `source_env`, validate every spec, and undo only our file on failure."""
+def new_environment(project_dir: Path, env: str, source_env: str, account_id: str) -> NewSpec:
+    """Create `specs/<env>.yaml` from `source_env` in AWS account `account_id`, validate every spec, and undo
+    only our file on failure (a malformed account id is reported at its line in the new spec)."""
     from tfgen.pipeline import validate_project
 
     check_env_name(env)
@@ -139,7 +198,7 @@ def new_environment(project_dir: Path, env: str, source_env: str) -> NewSpec:
     rel = f"specs/{target.name}"
     if target.exists():
         raise SpecExistsError(rel)
-    extends, values = overrides_for(env, source_env, project_dir)
+    extends, values = overrides_for(env, source_env, project_dir, account_id)
     try:
         create_exclusive(target, spec_text(env, source_env, extends, values))
     except FileExistsError:

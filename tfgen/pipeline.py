@@ -237,12 +237,14 @@ def _prune_note(env: str) -> str:
 def specs_at(project_dir: Path, ref: str) -> list[ValidatedSpec]:
     """The validated specs of a git revision (empty when it has none); read with git, never checked out."""
     from tfgen.history.git import project_at
+    from tfgen.model.schema import earlier_revision
 
     with project_at(project_dir, ref) as old_project:
         if not list_environments(old_project):
             return []
         try:
-            return validate_project(old_project)
+            with earlier_revision():
+                return validate_project(old_project)
         except SpecError as exc:
             raise SpecError([Problem(p.location and Location(f"{ref}:{p.location.file}", p.location.line,
                                                              p.location.col), p.path, p.message)
@@ -280,20 +282,21 @@ def history_check(project_dir: Path, validated: list[ValidatedSpec], selected: l
                           "(never in CI)") from None
     except SpecError as exc:
         return [f"not compared with the committed specs (HEAD): {exc.problems[-1]}"]
-    from tfgen.impact.compare import compare, unacknowledged
+    from tfgen.impact.compare import COMMITTED_ACK, compare, unacknowledged
 
     current = {v.spec.env for v in validated}
     deleted = sorted({v.spec.env for v in committed} - current - set(pruned))
     envs = sorted({*selected, *deleted})
     trees = rendered_trees(project_dir, commit, validated, envs, files)
     impacts = compare(committed, validated, envs, acks, trees)
-    findings, resources = unacknowledged(impacts, acks, validated)
+    findings, resources = unacknowledged(impacts, acks, validated, committed)
     env_of = {id(r): i.env for i in impacts for r in i.resources}
     blocking = [f.problem() for f in findings] + [_resource_problem(env_of[id(r)], r) for r in resources]
     if blocking:
         raise SpecError(blocking)
     return [f"{f.env}: {f.key}: destructive change acknowledged on the command line: {f.message.split('; ')[0]}"
-            for i in impacts for f in i.findings if f.acknowledged == "--acknowledge"]
+            for i in impacts for f in i.findings if f.acknowledged == "--acknowledge"] + \
+        [f"{f.env}: {f.message}" for i in impacts for f in i.findings if f.acknowledged == COMMITTED_ACK]
 
 
 def _resource_problem(env: str, change: ResourceChange) -> Problem:
@@ -330,7 +333,7 @@ def impact_project(project_dir: Path, ref: str, names: list[str], all_envs: bool
     selected = select_environments(names, all_envs, known, ", neither now nor at the revision")
     trees = rendered_trees(project_dir, commit, new, selected)
     impacts = compare(old, new, selected, acks, trees)
-    findings, resources = unacknowledged(impacts, acks, new)
+    findings, resources = unacknowledged(impacts, acks, new, old)
     warnings = [w for v in new if v.spec.env in selected for w in v.warnings]
     return ImpactRun(ref, commit, impacts, findings, resources, warnings)
 

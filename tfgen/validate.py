@@ -105,6 +105,23 @@ def cross_environment_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     return problems
 
 
+def delegation_problems(validated: list[ValidatedSpec]) -> list[Problem]:
+    """A delegation to another environment's domain needs that environment's hosted zone: without one there is
+    nothing to delegate to (and its name servers are those of whoever hosts it)."""
+    by_domain = {v.doc["dns"]["domain"]: v for v in validated}
+    problems = []
+    for parent in validated:
+        for child in sorted(parent.doc["dns"]["delegations"]):
+            other = by_domain.get(child)
+            if other is not None and not other.doc["dns"]["create_hosted_zone"]:
+                path = ("dns", "delegations", child)
+                problems.append(Problem(parent.spec.location(path), format_path(path),
+                                        f"{child} is the domain of environment {other.spec.env!r}, which has no "
+                                        f"hosted zone of its own ({other.spec.files[-1]}: dns.create_hosted_zone: "
+                                        "false); delegate it once that zone exists"))
+    return problems
+
+
 def state_bucket_problems(validated: list[ValidatedSpec]) -> list[Problem]:
     """Environments sharing a state bucket share its bootstrap root: a bucket lives in one region and account."""
     first_by_bucket: dict[str, ValidatedSpec] = {}
@@ -188,7 +205,7 @@ def validate_specs(specs: list[LoadedSpec]) -> list[ValidatedSpec]:
             validated.append(result)
     if not problems:
         problems = (cross_environment_problems(validated) + state_bucket_problems(validated)
-                    + state_key_problems(validated))
+                    + state_key_problems(validated) + delegation_problems(validated))
     if problems:
         raise SpecError(problems)
     return validated

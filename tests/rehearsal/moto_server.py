@@ -734,6 +734,35 @@ def patch_gateway_endpoint_routes() -> str:
     return "EC2 DeleteVpcEndpoints deletes a gateway endpoint whose route is gone from one of its tables"
 
 
+def patch_read_replica_identity() -> str:
+    """RDS gives every DB instance the same DbiResourceId, and a read replica is a shallow copy of its source.
+
+    The provider (v5) reads an instance by its resource id (`dbi-resource-id` filter): with a replica the
+    filter matches two instances and the replica's create fails with "couldn't find resource". The copy also
+    shares the source's tag list and keeps its backup retention, where AWS creates a MySQL replica with
+    automated backups off (CreateDBInstanceReadReplica takes no retention; the re-plan showed 7 -> 0). The
+    replica gets a resource id of its own (derived from its identifier), its own tags and no backups.
+    """
+    import hashlib
+
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.create_db_instance_read_replica
+    _expect("copy.copy(primary)" in inspect.getsource(original), "read-replica-identity",
+            "CreateDBInstanceReadReplica no longer copies the source instance")
+
+    def create_db_instance_read_replica(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        replica = original(self, db_kwargs)
+        digest = hashlib.sha256(replica.db_instance_identifier.encode()).hexdigest().upper()[:26]
+        replica.dbi_resource_id = f"db-{digest}"
+        replica.tags = list(db_kwargs.get("tags") or [])
+        replica.backup_retention_period = 0
+        return replica
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+    return "RDS read replicas get a DbiResourceId and tags of their own"
+
+
 PATCHES: dict[str, Callable[[], str]] = {
     "monitor": patch_monitor_instances,
     "sg-desc": patch_sg_rule_descriptions,
@@ -749,6 +778,7 @@ PATCHES: dict[str, Callable[[], str]] = {
     "instance-groups": patch_instance_security_groups,
     "serial-requests": patch_serial_requests,
     "gateway-endpoint-routes": patch_gateway_endpoint_routes,
+    "read-replica-identity": patch_read_replica_identity,
 }
 
 

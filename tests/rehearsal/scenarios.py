@@ -8,6 +8,7 @@ scenario is the working tree's specs and templates, applied once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +47,20 @@ def _env(project: Path, env: str) -> Path:
 
 
 def _network(zones: str, public: str, private: str) -> Callable[[Path, str], None]:
+    """Zones and subnets written as 10.0.x (base.yaml's range), moved into the environment's own range when its
+    spec sets one (dev 10.10, staging 10.20), merged into the spec's `network:` block if it has one."""
     def edit(project: Path, env: str) -> None:
-        _append(_env(project, env), f"network:\n  availability_zones: {zones}\n  public_subnet_cidrs: {public}\n"
-                                    f"  private_subnet_cidrs: {private}\n")
+        path = _env(project, env)
+        text = path.read_text()
+        own = re.search(r"(?m)^  vpc_cidr: (\d+\.\d+)\.", text)
+        prefix = f"{own[1]}." if own else "10.0."
+        lines = (f"  availability_zones: {zones}\n  public_subnet_cidrs: {public.replace('10.0.', prefix)}\n"
+                 f"  private_subnet_cidrs: {private.replace('10.0.', prefix)}\n")
+        if "\nnetwork:\n" not in text:
+            _append(path, "network:\n" + lines)
+            return
+        text = re.sub(r"(?m)^  (availability_zones|public_subnet_cidrs|private_subnet_cidrs): .*\n", "", text)
+        path.write_text(text.replace("\nnetwork:\n", "\nnetwork:\n" + lines, 1))
     return edit
 
 

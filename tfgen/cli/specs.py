@@ -89,23 +89,25 @@ def diff(ctx: click.Context, env_a: str, env_b: str, as_json: bool) -> None:
     sys.exit(EXIT_STALE if rows else EXIT_OK)
 
 
-@main.command(epilog="\b\nExamples:\n  tfgen new qa --from dev\n  tfgen new perf --from prod\n"
-                     "  tfgen render qa")
+@main.command(epilog="\b\nExamples:\n  tfgen new qa --from dev --account-id 123456789012\n"
+                     "  tfgen new perf --from prod   (asks for the account id)\n  tfgen render qa")
 @click.argument("env")
 @click.option("--from", "source", default="dev", show_default=True, shell_complete=complete_env,
               help="Existing environment to start from; the new spec extends the same base.")
+@click.option("--account-id", help="AWS account id (12 digits) the new environment lives in; asked for when "
+                                   "missing and the terminal is interactive.")
 @click.pass_context
 @handle_errors
-def new(ctx: click.Context, env: str, source: str) -> None:
+def new(ctx: click.Context, env: str, source: str, account_id: str | None) -> None:
     """Create specs/ENV.yaml: a minimal overlay of SOURCE's base, validated. Never overwrites (exit 3).
 
     The new spec extends what SOURCE extends and sets only what SOURCE changes on top of it, with a
-    domain of its own. Render it with `tfgen render ENV`.
+    domain and an AWS account of its own. Render it with `tfgen render ENV`.
     """
     from tfgen.newenv import new_environment
 
     root = project_root(ctx)
-    created = new_environment(root, env, source)
+    created = new_environment(root, env, source, account_id or ask_account_id(env))
     status(f"{'create':>9}  specs/{created.path.name} (extends {created.extends})")
     status(f"next: tfgen render {env}")
 
@@ -133,3 +135,17 @@ def schema() -> None:
     from tfgen.model.schemafile import schema_text
 
     click.echo(schema_text(), nl=False)
+
+
+def ask_account_id(env: str) -> str:
+    """Every environment names its AWS account: ask for it on a terminal, refuse without one elsewhere."""
+    if not interactive():
+        raise click.UsageError(f"--account-id is required: the AWS account id (12 digits) environment {env} "
+                               "lives in (every spec pins its account, so it cannot be applied with another "
+                               "account's credentials)")
+    return str(click.prompt(f"AWS account id of {env} (12 digits)", type=str)).strip()
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()

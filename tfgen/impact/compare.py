@@ -284,10 +284,14 @@ def _covered(finding: Finding, change: ResourceChange) -> bool:
 COVERS = {"vpc_cidr_change": ("network.",), "region_change": ("region", "network.")}
 
 
-def unacknowledged(impacts: list[EnvImpact], acks: Acknowledgements, new: list[ValidatedSpec]
-                   ) -> tuple[list[Finding], list[ResourceChange]]:
+def unacknowledged(impacts: list[EnvImpact], acks: Acknowledgements, new: list[ValidatedSpec],
+                   old: list[ValidatedSpec] | None = None) -> tuple[list[Finding], list[ResourceChange]]:
     """What blocks: known-destructive findings and stateful replacements/destructions nobody acknowledged,
-    and acknowledgements that approve no change (stale: they would approve a later, different change)."""
+    and acknowledgements that approve no change (stale: they would approve a later, different change). A
+    stale entry the revision's spec already has (committed with its change, which the branch's pull request
+    still needs against its base) does not block: it is reported, with the advice to remove it once the change
+    is merged and applied."""
+    committed = {v.spec.env: v.doc for v in old or []}
     specs = {v.spec.env: v for v in new}
     by_env = {env: v.doc for env, v in specs.items()}
     resources = []
@@ -300,14 +304,26 @@ def unacknowledged(impacts: list[EnvImpact], acks: Acknowledgements, new: list[V
             if by_key is None and acks.reason(impact.env, doc, [change.address], change.action) is None:
                 resources.append(change)
     for impact in impacts:
-        impact.findings += [_stale(impact.env, ack, specs.get(impact.env))
+        impact.findings += [_stale(impact.env, ack, specs.get(impact.env), committed.get(impact.env))
                             for ack in acks.unused(impact.env, by_env.get(impact.env))]
     findings = [f for impact in impacts for f in impact.findings if f.acknowledged is None]
     return findings, resources
 
 
-def _stale(env: str, ack: Ack, spec: ValidatedSpec | None) -> Finding:
+COMMITTED_ACK = "committed with its change; it stays until that change is merged and applied"
+
+
+def _stale(env: str, ack: Ack, spec: ValidatedSpec | None, committed: dict[str, Any] | None) -> Finding:
+    location = spec.spec.location((*ACK_SPEC_PATH, ack.name)) if spec and ack.source == "spec" else None
+    if ack.source == "spec" and spec is not None and committed is not None and _entry(committed, ack.name) \
+            == _entry(spec.doc, ack.name):
+        message = (f"{ack.label()} is in the revision's spec too and approves no change since: once its change is "
+                   "merged and applied, remove it, so that it cannot approve the same change again")
+        return Finding(env, "stale_acknowledgement", ack.name, ack.change, None, message, location, COMMITTED_ACK)
     message = (f"{ack.label()} approves a change that is not made (the change since the revision differs, or it "
                "was applied): remove it, so that it cannot approve a later, different change")
-    location = spec.spec.location((*ACK_SPEC_PATH, ack.name)) if spec and ack.source == "spec" else None
     return Finding(env, "stale_acknowledgement", ack.name, ack.change, None, message, location)
+
+
+def _entry(doc: dict[str, Any], name: str) -> Any:
+    return doc.get("environment", {}).get("acknowledged_changes", {}).get(name)

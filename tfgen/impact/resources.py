@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tfgen import names
 from tfgen.aws import instance_architecture
+from tfgen.impact.rows import Arg as Arg
+from tfgen.impact.rows import Resource as Resource
+from tfgen.impact.rows import ResourceChange as ResourceChange
 from tfgen.model.lenient import build, partial_view, present
 from tfgen.model.views import Service
 
@@ -34,43 +36,6 @@ ACTIONS = ("create", "update", "replace", "move", "destroy", "abandon")
 GLOBAL_TYPES = ("aws_iam_role", "aws_iam_instance_profile", "aws_route53_zone", "aws_route53_record",
                 "aws_route53_health_check", "aws_s3_bucket")
 ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?$")
-
-
-@dataclass(frozen=True)
-class Arg:
-    """A resource argument set from a spec key."""
-
-    key: str
-    value: Any
-    forces: bool = False  # ForceNew in the provider (or replace_triggered_by in the module): a change replaces
-    cause: str = ""  # the spec key reported when it differs from `key` (an argument derived from several keys)
-
-
-@dataclass(frozen=True)
-class Resource:
-    """One resource address of an environment and what shapes it."""
-
-    address: str
-    stateful: bool
-    exists_key: str  # the spec key whose change creates or destroys the resource
-    exists_value: Any
-    args: tuple[Arg, ...] = ()
-    replaced_with: tuple[str, ...] = ()  # replacing one of these replaces this one (a ForceNew reference)
-    updated_with: tuple[str, ...] = ()  # replacing one of these updates this one (an updatable reference)
-
-
-@dataclass(frozen=True)
-class ResourceChange:
-    """One predicted action on one resource, and the spec key (with both values) that causes it."""
-
-    address: str
-    action: str
-    stateful: bool
-    key: str
-    old: Any
-    new: Any
-    role: str = ""  # data | traffic | "" (tfgen.impact.provider)
-    moved_from: str = ""
 
 
 # ---------------------------------------------------------------------------------------------- derived names
@@ -255,7 +220,19 @@ def _database(env: str, spec: Spec) -> list[Resource]:
     return [Resource(f"{DB}.aws_db_instance.main", True, "database", "defined", args, (),
                      (f"{SEC}.aws_security_group.rds",)),
             Resource(f"{DB}.aws_cloudwatch_metric_alarm.rds_free_storage", False, "database", "defined",
-                     (Arg("database.allocated_storage_gb", db.allocated_storage_gb),))]
+                     (Arg("database.allocated_storage_gb", db.allocated_storage_gb),)),
+            *_replicas(db)]
+
+
+def _replicas(db: Any) -> list[Resource]:
+    """Replica n exists while database.read_replicas >= n; it holds a copy of the data, like the instance."""
+    exists, count = ("database.read_replicas", db.read_replicas), db.read_replicas + 1
+    klass = Arg("database.replica_instance_class", db.replica_instance_class or db.instance_class)
+    return [*(Resource(f'{DB}.aws_db_instance.replica["{n}"]', True, *exists, (klass,)) for n in range(1, count)),
+            *(Resource(f'{DB}.aws_cloudwatch_log_group.replica["{n}-{log}"]', True, *exists)
+              for n in range(1, count) for log in ("error", "slowquery")),
+            *(Resource(f'{DB}.aws_cloudwatch_metric_alarm.{alarm}["{n}"]', False, *exists)
+              for n in range(1, count) for alarm in ("replica_cpu", "replica_lag", "replica_free_storage"))]
 
 
 def in_group(svc: dict[str, Any]) -> bool:
@@ -366,6 +343,8 @@ def _certificate_and_dns(env: str, spec: Spec) -> list[Resource]:
                       (zone, certificate)) for name in hostnames]
     if dns.health_check:
         rows.append(Resource(f"{DNS}.aws_route53_health_check.main[0]", False, "dns.health_check", True, (domain,)))
+    rows += [Resource(f'{DNS}.aws_route53_record.delegation["{sub}"]', False, "dns.delegations", list(ns),
+                      (Arg("dns.delegations", list(ns)),), (zone,)) for sub, ns in sorted(dns.delegations.items())]
     return rows
 
 

@@ -19,6 +19,18 @@ CONNECTIONS_ALARM = 50  # db.t4g.micro allows about 60 connections
 WINDOW_RE = "^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$"
 WEEKLY_TIME_RE = "^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$"
 WEEKLY_WINDOW_MESSAGE = "db_maintenance_window must look like sun:04:30-sun:05:30."
+REPLICA_LAG_ALARM_SECONDS = 300  # reads five minutes behind the writes: the replica is no longer a usable copy
+REPLICAS_TYPE = "map(object({ availability_zone = string, instance_class = string }))"
+
+
+def replicas(env: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Read replicas by number ("1", "2", ...): replica n in the n-th zone after the alphabetically first (where
+    services without a zone of their own run), wrapping around; a zone added later moves none of them."""
+    spec: Spec = env["spec"]
+    db, zones = spec.database, sorted(spec.network.availability_zones)
+    klass = db.replica_instance_class or db.instance_class
+    return {str(n): {"availability_zone": zones[n % len(zones)], "instance_class": klass}
+            for n in range(1, db.read_replicas + 1)}
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
@@ -31,7 +43,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "follows the version): encrypted gp3 storage with autoscaling, Multi-AZ per environment, "
                     "automated backups, RDS-managed master password in Secrets Manager, IAM authentication, "
                     "enhanced monitoring with its IAM role, log exports into pre-created log groups with the "
-                    "environment's retention, and CloudWatch alarms for CPU, free storage and connections.",
+                    "environment's retention, CloudWatch alarms for CPU, free storage and connections, and read "
+                    "replicas in other zones with their own log groups and CPU, replica-lag and free-storage "
+                    "alarms.",
         variables=(
             *common_vars(env),
             var("aws_region", "string", "Region of the database (ARN in the monitoring role's trust policy).",
@@ -101,6 +115,13 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 Validation("var.db_alarm_free_storage_bytes > 0", "db_alarm_free_storage_bytes must be positive.")),
             var("db_alarm_connections", "number", "Connection count that raises the connections alarm.",
                 CONNECTIONS_ALARM, checks.between("db_alarm_connections", 1, 100000)),
+            var("db_replicas", REPLICAS_TYPE, "Read replicas by number: zone and instance class of each (empty: "
+                "none).", replicas(env),
+                checks.every("r", "values(var.db_replicas)", 'can(regex("^db\\\\.[a-z0-9]+\\\\.[a-z0-9]+$", '
+                             "r.instance_class))", "db_replicas instance classes must be RDS classes such as "
+                             "db.t4g.micro.")),
+            var("db_alarm_replica_lag_seconds", "number", "Replication lag (seconds) that raises a replica's lag "
+                "alarm.", REPLICA_LAG_ALARM_SECONDS, checks.between("db_alarm_replica_lag_seconds", 1, 86400)),
             wired("alarm_actions", "list(string)",
                   "SNS topics notified by the alarms (alarm and OK): the environment's alert topic.",
                   "local.alarm_actions", checks.alarm_actions()),
@@ -127,6 +148,16 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                 out("master_user_secret_arn", "ARN of the RDS-managed Secrets Manager secret holding the master "
                     "credentials.", "one(aws_db_instance.main.master_user_secret[*].secret_arn)", export=True,
                     export_name="db_master_user_secret_arn"),
+            ),
+            *section(
+                "Read replicas",
+                out("replica_addresses", "Host name of each read replica, by number (empty without replicas).",
+                    "{ for n, replica in aws_db_instance.replica : n => replica.address }", export=True,
+                    export_name="db_replica_addresses"),
+                out("read_address", "Host name for read-only queries: the first read replica, or the instance "
+                    "itself without replicas (replication is asynchronous: read your own writes from address).",
+                    "try(aws_db_instance.replica[\"1\"].address, aws_db_instance.main.address)", export=True,
+                    export_name="db_read_address"),
             ),
         ),
     )

@@ -41,7 +41,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
         title="Route 53",
         description="Optional DNS management (only when create_hosted_zone is true): a public hosted zone for "
                     "the domain, the ACM DNS validation records, alias A records for the apex and every "
-                    "subdomain pointing at the ALB, and an optional HTTPS health check with a CloudWatch alarm "
+                    "subdomain pointing at the ALB, NS records delegating subdomains to zones managed elsewhere "
+                    "(another environment's), and an optional HTTPS health check with a CloudWatch alarm "
                     "created in us-east-1, where Route 53 publishes health-check metrics.",
         variables=(
             *common_vars(env),
@@ -55,6 +56,11 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "local.alarm_actions_us_east_1", checks.alarm_actions()),
             wired("alb_dns_name", "string", "DNS name of the ALB.", "module.loadbalancer.alb_dns_name"),
             wired("alb_zone_id", "string", "Canonical hosted zone ID of the ALB.", "module.loadbalancer.alb_zone_id"),
+            var("delegations", "map(list(string))", "Subdomains delegated to zones managed elsewhere: name -> "
+                "the child zone's name servers (one NS record each).",
+                {k: list(v) for k, v in sorted(dns.delegations.items())},
+                checks.every("name", "keys(var.delegations)", 'endswith(name, ".${var.domain_name}")',
+                             "Every delegated name must be a subdomain of domain_name.")),
             wired("certificate_domain_validation_options", VALIDATION_OPTIONS_TYPE,
                   "domain_validation_options of the ACM certificate.",
                   "aws_acm_certificate.main.domain_validation_options"),

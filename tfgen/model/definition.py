@@ -33,7 +33,7 @@ PROJECT = obj("Project identity; shared by every environment.", {
 
 ENVIRONMENT = obj("What kind of environment this spec describes.", {
     "production": boolean("Production environments must meet the guardrails (deletion protection, final "
-                          "snapshot, Multi-AZ, >= 90 days of logs, a named AWS account, an alarm subscriber).",
+                          "snapshot, Multi-AZ, >= 90 days of logs, an alarm subscriber).",
                           False),
     "guardrail_overrides": map_of(
         string("Why this guardrail does not apply; printed as a warning on every render."),
@@ -72,9 +72,10 @@ BASELINE = obj("The account baseline, generated in the bootstrap root beside the
 })
 
 AWS_ACCOUNT = obj("The AWS account this environment lives in (one account per environment is the safe layout).", {
-    "account_id": string("Account id of the environment: every provider block gets allowed_account_ids, so this "
-                         "spec can never be applied with another account's credentials. Production requires it.",
-                         None, nullable=True, pattern=ACCOUNT_ID_PATTERN, examples=("111122223333",)),
+    "account_id": string("Account id of the environment (required): every provider block gets allowed_account_ids, "
+                         "so this spec can never be applied with another account's credentials (`make apply "
+                         "ENV=dev` with production credentials stops before it changes anything).",
+                         pattern=ACCOUNT_ID_PATTERN, examples=("111122223333",), formerly=None),
     "assume_role_arn": string("Role the AWS provider assumes in that account (null: use the caller's credentials "
                               "as they are).", None, nullable=True, pattern=ROLE_ARN_PATTERN,
                               examples=("arn:aws:iam::111122223333:role/terraform-deploy",)),
@@ -211,6 +212,12 @@ DATABASE = obj("RDS MySQL.", {
     "storage_throughput": integer("gp3 throughput in MiB/s; only allowed from 400 GiB.", None, nullable=True,
                                   examples=(500,)),
     "multi_az": boolean("Standby replica in a second AZ.", True),
+    "read_replicas": integer("Read replicas of the instance (asynchronous MySQL replication, readable: the "
+                             "read_address output), spread over the availability zones from the second one on, "
+                             "each with its own CPU, replica-lag and free-storage alarms. They need automated "
+                             "backups (backup_retention_days >= 1).", 0, minimum=0, maximum=5),
+    "replica_instance_class": string("DB instance class of the read replicas (null: the instance's class).", None,
+                                     nullable=True, examples=("db.t4g.small",)),
     "backup_retention_days": integer("Automated backup retention (0-35 days).", 7),
     "backup_window": string("Daily backup window (UTC).", "03:00-04:00", pattern=r"\d\d:\d\d-\d\d:\d\d"),
     "maintenance_window": string("Weekly maintenance window (UTC).", "sun:04:30-sun:05:30",
@@ -264,6 +271,16 @@ DNS = obj("Domain, certificate and optional Route 53 management.", {
                           "Alias records and certificate names besides the apex.", ["www", "api"]),
     "create_hosted_zone": boolean("Create a Route 53 hosted zone, validation and alias records.", False),
     "health_check": boolean("Route 53 HTTPS health check with an alarm (needs the hosted zone).", False),
+    "delegations": map_of(
+        list_of(string("Name server host name.", pattern=r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*"
+                       r"[a-z0-9])?)+\.?"), "The child zone's name servers (its `route53_name_servers` output).",
+                min_items=1),
+        "Subdomains whose zones live elsewhere (another environment's root, often in another account): this "
+        "environment's hosted zone gets an NS record per entry, delegating the subdomain to its name servers. "
+        "Apply the child first; its name servers are known only then (docs/environments.md).", {},
+        key_pattern=r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+",
+        examples=({"staging.imageunderstander.example.com": ["ns-2048.awsdns-64.com", "ns-2049.awsdns-65.net",
+                                                             "ns-2050.awsdns-66.org", "ns-2051.awsdns-67.co.uk"]},)),
 })
 
 STORAGE = obj("Uploads bucket and secrets.", {

@@ -6,10 +6,13 @@ the exact file:line of the offending value.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +21,20 @@ from tfgen.spec.document import LoadedSpec, Path_
 from tfgen.spec.text import short_repr, unsafe_text_message
 
 REQUIRED: Any = object()
+# True while the specs of an earlier git revision are validated for a comparison (`tfgen impact --since`, the
+# render gate): a field that became required later takes its `formerly` value there instead of failing, so an
+# upgrade that adds a required field still shows what the change does against the specs written before it.
+_EARLIER_REVISION: ContextVar[bool] = ContextVar("tfgen_earlier_revision", default=False)
+
+
+@contextlib.contextmanager
+def earlier_revision() -> Iterator[None]:
+    """Validate specs of an earlier revision: newly required fields take the value their absence meant then."""
+    token = _EARLIER_REVISION.set(True)
+    try:
+        yield
+    finally:
+        _EARLIER_REVISION.reset(token)
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,7 @@ class Field:
     examples: tuple[Any, ...] = ()
     nullable: bool = False
     shapes_modules: bool = False  # must agree across every environment (design invariant 2)
+    formerly: Any = REQUIRED  # a required field that once was optional: what its absence meant (earlier revisions)
 
     @property
     def required(self) -> bool:
@@ -198,6 +216,8 @@ class Validator:
                 result[name] = self.check(sub, value[name], (*path, name))
             elif self.partial:
                 continue
+            elif sub.required and sub.formerly is not REQUIRED and _EARLIER_REVISION.get():
+                result[name] = sub.formerly
             elif sub.required:
                 self.report((*path, name), f"is required ({sub.description})")
                 result[name] = None

@@ -72,7 +72,7 @@ class AwsBaseline:
 class Aws:
     """The AWS account this environment lives in (one account per environment is the safe layout)."""
 
-    account_id: str | None
+    account_id: str
     assume_role_arn: str | None
     baseline: AwsBaseline
 
@@ -243,6 +243,8 @@ class Database:
     iops: int | None
     storage_throughput: int | None
     multi_az: bool
+    read_replicas: int
+    replica_instance_class: str | None
     backup_retention_days: int
     backup_window: str
     maintenance_window: str
@@ -267,6 +269,8 @@ class Database:
             iops=d["iops"],
             storage_throughput=d["storage_throughput"],
             multi_az=d["multi_az"],
+            read_replicas=d["read_replicas"],
+            replica_instance_class=d["replica_instance_class"],
             backup_retention_days=d["backup_retention_days"],
             backup_window=d["backup_window"],
             maintenance_window=d["maintenance_window"],
@@ -322,6 +326,7 @@ class Dns:
     subdomains: tuple[str, ...]
     create_hosted_zone: bool
     health_check: bool
+    delegations: dict[str, tuple[str, ...]]
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> Dns:
@@ -330,6 +335,7 @@ class Dns:
             subdomains=tuple(d["subdomains"]),
             create_hosted_zone=d["create_hosted_zone"],
             health_check=d["health_check"],
+            delegations={k: tuple(x) for k, x in d["delegations"].items()},
         )
 
 

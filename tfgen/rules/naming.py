@@ -11,7 +11,7 @@ from tfgen.rules.registry import Check, report_duplicates, rule
 from tfgen.spec import Path_
 
 if TYPE_CHECKING:
-    from tfgen.model.views import Spec
+    from tfgen.model.views import Dns, Spec
 
 
 def _name_budgets(spec: Spec) -> list[tuple[str, str, int]]:
@@ -130,6 +130,23 @@ def dns_names(spec: Spec, check: Check) -> None:
     if dns.health_check and not dns.create_hosted_zone:
         check.report(("dns", "health_check"), "a Route 53 health check needs the hosted zone tfgen manages; set "
                                               "dns.create_hosted_zone: true or health_check: false")
+    delegations_fit(dns, check)
+
+
+def delegations_fit(dns: Dns, check: Check) -> None:
+    """A delegation needs the hosted zone, names a subdomain of the domain, and no name the zone's own records
+    (apex, aliases) use: an NS record beside them would split the name."""
+    domain, own = dns.domain, {dns.domain, *(f"{s}.{dns.domain}" for s in dns.subdomains)}
+    for child in dns.delegations:
+        path = ("dns", "delegations", child)
+        if not dns.create_hosted_zone:
+            check.report(path, "a delegation is an NS record in the hosted zone tfgen manages; set "
+                               "dns.create_hosted_zone: true, or delegate at whoever hosts the zone")
+        elif not child.endswith(f".{domain}"):
+            check.report(path, f"{child} is not a subdomain of {domain}: only names below the zone can be delegated")
+        elif child in own:
+            check.report(path, f"{child} has an alias record of this zone (dns.subdomains); delegating it would "
+                               "split the name: remove it from dns.subdomains or delegate another name")
 
 
 ORIGIN_RE = re.compile(r"https?://(?:\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?")

@@ -111,6 +111,16 @@ output "db_master_user_secret_arn" {
   value       = module.database.master_user_secret_arn
 }
 
+output "db_replica_addresses" {
+  description = "Host name of each read replica, by number (empty without replicas)."
+  value       = module.database.replica_addresses
+}
+
+output "db_read_address" {
+  description = "Host name for read-only queries: the first read replica, or the instance itself without replicas (replication is asynchronous: read your own writes from address)."
+  value       = module.database.read_address
+}
+
 # -----------------------------------------------------------------------------
 # Compute
 # -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "imgu-terraform-state"
+    bucket       = "imageunderstander-tfstate-444455556666-us-east-1"
     key          = "imageunderstander/dev/terraform.tfstate"
     region       = "us-east-1"
     encrypt      = true

@@ -232,35 +232,37 @@ module "storage" {
 module "database" {
   source = "../../modules/database"
 
-  name_prefix                 = var.name_prefix
-  tags                        = var.tags
-  aws_region                  = var.aws_region
-  private_subnet_ids          = module.networking.private_subnet_ids
-  rds_security_group_id       = module.security.rds_security_group_id
-  db_identifier               = var.db_identifier
-  db_engine_version           = var.db_engine_version
-  db_parameters               = var.db_parameters
-  db_name                     = var.db_name
-  db_instance_class           = var.db_instance_class
-  db_allocated_storage        = var.db_allocated_storage
-  db_max_allocated_storage    = var.db_max_allocated_storage
-  db_iops                     = var.db_iops
-  db_storage_throughput       = var.db_storage_throughput
-  db_multi_az                 = var.db_multi_az
-  db_backup_retention_days    = var.db_backup_retention_days
-  db_backup_window            = var.db_backup_window
-  db_maintenance_window       = var.db_maintenance_window
-  db_deletion_protection      = var.db_deletion_protection
-  db_apply_immediately        = var.db_apply_immediately
-  backup_tags                 = var.backup_database ? local.backup_tags : {}
-  db_skip_final_snapshot      = var.db_skip_final_snapshot
-  db_monitoring_interval      = var.db_monitoring_interval
-  db_username                 = var.db_username
-  log_retention_days          = var.log_retention_days
-  db_alarm_cpu_percent        = var.db_alarm_cpu_percent
-  db_alarm_free_storage_bytes = var.db_alarm_free_storage_bytes
-  db_alarm_connections        = var.db_alarm_connections
-  alarm_actions               = local.alarm_actions
+  name_prefix                  = var.name_prefix
+  tags                         = var.tags
+  aws_region                   = var.aws_region
+  private_subnet_ids           = module.networking.private_subnet_ids
+  rds_security_group_id        = module.security.rds_security_group_id
+  db_identifier                = var.db_identifier
+  db_engine_version            = var.db_engine_version
+  db_parameters                = var.db_parameters
+  db_name                      = var.db_name
+  db_instance_class            = var.db_instance_class
+  db_allocated_storage         = var.db_allocated_storage
+  db_max_allocated_storage     = var.db_max_allocated_storage
+  db_iops                      = var.db_iops
+  db_storage_throughput        = var.db_storage_throughput
+  db_multi_az                  = var.db_multi_az
+  db_backup_retention_days     = var.db_backup_retention_days
+  db_backup_window             = var.db_backup_window
+  db_maintenance_window        = var.db_maintenance_window
+  db_deletion_protection       = var.db_deletion_protection
+  db_apply_immediately         = var.db_apply_immediately
+  backup_tags                  = var.backup_database ? local.backup_tags : {}
+  db_skip_final_snapshot       = var.db_skip_final_snapshot
+  db_monitoring_interval       = var.db_monitoring_interval
+  db_username                  = var.db_username
+  log_retention_days           = var.log_retention_days
+  db_alarm_cpu_percent         = var.db_alarm_cpu_percent
+  db_alarm_free_storage_bytes  = var.db_alarm_free_storage_bytes
+  db_alarm_connections         = var.db_alarm_connections
+  db_replicas                  = var.db_replicas
+  db_alarm_replica_lag_seconds = var.db_alarm_replica_lag_seconds
+  alarm_actions                = local.alarm_actions
 }
 
 # -----------------------------------------------------------------------------
@@ -342,6 +344,7 @@ module "route53" {
   alarm_actions                         = local.alarm_actions_us_east_1
   alb_dns_name                          = module.loadbalancer.alb_dns_name
   alb_zone_id                           = module.loadbalancer.alb_zone_id
+  delegations                           = var.delegations
   certificate_domain_validation_options = aws_acm_certificate.main.domain_validation_options
 }
 

@@ -851,6 +851,31 @@ variable "db_alarm_connections" {
   }
 }
 
+variable "db_replicas" {
+  description = "Read replicas by number: zone and instance class of each (empty: none)."
+  type        = map(object({ availability_zone = string, instance_class = string }))
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for r in values(var.db_replicas) :
+      can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", r.instance_class))
+    ])
+    error_message = "db_replicas instance classes must be RDS classes such as db.t4g.micro."
+  }
+}
+
+variable "db_alarm_replica_lag_seconds" {
+  description = "Replication lag (seconds) that raises a replica's lag alarm."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.db_alarm_replica_lag_seconds >= 1 && var.db_alarm_replica_lag_seconds <= 86400
+    error_message = "db_alarm_replica_lag_seconds must be from 1 to 86400."
+  }
+}
+
 variable "lb_name_prefix" {
   description = "name_prefix of the ALB and target group (AWS allows 6 characters)."
   type        = string
@@ -933,6 +958,17 @@ variable "enable_waf" {
   description = "Attach an AWS WAFv2 web ACL with AWS managed rule groups."
   type        = bool
   default     = true
+}
+
+variable "delegations" {
+  description = "Subdomains delegated to zones managed elsewhere: name -> the child zone's name servers (one NS record each)."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.delegations) : endswith(name, ".${var.domain_name}")])
+    error_message = "Every delegated name must be a subdomain of domain_name."
+  }
 }
 
 variable "backup_schedule" {

@@ -2,6 +2,9 @@
 provider "aws" {
   region = var.aws_region
 
+  # This spec belongs to one account: credentials of any other account fail before a single change.
+  allowed_account_ids = ["777788889999"]
+
   default_tags {
     tags = {
       Environment = "staging"
@@ -18,6 +21,9 @@ provider "aws" {
   alias  = "backup_copy"
   region = coalesce(var.backup_copy_region, var.aws_region)
 
+  # This spec belongs to one account: credentials of any other account fail before a single change.
+  allowed_account_ids = ["777788889999"]
+
   default_tags {
     tags = {
       Environment = "staging"
@@ -33,6 +39,9 @@ provider "aws" {
 provider "aws" {
   alias  = "us_east_1"
   region = "us-east-1"
+
+  # This spec belongs to one account: credentials of any other account fail before a single change.
+  allowed_account_ids = ["777788889999"]
 
   default_tags {
     tags = {

@@ -13,7 +13,7 @@ terraform {
   }
 
   backend "s3" {
-    bucket       = "imgu-terraform-state"
+    bucket       = "imageunderstander-tfstate-777788889999-us-east-1"
     key          = "imageunderstander/staging/terraform.tfstate"
     region       = "us-east-1"
     encrypt      = true

@@ -48,3 +48,17 @@ output "master_user_secret_arn" {
   description = "ARN of the RDS-managed Secrets Manager secret holding the master credentials."
   value       = one(aws_db_instance.main.master_user_secret[*].secret_arn)
 }
+
+# -----------------------------------------------------------------------------
+# Read replicas
+# -----------------------------------------------------------------------------
+
+output "replica_addresses" {
+  description = "Host name of each read replica, by number (empty without replicas)."
+  value       = { for n, replica in aws_db_instance.replica : n => replica.address }
+}
+
+output "read_address" {
+  description = "Host name for read-only queries: the first read replica, or the instance itself without replicas (replication is asynchronous: read your own writes from address)."
+  value       = try(aws_db_instance.replica["1"].address, aws_db_instance.main.address)
+}

@@ -256,6 +256,29 @@ variable "db_alarm_connections" {
   }
 }
 
+variable "db_replicas" {
+  description = "Read replicas by number: zone and instance class of each (empty: none)."
+  type        = map(object({ availability_zone = string, instance_class = string }))
+
+  validation {
+    condition = alltrue([
+      for r in values(var.db_replicas) :
+      can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", r.instance_class))
+    ])
+    error_message = "db_replicas instance classes must be RDS classes such as db.t4g.micro."
+  }
+}
+
+variable "db_alarm_replica_lag_seconds" {
+  description = "Replication lag (seconds) that raises a replica's lag alarm."
+  type        = number
+
+  validation {
+    condition     = var.db_alarm_replica_lag_seconds >= 1 && var.db_alarm_replica_lag_seconds <= 86400
+    error_message = "db_alarm_replica_lag_seconds must be from 1 to 86400."
+  }
+}
+
 variable "alarm_actions" {
   description = "SNS topics notified by the alarms (alarm and OK): the environment's alert topic."
   type        = list(string)

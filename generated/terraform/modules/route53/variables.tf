@@ -71,6 +71,16 @@ variable "alb_zone_id" {
   type        = string
 }
 
+variable "delegations" {
+  description = "Subdomains delegated to zones managed elsewhere: name -> the child zone's name servers (one NS record each)."
+  type        = map(list(string))
+
+  validation {
+    condition     = alltrue([for name in keys(var.delegations) : endswith(name, ".${var.domain_name}")])
+    error_message = "Every delegated name must be a subdomain of domain_name."
+  }
+}
+
 variable "certificate_domain_validation_options" {
   description = "domain_validation_options of the ACM certificate."
   type = set(object({

@@ -10,6 +10,15 @@ locals {
   identifier              = var.db_identifier
   cloudwatch_logs_exports = ["error", "slowquery"]
   final_snapshot_identifier = "${local.identifier}-final-${terraform_data.snapshot_suffix.output}"
+
+  # The exported logs of every read replica, keyed "<replica>-<log>" (RDS names the groups after the replica).
+  replica_log_groups = {
+    for pair in flatten([
+      for n in keys(var.db_replicas) : [
+        for log in local.cloudwatch_logs_exports : { key = "${n}-${log}", replica = n, log = log }
+      ]
+    ]) : pair.key => pair
+  }
 }
 
 # Creation time of this database (UTC), recorded once: it suffixes the final snapshot identifier, so that
@@ -243,6 +252,139 @@ resource "aws_cloudwatch_metric_alarm" "rds_connections" {
 
   dimensions = {
     DBInstanceIdentifier = aws_db_instance.main.identifier
+  }
+
+  tags = var.tags
+}
+
+# -----------------------------------------------------------------------------
+# Read replicas: asynchronous MySQL copies of the instance, one per entry of
+# db_replicas, each in its own zone. Same engine, parameters, storage settings,
+# encryption, monitoring and deletion protection as the instance; they hold a
+# copy of its data (tfgen impact treats them as data-holding like the instance).
+# A major engine upgrade must reach the replicas first (RDS refuses to upgrade a
+# source whose replicas run the older major): apply with
+# -target=module.database.aws_db_instance.replica, then the rest.
+# -----------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "replica" {
+  for_each = local.replica_log_groups
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts it with its service key; the seed asks encryption at rest, not a CMK, and the one CMK (alerts.tf) serves alarm notifications only
+  #checkov:skip=CKV_AWS_338:Retention is the spec's logs.retention_days (seed: 30 days dev, 90+ prod; a guardrail holds production at 90 or more), not the 365 days this check wants
+
+  name              = "/aws/rds/instance/${local.identifier}-replica-${each.value.replica}/${each.value.log}"
+  retention_in_days = var.log_retention_days
+
+  tags = merge({ Name = "${local.identifier}-replica-${each.key}" }, var.tags)
+}
+
+resource "aws_db_instance" "replica" {
+  for_each = var.db_replicas
+  #checkov:skip=CKV_AWS_353:RDS for MySQL does not support Performance Insights on db.t4g.micro, the seed's class and every bundled spec's; the replica is monitored like the instance (enhanced monitoring, its own alarms)
+  #checkov:skip=CKV_AWS_157:A read replica is the copy in another zone; Multi-AZ on it would double its cost for a standby of a standby (the instance itself is Multi-AZ per environment)
+  #checkov:skip=CKV_AWS_133:The instance keeps the automated backups (and AWS Backup where the spec asks); a replica is rebuilt from the instance, never restored from its own backups
+
+  identifier          = "${local.identifier}-replica-${each.key}"
+  replicate_source_db = aws_db_instance.main.identifier
+  instance_class      = each.value.instance_class
+  availability_zone   = each.value.availability_zone
+  engine_version      = var.db_engine_version
+
+  # Size and encryption come from the instance; the ceiling and the gp3 settings are the instance's too.
+  max_allocated_storage = var.db_max_allocated_storage
+  storage_type          = "gp3"
+  iops                  = var.db_iops
+  storage_throughput    = var.db_storage_throughput
+  storage_encrypted     = true
+
+  multi_az                            = false
+  iam_database_authentication_enabled = true
+  vpc_security_group_ids              = [var.rds_security_group_id]
+  parameter_group_name                = aws_db_parameter_group.main.name
+  publicly_accessible                 = false
+
+  backup_retention_period = 0
+  maintenance_window      = var.db_maintenance_window
+  copy_tags_to_snapshot   = true
+  deletion_protection     = var.db_deletion_protection
+  skip_final_snapshot     = true # RDS takes no final snapshot of a read replica
+
+  allow_major_version_upgrade     = true
+  apply_immediately               = var.db_apply_immediately
+  auto_minor_version_upgrade      = true
+  monitoring_interval             = var.db_monitoring_interval
+  monitoring_role_arn             = var.db_monitoring_interval > 0 ? aws_iam_role.rds_monitoring.arn : null
+  enabled_cloudwatch_logs_exports = local.cloudwatch_logs_exports
+
+  tags = merge({ Name = "${local.identifier}-replica-${each.key}" }, var.tags)
+
+  depends_on = [aws_iam_role_policy_attachment.rds_monitoring, aws_cloudwatch_log_group.replica]
+}
+
+resource "aws_cloudwatch_metric_alarm" "replica_cpu" {
+  for_each = var.db_replicas
+
+  alarm_name          = "${local.identifier}-replica-${each.key}-cpu-high"
+  alarm_description   = "Read replica ${each.key}: average CPU above ${var.db_alarm_cpu_percent}% for 15 minutes"
+  namespace           = "AWS/RDS"
+  metric_name         = "CPUUtilization"
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.db_alarm_cpu_percent
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  dimensions = {
+    DBInstanceIdentifier = aws_db_instance.replica[each.key].identifier
+  }
+
+  tags = var.tags
+}
+
+# A replica whose replication stopped, or that is gone, reports no lag at all: missing data is breaching, so the
+# alarm fires for those too (it stays in ALARM for the minutes a new replica takes to report, then turns OK).
+resource "aws_cloudwatch_metric_alarm" "replica_lag" {
+  for_each = var.db_replicas
+
+  alarm_name          = "${local.identifier}-replica-${each.key}-lag-high"
+  alarm_description   = "Read replica ${each.key}: more than ${var.db_alarm_replica_lag_seconds} seconds behind the instance for 15 minutes, or no lag reported"
+  namespace           = "AWS/RDS"
+  metric_name         = "ReplicaLag"
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.db_alarm_replica_lag_seconds
+  treat_missing_data  = "breaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  dimensions = {
+    DBInstanceIdentifier = aws_db_instance.replica[each.key].identifier
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "replica_free_storage" {
+  for_each = var.db_replicas
+
+  alarm_name          = "${local.identifier}-replica-${each.key}-free-storage-low"
+  alarm_description   = "Read replica ${each.key}: free storage below ${var.db_alarm_free_storage_bytes} bytes"
+  namespace           = "AWS/RDS"
+  metric_name         = "FreeStorageSpace"
+  statistic           = "Minimum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.db_alarm_free_storage_bytes
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+
+  dimensions = {
+    DBInstanceIdentifier = aws_db_instance.replica[each.key].identifier
   }
 
   tags = var.tags

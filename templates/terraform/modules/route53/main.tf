@@ -56,6 +56,23 @@ resource "aws_route53_record" "alias" {
 }
 
 # -----------------------------------------------------------------------------
+# Delegations: a subdomain whose zone another root manages (staging.<domain> in
+# the staging account) is delegated to that zone's name servers, copied from its
+# route53_name_servers output into this spec (dns.delegations). Two days' TTL,
+# as Route 53 gives the zone's own NS record.
+# -----------------------------------------------------------------------------
+
+resource "aws_route53_record" "delegation" {
+  for_each = var.delegations
+
+  zone_id = aws_route53_zone.main.zone_id
+  name    = each.key
+  type    = "NS"
+  ttl     = 172800
+  records = each.value
+}
+
+# -----------------------------------------------------------------------------
 # Health check (optional) and its alarm in us-east-1
 # -----------------------------------------------------------------------------
 
