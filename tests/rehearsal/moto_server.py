@@ -680,10 +680,10 @@ def patch_instance_security_groups() -> str:
 def patch_serial_requests() -> str:
     """moto's server handles requests on threads, but its backends are not thread-safe.
 
-    Terraform sends up to ten requests at once; an adoption apply that creates a dozen security groups and
-    their rules at the same moment once got InvalidPermission.Duplicate for a rule nothing had created before
-    (one rehearsal in five, under load). One lock around each request makes the emulator's state changes
-    atomic, as AWS's are; requests take milliseconds, the waits are Terraform's own.
+    Terraform sends up to ten requests at once. One lock around each request makes the emulator's state
+    changes atomic, as AWS's are; requests take milliseconds, the waits are Terraform's own. (Added after an
+    InvalidPermission.Duplicate for a rule nothing had created, under load; that error came once more with
+    the lock, so its cause is elsewhere, likely a response lost and the request retried.)
     """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
