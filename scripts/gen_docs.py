@@ -83,8 +83,13 @@ def _default(field: Field) -> str:
 
 def _code(text: str) -> str:
     """Inline code that survives a Markdown table cell in both GitHub and Python-Markdown: a `|` inside a
-    backtick span ends the cell on GitHub, and `\\|` shows its backslash in mkdocs, so HTML with an entity."""
-    return "<code>" + html.escape(text, quote=False).replace("|", "&#124;") + "</code>"
+    backtick span ends the cell on GitHub, and `\\|` shows its backslash in mkdocs, so HTML with an entity.
+    Brackets too: Markdown still reads `[x](y)` inside an HTML element as a link (a pattern like
+    `[a-z]([a-z-]*)` did, and mkdocs --strict failed on it)."""
+    escaped = html.escape(text, quote=False)
+    for char, entity in (("|", "&#124;"), ("[", "&#91;"), ("]", "&#93;")):
+        escaped = escaped.replace(char, entity)
+    return "<code>" + escaped + "</code>"
 
 
 def rows(field: Field, path: str) -> Iterator[tuple[str, Field]]:
