@@ -366,7 +366,11 @@ def _backup(env: str, spec: Spec) -> list[Resource]:
 
 def resources(env: str, doc: dict[str, Any]) -> dict[str, Resource]:
     """Every resource `tfgen impact` reports for one environment's effective spec, by address."""
-    spec = partial_view(doc)
+    return resources_of(env, partial_view(doc))
+
+
+def resources_of(env: str, spec: Spec) -> dict[str, Resource]:
+    """`resources` of a view (adoption reads the validated spec's)."""
     rows = (_networking(env, spec) + _security(env, spec, security_edges(spec)) + _storage(env, spec)
             + _database(env, spec) + _compute(env, spec) + _loadbalancer(env, spec) + _certificate_and_dns(env, spec)
             + _backup(env, spec))
