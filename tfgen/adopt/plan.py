@@ -70,7 +70,7 @@ def import_id(d: Declared, m: Matching, env: str, spec: Spec) -> tuple[str, str]
         inst = m.state_of(service_instance_address(key, svc.keep_user_data)) if svc else None
         volume = svc.data_volume if inst and svc else None
         disk = _inline_volume(inst, volume.device_name or "/dev/sdf") if inst and volume else None
-        if disk:
+        if inst and disk:
             if d.type == "aws_ebs_volume":
                 return disk["volume_id"], f"inline data disk {disk.get('device_name')} of {inst.address}"
             return (f"{disk['device_name']}:{disk['volume_id']}:{inst.attrs.get('id')}",
@@ -78,7 +78,7 @@ def import_id(d: Declared, m: Matching, env: str, spec: Spec) -> tuple[str, str]
     if d.type == "aws_route":
         table = m.state_of(f'{impactmap.NET}.aws_route_table.{"public" if "public" in d.address else "private"}'
                            + ("" if "public" in d.address else f'["{key}"]'))
-        if _default_route(table):
+        if table and _default_route(table):
             return f"{table.attrs.get('id')}_0.0.0.0/0", f"inline default route of {table.address}"
     if d.type == "aws_cloudwatch_log_group" and ".rds[" in d.address:
         db = m.state_of(f"{impactmap.DB}.aws_db_instance.main")

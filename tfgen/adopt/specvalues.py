@@ -183,7 +183,7 @@ def _group_descriptions(m: Matching, spec: Spec) -> dict[str, Any]:
     for group in (*GROUP_DESCRIPTIONS, *sorted(spec.services)):
         live = m.state_of(group_address(group))
         text = live.attrs.get("description") if live else None
-        if isinstance(text, str) and text and text != security_group_description(group, spec) \
+        if live and isinstance(text, str) and text and text != security_group_description(group, spec) \
                 and not inline_rules(live):
             found[group] = text
     return {"network": {"security_group_descriptions": found}} if found else {}

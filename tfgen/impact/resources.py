@@ -22,7 +22,7 @@ from tfgen.aws import instance_architecture
 from tfgen.impact.rows import Arg as Arg
 from tfgen.impact.rows import Resource as Resource
 from tfgen.impact.rows import ResourceChange as ResourceChange
-from tfgen.model.lenient import build, partial_view, present
+from tfgen.model.lenient import partial_view, present
 from tfgen.model.views import Service
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+(?:\[[^\
 
 
 # ---------------------------------------------------------------------------------------------- derived names
-# Public functions take the document (a dict: adoption calls them too); the table reads its partial view.
+# Public functions take the document (a dict: impact compares older documents too); the table reads its partial view.
 def name_prefix(env: str, doc: dict[str, Any]) -> str:
     return names.name_prefix(partial_view(doc), env)
 
@@ -233,10 +233,6 @@ def _replicas(db: Any) -> list[Resource]:
               for n in range(1, count) for log in ("error", "slowquery")),
             *(Resource(f'{DB}.aws_cloudwatch_metric_alarm.{alarm}["{n}"]', False, *exists)
               for n in range(1, count) for alarm in ("replica_cpu", "replica_lag", "replica_free_storage"))]
-
-
-def in_group(svc: dict[str, Any]) -> bool:
-    return _in_group(build(Service, svc))
 
 
 def _in_group(svc: Service) -> bool:
