@@ -21,7 +21,7 @@ from tfgen.adopt.run import plan_adoption
 from tfgen.adopt.specvalues import edit_spec
 from tfgen.adopt.state import parse_state
 from tfgen.errors import StateError
-from tfgen.impact.resources import in_group
+from tfgen.model.views import Spec
 from tfgen.pipeline import validate_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,13 +32,13 @@ for _ in range(70):
     DEEP = [DEEP]
 
 
-def _dev_doc(project: Path = ROOT) -> dict:
-    return next(v.doc for v in validate_project(project) if v.spec.env == "dev")
+def _dev_spec(project: Path = ROOT) -> Spec:
+    return next(v.view for v in validate_project(project) if v.spec.env == "dev")
 
 
 def _grouped() -> set[str]:
     """The dev services that run in Auto Scaling groups (no declared instance: their old instances are forgotten)."""
-    return {name for name, svc in _dev_doc()["services"].items() if in_group(svc)}
+    return {name for name, svc in _dev_spec().services.items() if svc.uses_auto_scaling}
 
 
 def _single() -> list[str]:
@@ -47,9 +47,9 @@ def _single() -> list[str]:
 
 def _ids(rows: list[tuple]) -> dict[str, str]:
     """tfgen address -> live object id, as the matcher pairs them."""
-    doc = _dev_doc()
+    spec = _dev_spec()
     state = parse_state(raw_state(rows))
-    m = match(state, declared("dev", doc))
+    m = match(state, declared("dev", spec))
     return {address: inst.attrs.get("id") for address, inst in m.pairs.items()}
 
 
@@ -159,11 +159,11 @@ def test_ambiguous_objects_are_not_guessed() -> None:
     rows = handwritten_like()
     db = next(r for r in rows if r[1] == "aws_db_instance")
     rows.append((db[0], db[1], "replica", None, {**db[4], "id": "db-2", "identifier": "other"}))
-    doc = _dev_doc()
+    spec = _dev_spec()
     state = parse_state(raw_state(rows))
-    m = match(state, declared("dev", doc))
+    m = match(state, declared("dev", spec))
     assert "module.database.aws_db_instance.main" not in m.pairs
-    found = outcomes(state, declared("dev", doc), m, "dev", doc)
+    found = outcomes(state, declared("dev", spec), m, "dev", spec)
     unplaced = {o.old for o in found if o.action == "unplaced"}
     assert unplaced == {"module.database.aws_db_instance.main", "module.database.aws_db_instance.replica"}
     assert all(o.blocking for o in found if o.action == "unplaced")
@@ -390,10 +390,10 @@ def test_live_group_descriptions_and_a_pending_master_secret_go_into_the_spec() 
 
 def test_group_descriptions_that_differ_are_predicted_as_replacements() -> None:
     """Without the spec values (tfgen's own descriptions), the report says why each group would be replaced."""
-    doc = _dev_doc()
+    spec = _dev_spec()
     state = parse_state(raw_state(handwritten_like()))
-    m = match(state, declared("dev", doc))
-    found = {o.new: o for o in outcomes(state, declared("dev", doc), m, "dev", doc) if o.new}
+    m = match(state, declared("dev", spec))
+    found = {o.new: o for o in outcomes(state, declared("dev", spec), m, "dev", spec) if o.new}
     alb = found["module.security.aws_security_group.alb"]
     assert alb.action == "replace" and "description 'Security group for alb' -> " in alb.reason
 
@@ -448,10 +448,9 @@ def test_groups_with_inline_rules_are_replaced_not_kept() -> None:
     """A kept group would keep its inline rules beside tfgen's rule resources, which AWS refuses as duplicates:
     a group with inline rules keeps no live description, so tfgen's new group replaces it (rules and all); a
     group whose description is already tfgen's is kept, and the report says to revoke its inline rules."""
-    from tfgen.model.views import Spec
     from tfgen.names import security_group_description
 
-    tfgen_text = security_group_description("rds", Spec.of(_dev_doc()))
+    tfgen_text = security_group_description("rds", _dev_spec())
     rows = _with_inline_rules({"llm": "Security group for llm", "rds": tfgen_text})
     result = plan_adoption(ROOT, "dev", parse_state(raw_state(rows)))
     described = result.spec_values["network"]["security_group_descriptions"]

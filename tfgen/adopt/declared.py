@@ -13,8 +13,8 @@ from typing import Any
 
 from tfgen import names
 from tfgen.impact import resources as impactmap
-from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO, service_availability_zone
-from tfgen.model.lenient import partial_view
+from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO
+from tfgen.model.views import Spec
 from tfgen.names import service_instance_address
 
 DATA_TYPES = frozenset({"aws_db_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_secretsmanager_secret",
@@ -65,20 +65,20 @@ def _d(address: str, *, attrs: dict[str, Any] | None = None, refs: tuple[Ref, ..
                     tokens, hints, unique)
 
 
-def _networking(doc: dict[str, Any]) -> list[Declared]:
-    net = doc["network"]
-    region = doc["region"]
+def _networking(spec: Spec) -> list[Declared]:
+    net = spec.network
+    region = spec.region
     vpc = f"{NET}.aws_vpc.main"
-    rows = [_d(vpc, attrs={"cidr_block": net["vpc_cidr"]}, tokens=("vpc",)),
+    rows = [_d(vpc, attrs={"cidr_block": net.vpc_cidr}, tokens=("vpc",)),
             _d(f"{NET}.aws_internet_gateway.main", refs=(Ref("vpc_id", vpc),), unique=True),
             _d(f"{NET}.aws_route_table.public", refs=(Ref("vpc_id", vpc),), tokens=("public",)),
             _d(f"{NET}.aws_vpc_endpoint.s3", attrs={"service_name": f"com.amazonaws.{region}.s3"}),
             _d(f"{NET}.aws_security_group.endpoints", refs=(Ref("vpc_id", vpc),), tokens=("endpoints",)),
             _d(f"{NET}.aws_route.public_internet", attrs={"destination_cidr_block": "0.0.0.0/0"},
                refs=(Ref("route_table_id", f"{NET}.aws_route_table.public"),))]
-    zones = list(net["availability_zones"])
-    for tier in ("public", "private"):
-        for zone, cidr in zip(zones, net[f"{tier}_subnet_cidrs"], strict=False):
+    zones = list(net.availability_zones)
+    for tier, cidrs in (("public", net.public_subnet_cidrs), ("private", net.private_subnet_cidrs)):
+        for zone, cidr in zip(zones, cidrs, strict=False):
             rows.append(_d(f'{NET}.aws_subnet.{tier}["{zone}"]', attrs={"cidr_block": cidr, "availability_zone": zone}))
     for zone in sorted(zones):
         table = f'{NET}.aws_route_table.private["{zone}"]'
@@ -89,21 +89,21 @@ def _networking(doc: dict[str, Any]) -> list[Declared]:
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.private["{zone}"]'),)),
                  _d(f'{NET}.aws_route_table_association.public["{zone}"]',
                     refs=(Ref("subnet_id", f'{NET}.aws_subnet.public["{zone}"]'),))]
-    for zone in names.nat_gateway_zones(partial_view(doc).network):
+    for zone in names.nat_gateway_zones(net):
         public = f'{NET}.aws_subnet.public["{zone}"]'
         rows += [_d(f'{NET}.aws_nat_gateway.main["{zone}"]', refs=(Ref("subnet_id", public),)),
                  _d(f'{NET}.aws_eip.nat["{zone}"]', refs=(Ref("id", f'{NET}.aws_nat_gateway.main["{zone}"]',
                                                                "allocation_id"),), tokens=("nat",), hints=(zone,))]
     rows += [_d(f'{NET}.aws_vpc_endpoint.interface["{name}"]', attrs={"service_name": f"com.amazonaws.{region}.{name}"})
-             for name in net["interface_endpoints"]]
+             for name in net.interface_endpoints]
     return rows
 
 
-def _security(doc: dict[str, Any]) -> list[Declared]:
+def _security(spec: Spec) -> list[Declared]:
     vpc = (Ref("vpc_id", f"{NET}.aws_vpc.main"),)
     rows = [_d(f"{SEC}.aws_security_group.alb", refs=vpc, tokens=("alb",)),
             _d(f"{SEC}.aws_security_group.rds", refs=vpc, tokens=("rds",))]
-    for name in sorted(doc["services"]):
+    for name in sorted(spec.services):
         words = tuple(name.replace("_", "-").split("-"))
         role = f'{SEC}.aws_iam_role.service["{name}"]'
         rows += [_d(f'{SEC}.aws_security_group.service["{name}"]', refs=vpc, tokens=words),
@@ -117,33 +117,33 @@ def _group(name: str) -> str:
         f'{SEC}.aws_security_group.service["{name}"]'
 
 
-def _rules(doc: dict[str, Any]) -> list[Declared]:
+def _rules(spec: Spec) -> list[Declared]:
     """Rule resources by the groups they join and their port (an older tree's per-edge resources move)."""
     rows = [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.this["{key}"]', attrs={"from_port": rule["port"]},
                refs=(Ref("security_group_id", _group(rule["target"])),
                      Ref("referenced_security_group_id", _group(rule["source"]))))
-            for key, rule in names.ingress_rules(partial_view(doc)).items()]
+            for key, rule in names.ingress_rules(spec).items()]
     rows += [_d(f'{SEC}.aws_vpc_security_group_ingress_rule.alb_from_internet["{label}"]',
                 attrs={"from_port": port, "cidr_ipv4": "0.0.0.0/0"}, refs=(Ref("security_group_id", _group("alb")),))
              for label, port in (("http", 80), ("https", 443))]
     rows += [_d(f'{SEC}.aws_vpc_security_group_egress_rule.service["{name}"]',
-                refs=(Ref("security_group_id", _group(name)),)) for name in sorted(doc["services"])]
+                refs=(Ref("security_group_id", _group(name)),)) for name in sorted(spec.services)]
     return rows
 
 
-def _storage(env: str, doc: dict[str, Any]) -> list[Declared]:
-    prefix = impactmap.name_prefix(env, doc)
+def _storage(env: str, spec: Spec) -> list[Declared]:
+    prefix = names.name_prefix(spec, env)
     bucket, secret = f"{STO}.aws_s3_bucket.uploads", f"{STO}.aws_secretsmanager_secret.app"
     rows = [_d(bucket, tokens=("uploads",)), _d(secret, tokens=("app",)),
             _d(f"{STO}.aws_secretsmanager_secret_version.app", refs=(Ref("secret_id", secret),))]
     rows += [_d(f"{STO}.{part}.uploads", refs=(Ref("bucket", bucket),)) for part in BUCKET_PARTS]
     rows += [_d(f'{STO}.aws_cloudwatch_log_group.service["{name}"]', attrs={"name": f"/aws/ec2/{prefix}/{name}"})
-             for name in sorted(doc["services"])]
+             for name in sorted(spec.services)]
     return rows
 
 
-def _database(env: str, doc: dict[str, Any]) -> list[Declared]:
-    identifier = db_identifier(env, doc)
+def _database(env: str, spec: Spec) -> list[Declared]:
+    identifier = db_identifier(env, spec)
     rows = [_d(f"{DB}.aws_db_instance.main", attrs={"engine": "mysql"}, unique=True),
             _d(f"{DB}.terraform_data.snapshot_suffix"),
             _d(f"{DB}.aws_db_subnet_group.main", unique=True),
@@ -159,21 +159,21 @@ def _database(env: str, doc: dict[str, Any]) -> list[Declared]:
     return rows
 
 
-def db_identifier(env: str, doc: dict[str, Any]) -> str:
+def db_identifier(env: str, spec: Spec) -> str:
     """The identifier the database module sets: the adopted one when the spec names it."""
-    return doc["database"].get("identifier") or impactmap.db_identifier(env, doc)
+    return spec.database.identifier or names.db_identifier(names.name_prefix(spec, env))
 
 
-def _compute(doc: dict[str, Any]) -> list[Declared]:
+def _compute(spec: Spec) -> list[Declared]:
     rows = []
-    for name, svc in sorted(doc["services"].items()):
-        if impactmap.in_group(svc):
+    for name, svc in sorted(spec.services.items()):
+        if svc.uses_auto_scaling:
             continue  # its launch template and group have no live counterpart: created (impactmap lists them)
         words = tuple(name.replace("_", "-").split("-"))
-        instance = service_instance_address(name, svc["keep_user_data"])
-        zone = service_availability_zone(name, doc)
+        instance = service_instance_address(name, svc.keep_user_data)
+        zone = names.service_availability_zone(svc, spec.network.availability_zones)
         rows.append(_d(instance, tokens=words, hints=(zone,)))
-        if svc["data_volume"]:
+        if svc.data_volume:
             volume = f'{EC2}.aws_ebs_volume.data["{name}"]'
             rows += [_d(volume, tokens=(*words, "data"), hints=(zone,)),
                      _d(f'{EC2}.aws_volume_attachment.data["{name}"]',
@@ -181,10 +181,10 @@ def _compute(doc: dict[str, Any]) -> list[Declared]:
     return rows
 
 
-def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Declared]:
-    target = doc["loadbalancer"]["target_service"]
+def _loadbalancer(env: str, spec: Spec) -> list[Declared]:
+    target = spec.loadbalancer.target_service
     group = f"{LB}.aws_lb_target_group.main"
-    prefix = impactmap.name_prefix(env, doc)
+    prefix = names.name_prefix(spec, env)
     alarms = [_d(f"{LB}.aws_cloudwatch_metric_alarm.{name}", attrs={"alarm_name": f"{prefix}-alb-{suffix}"})
               for name, suffix in (("unhealthy_hosts", "unhealthy-hosts"), ("elb_5xx", "5xx"),
                                    ("target_5xx", "target-5xx"), ("target_response_time", "latency"))]
@@ -192,30 +192,31 @@ def _loadbalancer(env: str, doc: dict[str, Any]) -> list[Declared]:
             _d(group, unique=True),
             _d(f"{LB}.aws_lb_listener.https", attrs={"port": 443}),
             _d(f"{LB}.aws_lb_listener.http", attrs={"port": 80})]
-    if not impactmap.in_group(doc["services"][target]):  # a group registers its own instances
+    if not spec.services[target].uses_auto_scaling:  # a group registers its own instances
         rows.append(_d(f'{LB}.aws_lb_target_group_attachment.this["{target}"]',
                        refs=(Ref("target_group_arn", group, "arn"),
                              Ref("target_id", service_instance_address(
-                                 target, doc["services"][target]["keep_user_data"])))))
+                                 target, spec.services[target].keep_user_data)))))
     return rows
 
 
-def _dns(doc: dict[str, Any]) -> list[Declared]:
-    dns = doc["dns"]
-    rows = [_d("aws_acm_certificate.main", attrs={"domain_name": dns["domain"]})]
-    if dns["create_hosted_zone"]:
+def _dns(spec: Spec) -> list[Declared]:
+    dns = spec.dns
+    rows = [_d("aws_acm_certificate.main", attrs={"domain_name": dns.domain})]
+    if dns.create_hosted_zone:
         zone = f"{impactmap.DNS}.aws_route53_zone.main"
-        rows.append(_d(zone, attrs={"name": dns["domain"]}))
-        names = [dns["domain"], *(f"{sub}.{dns['domain']}" for sub in dns["subdomains"])]
-        rows += [_d(f'{impactmap.DNS}.aws_route53_record.alias["{n}"]', attrs={"name": n, "type": "A"}) for n in names]
+        rows.append(_d(zone, attrs={"name": dns.domain}))
+        records = [dns.domain, *(f"{sub}.{dns.domain}" for sub in dns.subdomains)]
+        rows += [_d(f'{impactmap.DNS}.aws_route53_record.alias["{n}"]', attrs={"name": n, "type": "A"})
+                 for n in records]
     return rows
 
 
-def declared(env: str, doc: dict[str, Any]) -> list[Declared]:
+def declared(env: str, spec: Spec) -> list[Declared]:
     """Every instance tfgen's tree declares for `env` that adoption can place, and (without identity) the
     others `tfgen impact` knows, so that what the plan creates is listed too. Sorted by address."""
-    rows = (_networking(doc) + _security(doc) + _rules(doc) + _storage(env, doc) + _database(env, doc) + _compute(doc)
-            + _loadbalancer(env, doc) + _dns(doc))
+    rows = (_networking(spec) + _security(spec) + _rules(spec) + _storage(env, spec) + _database(env, spec)
+            + _compute(spec) + _loadbalancer(env, spec) + _dns(spec))
     known = {row.address for row in rows}
-    rows += [_d(address) for address in impactmap.resources(env, doc) if address not in known]
+    rows += [_d(address) for address in impactmap.resources_of(env, spec) if address not in known]
     return sorted(rows, key=lambda row: row.address)

@@ -14,12 +14,13 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from tfgen import names
 from tfgen.adopt.declared import Declared, db_identifier, guarded
 from tfgen.adopt.match import Matching, name_words
 from tfgen.adopt.specvalues import group_address, inline_rules
 from tfgen.adopt.state import StateInstance
 from tfgen.impact import resources as impactmap
-from tfgen.model.lenient import partial_view
+from tfgen.model.views import Spec
 from tfgen.names import GROUP_DESCRIPTIONS, security_group_description, service_instance_address
 
 # Live objects tfgen stops managing but must not delete: generated secrets' inputs, managed-policy
@@ -61,15 +62,15 @@ def _default_route(inst: StateInstance | None) -> bool:
     return any(isinstance(r, dict) and r.get("cidr_block") == "0.0.0.0/0" for r in routes)
 
 
-def import_id(d: Declared, m: Matching, env: str, doc: dict[str, Any]) -> tuple[str, str]:
+def import_id(d: Declared, m: Matching, env: str, spec: Spec) -> tuple[str, str]:
     """(ID, why) of a live object that tfgen declares as `d` but the state holds inside another resource."""
     key = d.address.rsplit("[", 1)[-1].strip('"]') if "[" in d.address else ""
     if d.type in ("aws_ebs_volume", "aws_volume_attachment"):
-        svc = doc["services"].get(key)
-        inst = m.state_of(service_instance_address(key, svc["keep_user_data"])) if svc else None
-        volume = doc["services"].get(key, {}).get("data_volume") if inst else None
-        disk = _inline_volume(inst, volume.get("device_name") or "/dev/sdf") if inst and volume else None
-        if disk:
+        svc = spec.services.get(key)
+        inst = m.state_of(service_instance_address(key, svc.keep_user_data)) if svc else None
+        volume = svc.data_volume if inst and svc else None
+        disk = _inline_volume(inst, volume.device_name or "/dev/sdf") if inst and volume else None
+        if inst and disk:
             if d.type == "aws_ebs_volume":
                 return disk["volume_id"], f"inline data disk {disk.get('device_name')} of {inst.address}"
             return (f"{disk['device_name']}:{disk['volume_id']}:{inst.attrs.get('id')}",
@@ -77,77 +78,77 @@ def import_id(d: Declared, m: Matching, env: str, doc: dict[str, Any]) -> tuple[
     if d.type == "aws_route":
         table = m.state_of(f'{impactmap.NET}.aws_route_table.{"public" if "public" in d.address else "private"}'
                            + ("" if "public" in d.address else f'["{key}"]'))
-        if _default_route(table):
+        if table and _default_route(table):
             return f"{table.attrs.get('id')}_0.0.0.0/0", f"inline default route of {table.address}"
     if d.type == "aws_cloudwatch_log_group" and ".rds[" in d.address:
         db = m.state_of(f"{impactmap.DB}.aws_db_instance.main")
         if db and key in (db.attrs.get("enabled_cloudwatch_logs_exports") or []):
             # RDS creates it when the first log is published (the state cannot tell whether it has): an import
             # of a missing object fails the plan, so the report says how to import it if the apply meets it.
-            name = f"/aws/rds/instance/{db_identifier(env, doc)}/{key}"
+            name = f"/aws/rds/instance/{db_identifier(env, spec)}/{key}"
             return "", (f"{db.address} exports this log; if RDS has already created {name}, the apply fails with "
                         f"ResourceAlreadyExistsException: then run terraform import '{d.address}' '{name}'")
     return "", ""
 
 
-def replacement(d: Declared, s: StateInstance, env: str, doc: dict[str, Any]) -> str:
+def replacement(d: Declared, s: StateInstance, env: str, spec: Spec) -> str:
     """Why tfgen's values would replace this live object ('' when they would not, as far as tfgen knows)."""
-    prefix = impactmap.name_prefix(env, doc)
+    prefix = names.name_prefix(spec, env)
     checks = {
-        "aws_db_instance": lambda: _differs("identifier", s.attrs.get("identifier"), db_identifier(env, doc))
-        or _differs("username", s.attrs.get("username"), doc["database"]["username"])
+        "aws_db_instance": lambda: _differs("identifier", s.attrs.get("identifier"), db_identifier(env, spec))
+        or _differs("username", s.attrs.get("username"), spec.database.username)
         or ("" if s.attrs.get("storage_encrypted") in (True, None) else "storage_encrypted false -> true"),
         "aws_s3_bucket": lambda: "" if str(s.attrs.get("bucket", "")).startswith(
-            impactmap.uploads_bucket_prefix(env, doc)) else
-        f"bucket {s.attrs.get('bucket')!r} does not start with {impactmap.uploads_bucket_prefix(env, doc)!r}",
-        "aws_secretsmanager_secret": lambda: _differs("name", s.attrs.get("name"), doc["storage"]["app_secret_name"])
-        if doc["storage"].get("app_secret_name") else _differs("name_prefix", s.attrs.get("name_prefix") or None,
-                                                               f"{prefix}-app-"),
-        "aws_lb": lambda: _lb_prefix(s, doc),
-        "aws_lb_target_group": lambda: _lb_prefix(s, doc) or _differs(
-            "port", s.attrs.get("port"), doc["services"][doc["loadbalancer"]["target_service"]]["port"]),
+            names.uploads_bucket_prefix(prefix)) else
+        f"bucket {s.attrs.get('bucket')!r} does not start with {names.uploads_bucket_prefix(prefix)!r}",
+        "aws_secretsmanager_secret": lambda: _differs("name", s.attrs.get("name"), spec.storage.app_secret_name)
+        if spec.storage.app_secret_name else _differs("name_prefix", s.attrs.get("name_prefix") or None,
+                                                      f"{prefix}-app-"),
+        "aws_lb": lambda: _lb_prefix(s, spec),
+        "aws_lb_target_group": lambda: _lb_prefix(s, spec) or _differs(
+            "port", s.attrs.get("port"), spec.services[spec.loadbalancer.target_service].port),
         "aws_acm_certificate": lambda: _differs(
             "subject_alternative_names", sorted(set(s.attrs.get("subject_alternative_names") or []) - {
-                doc["dns"]["domain"]}), sorted(f"{x}.{doc['dns']['domain']}" for x in doc["dns"]["subdomains"])),
-        "aws_instance": lambda: _instance(d, s, doc),
+                spec.dns.domain}), sorted(f"{x}.{spec.dns.domain}" for x in spec.dns.subdomains)),
+        "aws_instance": lambda: _instance(d, s, spec),
         "aws_ebs_volume": lambda: "" if s.attrs.get("encrypted") in (True, None) else "encrypted false -> true",
-        "aws_security_group": lambda: _group_description(d, s, doc),
+        "aws_security_group": lambda: _group_description(d, s, spec),
     }
     check = checks.get(d.type)
     return check() if check else ""
 
 
-def _group_description(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
-    group = next((g for g in (*GROUP_DESCRIPTIONS, *doc["services"]) if group_address(g) == d.address), None)
-    why = _differs("description", s.attrs.get("description"), security_group_description(group, partial_view(doc))) \
+def _group_description(d: Declared, s: StateInstance, spec: Spec) -> str:
+    group = next((g for g in (*GROUP_DESCRIPTIONS, *spec.services) if group_address(g) == d.address), None)
+    why = _differs("description", s.attrs.get("description"), security_group_description(group, spec)) \
         if group else ""
     return f"{why} (its inline rules go with it: kept, they would duplicate tfgen's rule resources)" \
         if why and inline_rules(s) else why
 
 
-def _instance(d: Declared, s: StateInstance, doc: dict[str, Any]) -> str:
-    svc = doc["services"][d.address.rsplit('["', 1)[1].rstrip('"]')]
-    if s.address != d.address and not svc["keep_user_data"]:
+def _instance(d: Declared, s: StateInstance, spec: Spec) -> str:
+    svc = spec.services[d.address.rsplit('["', 1)[1].rstrip('"]')]
+    if s.address != d.address and not svc.keep_user_data:
         return "tfgen's user data differs from the one the instance booted with (user_data_replace_on_change)"
-    return (_differs("instance_type", s.attrs.get("instance_type"), svc["instance_type"])
-            or _differs("availability_zone", s.attrs.get("availability_zone"), svc["availability_zone"]
+    return (_differs("instance_type", s.attrs.get("instance_type"), svc.instance_type)
+            or _differs("availability_zone", s.attrs.get("availability_zone"), svc.availability_zone
                         or s.attrs.get("availability_zone")))
 
 
-def in_place(d: Declared, s: StateInstance, doc: dict[str, Any]) -> tuple[str, ...]:
+def in_place(d: Declared, s: StateInstance, spec: Spec) -> tuple[str, ...]:
     """Known in-place updates tfgen's values make to a kept or moved live object (not exhaustive: the plan
     is the reference; these are the ones worth reading before it)."""
     if d.type == "aws_db_instance":
-        db = doc["database"]
+        db = spec.database
         notes = [] if s.attrs.get("manage_master_user_password") else [
             "manage_master_user_password -> true: RDS moves the master password into a secret it manages"]
-        notes += [x for x in (_differs("multi_az", s.attrs.get("multi_az"), db["multi_az"]),
+        notes += [x for x in (_differs("multi_az", s.attrs.get("multi_az"), db.multi_az),
                               _differs("backup_retention_period", s.attrs.get("backup_retention_period"),
-                                       db["backup_retention_days"]),
+                                       db.backup_retention_days),
                               _differs("monitoring_interval", s.attrs.get("monitoring_interval"),
-                                       db["monitoring_interval"]),
+                                       db.monitoring_interval),
                               _differs("deletion_protection", s.attrs.get("deletion_protection"),
-                                       db["deletion_protection"])) if x]
+                                       db.deletion_protection)) if x]
         return tuple(notes)
     if d.type == "aws_security_group" and inline_rules(s):
         return ("its inline rules stay beside tfgen's rule resources: AWS refuses a rule resource equal to an "
@@ -164,29 +165,29 @@ def _differs(name: str, live: Any, wanted: Any) -> str:
     return "" if live is None or live == wanted else f"{name} {live!r} -> {wanted!r}"
 
 
-def _lb_prefix(s: StateInstance, doc: dict[str, Any]) -> str:
-    wanted = doc["loadbalancer"].get("name_prefix") or f"{doc['project']['short_name']}-"
+def _lb_prefix(s: StateInstance, spec: Spec) -> str:
+    wanted = spec.loadbalancer.name_prefix or f"{spec.project.short_name}-"
     live = s.attrs.get("name_prefix") or ""
     return "" if not live or live == wanted else f"name_prefix {live!r} -> {wanted!r}"
 
 
-def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, env: str, doc: dict[str, Any]
+def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, env: str, spec: Spec
              ) -> list[Outcome]:
     """One outcome per declared instance and per live instance nothing declared takes."""
     found = []
     for d in declared:
         s = m.state_of(d.address)
         if s is not None:
-            why = replacement(d, s, env, doc)
+            why = replacement(d, s, env, spec)
             action = "replace" if why else ("keep" if s.address == d.address else "move")
             found.append(Outcome(action, d.address, s.address, why, guarded(d.type),
-                                 () if why else in_place(d, s, doc)))
+                                 () if why else in_place(d, s, spec)))
             continue
         if d.type == "aws_secretsmanager_secret_version" and m.state_of(d.address.replace("_version", "")):
             found.append(Outcome("replace", d.address, "", "no live version of the adopted secret was found: "
                                  "a generated version would replace its values", "data"))
             continue
-        ident, why = import_id(d, m, env, doc)
+        ident, why = import_id(d, m, env, spec)
         if ident:
             found.append(Outcome("import", d.address, ident, why, guarded(d.type)))
         else:
@@ -194,16 +195,16 @@ def outcomes(state: list[StateInstance], declared: list[Declared], m: Matching, 
             found.append(Outcome("create", d.address, "", why, guarded(d.type)))
     taken = {s.address for s in m.pairs.values()}
     left = [s for s in state if s.address not in taken]
-    serving = _grouped_instances(left, doc)
+    serving = _grouped_instances(left, spec)
     for s in left:
         found.append(_superseded(s, serving) or _leftover(s))
     return found
 
 
-def _grouped_instances(left: list[StateInstance], doc: dict[str, Any]) -> dict[str, str]:
+def _grouped_instances(left: list[StateInstance], spec: Spec) -> dict[str, str]:
     """{instance id: service} of live instances no declared instance took whose name says they run a service
     that tfgen now runs in an Auto Scaling group."""
-    grouped = {name for name, svc in doc["services"].items() if impactmap.in_group(svc)}
+    grouped = {name for name, svc in spec.services.items() if svc.uses_auto_scaling}
     found: dict[str, str] = {}
     for s in left:
         if s.type != "aws_instance":
@@ -275,5 +276,5 @@ def blocks(found: list[Outcome]) -> list[Block]:
 
 
 def counts(found: list[Outcome]) -> dict[str, int]:
-    names = ("keep", "move", "import", "forget", "destroy", "create", "replace", "unplaced")
-    return {n: sum(1 for o in found if o.action == n) for n in names}
+    actions = ("keep", "move", "import", "forget", "destroy", "create", "replace", "unplaced")
+    return {n: sum(1 for o in found if o.action == n) for n in actions}

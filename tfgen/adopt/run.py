@@ -15,6 +15,7 @@ from tfgen.adopt.record import RECORD_DIR, record_bytes
 from tfgen.adopt.specvalues import adopted_values, edit_spec, flatten
 from tfgen.adopt.state import StateInstance, parse_state
 from tfgen.errors import Problem, SpecError
+from tfgen.model.views import Spec
 
 
 @dataclass
@@ -37,19 +38,19 @@ class Adoption:
         return counts(self.outcomes)
 
 
-def _validated_doc(project_dir: Path, env: str, spec_text: str | None = None) -> dict[str, Any]:
-    """The effective spec of `env`; with `spec_text`, as it would be with that text as specs/ENV.yaml (checked
-    in a scratch copy of specs/, so an adopted value that does not validate writes nothing)."""
+def _validated_view(project_dir: Path, env: str, spec_text: str | None = None) -> Spec:
+    """The effective spec of `env`, as its typed view; with `spec_text`, as it would be with that text as
+    specs/ENV.yaml (checked in a scratch copy of specs/, so an adopted value that does not validate writes nothing)."""
     from tfgen.pipeline import validate_project
 
     if spec_text is None:
-        return next(v.doc for v in validate_project(project_dir) if v.spec.env == env)
+        return next(v.view for v in validate_project(project_dir) if v.spec.env == env)
     with tempfile.TemporaryDirectory(prefix="tfgen-adopt-") as scratch:
         root = Path(scratch)
         shutil.copytree(project_dir / "specs", root / "specs", symlinks=True)
         (root / "specs" / f"{env}.yaml").write_text(spec_text, encoding="utf-8")
         try:
-            return next(v.doc for v in validate_project(root) if v.spec.env == env)
+            return next(v.view for v in validate_project(root) if v.spec.env == env)
         except SpecError as exc:
             note = Problem(None, "", f"the values above come from the live state (tfgen adopt {env}); the spec "
                                      "cannot express them, so nothing was written")
@@ -61,15 +62,15 @@ def plan_adoption(project_dir: Path, env: str, state: list[StateInstance], ackno
     """Everything `tfgen adopt` reports and would write, computed in memory."""
     from tfgen.spec import spec_path_for
 
-    doc = _validated_doc(project_dir, env)
-    first = match(state, declared(env, doc))
-    values = adopted_values(env, state, first, doc)
+    spec = _validated_view(project_dir, env)
+    first = match(state, declared(env, spec))
+    values = adopted_values(env, state, first, spec)
     text = spec_path_for(env, project_dir).read_text(encoding="utf-8")
     if values:
         text = edit_spec(text, values)
-        doc = _validated_doc(project_dir, env, text)
-    final = match(state, declared(env, doc))
-    found = outcomes(state, declared(env, doc), final, env, doc)
+        spec = _validated_view(project_dir, env, text)
+    final = match(state, declared(env, spec))
+    found = outcomes(state, declared(env, spec), final, env, spec)
     rows = blocks(found)
     return Adoption(env, found, rows, values, text, record_bytes(env, rows), sorted(acknowledged or []))
 

@@ -16,7 +16,8 @@ from typing import Any
 from tfgen.adopt.match import Matching
 from tfgen.adopt.state import StateInstance
 from tfgen.impact.resources import DB, EC2, LB, NET, SEC, STO
-from tfgen.model.lenient import partial_view
+from tfgen.model.plain import plain
+from tfgen.model.views import Spec
 from tfgen.names import GROUP_DESCRIPTIONS, security_group_description, service_instance_address
 
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
@@ -57,11 +58,12 @@ def _market(inst: StateInstance) -> dict[str, Any]:
     return {"market": "spot", "spot_max_price": str(price) if price else None}
 
 
-def _data_size(name: str, inst: StateInstance, m: Matching, doc: dict[str, Any]) -> Any:
+def _data_size(name: str, inst: StateInstance, m: Matching, spec: Spec) -> Any:
     volume = m.state_of(f'{EC2}.aws_ebs_volume.data["{name}"]')
     if volume is not None:
         return volume.attrs.get("size")
-    device = (doc["services"][name]["data_volume"] or {}).get("device_name") or "/dev/sdf"
+    volume_spec = spec.services[name].data_volume
+    device = (volume_spec.device_name if volume_spec else None) or "/dev/sdf"
     disks = [b for b in inst.attrs.get("ebs_block_device") or [] if isinstance(b, dict)]
     chosen = [b for b in disks if b.get("device_name") == device] or disks[:1]
     return chosen[0].get("volume_size") if chosen else None
@@ -74,10 +76,10 @@ def _final_snapshot(volume: StateInstance | None) -> bool:
     return volume is not None and volume.attrs.get("final_snapshot") is not False
 
 
-def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+def _services(m: Matching, spec: Spec) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for name, svc in sorted(doc["services"].items()):
-        address = service_instance_address(name, svc["keep_user_data"])
+    for name, svc in sorted(spec.services.items()):
+        address = service_instance_address(name, svc.keep_user_data)
         inst = m.state_of(address)
         if inst is None:
             continue
@@ -86,8 +88,8 @@ def _services(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
                   **_market(inst)}
         if inst.address != address:
             values["keep_user_data"] = True  # booted from another tree's user data: keep it, never replace
-        if svc["data_volume"]:
-            values["data_volume"] = {"size_gb": _data_size(name, inst, m, doc)}
+        if svc.data_volume:
+            values["data_volume"] = {"size_gb": _data_size(name, inst, m, spec)}
             if not _final_snapshot(m.state_of(f'{EC2}.aws_ebs_volume.data["{name}"]')):
                 values["data_volume"]["final_snapshot"] = False
         found[name] = values
@@ -111,12 +113,12 @@ def _database(m: Matching) -> dict[str, Any]:
     return {"database": values}
 
 
-def _secret(env: str, m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+def _secret(env: str, m: Matching, spec: Spec) -> dict[str, Any]:
     """The live application secret's name when tfgen's name prefix would replace it."""
     secret = m.state_of(f"{STO}.aws_secretsmanager_secret.app")
     version = m.state_of(f"{STO}.aws_secretsmanager_secret_version.app")
     name = secret.attrs.get("name") if secret else None
-    ours = (secret.attrs.get("name_prefix") or "") == f"{doc['project']['name']}-{env}-app-" if secret else False
+    ours = (secret.attrs.get("name_prefix") or "") == f"{spec.project.name}-{env}-app-" if secret else False
     # A version without tfgen's label holds values tfgen did not generate (a tree of tfgen 0.2, or another
     # tree): keep them, as for a secret with another name.
     labelled = version is not None and "tfgen-generated" in (version.attrs.get("version_stages") or [])
@@ -131,9 +133,9 @@ def _loadbalancer(m: Matching) -> dict[str, Any]:
     return {"loadbalancer": {"name_prefix": prefix}} if prefix else {}
 
 
-def _dns(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+def _dns(m: Matching, spec: Spec) -> dict[str, Any]:
     cert = m.state_of("aws_acm_certificate.main")
-    domain = doc["dns"]["domain"]
+    domain = spec.dns.domain
     if cert is None or cert.attrs.get("domain_name") != domain:
         return {}
     suffix = "." + domain
@@ -144,7 +146,8 @@ def _dns(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prune(tree: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
-    """Only what differs from the current effective spec (and is known)."""
+    """Only what differs from the current effective spec (`doc`: its plain form, compared key by key; known
+    values only)."""
     out: dict[str, Any] = {}
     for key, value in tree.items():
         current = doc.get(key) if isinstance(doc, dict) else None
@@ -170,29 +173,29 @@ def inline_rules(group: StateInstance) -> bool:
     return any(group.attrs.get(kind) for kind in ("ingress", "egress"))
 
 
-def _group_descriptions(m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
+def _group_descriptions(m: Matching, spec: Spec) -> dict[str, Any]:
     """The live description of every matched security group whose description differs from tfgen's: a
     security group's description cannot change in place, so tfgen's would replace the group. Not for a group
     with inline rules: kept, it would keep them beside tfgen's rule resources, and AWS refuses a rule resource
     equal to an inline rule (InvalidPermission.Duplicate); replaced, the rules go with the old group (tfgen's
     is created first, and instances, database and load balancer switch groups in place)."""
     found = {}
-    for group in (*GROUP_DESCRIPTIONS, *sorted(doc["services"])):
+    for group in (*GROUP_DESCRIPTIONS, *sorted(spec.services)):
         live = m.state_of(group_address(group))
         text = live.attrs.get("description") if live else None
-        if isinstance(text, str) and text and text != security_group_description(group, partial_view(doc)) \
+        if live and isinstance(text, str) and text and text != security_group_description(group, spec) \
                 and not inline_rules(live):
             found[group] = text
     return {"network": {"security_group_descriptions": found}} if found else {}
 
 
-def adopted_values(env: str, state: list[StateInstance], m: Matching, doc: dict[str, Any]) -> dict[str, Any]:
-    """The spec values (a nested mapping) that differ from `doc` and keep the live objects."""
+def adopted_values(env: str, state: list[StateInstance], m: Matching, spec: Spec) -> dict[str, Any]:
+    """The spec values (a nested mapping) that differ from `spec` and keep the live objects."""
     tree: dict[str, Any] = {}
-    for part in (_subnets(state), _services(m, doc), _database(m), _secret(env, m, doc), _loadbalancer(m),
-                 _dns(m, doc), _group_descriptions(m, doc)):
+    for part in (_subnets(state), _services(m, spec), _database(m), _secret(env, m, spec), _loadbalancer(m),
+                 _dns(m, spec), _group_descriptions(m, spec)):
         tree = deep_merge(tree, part)
-    return _prune(tree, doc)
+    return _prune(tree, plain(spec))
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -22,7 +22,7 @@ from tfgen.aws import instance_architecture
 from tfgen.impact.rows import Arg as Arg
 from tfgen.impact.rows import Resource as Resource
 from tfgen.impact.rows import ResourceChange as ResourceChange
-from tfgen.model.lenient import build, partial_view, present
+from tfgen.model.lenient import partial_view, present
 from tfgen.model.views import Service
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+(?:\[[^\
 
 
 # ---------------------------------------------------------------------------------------------- derived names
-# Public functions take the document (a dict: adoption calls them too); the table reads its partial view.
+# Public functions take the document (a dict: impact compares older documents too); the table reads its partial view.
 def name_prefix(env: str, doc: dict[str, Any]) -> str:
     return names.name_prefix(partial_view(doc), env)
 
@@ -235,10 +235,6 @@ def _replicas(db: Any) -> list[Resource]:
               for n in range(1, count) for alarm in ("replica_cpu", "replica_lag", "replica_free_storage"))]
 
 
-def in_group(svc: dict[str, Any]) -> bool:
-    return _in_group(build(Service, svc))
-
-
 def _in_group(svc: Service) -> bool:
     """Whether a service runs in an Auto Scaling group (specs from before `auto_scaling` ran single instances)."""
     return present(svc, "auto_scaling") and svc.auto_scaling is not None and svc.uses_auto_scaling
@@ -366,7 +362,11 @@ def _backup(env: str, spec: Spec) -> list[Resource]:
 
 def resources(env: str, doc: dict[str, Any]) -> dict[str, Resource]:
     """Every resource `tfgen impact` reports for one environment's effective spec, by address."""
-    spec = partial_view(doc)
+    return resources_of(env, partial_view(doc))
+
+
+def resources_of(env: str, spec: Spec) -> dict[str, Resource]:
+    """`resources` of a view (adoption reads the validated spec's)."""
     rows = (_networking(env, spec) + _security(env, spec, security_edges(spec)) + _storage(env, spec)
             + _database(env, spec) + _compute(env, spec) + _loadbalancer(env, spec) + _certificate_and_dns(env, spec)
             + _backup(env, spec))

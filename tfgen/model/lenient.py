@@ -1,8 +1,8 @@
 """A typed view of a document that may be incomplete: one that failed type checks, or an older one.
 
 validate runs the rules even when type checks failed (one run shows both kinds of problem): such a document
-holds None where a value was invalid or missing, and `Spec.of` may fail on it. Impact (and adoption, through
-it) still reads documents as dicts that may lack settings added since, and calls tfgen.names through this.
+holds None where a value was invalid or missing, and `Spec.of` may fail on it. Impact still reads documents
+as dicts that may lack settings added since, and calls tfgen.names through this (adoption reads the view).
 
 `partial_view` builds what it can: each object is its real view when it is complete, else a `Partial` that
 reads the same attributes from the dict. Reading through an invalid or absent value raises (AttributeError,
