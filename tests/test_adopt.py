@@ -3,6 +3,7 @@ the spec edit, adopt.tf through render, and the CLI."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -20,7 +21,7 @@ from tfgen.adopt.record import adopt_tf, read_record
 from tfgen.adopt.run import plan_adoption
 from tfgen.adopt.specvalues import edit_spec
 from tfgen.adopt.state import parse_state
-from tfgen.errors import StateError
+from tfgen.errors import SpecError, StateError
 from tfgen.model.views import Spec
 from tfgen.pipeline import validate_project
 
@@ -476,3 +477,22 @@ def test_old_inline_role_policies_are_forgotten_with_the_command_that_deletes_th
     evil = by_old["module.security.aws_iam_role_policy.evil"]
     assert "--role-name 'r$(touch x)' --policy-name 'p;rm -rf ~'" in evil.reason
     assert not [o for o in result.outcomes if o.action == "destroy" and "aws_iam_role_policy" in o.old]
+
+
+STRUCTURED = [("aws_route_table", "route"), ("aws_instance", "ebs_block_device"), ("aws_instance", "root_block_device"),
+              ("aws_instance", "instance_market_options"), ("aws_db_instance", "enabled_cloudwatch_logs_exports"),
+              ("aws_acm_certificate", "subject_alternative_names"), ("aws_security_group", "ingress"),
+              ("aws_secretsmanager_secret_version", "version_stages"), ("aws_security_group", "description"),
+              ("aws_subnet", "cidr_block"), ("aws_vpc", "cidr_block"), ("aws_instance", "tags"),
+              ("aws_iam_role_policy", "id"), ("aws_db_instance", "manage_master_user_password")]
+
+
+@pytest.mark.parametrize(("type_", "field"), STRUCTURED, ids=[f"{t}.{f}" for t, f in STRUCTURED])
+def test_malformed_attribute_values_never_crash_adoption(type_: str, field: str) -> None:
+    """A state is hostile input: an attribute may hold any JSON value. Adoption then reports (or refuses with a
+    StateError/SpecError); it never raises anything else (a number as a route table's `route` did)."""
+    extra = [("module.security", "aws_iam_role_policy", "old", None, {"id": "r:p"})]
+    for bad in (1, "x", [1, "y"], {"a": [1]}, None, [[{}]]):
+        rows = [(m, t, n, k, {**a, field: bad} if t == type_ else a) for m, t, n, k, a in handwritten_like() + extra]
+        with contextlib.suppress(StateError, SpecError):
+            plan_adoption(ROOT, "dev", parse_state(raw_state(rows)))

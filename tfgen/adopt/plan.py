@@ -52,13 +52,13 @@ class Block:
 
 
 def _inline_volume(inst: StateInstance, device: str) -> dict[str, Any] | None:
-    disks = [b for b in inst.attrs.get("ebs_block_device") or [] if isinstance(b, dict)]
+    disks = inst.items("ebs_block_device", dict)
     chosen = [b for b in disks if b.get("device_name") == device] or disks[:1]
     return chosen[0] if chosen and chosen[0].get("volume_id") else None
 
 
 def _default_route(inst: StateInstance | None) -> bool:
-    routes = (inst.attrs.get("route") or []) if inst else []
+    routes = inst.items("route", dict) if inst else []
     return any(isinstance(r, dict) and r.get("cidr_block") == "0.0.0.0/0" for r in routes)
 
 
@@ -82,7 +82,7 @@ def import_id(d: Declared, m: Matching, env: str, spec: Spec) -> tuple[str, str]
             return f"{table.attrs.get('id')}_0.0.0.0/0", f"inline default route of {table.address}"
     if d.type == "aws_cloudwatch_log_group" and ".rds[" in d.address:
         db = m.state_of(f"{impactmap.DB}.aws_db_instance.main")
-        if db and key in (db.attrs.get("enabled_cloudwatch_logs_exports") or []):
+        if db and key in db.items("enabled_cloudwatch_logs_exports", str):
             # RDS creates it when the first log is published (the state cannot tell whether it has): an import
             # of a missing object fails the plan, so the report says how to import it if the apply meets it.
             name = f"/aws/rds/instance/{db_identifier(env, spec)}/{key}"
@@ -108,7 +108,7 @@ def replacement(d: Declared, s: StateInstance, env: str, spec: Spec) -> str:
         "aws_lb_target_group": lambda: _lb_prefix(s, spec) or _differs(
             "port", s.attrs.get("port"), spec.services[spec.loadbalancer.target_service].port),
         "aws_acm_certificate": lambda: _differs(
-            "subject_alternative_names", sorted(set(s.attrs.get("subject_alternative_names") or []) - {
+            "subject_alternative_names", sorted(set(s.items("subject_alternative_names", str)) - {
                 spec.dns.domain}), sorted(f"{x}.{spec.dns.domain}" for x in spec.dns.subdomains)),
         "aws_instance": lambda: _instance(d, s, spec),
         "aws_ebs_volume": lambda: "" if s.attrs.get("encrypted") in (True, None) else "encrypted false -> true",

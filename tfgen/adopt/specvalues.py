@@ -44,16 +44,17 @@ def _subnets(state: list[StateInstance]) -> dict[str, Any]:
 
 
 def _root_size(inst: StateInstance) -> Any:
-    roots = [r for r in inst.attrs.get("root_block_device") or [] if isinstance(r, dict)]
+    roots = inst.items("root_block_device", dict)
     return roots[0].get("volume_size") if roots else None
 
 
 def _market(inst: StateInstance) -> dict[str, Any]:
     """market and spot_max_price of a live instance (both force a new instance when they differ)."""
-    options = [o for o in inst.attrs.get("instance_market_options") or [] if isinstance(o, dict)]
+    options = inst.items("instance_market_options", dict)
     if not options or options[0].get("market_type") != "spot":
         return {"market": "on-demand"}
-    spot = [s for s in options[0].get("spot_options") or [] if isinstance(s, dict)]
+    nested = options[0].get("spot_options")
+    spot = [s for s in nested if isinstance(s, dict)] if isinstance(nested, list) else []
     price = spot[0].get("max_price") if spot else None
     return {"market": "spot", "spot_max_price": str(price) if price else None}
 
@@ -64,7 +65,7 @@ def _data_size(name: str, inst: StateInstance, m: Matching, spec: Spec) -> Any:
         return volume.attrs.get("size")
     volume_spec = spec.services[name].data_volume
     device = (volume_spec.device_name if volume_spec else None) or "/dev/sdf"
-    disks = [b for b in inst.attrs.get("ebs_block_device") or [] if isinstance(b, dict)]
+    disks = inst.items("ebs_block_device", dict)
     chosen = [b for b in disks if b.get("device_name") == device] or disks[:1]
     return chosen[0].get("volume_size") if chosen else None
 
@@ -121,7 +122,7 @@ def _secret(env: str, m: Matching, spec: Spec) -> dict[str, Any]:
     ours = (secret.attrs.get("name_prefix") or "") == f"{spec.project.name}-{env}-app-" if secret else False
     # A version without tfgen's label holds values tfgen did not generate (a tree of tfgen 0.2, or another
     # tree): keep them, as for a secret with another name.
-    labelled = version is not None and "tfgen-generated" in (version.attrs.get("version_stages") or [])
+    labelled = version is not None and "tfgen-generated" in version.items("version_stages", str)
     if not isinstance(name, str) or (ours and labelled):
         return {}
     return {"storage": {"app_secret_name": name}}
@@ -139,7 +140,7 @@ def _dns(m: Matching, spec: Spec) -> dict[str, Any]:
     if cert is None or cert.attrs.get("domain_name") != domain:
         return {}
     suffix = "." + domain
-    names = sorted(set(cert.attrs.get("subject_alternative_names") or []) - {domain})
+    names = sorted(set(cert.items("subject_alternative_names", str)) - {domain})
     if not all(n.endswith(suffix) and "." not in n[:-len(suffix)] for n in names):
         return {}
     return {"dns": {"subdomains": [n[:-len(suffix)] for n in names]}}

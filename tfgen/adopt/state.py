@@ -36,6 +36,12 @@ class StateInstance:
     def address(self) -> str:
         return instance_address(self.module, self.type, self.name, self.key)
 
+    def items(self, name: str, kind: type | tuple[type, ...] = (dict, str)) -> list[Any]:
+        """The entries of a list attribute that are of `kind` (blocks are dicts, names strings): a hostile
+        or malformed state may hold anything there, and adoption must report, not crash."""
+        value = self.attrs.get(name)
+        return [item for item in value if isinstance(item, kind)] if isinstance(value, list) else []
+
 
 def instance_address(module: str, type_: str, name: str, key: int | str | None) -> str:
     base = f"{module}.{type_}.{name}" if module else f"{type_}.{name}"
@@ -144,7 +150,10 @@ def _from_show(doc: dict[str, Any], source: str) -> list[StateInstance]:
         address = module.get("address", "")
         if not isinstance(address, str):
             raise StateError(source, "a module address is not a string")
-        for res in module.get("resources") or []:
+        resources = module.get("resources") or []
+        if not isinstance(resources, list):
+            raise StateError(source, "`resources` is not a list")
+        for res in resources:
             if not isinstance(res, dict) or res.get("mode") != "managed":
                 continue
             type_, name, key = _check(source, address, res.get("type"), res.get("name"), res.get("index"))
