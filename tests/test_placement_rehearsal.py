@@ -86,6 +86,8 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]
     for name, addition in SCENARIOS.items():
         command += ["--plan-scenario", f"{name}={render(base / name, addition)}"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if not (base / "result.json").exists():
+        pytest.fail(f"the rehearsal wrote no result (exit {proc.returncode}):\n{(proc.stdout + proc.stderr)[-4000:]}")
     (result,) = json.loads((base / "result.json").read_text())
     return proc.returncode, result, proc.stdout + proc.stderr
 

@@ -148,7 +148,9 @@ def ensure_emulator_venv(project: Path, work: Path) -> Path:
     stamp = venv / ".rehearsal-requirements.sha256"
     digest = _requirements_digest(requirements)
     work.mkdir(parents=True, exist_ok=True)
-    with open(work / "venv.lock", "w") as lock:
+    # The lock sits beside the venv, not in the caller's work dir: rehearsals that CI runs side by side with
+    # different work dirs must wait for the one that creates it (a second one found a half-made venv).
+    with open(project / ".venv-e2e.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if python.exists() and stamp.exists() and stamp.read_text().strip() == digest:
             return python
