@@ -36,7 +36,7 @@ class StateInstance:
     def address(self) -> str:
         return instance_address(self.module, self.type, self.name, self.key)
 
-    def items(self, name: str, kind: type | tuple[type, ...] = (dict, str)) -> list[Any]:
+    def items(self, name: str, kind: Any = (dict, str)) -> list[Any]:
         """The entries of a list attribute that are of `kind` (blocks are dicts, names strings): a hostile
         or malformed state may hold anything there, and adoption must report, not crash."""
         value = self.attrs.get(name)
