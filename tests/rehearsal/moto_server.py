@@ -677,29 +677,6 @@ def patch_instance_security_groups() -> str:
         "groups and its primary interface's the same"
 
 
-def patch_serial_requests() -> str:
-    """moto's server handles requests on threads, but its backends are not thread-safe.
-
-    Terraform sends up to ten requests at once. One lock around each request makes the emulator's state
-    changes atomic, as AWS's are; requests take milliseconds, the waits are Terraform's own. (Added after an
-    InvalidPermission.Duplicate for a rule nothing had created, under load; that error came once more with
-    the lock, so its cause is elsewhere, likely a response lost and the request retried.)
-    """
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    original = DomainDispatcherApplication.__call__
-    _expect("backend_app(environ, start_response)" in inspect.getsource(original), "serial-requests",
-            "the WSGI dispatcher changed upstream")
-    lock = threading.Lock()
-
-    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
-        with lock:
-            return original(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = call
-    return "one request at a time (moto's backends are not thread-safe)"
-
-
 def patch_gateway_endpoint_routes() -> str:
     """EC2 DeleteVpcEndpoints fails for a gateway endpoint whose route is already gone from one of its tables.
 
@@ -776,7 +753,6 @@ PATCHES: dict[str, Callable[[], str]] = {
     "db-subnet-group-modify": patch_db_subnet_group_modify,
     "securityhub-configuration": patch_securityhub_configuration,
     "instance-groups": patch_instance_security_groups,
-    "serial-requests": patch_serial_requests,
     "gateway-endpoint-routes": patch_gateway_endpoint_routes,
     "read-replica-identity": patch_read_replica_identity,
 }
