@@ -496,3 +496,27 @@ def test_malformed_attribute_values_never_crash_adoption(type_: str, field: str)
         rows = [(m, t, n, k, {**a, field: bad} if t == type_ else a) for m, t, n, k, a in handwritten_like() + extra]
         with contextlib.suppress(StateError, SpecError):
             plan_adoption(ROOT, "dev", parse_state(raw_state(rows)))
+
+
+def _hardened_other_range() -> list[tuple]:
+    """The hand-written shape in 10.0.0.0/16 with no subnet mapping public IPs on launch (as the first tfgen tree
+    and any checkov-clean tree): only the routes say which subnets are public."""
+    rows = []
+    for m, t, n, k, attrs in handwritten_like():
+        attrs = {key: (value.replace("10.10.", "10.0.", 1) if isinstance(value, str) else value)
+                 for key, value in attrs.items()}
+        if t == "aws_subnet":
+            attrs["map_public_ip_on_launch"] = False
+        rows.append((m, t, n, k, attrs))
+    return rows
+
+
+def test_a_hardened_network_in_another_range_is_kept_by_its_routes() -> None:
+    result = plan_adoption(ROOT, "dev", parse_state(raw_state(_hardened_other_range())))
+    network = result.spec_values["network"]
+    assert network["vpc_cidr"] == "10.0.0.0/16"
+    assert network["public_subnet_cidrs"] == ["10.0.1.0/24", "10.0.2.0/24"]
+    assert network["private_subnet_cidrs"] == ["10.0.11.0/24", "10.0.12.0/24"]
+    by_old = {o.old: o for o in result.outcomes if o.old}
+    assert by_old[f"{NET}.aws_vpc.main"].action in ("keep", "move")
+    assert not [o for o in result.outcomes if o.action == "destroy" and o.old.startswith(f"{NET}.aws_subnet")]

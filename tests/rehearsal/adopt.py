@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from run import MIRROR, SetupError, check_prerequisites, ensure_emulator_venv, say, terraform_env
+from run import MIRROR, SetupError, check_prerequisites, ensure_emulator_venv, moto_revoke_race, say, terraform_env
 from upgrade import Session, copy_project, render_tree, tree_at
 
 HERE = Path(__file__).resolve().parent
@@ -79,6 +79,7 @@ class Rehearsal:
         self.work, self.label = work, label
         self.session = Session("dev", work, work / "logs")
         self.timings: dict[str, float] = {}
+        self.failed: dict[str, object] = {}
 
     def start(self) -> None:
         self.session.start(ensure_emulator_venv(PROJECT, PROJECT / ".e2e"))
@@ -90,6 +91,11 @@ class Rehearsal:
         started = time.monotonic()
         ok = self.session.step(self.label, name, root, *args)
         self.timings[name] = round(time.monotonic() - started, 1)
+        if not ok and not self.failed:
+            # The summary is the last thing CI prints: it names the failed step and ends with its log's tail.
+            log = self.work / "logs" / f"{self.label}-{name}.log"
+            tail = log.read_text(errors="replace").splitlines()[-15:] if log.is_file() else []
+            self.failed = {"step": name, "log_tail": tail}
         return ok
 
     def show(self, root: Path, *args: str) -> dict:
@@ -118,6 +124,17 @@ class Rehearsal:
         if done.returncode != 0:
             raise SetupError(f"tfgen adopt exited {done.returncode}: {done.stderr.strip()[:2000]}")
         return json.loads(done.stdout)
+
+    def destroy(self, root: Path) -> bool:
+        """Destroy; once more when the only error was moto's revoke race (as run.py does, and an operator would)."""
+        args = ("destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false")
+        if self.step("destroy", root, *args):
+            return True
+        if not moto_revoke_race(self.work / "logs" / f"{self.label}-destroy.log"):
+            return False
+        say(self.label, "  destroy   retried once after moto's revoke race")
+        self.failed = {}
+        return self.step("destroy:retry", root, *args)
 
     acks: list[str] = []
 
@@ -192,9 +209,10 @@ def rehearse(args: argparse.Namespace) -> int:
             ok = ok and r.step("replan", root, "plan", "-input=false", "-no-color", "-lock=false",
                                "-detailed-exitcode")
         if not args.keep:  # the tree tfgen took over must also come down cleanly
-            ok = r.step("destroy", root, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false") and ok
+            ok = r.destroy(root) and ok
         summary = {"from": args.from_ref or "handwritten", "adoption": report["counts"], "plan": counts,
-                   "lost": lost, "acknowledged_losses": accepted, "timings_s": r.timings, "ok": ok}
+                   "lost": lost, "acknowledged_losses": accepted, "timings_s": r.timings, "ok": ok,
+                   "zz_failed": r.failed}
         (work / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
         print(json.dumps(summary, indent=2, sort_keys=True))
         return 0 if ok else 1

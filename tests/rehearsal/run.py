@@ -605,7 +605,10 @@ class EnvRun:
         if not self.step("rotate:forget-labelled", "state", "rm", address).ok:
             self.result.fail("FAIL", "could not set up the lost-state check")
             return
-        plan = self.step("rotate:plan-labelled", "plan", "-input=false", "-no-color", "-out=lost.tfplan")
+        # No refresh here nor at the guards: the guard reads the secret's versions through a data source, which
+        # every plan reads; the refreshed plans before and after (rotate:replan, rotate:fixed) prove the state.
+        plan = self.step("rotate:plan-labelled", "plan", "-input=false", "-no-color", "-refresh=false",
+                         "-out=lost.tfplan")
         guard = subprocess.run([sys.executable, str(DEFAULT_PROJECT / "scripts" / "secret_guard.py"),
                                 "--env", self.result.env], input=self.plan_json("lost.tfplan"),
                                capture_output=True, text=True, timeout=60)
@@ -619,7 +622,7 @@ class EnvRun:
 
     def expect_guard(self, name: str) -> None:
         """Plan; it must fail at the secret guard."""
-        guard = self.step(name, "plan", "-input=false", "-no-color")
+        guard = self.step(name, "plan", "-input=false", "-no-color", "-refresh=false")
         guard.ok = guard.rc == 1 and SECRET_GUARD in unwrapped(Path(guard.log))
         guard.note = "guard held" if guard.ok else "the plan did not stop at the secret guard"
         say(self.result.env, f"  {name} {guard.note}")
@@ -632,7 +635,9 @@ class EnvRun:
         try:
             for name, tree in self.opts.scenarios:
                 swap_tree(self.root, env, tree)
-                plan = self.step(f"scenario:{name}", "plan", "-input=false", "-no-color", f"-out={name}.tfplan")
+                # The re-plan after the apply was clean and refreshed: the scenarios skip a refresh each.
+                plan = self.step(f"scenario:{name}", "plan", "-input=false", "-no-color", "-refresh=false",
+                                 f"-out={name}.tfplan")
                 if not plan.ok:
                     self.result.fail("FAIL", f"scenario {name}: plan failed")
                     continue

@@ -23,14 +23,38 @@ from tfgen.names import GROUP_DESCRIPTIONS, security_group_description, service_
 COMMENT = "# adopted: keeps the live resource (tfgen adopt)"
 
 
+def _internet_tables(state: list[StateInstance]) -> set[str]:
+    """Ids of the route tables that route to an internet gateway (separate `aws_route`s or inline routes)."""
+    tables = set()
+    for s in state:
+        if s.type == "aws_route" and str(s.attrs.get("gateway_id") or "").startswith("igw-"):
+            tables.add(str(s.attrs.get("route_table_id")))
+        elif s.type == "aws_route_table" and any(str(r.get("gateway_id") or "").startswith("igw-")
+                                                 for r in s.items("route", dict)):
+            tables.add(str(s.attrs.get("id")))
+    return tables
+
+
+def _public_subnet_ids(state: list[StateInstance]) -> set[str] | None:
+    """Ids of the subnets whose route table leads to the internet; None when the state has no associations
+    (then mapping public IPs on launch is the only sign left). A hardened tree maps none, so routing decides."""
+    associations = [s for s in state if s.type == "aws_route_table_association" and s.attrs.get("subnet_id")]
+    if not associations:
+        return None
+    internet = _internet_tables(state)
+    return {str(a.attrs["subnet_id"]) for a in associations if str(a.attrs.get("route_table_id")) in internet}
+
+
 def _subnets(state: list[StateInstance]) -> dict[str, Any]:
-    """Zones and CIDRs of the live subnets: public ones map public IPs on launch. Nothing when the live
+    """Zones and CIDRs of the live subnets: public ones route to an internet gateway. Nothing when the live
     network does not have one public and one private subnet per zone (then tfgen's own values stand)."""
     subnets = [s for s in state if s.type == "aws_subnet"]
     tiers: dict[str, dict[str, str]] = {"public": {}, "private": {}}
     vpcs = [s for s in state if s.type == "aws_vpc"]
+    public_ids = _public_subnet_ids(state)
     for s in subnets:
-        tier = "public" if s.attrs.get("map_public_ip_on_launch") else "private"
+        public = s.attrs.get("map_public_ip_on_launch") if public_ids is None else s.attrs.get("id") in public_ids
+        tier = "public" if public else "private"
         zone, cidr = s.attrs.get("availability_zone"), s.attrs.get("cidr_block")
         if not isinstance(zone, str) or not isinstance(cidr, str) or zone in tiers[tier]:
             return {}
