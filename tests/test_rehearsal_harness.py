@@ -443,7 +443,8 @@ def test_instance_type_the_az_does_not_sell_breaks_at_plan(tmp_path: Path) -> No
     _skip_without_tools()
     project = copy_project(tmp_path / "project")
     spec = project / "specs" / "dev.yaml"
-    spec.write_text(spec.read_text() + "\nservices:\n  chromadb:\n    instance_type: t3.96xlarge\n")
+    spec.write_text(spec.read_text() + "\nservices:\n  chromadb:\n    instance_type: t3.96xlarge\n"
+                    "  frontend:\n    instance_type: t4g.96xlarge\n")
     runner = CliRunner()
     assert runner.invoke(main, ["-C", str(project), "validate", "dev"]).exit_code == 0
     assert runner.invoke(main, ["-C", str(project), "render", "dev"]).exit_code == 0
@@ -456,6 +457,9 @@ def test_instance_type_the_az_does_not_sell_breaks_at_plan(tmp_path: Path) -> No
     assert not steps["plan"]["ok"] and "apply" not in steps, output[-8000:]
     log = " ".join(Path(steps["plan"]["log"]).read_text().split())
     assert "Service chromadb: t3.96xlarge is not offered in us-east-1" in log, log[-4000:]
+    # an Auto Scaling group checks every zone of the environment (from the spec, not the subnets)
+    assert ('Service frontend: no instance type of its Auto Scaling group ["t4g.96xlarge"] is offered in '
+            '["us-east-1a","us-east-1b"]' in log), log[-4000:]
 
 
 def test_bootstrap_protection_is_lifted_only_in_the_scratch_copy(tmp_path: Path) -> None:

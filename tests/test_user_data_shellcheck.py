@@ -49,6 +49,7 @@ WIRED = {
     "tags": {},
     "aws_region": "us-east-1",
     "private_subnet_ids": {"us-east-1a": "subnet-0a", "us-east-1b": "subnet-0b"},
+    "availability_zones": ["us-east-1a", "us-east-1b"],
     "target_group_arns": {},
     "data_volume_tags": {},
     "app_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:imageunderstander-dev-app-AbCdEf",

@@ -116,6 +116,9 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   "installs and runs.", "local.services", *SERVICE_CHECKS),
             wired("private_subnet_ids", "map(string)", "Private subnet ID by availability zone name (instances "
                   "in their zone, Auto Scaling groups in all of them).", "module.networking.private_subnet_ids_by_az"),
+            wired("availability_zones", "list(string)", "The environment's availability zones, from the spec: the "
+                  "zones the Auto Scaling groups' capacity check reads (not the subnets, so that check never waits "
+                  "for a subnet change).", "var.availability_zones"),
             wired("target_group_arns", "map(list(string))", "Target groups by service name: the service's Auto "
                   "Scaling group registers every instance it launches with them.",
                   "{ (local.lb_target_service) = [module.loadbalancer.target_group_arn] }"),

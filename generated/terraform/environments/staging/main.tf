@@ -277,6 +277,7 @@ module "compute" {
   aws_region             = var.aws_region
   services               = local.services
   private_subnet_ids     = module.networking.private_subnet_ids_by_az
+  availability_zones     = var.availability_zones
   target_group_arns      = { (local.lb_target_service) = [module.loadbalancer.target_group_arn] }
   security_group_ids     = module.security.security_group_ids
   instance_profile_names = module.security.instance_profile_names

@@ -343,6 +343,44 @@ resource "aws_launch_template" "this" {
   }
 }
 
+locals {
+  # Every instance type a group may launch, by service: its own first, then the spot pools it may also use.
+  group_instance_types = {
+    for name, svc in local.group_services :
+    name => distinct(concat([svc.instance_type], svc.auto_scaling.extra_instance_types))
+  }
+
+  # The environment's zones that sell none of a group's types, by service (checked by the group's precondition).
+  group_zones_without_types = {
+    for name in keys(local.group_services) : name => [
+      for zone in var.availability_zones : zone
+      if length(data.aws_ec2_instance_type_offerings.group["${name}/${zone}"].instance_types) == 0
+    ]
+  }
+}
+
+# Which of a group's instance types one of the environment's zones offers (empty: none), one read per group
+# and zone. The zones come from the spec, not from the subnets: a read that depends on the subnets waits until
+# apply whenever a subnet changes (an adoption, a new zone), and the check would come too late.
+data "aws_ec2_instance_type_offerings" "group" {
+  for_each = {
+    for pair in setproduct(keys(local.group_services), var.availability_zones) :
+    "${pair[0]}/${pair[1]}" => { zone = pair[1], types = local.group_instance_types[pair[0]] }
+  }
+
+  location_type = "availability-zone"
+
+  filter {
+    name   = "location"
+    values = [each.value.zone]
+  }
+
+  filter {
+    name   = "instance-type"
+    values = each.value.types
+  }
+}
+
 resource "aws_autoscaling_group" "this" {
   for_each = local.group_services
 
@@ -377,9 +415,8 @@ resource "aws_autoscaling_group" "this" {
         version            = aws_launch_template.this[each.key].latest_version
       }
 
-      # The service's instance type first, then the spot pools it may also use.
       dynamic "override" {
-        for_each = distinct(concat([each.value.instance_type], each.value.auto_scaling.extra_instance_types))
+        for_each = local.group_instance_types[each.key]
 
         content {
           instance_type = override.value
@@ -413,5 +450,12 @@ resource "aws_autoscaling_group" "this" {
 
   lifecycle {
     create_before_destroy = true
+
+    # Capacity at plan time: a zone that sells none of the group's types fails every launch there, and EC2
+    # would only say so at apply, after the rest of the environment is built.
+    precondition {
+      condition     = length(local.group_zones_without_types[each.key]) == 0
+      error_message = "Service ${each.key}: no instance type of its Auto Scaling group ${jsonencode(local.group_instance_types[each.key])} is offered in ${jsonencode(local.group_zones_without_types[each.key])}; add a type those zones sell to auto_scaling.extra_instance_types or pick another instance type (aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=${each.value.instance_type})."
+    }
   }
 }

@@ -205,6 +205,11 @@ variable "private_subnet_ids" {
   type        = map(string)
 }
 
+variable "availability_zones" {
+  description = "The environment's availability zones, from the spec: the zones the Auto Scaling groups' capacity check reads (not the subnets, so that check never waits for a subnet change)."
+  type        = list(string)
+}
+
 variable "target_group_arns" {
   description = "Target groups by service name: the service's Auto Scaling group registers every instance it launches with them."
   type        = map(list(string))
