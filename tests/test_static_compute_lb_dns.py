@@ -137,8 +137,9 @@ def test_instance_hardening(name: str):
     assert body["iam_instance_profile"] == "var.instance_profile_names[each.key]"
     if name == "this":
         # User data runs on the first boot only, and a one-time spot instance cannot be stopped to update it.
-        assert "/user_data/service.sh.tftpl" in body["user_data"]
-        assert str(body["user_data"]).strip("${}").startswith("templatefile(")
+        # The script is sent plain or gzipped (test_user_data_shellcheck checks which), never both.
+        assert "local.instance_user_data[each.key]" in body["user_data"]
+        assert "base64gzip(local.instance_user_data[each.key])" in body["user_data_base64"]
         assert [str(x).strip("${}") for x in one(body, "lifecycle")["ignore_changes"]] == ["ami"]
 
 

@@ -30,10 +30,14 @@ SHELLCHECK = shutil.which("shellcheck")
 ENVS = tuple(list_environments(ROOT))
 SERIAL = "vol0123456789abcdef0"
 # The call compute/main.tf makes (kept in sync by test_main_tf_makes_the_call_the_test_makes).
-CALL = ('templatefile(\n    "${path.module}/user_data/service.sh.tftpl",\n    merge(local.user_data_vars[each.key], {\n'
-        '      data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id,'
-        ' "-", "")\n    })\n  )')
-SCRATCH_OUTPUT = """output "scripts" {
+CALL = ('templatefile(\n      "${path.module}/user_data/service.sh.tftpl",\n      merge(local.user_data_vars[name], {\n'
+        '        data_volume_serial = service.data_volume == null ? "" : replace(aws_ebs_volume.data[name].id,'
+        ' "-", "")\n      })\n    )')
+SCRATCH_OUTPUT = """output "gzipped" {
+  value = local.user_data_gzipped
+}
+
+output "scripts" {
   value = {
     for name, service in var.services : name => templatefile("${path.module}/user_data/service.sh.tftpl",
     merge(local.user_data_vars[name], { data_volume_serial = service.data_volume == null ? "" : var.serial }))
@@ -80,6 +84,12 @@ def environment_services(root: Path, env: str) -> dict[str, Any]:
 
 def render_scripts(root: Path, env: str, workdir: Path, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """Every service's user data as Terraform renders it for `env`."""
+    return render_user_data(root, env, workdir, overrides)[0]
+
+
+def render_user_data(root: Path, env: str, workdir: Path,
+                     overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], dict[str, bool]]:
+    """Every service's user data for `env`, and whether a single instance would send it gzipped."""
     files = render_project(root, [env]).files
     workdir.mkdir(parents=True)
     (workdir / "user_data").mkdir()
@@ -98,7 +108,8 @@ def render_scripts(root: Path, env: str, workdir: Path, overrides: dict[str, Any
         proc = run_terraform(args, workdir, config, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     output = run_terraform(["output", "-json", "scripts"], workdir, config)
-    return json.loads(output.stdout)
+    gzipped = run_terraform(["output", "-json", "gzipped"], workdir, config)
+    return json.loads(output.stdout), json.loads(gzipped.stdout)
 
 
 _SCRIPTS: dict[str, dict[str, str]] = {}
@@ -265,3 +276,17 @@ def test_the_gpu_host_reports_gpu_metrics_and_the_others_do_not(tmp_path: Path):
             assert metrics["disk"]["resources"] == ["/", "/opt/models"]
         else:
             assert "nvidia_gpu" not in metrics, service
+
+
+def test_a_script_that_outgrows_the_user_data_limit_goes_gzipped_and_one_that_fits_stays_plain(tmp_path: Path):
+    """EC2 takes 16 KiB of user data. The bundled scripts (~12.7 KB) stay plain, so an upgrade replaces no running
+    instance; a service whose package list pushes its script past 15 KiB is sent gzipped (cloud-init reads it)."""
+    bundled, gzipped = render_user_data(ROOT, "dev", tmp_path / "bundled")
+    assert not any(gzipped.values()) and max(len(s.encode()) for s in bundled.values()) <= 15360, gzipped
+    project = copy_project(tmp_path / "project")
+    packages = [f"example-package-{i:04d}" for i in range(300)]  # ~7 KB more script
+    spec = project / "specs" / "dev.yaml"
+    spec.write_text(spec.read_text() + "\nservices:\n  chromadb:\n    packages: [" + ", ".join(packages) + "]\n")
+    grown, gzipped = render_user_data(project, "dev", tmp_path / "grown")
+    assert len(grown["chromadb"].encode()) > 15360 and "example-package-0299" in grown["chromadb"]
+    assert gzipped["chromadb"] and not gzipped["llm"], gzipped

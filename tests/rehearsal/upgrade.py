@@ -257,7 +257,7 @@ def run_scenarios(session: Session, names: list[str]) -> int:
         if scenario.tree_edit is not None:
             scenario.tree_edit(session.work / scenario.name)
         prediction = predicted(session.env, base, project, session.work / "base", session.work / scenario.name)
-        planned = session.plan(scenario.name, session.work / scenario.name, refresh=False)
+        planned = session.plan(scenario.name, session.work / scenario.name, refresh=scenario.refresh)
         if planned is None:
             results.append((scenario.name, "ERROR (plan failed)", time.monotonic() - started))
             continue

@@ -128,6 +128,18 @@ data "aws_ec2_instance_type_offerings" "service" {
   }
 }
 
+locals {
+  # One template for every service; non-secret values only (secrets are read from Secrets Manager at boot).
+  instance_user_data = {
+    for name, service in local.launched_services : name => templatefile(
+      "${path.module}/user_data/service.sh.tftpl",
+      merge(local.user_data_vars[name], {
+        data_volume_serial = service.data_volume == null ? "" : replace(aws_ebs_volume.data[name].id, "-", "")
+      })
+    )
+  }
+}
+
 resource "aws_instance" "this" {
   for_each = local.launched_services
 
@@ -167,13 +179,9 @@ resource "aws_instance" "this" {
     delete_on_termination = true
   }
 
-  # One template for every service; non-secret values only (secrets are read from Secrets Manager at boot).
-  user_data = templatefile(
-    "${path.module}/user_data/service.sh.tftpl",
-    merge(local.user_data_vars[each.key], {
-      data_volume_serial = each.value.data_volume == null ? "" : replace(aws_ebs_volume.data[each.key].id, "-", "")
-    })
-  )
+  # Plain while the script fits, gzipped once it outgrows EC2's limit (local.user_data_gzipped, user_data.tf).
+  user_data        = local.user_data_gzipped[each.key] ? null : local.instance_user_data[each.key]
+  user_data_base64 = local.user_data_gzipped[each.key] ? base64gzip(local.instance_user_data[each.key]) : null
   # Replace the instance when its user data changes: user data runs only on the first boot, and EC2 cannot
   # stop a one-time spot instance to update it. Instances are stateless; data lives on the separate volume.
   user_data_replace_on_change = true

@@ -70,4 +70,18 @@ locals {
       },
     )
   }
+
+  # EC2 takes 16 KiB of user data: a single instance's script over 15 KiB goes gzipped (cloud-init reads gzip;
+  # groups always send gzip). One that fits stays plain, so upgrading tfgen replaces no running instance only
+  # to compress its script (the change that makes a script outgrow the limit replaces the instance anyway).
+  # Decided on the script with a stand-in serial as long as a volume ID's (vol + 17 digits), so the choice is
+  # known at plan time, before the data volume exists.
+  user_data_gzipped = {
+    for name, service in var.services : name => length(templatefile(
+      "${path.module}/user_data/service.sh.tftpl",
+      merge(local.user_data_vars[name], {
+        data_volume_serial = service.data_volume == null ? "" : "vol00000000000000000"
+      })
+    )) > 15360
+  }
 }
