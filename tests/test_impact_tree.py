@@ -12,7 +12,7 @@ from test_impact import edit, git, impact
 from tfhelpers import copy_project
 
 from tfgen.impact.hclast import parse_body
-from tfgen.impact.provider import DATA_HOLDING, FORCE_NEW
+from tfgen.impact.provider import DATA_HOLDING, FORCE_NEW, forces_replacement
 from tfgen.impact.tree import environment_instances
 from tfgen.impact.treediff import compare_trees
 
@@ -290,3 +290,11 @@ def test_an_argument_reading_a_replaced_instance_is_updated() -> None:
     actions = {c.address: c.action for c in compare_trees(environment_instances(old, "x"),
                                                           environment_instances(new, "x"))}
     assert actions == {"aws_acm_certificate.c": "replace", "aws_lb_listener.l": "update"}
+
+
+@pytest.mark.parametrize("argument", ["user_data", "user_data_base64"])
+def test_user_data_either_way_replaces_an_instance_only_when_it_says_so(argument: str) -> None:
+    """A script sent plain or gzipped: with user_data_replace_on_change the provider replaces the instance for
+    either argument, without it the instance is stopped and updated in place."""
+    assert forces_replacement("aws_instance", argument, {"user_data_replace_on_change": True})
+    assert not forces_replacement("aws_instance", argument, {})

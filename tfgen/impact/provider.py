@@ -97,7 +97,8 @@ FORCE_NEW: dict[str, tuple[str, ...]] = {
 }
 
 # Arguments that force a replacement only when another argument says so.
-CONDITIONAL_FORCE_NEW = {("aws_instance", "user_data"): "user_data_replace_on_change"}
+CONDITIONAL_FORCE_NEW = {("aws_instance", "user_data"): "user_data_replace_on_change",
+                         ("aws_instance", "user_data_base64"): "user_data_replace_on_change"}
 
 # Resources whose destruction loses data (kept until deleted on purpose): removing one needs a moved block or
 # an acknowledgement.
