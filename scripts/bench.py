@@ -46,15 +46,24 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def add_synthetic_envs(project: Path, count: int) -> None:
-    """Environments that extend the base spec with small differences (domain, log retention)."""
+# The bundled prod account: the base spec's state bucket lives there, and environments that share a bucket
+# share its account (a validation rule), so the synthetic ones add no bootstrap root.
+SYNTHETIC_ACCOUNT = "111122223333"
+
+
+def synthetic_spec(index: int) -> str:
+    """One environment that extends the base spec with small differences (domain, log retention);
+    tests/test_bench.py keeps it valid as the spec's rules grow."""
     retention = (7, 14, 30, 60, 90)
+    return ("extends: base.yaml\n"
+            f'aws:\n  account_id: "{SYNTHETIC_ACCOUNT}"\n'
+            f"dns:\n  domain: e{index:04d}.example.com\n"
+            f"logs:\n  retention_days: {retention[index % len(retention)]}\n")
+
+
+def add_synthetic_envs(project: Path, count: int) -> None:
     for i in range(count):
-        (project / "specs" / f"e{i:04d}.yaml").write_text(
-            "extends: base.yaml\n"
-            f"dns:\n  domain: e{i:04d}.example.com\n"
-            f"logs:\n  retention_days: {retention[i % len(retention)]}\n"
-        )
+        (project / "specs" / f"e{i:04d}.yaml").write_text(synthetic_spec(i))
 
 
 def format_speed_ms() -> tuple[float, float]:
