@@ -427,6 +427,7 @@ class Options:
     destroy_vars: list[tuple[str, str]]
     skip_patches: list[str] = field(default_factory=list)
     scenarios: list[tuple[str, Path]] = field(default_factory=list)  # planned after the apply (plan_scenarios.py)
+    rotate_in: frozenset[str] = frozenset()  # environments that also rehearse the secret rotation and its guards
 
 
 def unwrapped(log: Path) -> str:
@@ -529,7 +530,8 @@ class EnvRun:
         replan_ok = self.expect_empty_plan("replan", "re-plan after apply")
         if self.opts.scenarios:
             self.plan_scenarios()
-        elif replan_ok and self.probe and has_output(self.root, "app_secret_arn"):
+        elif (replan_ok and self.probe and self.result.env in self.opts.rotate_in
+              and has_output(self.root, "app_secret_arn")):
             self.rotate_and_replan()
         return True
 
@@ -861,6 +863,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="after the apply, plan TREE's version of each environment against its state; "
         "fail if the plan destroys or replaces anything (repeatable; see plan_scenarios.py)",
     )
+    p.add_argument(
+        "--rotate-in",
+        action="append",
+        default=[],
+        metavar="ENV",
+        help="rehearse the secret rotation and its guards in ENV (repeatable; default: the first --env). Every "
+        "environment renders the same storage module, and the seven plans of that check are the costliest part",
+    )
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
     p.add_argument("--jobs", type=int, default=1, help="environments rehearsed in parallel (each has its own emulator)")
     p.add_argument(
@@ -920,7 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tree = (args.tree if args.tree else project / "generated" / "terraform").resolve()
     work = (args.work_dir or project / ".e2e").resolve()
     opts = Options(project, tree, work / "work", work / "logs", args.keep, args.destroy_var, args.skip_patch,
-                   args.plan_scenario)
+                   args.plan_scenario, frozenset(args.rotate_in or args.env[:1]))
     targets = list(args.env)
     if args.bootstrap:
         targets += sorted(f"bootstrap/{p.name}" for p in (tree / "bootstrap").glob("*") if p.is_dir())
