@@ -34,9 +34,14 @@ pytestmark = [
 @cache
 def plan(root: str) -> dict[str, Any]:
     """The JSON plan of `generated/terraform/<root>`, planned in a scratch copy."""
+    return plan_tree(TREE, root)
+
+
+def plan_tree(tree: Path, root: str) -> dict[str, Any]:
+    """The JSON plan of `<tree>/<root>` (a generated/terraform directory), planned in a scratch copy."""
     scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"tfgen-review-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(TREE, scratch, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"))
+    shutil.copytree(tree, scratch, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl"))
     env = {**os.environ, "FAKEPROV_DIR": str(FAKEPROV), "FAKEPROV_CACHE": str(CACHE), "FAKEPROV_TERRAFORM": TERRAFORM}
     env.pop("TF_PLUGIN_CACHE_DIR", None)
     result = subprocess.run(["bash", str(SHOW), str(scratch / root)], env=env, capture_output=True, text=True,
@@ -179,6 +184,28 @@ def test_the_replacement_trigger_of_x86_instances_keeps_its_value_and_names_arm6
     assert triggers['module.compute.terraform_data.spot_type["llm"]']["input"] == "on-demand"
     expression = config_resource("environments/prod", "compute", "terraform_data", "spot_type")["expressions"]
     assert "local.architecture" in expression["input"]["references"]
+
+
+def test_a_spot_instance_is_replaced_on_a_type_change_an_on_demand_one_only_on_an_architecture_change(tmp_path):
+    """The trigger that replaces an instance: a single spot instance's value is its type (EC2 cannot stop it to
+    resize it), an on-demand one's is constant per architecture (a resize is a stop/modify/start)."""
+    from click.testing import CliRunner
+
+    from tfgen.cli import main
+
+    project = tmp_path / "project"
+    for name in ("specs", "templates"):
+        shutil.copytree(ROOT / name, project / name)
+    spec = project / "specs" / "dev.yaml"
+    spec.write_text(spec.read_text() + "\nservices:\n  frontend:\n    auto_scaling:\n      enabled: false\n"
+                    "  backend:\n    market: on-demand\n    auto_scaling:\n      enabled: false\n")
+    result = CliRunner().invoke(main, ["-C", str(project), "render", "dev"])
+    assert result.exit_code == 0, result.output
+    triggers = {r["index"]: r["change"]["after"]["input"]
+                for r in plan_tree(project / "generated" / "terraform", "environments/dev")["resource_changes"]
+                if r["type"] == "terraform_data" and r["name"] == "spot_type"}
+    assert triggers == {"frontend": "t4g.micro", "backend": "on-demand-arm64", "llm": "on-demand",
+                        "chromadb": "on-demand"}, triggers
 
 
 # ----------------------------------------------------------------------------------- 13: WAF log redaction
