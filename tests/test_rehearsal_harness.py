@@ -468,3 +468,26 @@ def test_bootstrap_protection_is_lifted_only_in_the_scratch_copy(tmp_path: Path)
     assert run.lift_prevent_destroy(tmp_path) == ["main.tf:3"]
     assert "prevent_destroy = false" in (tmp_path / "main.tf").read_text()
     assert run.prevent_destroy_sites(tmp_path) == []
+
+
+def test_adoption_destroy_retries_the_revoke_race_and_keeps_the_first_failure(tmp_path: Path) -> None:
+    """The adoption rehearsal's destroy is retried once after moto's revoke race; the failure it reports stays
+    the first failed step's (a retried destroy must not hide a failed apply)."""
+    import adopt
+
+    rehearsal = adopt.Rehearsal(tmp_path, "adopt-x")
+    (tmp_path / "logs").mkdir(exist_ok=True)
+    ran: list[str] = []
+
+    def step(label: str, name: str, root: Path, *args: str) -> bool:
+        ran.append(name)
+        if name == "destroy":
+            rehearsal.log(name).write_text("\nError: deleting ingress rule: RevokeSecurityGroupIngress: "
+                                           "InvalidPermission.NotFound: the rule does not exist\n")
+        return name not in ("apply", "destroy")
+
+    rehearsal.session.step = step  # type: ignore[method-assign]
+    assert not rehearsal.step("apply", tmp_path)
+    assert rehearsal.destroy(tmp_path)
+    assert ran == ["apply", "destroy", "destroy:retry"]
+    assert rehearsal.failed == {"step": "apply", "log": str(rehearsal.log("apply"))}

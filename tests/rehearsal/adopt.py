@@ -79,7 +79,7 @@ class Rehearsal:
         self.work, self.label = work, label
         self.session = Session("dev", work, work / "logs")
         self.timings: dict[str, float] = {}
-        self.failed: dict[str, object] = {}
+        self.failed: dict[str, str] = {}
 
     def start(self) -> None:
         self.session.start(ensure_emulator_venv(PROJECT, PROJECT / ".e2e"))
@@ -92,11 +92,12 @@ class Rehearsal:
         ok = self.session.step(self.label, name, root, *args)
         self.timings[name] = round(time.monotonic() - started, 1)
         if not ok and not self.failed:
-            # The summary is the last thing CI prints: it names the failed step and ends with its log's tail.
-            log = self.work / "logs" / f"{self.label}-{name}.log"
-            tail = log.read_text(errors="replace").splitlines()[-15:] if log.is_file() else []
-            self.failed = {"step": name, "log_tail": tail}
+            self.failed = {"step": name, "log": str(self.log(name))}
         return ok
+
+    def log(self, step: str) -> Path:
+        """Where Session.step writes a step's Terraform output."""
+        return self.work / "logs" / f"{self.label}-{step}.log"
 
     def show(self, root: Path, *args: str) -> dict:
         shown = subprocess.run(["terraform", "show", "-json", *args], cwd=root, env=self.session.tf_env,
@@ -130,10 +131,11 @@ class Rehearsal:
         args = ("destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false")
         if self.step("destroy", root, *args):
             return True
-        if not moto_revoke_race(self.work / "logs" / f"{self.label}-destroy.log"):
+        if not moto_revoke_race(self.log("destroy")):
             return False
         say(self.label, "  destroy   retried once after moto's revoke race")
-        self.failed = {}
+        if self.failed.get("step") == "destroy":  # an earlier step's failure stays the one reported
+            self.failed = {}
         return self.step("destroy:retry", root, *args)
 
     acks: list[str] = []
@@ -212,9 +214,13 @@ def rehearse(args: argparse.Namespace) -> int:
             ok = r.destroy(root) and ok
         summary = {"from": args.from_ref or "handwritten", "adoption": report["counts"], "plan": counts,
                    "lost": lost, "acknowledged_losses": accepted, "timings_s": r.timings, "ok": ok,
-                   "zz_failed": r.failed}
+                   "failed_step": r.failed.get("step")}
         (work / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
         print(json.dumps(summary, indent=2, sort_keys=True))
+        if r.failed:  # CI keeps the end of a lane's output: the failed step's own words come last
+            log = Path(r.failed["log"])
+            tail = log.read_text(errors="replace").splitlines()[-15:] if log.is_file() else []
+            print(f"failed step {r.failed['step']}, last lines of {r.failed['log']}:\n" + "\n".join(tail))
         return 0 if ok else 1
     except SetupError as exc:
         print(f"adopt rehearsal: setup error: {exc}", file=sys.stderr)
