@@ -491,3 +491,15 @@ def test_adoption_destroy_retries_the_revoke_race_and_keeps_the_first_failure(tm
     assert rehearsal.destroy(tmp_path)
     assert ran == ["apply", "destroy", "destroy:retry"]
     assert rehearsal.failed == {"step": "apply", "log": str(rehearsal.log("apply"))}
+
+
+def test_a_launch_template_deleted_twice_is_retried_as_the_revoke_race(tmp_path: Path) -> None:
+    """The error a fresh-clone CI run met in prod's destroy: the template was gone when the SDK retried."""
+    log = tmp_path / "destroy.log"
+    log.write_text("\nError: deleting EC2 Launch Template (lt-39c2424b708fc165c): operation error EC2: "
+                   "DeleteLaunchTemplate, https response error StatusCode: 400, RequestID: x, api error\n"
+                   "InvalidLaunchTemplateName.NotFoundException: At least one of the launch templates specified "
+                   "in the request does not exist.\n")
+    assert run.moto_revoke_race(log)
+    log.write_text(log.read_text() + "\nError: deleting RDS DB Instance: InvalidDBInstanceState\n")
+    assert not run.moto_revoke_race(log)

@@ -711,11 +711,16 @@ class EnvRun:
 
 # The start of the storage module's precondition message (templates/terraform/modules/storage/main.tf).
 SECRET_GUARD = "The application secret already holds values that Terraform did not generate"
-MOTO_REVOKE_RACE = re.compile(r"RevokeSecurityGroup(Ingress|Egress).*?InvalidPermission\.NotFound", re.S)
+# Or a delete whose object is already gone: under load a delete's response can be lost and the SDK's retry
+# meets NotFound; the provider ignores AWS's own code for that (InvalidLaunchTemplateId.NotFound), but moto
+# answers another (InvalidLaunchTemplateName.NotFoundException).
+MOTO_REVOKE_RACE = re.compile(r"RevokeSecurityGroup(Ingress|Egress).*?InvalidPermission\.NotFound"
+                              r"|DeleteLaunchTemplate.*?InvalidLaunchTemplateName\.NotFoundException", re.S)
 
 
 def moto_revoke_race(log: Path) -> bool:
-    """True when destroy failed only because moto's threaded server raced two revokes on one security group.
+    """True when destroy failed only because moto's threaded server raced two revokes on one security group
+    (or a delete met an object its own lost first attempt had removed, see MOTO_REVOKE_RACE).
 
     moto mutates a group's rule lists without a lock: revoking an ingress and an egress rule of the same group
     at the same instant can drop one of them, and its revoke then answers NotFound. AWS does not do this; a
