@@ -471,6 +471,8 @@ def test_secret_looking_names_without_secret_values_pass(loaded: dict[str, Loade
 
 def test_generated_tree_holds_no_secret_values(rendered_project: Path) -> None:
     for path, data in _tree(rendered_project / "generated").items():
+        if path.endswith(".zip"):  # its own code is the generated handler.py beside it; the rest is PyMySQL
+            continue               # as released (tfgen.render.package checks its digest)
         text = data.decode("utf-8", errors="replace")
         for what, pattern in SECRET_VALUE_PATTERNS:
             assert not pattern.search(text), f"{path} contains {what}"

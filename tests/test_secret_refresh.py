@@ -18,7 +18,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_user_data_shellcheck import WIRED, scripts
+from test_user_data_shellcheck import WIRED, render_scripts, scripts
+from tfhelpers import copy_project
 
 SERVICE = "backend"
 ENV_FILE = f"/etc/{SERVICE}/environment"
@@ -53,8 +54,15 @@ LOG_STUB = '#!/bin/sh\necho "$(basename "$0") $*" >> "$STUB_LOG"\n'
 
 @pytest.fixture(scope="module")
 def environment_script(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The embedded environment-file script of dev's backend, as rendered by Terraform."""
-    user_data = scripts("dev", tmp_path_factory)[SERVICE]
+    """The embedded environment-file script of dev's backend, as rendered by Terraform, with the backend on the
+    master secret (db-secret-read) besides the application secret: the bundled backend logs in with IAM
+    (db-connect) and reads one secret, and the refresh must handle several and RDS's rotation of the master."""
+    project = copy_project(tmp_path_factory.mktemp("master-secret") / "project")
+    base = project / "specs" / "base.yaml"
+    old = "permissions: [uploads-rw, app-secrets-read, db-connect]\n    packages: [python3.11"
+    assert old in base.read_text()
+    base.write_text(base.read_text().replace(old, old.replace("db-connect", "db-secret-read"), 1))
+    user_data = render_scripts(project, "dev", tmp_path_factory.mktemp("userdata") / "compute")[SERVICE]
     (body,) = re.findall(r"<<'SCRIPT'\n(.*?)\nSCRIPT\n", user_data, re.S)
     return body + "\n"
 

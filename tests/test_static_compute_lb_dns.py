@@ -39,7 +39,8 @@ DLAMI_ARM_NAME = "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.
 @cache
 def files() -> dict[str, str]:
     result = render_project(ROOT, list_environments(ROOT))
-    return {dest.removeprefix("terraform/"): data.decode() for dest, data in result.files.items()}
+    return {dest.removeprefix("terraform/"): data.decode() for dest, data in result.files.items()
+            if not dest.endswith(".zip")}
 
 
 @cache

@@ -193,7 +193,7 @@ def _permission_statements() -> dict[str, dict[str, dict[str, Any]]]:
 @pytest.mark.parametrize("env", ENVS)
 def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more(env: str):
     granted = {name: set(svc["permissions"]) for name, svc in root_locals(env)["services"].items()}
-    every = {"uploads-rw", "app-secrets-read", "db-secret-read"}
+    every = {"uploads-rw", "app-secrets-read", "db-connect"}
     assert granted == {"backend": every, "llm": every, "frontend": set(), "chromadb": set()}
     statements = _permission_statements()
     uploads = statements["uploads-rw"]
@@ -210,19 +210,20 @@ def test_backend_and_llm_get_s3_rw_and_secrets_read_frontend_nothing_more(env: s
     for by_sid in statements.values():
         for statement in by_sid.values():
             assert "*" not in statement["resources"] and statement.get("effect", "Allow") == "Allow"
-    # Every service gets its inline policy; the permissions it lists add to the baseline, and reading the
-    # database secret adds rds-db:connect as the database user named after the service.
+    # Every service gets its inline policy; the permissions it lists add to the baseline, and db-connect adds
+    # rds-db:connect as the database user named after the service (and nothing else).
+    assert locals_of("security")["permission_statements"]["db-connect"] == []
     policy = resources("security", "aws_iam_role_policy")["service"]
     assert policy["for_each"] == "local.service_statements"
     assert "local.permission_statements[permission]" in locals_of("security")["service_statements"]
     connect = locals_of("security")["db_connect_statements"]
     assert 'actions = ["rds-db:connect"]' in connect and "dbuser:${var.db_resource_id}/${name}" in connect
-    assert 'if contains(tolist(service.permissions), "db-secret-read")' in connect
+    assert 'if contains(tolist(service.permissions), "db-connect")' in connect
 
 
 def test_database_settings_in_user_data_follow_the_db_secret_permission():
+    """(What the scripts hold per permission is checked on rendered scripts in test_user_data_shellcheck.py.)"""
     text = (TREE / "modules" / "compute" / "user_data.tf").read_text()
-    assert 'contains(service.permissions, "db-secret-read") ? {' in text
     # (no secret pair while an adopted database has no RDS-managed secret yet: the next apply adds it)
     assert ('contains(service.permissions, "db-secret-read") && var.db_secret_arn != null ? '
             '[var.db_secret_arn, "DB_"] : []') in text

@@ -133,7 +133,7 @@ def test_module_inputs_are_validated_too(tmp_path: Path):
     maps = {name: {} for name in ("tags", "private_subnet_ids", "security_group_ids", "instance_profile_names",
                                   "log_group_names", "target_group_arns", "data_volume_tags")}
     values = {**wired, **maps, "name_prefix": "imageunderstander-dev", "aws_region": "us-east-1",
-              "availability_zones": ["us-east-1a", "us-east-1b"], "services": {"web": service}}
+              "availability_zones": ["us-east-1a", "us-east-1b"], "db_users": [], "services": {"web": service}}
     returncode, output = plan(variables, values, tmp_path)
     assert returncode == 1 and 'Every market must be "on-demand" or "spot" (lowercase).' in output, output
     service["market"] = "spot"

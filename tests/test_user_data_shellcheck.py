@@ -60,6 +60,7 @@ WIRED = {
     "db_secret_arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123abcd-4567-XyZ123",
     "db_address": "imageunderstander-dev-mysql.c9akciq32xyz.us-east-1.rds.amazonaws.com",
     "db_name": "imageunderstander",
+    "db_users": ["backend", "llm"],
     "uploads_bucket_name": "imageunderstander-dev-uploads-20250101000000000000000001",
 }
 
@@ -196,8 +197,12 @@ def test_settings_follow_each_service(tmp_path_factory: pytest.TempPathFactory):
     assert bash_array(dev["chromadb"], "PIP_PACKAGES") == ["chromadb==0.5.23"]
     assert bash_array(dev["backend"], "PACKAGES") == ["python3.11", "python3.11-pip", "mariadb105"]
     backend_script = embedded_scripts(dev["backend"])[0]
-    assert bash_array(backend_script, "SECRETS") == [WIRED["db_secret_arn"], "DB_", WIRED["app_secret_arn"], ""]
-    assert f'DB_HOST="{WIRED["db_address"]}"' in bash_array(backend_script, "ENVIRONMENT_LINES")
+    # db-connect: its own IAM user, never the master secret.
+    assert bash_array(backend_script, "SECRETS") == [WIRED["app_secret_arn"], ""]
+    backend_environment = bash_array(backend_script, "ENVIRONMENT_LINES")
+    assert {f'DB_HOST="{WIRED["db_address"]}"', 'DB_USERNAME="backend"', 'DB_IAM_AUTH="1"'} <= set(backend_environment)
+    assert 'DB_USERNAME="llm"' in bash_array(embedded_scripts(dev["llm"])[0], "ENVIRONMENT_LINES")
+    assert not any(WIRED["db_secret_arn"] in script for script in dev.values())
     frontend_script = embedded_scripts(dev["frontend"])[0]
     assert bash_array(frontend_script, "SECRETS") == []
     assert bash_array(frontend_script, "ENVIRONMENT_LINES") == ['AWS_REGION="us-east-1"', 'SERVICE_PORT="8080"']
@@ -224,7 +229,7 @@ def test_hostile_values_stay_data(tmp_path: Path):
     text = text.replace("exec_start: /usr/bin/node-20 /opt/frontend/server.js",
                         f"exec_start: {_yaml_single_quoted(HOSTILE_EXEC)}", 1)
     text = text.replace("description: API backend", f"description: {_yaml_single_quoted(HOSTILE_DESCRIPTION)}", 1)
-    text = text.replace("permissions: [uploads-rw, app-secrets-read, db-secret-read]\n    packages: [python3.11",
+    text = text.replace("permissions: [uploads-rw, app-secrets-read, db-connect]\n    packages: [python3.11",
                         "permissions: [uploads-rw]\n    packages: [python3.11", 1)
     base.write_text(text)
     rendered = render_scripts(project, "dev", tmp_path / "compute", {"uploads_bucket_name": HOSTILE_BUCKET})
@@ -290,3 +295,20 @@ def test_a_script_that_outgrows_the_user_data_limit_goes_gzipped_and_one_that_fi
     grown, gzipped = render_user_data(project, "dev", tmp_path / "grown")
     assert len(grown["chromadb"].encode()) > 15360 and "example-package-0299" in grown["chromadb"]
     assert gzipped["chromadb"] and not gzipped["llm"], gzipped
+
+
+def test_a_service_on_the_master_secret_reads_it_and_one_whose_user_is_not_made_yet_gets_no_user(tmp_path: Path):
+    """db-secret-read (the legacy path) still reads the master secret; db-connect without its user (an adopted
+    database whose master secret is not ready) names no user it cannot log in as."""
+    project = copy_project(tmp_path / "project")
+    base = project / "specs" / "base.yaml"
+    text = base.read_text()
+    old = "permissions: [uploads-rw, app-secrets-read, db-connect]\n    packages: [python3.11"
+    assert old in text
+    base.write_text(text.replace(old, old.replace("db-connect", "db-secret-read"), 1))
+    rendered = render_scripts(project, "dev", tmp_path / "compute", {"db_users": []})
+    backend = embedded_scripts(rendered["backend"])[0]
+    assert bash_array(backend, "SECRETS") == [WIRED["db_secret_arn"], "DB_", WIRED["app_secret_arn"], ""]
+    assert not any(line.startswith("DB_USERNAME=") for line in bash_array(backend, "ENVIRONMENT_LINES"))
+    llm = bash_array(embedded_scripts(rendered["llm"])[0], "ENVIRONMENT_LINES")
+    assert f'DB_HOST="{WIRED["db_address"]}"' in llm and not any(x.startswith("DB_USERNAME=") for x in llm)

@@ -110,8 +110,9 @@ def scopes_for(environments: list[str], every_environment: bool = False) -> list
 def _owns(project_dir: Path) -> Callable[[str], bool]:
     from tfgen.output.manifest import template_outputs
     from tfgen.render.engine import list_templates
+    from tfgen.render.package import PACKAGES
 
-    return template_outputs(list_templates(project_dir / "templates"))
+    return template_outputs([*list_templates(project_dir / "templates"), *(p.dest for p in PACKAGES)])
 
 
 def render_project(project_dir: Path, environments: list[str], every_environment: bool = False) -> RenderResult:
@@ -131,12 +132,14 @@ def _render(project_dir: Path, validated: list[ValidatedSpec], environments: lis
         render_units,
         with_header,
     )
+    from tfgen.render.package import BINARY_SUFFIXES
 
     specs = {v.spec.env: v.view for v in validated}
     templates_dir = project_dir / "templates"
     rendered = render_units(templates_dir, build_units(list_templates(templates_dir), specs, environments))
     rendered.update(_adoption_files(project_dir, environments))
-    return {dest: with_header(dest, text.decode()).encode() for dest, text in sorted(rendered.items())}
+    return {dest: data if dest.endswith(BINARY_SUFFIXES) else with_header(dest, data.decode()).encode()
+            for dest, data in sorted(rendered.items())}
 
 
 def _adoption_files(project_dir: Path, environments: list[str]) -> dict[str, bytes]:

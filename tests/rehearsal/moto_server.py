@@ -779,8 +779,14 @@ def apply_patches(skip: frozenset[str] = frozenset()) -> list[str]:
 
 def serve(host: str, port: int) -> None:
     """Run moto's threaded server until SIGTERM/SIGINT (the harness stops us by PID)."""
+    from moto.core.config import default_user_config
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+    # Lambda without Docker: an invocation answers with its own input instead of running the code (the
+    # database module's user-provisioning function needs a MySQL server the emulator does not have).
+    _expect(default_user_config.get("lambda", {}).get("use_docker") is True, "lambda-simple",
+            "moto's default lambda configuration no longer has use_docker")
+    default_user_config["lambda"]["use_docker"] = False
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -47,6 +47,9 @@ FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws_iam_role_policy_attachment": ("role", "policy_arn"),
     "aws_kms_alias": ("name", "name_prefix"),
     "aws_launch_template": ("name", "name_prefix"),
+    "aws_lambda_function": ("function_name", "package_type"),
+    # Invoked on create or replace only (lifecycle_scope CREATE_ONLY): a changed argument re-invokes by replacing.
+    "aws_lambda_invocation": ("function_name", "input", "qualifier", "triggers"),
     "aws_instance": ("ami", "availability_zone", "subnet_id", "private_ip", "key_name", "placement_group",
                      "tenancy", "host_id", "associate_public_ip_address", "ipv6_address_count", "hibernation",
                      "ebs_block_device", "ephemeral_block_device", "network_interface", "instance_market_options",

@@ -21,7 +21,9 @@ RETENTION = V("contains([\n  " + ", ".join(str(d) for d in LOG_RETENTION_DAYS) +
               "log_retention_days must be a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...).")
 MARKET_VALUES = '["on-demand", "spot"]'
 AMI_VALUES = '["al2023", "deep-learning-base-ubuntu22"]'
-PERMISSION_VALUES = '["uploads-rw", "app-secrets-read", "db-secret-read"]'
+PERMISSION_VALUES = '["uploads-rw", "app-secrets-read", "db-connect", "db-secret-read"]'
+# Every permission of a service `s` is one tfgen knows (one part a line: the list is long).
+PERMISSIONS_KNOWN = f"alltrue([\n  for p in s.permissions :\n  contains({PERMISSION_VALUES}, p)\n])"
 INSTANCE_TYPE_RE = "^[a-z]+[0-9]+[a-z]*(-[a-z0-9]+)?\\\\.[a-z0-9-]+$"
 SERVICE_NAME_RE = "^[a-z][a-z0-9_]{0,19}$"
 AZ_RE = "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"

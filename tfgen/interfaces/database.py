@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from tfgen import names
@@ -21,6 +22,12 @@ WEEKLY_TIME_RE = "^(mon|tue|wed|thu|fri|sat|sun):[0-2][0-9]:[0-5][0-9]$"
 WEEKLY_WINDOW_MESSAGE = "db_maintenance_window must look like sun:04:30-sun:05:30."
 REPLICA_LAG_ALARM_SECONDS = 300  # reads five minutes behind the writes: the replica is no longer a usable copy
 REPLICAS_TYPE = "map(object({ availability_zone = string, instance_class = string }))"
+# What each service's own database user may do on the application database: its tables and schema changes
+# (the applications run their own migrations), never users, grants or other databases.
+DB_USER_PRIVILEGES = ("ALTER", "CREATE", "CREATE TEMPORARY TABLES", "DELETE", "DROP", "INDEX", "INSERT",
+                      "LOCK TABLES", "REFERENCES", "SELECT", "UPDATE")
+# The privileges the user-provisioning function accepts (its handler checks the same list).
+GRANTABLE_PRIVILEGES = (*DB_USER_PRIVILEGES, "CREATE VIEW", "EXECUTE", "SHOW VIEW", "TRIGGER")
 
 
 def replicas(env: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -31,6 +38,19 @@ def replicas(env: dict[str, Any]) -> dict[str, dict[str, str]]:
     klass = db.replica_instance_class or db.instance_class
     return {str(n): {"availability_zone": zones[n % len(zones)], "instance_class": klass}
             for n in range(1, db.read_replicas + 1)}
+
+
+def _hcl_lines(words: tuple[str, ...]) -> str:
+    """A list of strings, one a line (the validation stays within the generated tree's line length)."""
+    return "[\n" + "".join(f"    {json.dumps(word, allow_nan=False)},\n" for word in words) + "  ]"
+
+
+def db_users(spec: Spec) -> list[str]:
+    """Services that log in as their own IAM-authenticated user (db-connect), named after the service. None
+    while an adopted database has no RDS-managed master secret: the function logs in with it."""
+    if not spec.database.master_secret_ready:
+        return []
+    return sorted(name for name, service in spec.services.items() if "db-connect" in service.permissions)
 
 
 def interface(env: dict[str, Any]) -> ModuleInterface:
@@ -45,7 +65,8 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "enhanced monitoring with its IAM role, log exports into pre-created log groups with the "
                     "environment's retention, CloudWatch alarms for CPU, free storage and connections, and read "
                     "replicas in other zones with their own log groups and CPU, replica-lag and free-storage "
-                    "alarms.",
+                    "alarms, and an IAM-authenticated database user per service that asks for one, created by a "
+                    "Lambda function in the private subnets (no application logs in as the master user).",
         variables=(
             *common_vars(env),
             var("aws_region", "string", "Region of the database (ARN in the monitoring role's trust policy).",
@@ -55,6 +76,20 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                   Validation("length(var.private_subnet_ids) >= 2", "RDS needs subnets in at least two AZs.")),
             wired("rds_security_group_id", "string", "Security group of the database.",
                   "module.security.rds_security_group_id"),
+            wired("vpc_id", "string", "ID of the VPC (security group of the user-provisioning function).",
+                  "module.networking.vpc_id"),
+            var("db_users", "list(string)", "Services that get an IAM-authenticated database user of their own "
+                "name (db-connect); empty: no user-provisioning function.", db_users(spec),
+                checks.every("user", "var.db_users", 'can(regex("^[a-z][a-z0-9_]{0,31}$", user))',
+                             "db_users must be MySQL user names: a lowercase letter, then up to 31 lowercase "
+                             "letters, digits or underscores.")),
+            var("db_user_privileges", "list(string)", "Privileges of every service user on the application "
+                "database.", list(DB_USER_PRIVILEGES),
+                checks.every("privilege", "var.db_user_privileges",
+                             f"contains({_hcl_lines(GRANTABLE_PRIVILEGES)}, privilege)",
+                             "db_user_privileges must be table privileges: " + ", ".join(GRANTABLE_PRIVILEGES)
+                             + "."),
+                Validation("length(var.db_user_privileges) > 0", "db_user_privileges must not be empty.")),
             var("db_identifier", "string", "RDS identifier: <name_prefix>-mysql, or the identifier of an adopted "
                 "database.", db.identifier or names.db_identifier(env["name_prefix"]),
                 checks.matches("db_identifier", "^[a-z][a-z0-9-]{0,62}$",
@@ -158,6 +193,13 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
                     "itself without replicas (replication is asynchronous: read your own writes from address).",
                     "try(aws_db_instance.replica[\"1\"].address, aws_db_instance.main.address)", export=True,
                     export_name="db_read_address"),
+            ),
+            *section(
+                "Service database users",
+                out("db_users", "Database users the provisioning function manages: one per db-connect service, "
+                    "named after it, logging in with IAM tokens.", "var.db_users", export=True,
+                    export_name="db_users",
+                    depends_on=("aws_lambda_invocation.db_users",)),
             ),
         ),
     )

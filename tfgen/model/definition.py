@@ -16,7 +16,7 @@ LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
 AMI_FAMILIES = ("al2023", "deep-learning-base-ubuntu22")
-PERMISSIONS = ("uploads-rw", "app-secrets-read", "db-secret-read")
+PERMISSIONS = ("uploads-rw", "app-secrets-read", "db-connect", "db-secret-read")
 # A spec key such as services.llm.data_volume.size_gb, or a resource address such as
 # module.compute.aws_ebs_volume.data["llm"].
 ACK_KEY_PATTERN = r'[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*|\[("[^"\]]+"|[0-9]+)\])*'
@@ -186,7 +186,13 @@ SERVICE = obj("One EC2 service. Adding an entry here adds its instance, security
     "data_volume": VOLUME,
     "auto_scaling": AUTO_SCALING,
     "permissions": list_of(string("Extra IAM permission.", choices=PERMISSIONS),
-                           "IAM beyond SSM + CloudWatch (which every service gets).", [],
+                           "IAM beyond SSM + CloudWatch (which every service gets): uploads-rw (the uploads "
+                           "bucket), app-secrets-read (the application secret), db-connect (a database user of "
+                           "the service's own name with IAM authentication: DB_USERNAME and DB_IAM_AUTH=1 in its "
+                           "environment, rds-db:connect for that user only, no password anywhere), "
+                           "db-secret-read (the RDS master user's secret as DB_USERNAME/DB_PASSWORD: only for an "
+                           "application not yet moved to db-connect, since AWS advises against applications "
+                           "using the master user and its 7-day rotation breaks their logins).", [],
                            examples=(["uploads-rw", "app-secrets-read"],)),
     "packages": list_of(string("OS package name.", pattern=r"[A-Za-z0-9][A-Za-z0-9.+_-]*"),
                         "System packages installed by user data.", [],
@@ -224,7 +230,8 @@ DATABASE = obj("RDS MySQL.", {
                                  pattern=r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d"),
     "deletion_protection": boolean("Refuse to delete the database.", False),
     "master_secret_ready": boolean(
-        "The RDS-managed master user secret exists, so services with db-secret-read are given it. `tfgen adopt` "
+        "The RDS-managed master user secret exists, so the database module creates the db-connect services' "
+        "users (its function logs in with it) and services with db-secret-read are given it. `tfgen adopt` "
         "sets false for a database that does not manage its password in Secrets Manager yet: RDS creates the "
         "secret during the first apply, and a service planned without it would see its ARN appear mid-apply "
         "(Terraform stops: inconsistent final plan). After that apply, delete the line and apply again.", True),

@@ -15,6 +15,7 @@ from tfgen.errors import FormatError, TemplateError
 from tfgen.output.manifest import GENERATED_MARK, HEADER_WINDOW
 from tfgen.render.cache import Store, bytecode_cache
 from tfgen.render.filters import FILTERS
+from tfgen.render.package import BINARY_SUFFIXES, add_packages
 
 HCL_SUFFIXES = (".tf", ".tfvars", ".tfvars.example")
 
@@ -164,7 +165,7 @@ def with_header(dest: str, text: str) -> str:
         return text
     if dest.endswith(".md"):
         return f"<!-- {HEADER_TEXT} -->\n{text}"
-    if dest.endswith((*HCL_SUFFIXES, ".tftpl", ".sh")):
+    if dest.endswith((*HCL_SUFFIXES, ".tftpl", ".sh", ".py")):
         shebang, rest = (text.split("\n", 1) if text.startswith("#!") else ("", text))
         return (f"{shebang}\n" if shebang else "") + f"# {HEADER_TEXT}\n{rest}"
     raise TemplateError(f"templates/{dest}", None, "tfgen does not know how to mark this kind of file as "
@@ -184,10 +185,12 @@ def render_units(templates_dir: Path, units: list[RenderUnit]) -> dict[str, byte
     docs = [unit for unit in units if unit.dest.endswith(".md")]
     for unit in [unit for unit in units if not unit.dest.endswith(".md")]:
         rendered[unit.dest] = _render_one(env, unit, cache)
+    rendered = add_packages(rendered)
     if docs:
         counted = frozenset(u.context["module"].name for u in units
                             if "module" in u.context and getattr(u.context["module"], "count", None))
-        facts = tree_facts({dest: data.decode("utf-8") for dest, data in rendered.items()}, counted)
+        facts = tree_facts({dest: data.decode("utf-8") for dest, data in rendered.items()
+                            if not dest.endswith(BINARY_SUFFIXES)}, counted)
         for unit in docs:
             rendered[unit.dest] = _render_one(env, RenderUnit(unit.template, unit.dest,
                                                               {**unit.context, "tree": facts}), cache)

@@ -40,6 +40,9 @@ def _hcl_key(key: str) -> str:
     return key if _IDENT_RE.match(key) else hcl_string(key)
 
 
+LIST_ONE_LINE = 100  # `  default     = ` and the list stay within the generated tree's 120 columns
+
+
 def hcl(value: Any, multiline: bool | None = None) -> str:
     """Render a Python value as an HCL literal: strings escaped, lists/maps as HCL, never Python repr."""
     if isinstance(value, jinja2.Undefined):
@@ -55,7 +58,9 @@ def hcl(value: Any, multiline: bool | None = None) -> str:
     if isinstance(value, str):
         return hcl_string(value)
     if isinstance(value, list | tuple):
-        return _hcl_list(list(value), bool(multiline))
+        if multiline is None:  # one item a line once the list would not fit a review line after its name
+            return _hcl_list(list(value), len(_hcl_list(list(value), False)) > LIST_ONE_LINE)
+        return _hcl_list(list(value), multiline)
     if isinstance(value, dict):
         return _hcl_object(value, True if multiline is None else multiline)
     raise TypeError(f"cannot render {type(value).__name__} as HCL")

@@ -16,7 +16,7 @@ locals {
       availability_zone = "us-east-1a"
       ami               = "al2023"
       root_volume_size  = var.backend_root_volume_size
-      permissions       = ["app-secrets-read", "db-secret-read", "uploads-rw"]
+      permissions       = ["app-secrets-read", "db-connect", "uploads-rw"]
       packages          = ["python3.11", "python3.11-pip", "mariadb105"]
       pip_packages      = []
       exec_start        = "/opt/backend/venv/bin/uvicorn app.main:app --host 0.0.0.0 --port 8000"
@@ -81,7 +81,7 @@ locals {
       availability_zone = "us-east-1a"
       ami               = "deep-learning-base-ubuntu22"
       root_volume_size  = var.llm_root_volume_size
-      permissions       = ["app-secrets-read", "db-secret-read", "uploads-rw"]
+      permissions       = ["app-secrets-read", "db-connect", "uploads-rw"]
       packages          = ["python3-venv", "python3-pip"]
       pip_packages      = []
       exec_start        = "/opt/llm/venv/bin/python -m llm_service --port 8001"
@@ -237,6 +237,9 @@ module "database" {
   aws_region                   = var.aws_region
   private_subnet_ids           = module.networking.private_subnet_ids
   rds_security_group_id        = module.security.rds_security_group_id
+  vpc_id                       = module.networking.vpc_id
+  db_users                     = var.db_users
+  db_user_privileges           = var.db_user_privileges
   db_identifier                = var.db_identifier
   db_engine_version            = var.db_engine_version
   db_parameters                = var.db_parameters
@@ -287,6 +290,7 @@ module "compute" {
   db_secret_arn          = module.database.master_user_secret_arn
   db_address             = module.database.address
   db_name                = module.database.db_name
+  db_users               = module.database.db_users
   uploads_bucket_name    = module.storage.uploads_bucket_name
 }
 

@@ -121,6 +121,11 @@ output "db_read_address" {
   value       = module.database.read_address
 }
 
+output "db_users" {
+  description = "Database users the provisioning function manages: one per db-connect service, named after it, logging in with IAM tokens."
+  value       = module.database.db_users
+}
+
 # -----------------------------------------------------------------------------
 # Compute
 # -----------------------------------------------------------------------------

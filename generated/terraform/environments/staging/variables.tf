@@ -552,7 +552,10 @@ variable "uploads_force_destroy" {
 variable "cors_allowed_origins" {
   description = "Origins allowed to upload from the browser (CORS)."
   type        = list(string)
-  default     = ["https://staging.imageunderstander.example.com", "https://www.staging.imageunderstander.example.com"]
+  default = [
+    "https://staging.imageunderstander.example.com",
+    "https://www.staging.imageunderstander.example.com",
+  ]
 
   validation {
     condition     = alltrue([for item in var.cors_allowed_origins : can(regex("^https?://[^/]+$", item))])
@@ -620,6 +623,64 @@ variable "app_secret_keys" {
   validation {
     condition     = alltrue([for item in var.app_secret_keys : can(regex("^[a-z][a-z0-9_]*$", item))])
     error_message = "Secret keys must be lowercase letters, digits and underscores."
+  }
+}
+
+variable "db_users" {
+  description = "Services that get an IAM-authenticated database user of their own name (db-connect); empty: no user-provisioning function."
+  type        = list(string)
+  default     = ["backend", "llm"]
+
+  validation {
+    condition     = alltrue([for user in var.db_users : can(regex("^[a-z][a-z0-9_]{0,31}$", user))])
+    error_message = "db_users must be MySQL user names: a lowercase letter, then up to 31 lowercase letters, digits or underscores."
+  }
+}
+
+variable "db_user_privileges" {
+  description = "Privileges of every service user on the application database."
+  type        = list(string)
+  default = [
+    "ALTER",
+    "CREATE",
+    "CREATE TEMPORARY TABLES",
+    "DELETE",
+    "DROP",
+    "INDEX",
+    "INSERT",
+    "LOCK TABLES",
+    "REFERENCES",
+    "SELECT",
+    "UPDATE",
+  ]
+
+  validation {
+    condition = alltrue([
+      for privilege in var.db_user_privileges :
+      contains([
+        "ALTER",
+        "CREATE",
+        "CREATE TEMPORARY TABLES",
+        "DELETE",
+        "DROP",
+        "INDEX",
+        "INSERT",
+        "LOCK TABLES",
+        "REFERENCES",
+        "SELECT",
+        "UPDATE",
+        "CREATE VIEW",
+        "EXECUTE",
+        "SHOW VIEW",
+        "TRIGGER",
+      ], privilege)
+    ])
+    error_message = "db_user_privileges must be table privileges: ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP, INDEX, INSERT, LOCK TABLES, REFERENCES, SELECT, UPDATE, CREATE VIEW, EXECUTE, SHOW VIEW, TRIGGER."
+  }
+
+  validation {
+    condition     = length(var.db_user_privileges) > 0
+    error_message = "db_user_privileges must not be empty."
   }
 }
 

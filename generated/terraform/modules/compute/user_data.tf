@@ -11,10 +11,16 @@ locals {
     for name, service in var.services : name => merge(
       { AWS_REGION = var.aws_region, SERVICE_PORT = tostring(service.port) },
       contains(service.permissions, "uploads-rw") ? { UPLOADS_BUCKET = var.uploads_bucket_name } : {},
-      contains(service.permissions, "db-secret-read") ? {
+      contains(service.permissions, "db-connect") || contains(service.permissions, "db-secret-read") ? {
         DB_HOST = var.db_address
         DB_PORT = "3306"
         DB_NAME = var.db_name
+      } : {},
+      # Its own user, no password: the application asks RDS for a 15-minute token with its instance role
+      # (rds-db:connect on this user only) and connects over TLS.
+      contains(service.permissions, "db-connect") && contains(var.db_users, name) ? {
+        DB_USERNAME = name
+        DB_IAM_AUTH = "1"
       } : {},
     )
   }

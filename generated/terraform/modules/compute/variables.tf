@@ -168,9 +168,12 @@ variable "services" {
   validation {
     condition = alltrue([
       for s in values(var.services) :
-      alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])
+      alltrue([
+        for p in s.permissions :
+        contains(["uploads-rw", "app-secrets-read", "db-connect", "db-secret-read"], p)
+      ])
     ])
-    error_message = "Permissions must be uploads-rw, app-secrets-read or db-secret-read."
+    error_message = "Permissions must be uploads-rw, app-secrets-read, db-connect or db-secret-read."
   }
 
   validation {
@@ -254,6 +257,11 @@ variable "db_address" {
 variable "db_name" {
   description = "Name of the initial database (DB_NAME in the service environment)."
   type        = string
+}
+
+variable "db_users" {
+  description = "Services whose own IAM-authenticated database user exists (DB_USERNAME and DB_IAM_AUTH in their environment); instances start after the users."
+  type        = list(string)
 }
 
 variable "uploads_bucket_name" {

@@ -62,3 +62,16 @@ output "read_address" {
   description = "Host name for read-only queries: the first read replica, or the instance itself without replicas (replication is asynchronous: read your own writes from address)."
   value       = try(aws_db_instance.replica["1"].address, aws_db_instance.main.address)
 }
+
+# -----------------------------------------------------------------------------
+# Service database users
+# -----------------------------------------------------------------------------
+
+output "db_users" {
+  description = "Database users the provisioning function manages: one per db-connect service, named after it, logging in with IAM tokens."
+  value       = var.db_users
+
+  depends_on = [
+    aws_lambda_invocation.db_users,
+  ]
+}

@@ -36,6 +36,55 @@ variable "rds_security_group_id" {
   type        = string
 }
 
+variable "vpc_id" {
+  description = "ID of the VPC (security group of the user-provisioning function)."
+  type        = string
+}
+
+variable "db_users" {
+  description = "Services that get an IAM-authenticated database user of their own name (db-connect); empty: no user-provisioning function."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for user in var.db_users : can(regex("^[a-z][a-z0-9_]{0,31}$", user))])
+    error_message = "db_users must be MySQL user names: a lowercase letter, then up to 31 lowercase letters, digits or underscores."
+  }
+}
+
+variable "db_user_privileges" {
+  description = "Privileges of every service user on the application database."
+  type        = list(string)
+
+  validation {
+    condition = alltrue([
+      for privilege in var.db_user_privileges :
+      contains([
+        "ALTER",
+        "CREATE",
+        "CREATE TEMPORARY TABLES",
+        "DELETE",
+        "DROP",
+        "INDEX",
+        "INSERT",
+        "LOCK TABLES",
+        "REFERENCES",
+        "SELECT",
+        "UPDATE",
+        "CREATE VIEW",
+        "EXECUTE",
+        "SHOW VIEW",
+        "TRIGGER",
+      ], privilege)
+    ])
+    error_message = "db_user_privileges must be table privileges: ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP, INDEX, INSERT, LOCK TABLES, REFERENCES, SELECT, UPDATE, CREATE VIEW, EXECUTE, SHOW VIEW, TRIGGER."
+  }
+
+  validation {
+    condition     = length(var.db_user_privileges) > 0
+    error_message = "db_user_privileges must not be empty."
+  }
+}
+
 variable "db_identifier" {
   description = "RDS identifier: <name_prefix>-mysql, or the identifier of an adopted database."
   type        = string

@@ -49,9 +49,12 @@ variable "services" {
   validation {
     condition = alltrue([
       for s in values(var.services) :
-      alltrue([for p in s.permissions : contains(["uploads-rw", "app-secrets-read", "db-secret-read"], p)])
+      alltrue([
+        for p in s.permissions :
+        contains(["uploads-rw", "app-secrets-read", "db-connect", "db-secret-read"], p)
+      ])
     ])
-    error_message = "Permissions must be uploads-rw, app-secrets-read or db-secret-read."
+    error_message = "Permissions must be uploads-rw, app-secrets-read, db-connect or db-secret-read."
   }
 
   validation {
@@ -117,7 +120,7 @@ variable "db_secret_arn" {
 }
 
 variable "db_resource_id" {
-  description = "Resource ID of the database (rds-db:connect for db-secret-read)."
+  description = "Resource ID of the database (rds-db:connect for db-connect)."
   type        = string
 }
 

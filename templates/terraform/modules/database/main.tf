@@ -389,3 +389,220 @@ resource "aws_cloudwatch_metric_alarm" "replica_free_storage" {
 
   tags = var.tags
 }
+
+# -----------------------------------------------------------------------------
+# Service database users. No application logs in as the master user: each
+# service in db_users gets a MySQL user of its own name that authenticates with
+# IAM (AWSAuthenticationPlugin, TLS required), so no password exists for it.
+# A function in the private subnets creates them as the master user (its secret
+# is read there and never leaves it) when the database is created and whenever
+# the users, the privileges or the function change; users it made that are no
+# longer listed are dropped. Its code is db_users/handler.py, packaged with
+# PyMySQL into db_users.zip by tfgen.
+# -----------------------------------------------------------------------------
+
+locals {
+  db_users_enabled       = length(var.db_users) > 0
+  db_users_function_name = "${var.name_prefix}-db-users"
+  master_user_secret_arn = one(aws_db_instance.main.master_user_secret[*].secret_arn)
+}
+
+resource "aws_security_group" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+
+  name_prefix = "${var.name_prefix}-db-users-"
+  description = "Function that creates the service database users"
+  vpc_id      = var.vpc_id
+
+  tags = merge({ Name = "${var.name_prefix}-db-users" }, var.tags)
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_egress_rule" "db_users_to_rds" {
+  count = local.db_users_enabled ? 1 : 0
+
+  security_group_id            = aws_security_group.db_users[0].id
+  referenced_security_group_id = var.rds_security_group_id
+  description                  = "MySQL to the database"
+  ip_protocol                  = "tcp"
+  from_port                    = 3306
+  to_port                      = 3306
+
+  tags = merge({ Name = "${var.name_prefix}-db-users-to-rds" }, var.tags)
+}
+
+resource "aws_vpc_security_group_egress_rule" "db_users_https" {
+  count = local.db_users_enabled ? 1 : 0
+
+  security_group_id = aws_security_group.db_users[0].id
+  description       = "HTTPS to Secrets Manager and the RDS certificate bundle"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = merge({ Name = "${var.name_prefix}-db-users-https" }, var.tags)
+}
+
+resource "aws_vpc_security_group_ingress_rule" "rds_from_db_users" {
+  count = local.db_users_enabled ? 1 : 0
+
+  security_group_id            = var.rds_security_group_id
+  referenced_security_group_id = aws_security_group.db_users[0].id
+  description                  = "rds port 3306 from db-users"
+  ip_protocol                  = "tcp"
+  from_port                    = 3306
+  to_port                      = 3306
+
+  tags = merge({ Name = "${var.name_prefix}-rds-from-db-users" }, var.tags)
+}
+
+resource "aws_cloudwatch_log_group" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts it with its service key; the function logs user names, never a password or token
+  #checkov:skip=CKV_AWS_338:Retention is the spec's logs.retention_days (seed: 30 days dev, 90+ prod), not the 365 days this check wants
+
+  name              = "/aws/lambda/${local.db_users_function_name}"
+  retention_in_days = var.log_retention_days
+
+  tags = merge({ Name = local.db_users_function_name }, var.tags)
+}
+
+data "aws_iam_policy_document" "db_users_assume" {
+  statement {
+    sid     = "LambdaAssumeRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+# What Lambda needs to run the function in the VPC (the actions of AWSLambdaVPCAccessExecutionRole): the
+# network-interface changes within this account and region (AWS advises against naming single interfaces,
+# which Lambda creates and replaces), the two Describe actions on "*", the only resource they take.
+data "aws_iam_policy_document" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+
+  statement {
+    sid       = "OwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.db_users[0].arn}:*"]
+  }
+
+  statement {
+    sid = "VpcNetworkInterfaces"
+    actions = [
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = ["arn:${data.aws_partition.current.partition}:ec2:${var.aws_region}:${data.aws_caller_identity.current.account_id}:*/*"]
+  }
+
+  statement {
+    sid       = "VpcDescribe"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = compact([local.master_user_secret_arn])
+
+    content {
+      sid       = "MasterSecretRead"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+
+  name_prefix        = substr("${var.name_prefix}-db-users-", 0, 38)
+  description        = "Lambda function that creates the service database users of ${local.identifier}"
+  assume_role_policy = data.aws_iam_policy_document.db_users_assume.json
+
+  tags = merge({ Name = local.db_users_function_name }, var.tags)
+}
+
+resource "aws_iam_role_policy" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+
+  name_prefix = "db-users-least-privilege-"
+  role        = aws_iam_role.db_users[0].id
+  policy      = data.aws_iam_policy_document.db_users[0].json
+}
+
+resource "aws_lambda_function" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+  #checkov:skip=CKV_AWS_115:Reserved concurrency would take from the account's unreserved pool, which new accounts keep at its minimum (10): the function runs once per apply
+  #checkov:skip=CKV_AWS_116:Terraform invokes it synchronously (aws_lambda_invocation) and fails the apply on an error; there is no asynchronous event to keep
+  #checkov:skip=CKV_AWS_272:The package is generated by tfgen and committed; its SHA-256 is in source_code_hash, so a changed zip shows in the plan
+  #checkov:skip=CKV_AWS_50:One short run per apply, logged to its own log group; tracing would add X-Ray permissions for no insight
+
+  function_name    = local.db_users_function_name
+  description      = "Creates the IAM-authenticated database users of the services of ${var.name_prefix}"
+  role             = aws_iam_role.db_users[0].arn
+  runtime          = "python3.12"
+  architectures    = ["arm64"]
+  handler          = "handler.handler"
+  filename         = "${path.module}/db_users.zip"
+  source_code_hash = filebase64sha256("${path.module}/db_users.zip")
+  timeout          = 120
+  memory_size      = 256
+
+  vpc_config {
+    subnet_ids         = var.private_subnet_ids
+    security_group_ids = [aws_security_group.db_users[0].id]
+  }
+
+  tags = merge({ Name = local.db_users_function_name }, var.tags)
+
+  depends_on = [aws_cloudwatch_log_group.db_users, aws_iam_role_policy.db_users]
+}
+
+# Runs the function on create and whenever its input changes (users, privileges, database, secret, host) or
+# the package changes. The input names the secret; the password never enters the input, the result or state.
+resource "aws_lambda_invocation" "db_users" {
+  count = local.db_users_enabled ? 1 : 0
+
+  function_name = aws_lambda_function.db_users[0].function_name
+  input = jsonencode({
+    secret_arn = local.master_user_secret_arn
+    host       = aws_db_instance.main.address
+    port       = aws_db_instance.main.port
+    database   = var.db_name
+    users      = sort(var.db_users)
+    privileges = sort(var.db_user_privileges)
+  })
+  triggers = {
+    package = aws_lambda_function.db_users[0].source_code_hash
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.master_user_secret_arn != null
+      error_message = "The database has no RDS-managed master secret yet: apply once without db_users (database.master_secret_ready: false), then again."
+    }
+  }
+
+  depends_on = [
+    aws_vpc_security_group_egress_rule.db_users_to_rds,
+    aws_vpc_security_group_egress_rule.db_users_https,
+    aws_vpc_security_group_ingress_rule.rds_from_db_users,
+  ]
+}

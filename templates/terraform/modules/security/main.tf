@@ -109,6 +109,8 @@ locals {
         condition = []
       },
     ]
+    # rds-db:connect as the service's own database user: db_connect_statements, which need the service name.
+    "db-connect" = []
     # None while an adopted database has no RDS-managed secret yet: RDS creates it in the apply that turns
     # manage_master_user_password on, and the next plan grants it.
     "db-secret-read" = [
@@ -120,8 +122,8 @@ locals {
       }
     ]
   }
-  # The database has IAM authentication on: a service that reads the database secret may also connect as
-  # the database user named after it (create it with AWSAuthenticationPlugin to use a token instead).
+  # The database has IAM authentication on: a db-connect service connects as the database user named after
+  # it (the database module creates it with AWSAuthenticationPlugin), never as another.
   db_connect_statements = {
     for name, service in var.services : name => [
       {
@@ -130,7 +132,7 @@ locals {
         resources = ["arn:${data.aws_partition.current.partition}:rds-db:${var.aws_region}:${local.account_id}:dbuser:${var.db_resource_id}/${name}"]
         condition = []
       },
-    ] if contains(tolist(service.permissions), "db-secret-read")
+    ] if contains(tolist(service.permissions), "db-connect")
   }
   # Every statement of each service: the baseline, then its permissions in order.
   service_statements = {
@@ -292,7 +294,7 @@ resource "aws_iam_instance_profile" "service" {
 }
 
 # Everything a service may do: the baseline (Session Manager, its own log group, agent metrics) plus the
-# permissions its spec lists (uploads-rw, app-secrets-read, db-secret-read + rds-db:connect).
+# permissions its spec lists (uploads-rw, app-secrets-read, db-connect, db-secret-read).
 data "aws_iam_policy_document" "service" {
   for_each = local.service_statements
 
