@@ -175,6 +175,32 @@ def test_the_final_snapshot_suffix_is_replaced_with_the_database():
         assert set(instance[argument]["references"]) & triggers, argument
 
 
+# ------------------------------------------------------------------------------- 9: service database users
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_a_function_in_the_private_subnets_creates_the_service_users_before_the_instances_start(env: str):
+    import base64
+    import hashlib
+
+    root = f"environments/{env}"
+    assert plan(root)["variables"]["db_users"]["value"] == ["backend", "llm"]
+    (function,) = planned(root, "aws_lambda_function").values()
+    assert (function["runtime"], function["handler"]) == ("python3.12", "handler.handler")
+    package = (TREE / "modules" / "database" / "db_users.zip").read_bytes()
+    assert function["source_code_hash"] == base64.b64encode(hashlib.sha256(package).digest()).decode()
+    assert len(function["vpc_config"]) == 1 and not function.get("environment"), "no settings, no secrets"
+    (invocation,) = planned(root, "aws_lambda_invocation").values()
+    assert invocation["function_name"] == function["function_name"]
+    inputs = config_resource(root, "database", "aws_lambda_invocation", "db_users")["expressions"]["input"]
+    assert {"local.master_user_secret_arn", "aws_db_instance.main.address", "var.db_users",
+            "var.db_user_privileges"} <= set(inputs["references"])
+    # The compute module reads the users through an output that waits for the invocation.
+    outputs = plan(root)["configuration"]["root_module"]["module_calls"]["database"]["module"]["outputs"]
+    assert outputs["db_users"]["depends_on"] == ["aws_lambda_invocation.db_users"]
+    compute = plan(root)["configuration"]["root_module"]["module_calls"]["compute"]["expressions"]
+    assert compute["db_users"]["references"][0].startswith("module.database.db_users")
+
+
 # --------------------------------------------------------------------------- 16: architecture replacement
 
 def test_the_replacement_trigger_of_x86_instances_keeps_its_value_and_names_arm64():

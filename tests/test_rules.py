@@ -237,6 +237,11 @@ RULE_CASES: dict[str, list[tuple[str, dict, str, dict]]] = {
         ("dev", {(*DB, "maintenance_window"): "sun:04:30-sun:04:59"}, "shorter than the 30 minutes",
          {(*DB, "maintenance_window"): "sat:23:50-sun:00:20"}),
     ],
+    "one_database_login_per_service": [
+        ("dev", {("services", "backend", "permissions"): ["uploads-rw", "db-connect", "db-secret-read"]},
+         "services.backend.permissions[2]: db-secret-read (the master user) next to db-connect",
+         {("services", "backend", "permissions"): ["uploads-rw", "db-secret-read"]}),
+    ],
     "security_group_descriptions": [
         ("dev", {("network", "security_group_descriptions"): {"frontned": "Security group for frontend instances"}},
          "'frontned' is not a security group of this environment",

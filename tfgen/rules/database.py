@@ -153,3 +153,15 @@ def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
 # Names and limits
 # ---------------------------------------------------------------------------------------------------------
 
+
+
+@rule
+def one_database_login_per_service(spec: Spec, check: Check) -> None:
+    """A service logs in either as its own IAM user (db-connect) or as the master user (db-secret-read), not
+    both: each writes DB_USERNAME into its environment file, and the master login is the one to leave."""
+    for name, service in spec.services.items():
+        if "db-connect" in service.permissions and "db-secret-read" in service.permissions:
+            index = list(service.permissions).index("db-secret-read")
+            check.report(("services", name, "permissions", index),
+                         "db-secret-read (the master user) next to db-connect (the service's own IAM user): both "
+                         "set DB_USERNAME; remove db-secret-read once the application uses its own user")
