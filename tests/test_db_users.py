@@ -117,13 +117,23 @@ def test_every_listed_user_becomes_an_iam_user_with_the_grants_and_stale_managed
     assert result == {"users": ["backend", "llm"], "dropped": ["old_worker"]}
     auth = ("IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL "
             "ATTRIBUTE '{\"managed_by\": \"tfgen\"}'")
+    others = ", ".join(sorted(set(GRANTABLE_PRIVILEGES) - {"INSERT", "SELECT"}))
     expected = []
     for user in ("backend", "llm"):
         expected += [f"CREATE USER IF NOT EXISTS '{user}'@'%' {auth}", f"ALTER USER '{user}'@'%' {auth}",
-                     f"GRANT INSERT, SELECT ON `imageunderstander`.* TO '{user}'@'%'"]
-    assert cursor.statements[:6] == expected
-    assert "USER_ATTRIBUTES" in cursor.statements[6]
-    assert cursor.statements[7:] == ["DROP USER IF EXISTS 'old_worker'@'%'"]
+                     f"GRANT INSERT, SELECT ON `imageunderstander`.* TO '{user}'@'%'",
+                     f"REVOKE {others} ON `imageunderstander`.* FROM '{user}'@'%'"]
+    assert cursor.statements[:8] == expected
+    assert "USER_ATTRIBUTES" in cursor.statements[8]
+    assert cursor.statements[9:] == ["DROP USER IF EXISTS 'old_worker'@'%'"]
+
+
+def test_every_grantable_privilege_listed_revokes_nothing():
+    module = handler()
+    cursor = RecordingCursor(managed=[])
+    module.apply_users(cursor, module.parse_event({**EVENT, "users": ["backend"],
+                                                   "privileges": list(GRANTABLE_PRIVILEGES)}))
+    assert not any(statement.startswith("REVOKE") for statement in cursor.statements)
 
 
 def test_a_name_read_back_from_the_server_is_checked_before_it_is_dropped():

@@ -8,6 +8,8 @@ here and never returned), then for every listed user:
     CREATE USER IF NOT EXISTS ... IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL
     ALTER USER ... (the same, so that a same-named user made by hand becomes an IAM user)
     GRANT <privileges> ON `<database>`.* TO ...
+    REVOKE <every other privilege this function grants> ON `<database>`.* FROM ... (a privilege taken off the
+    list is taken from the user; the GRANT just before guarantees the grant row the REVOKE needs)
 
 Users carry the attribute {"managed_by": "tfgen"}; one that carries it and is no longer listed is dropped.
 No password exists for these users: an application asks RDS for a 15-minute token with its instance role
@@ -67,11 +69,15 @@ def user_statements(user: str, database: str, privileges: list[str]) -> list[str
     """The statements that make *user* an IAM-authenticated user with *privileges* on *database*."""
     account = f"'{user}'@'%'"
     auth = f"IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS' REQUIRE SSL ATTRIBUTE '{json.dumps(MARK)}'"
-    return [
+    statements = [
         f"CREATE USER IF NOT EXISTS {account} {auth}",
         f"ALTER USER {account} {auth}",
         f"GRANT {', '.join(privileges)} ON `{database}`.* TO {account}",
     ]
+    others = sorted(PRIVILEGES - set(privileges))
+    if others:
+        statements.append(f"REVOKE {', '.join(others)} ON `{database}`.* FROM {account}")
+    return statements
 
 
 MANAGED_USERS_QUERY = (
