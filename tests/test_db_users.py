@@ -147,7 +147,7 @@ def test_a_name_read_back_from_the_server_is_checked_before_it_is_dropped():
     ("users", ["backend'@'%'; DROP USER 'admin"]), ("users", ["Backend"]), ("users", "backend"),
     ("users", ["a" * 33]), ("privileges", ["ALL"]), ("privileges", ["GRANT OPTION"]), ("privileges", []),
     ("privileges", ["SELECT ON *.* TO 'x'"]), ("database", "imageunderstander`.* TO x; --"),
-    ("host", "db; rm -rf /"), ("port", "3306"), ("port", 0), ("secret_arn", "arn:aws:s3:::bucket"),
+    ("host", "db; rm -rf /"), ("port", "3306"), ("port", 0), ("port", True), ("secret_arn", "arn:aws:s3:::bucket"),
     ("secret_arn", None),
 ])
 def test_an_event_outside_the_patterns_is_refused_before_any_sql(field: str, value: Any):

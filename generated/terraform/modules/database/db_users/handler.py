@@ -54,7 +54,7 @@ def parse_event(event: Any) -> dict[str, Any]:
     checks = (
         (isinstance(event.get("secret_arn"), str) and SECRET_ARN_RE.fullmatch(event["secret_arn"]), "secret_arn"),
         (isinstance(event.get("host"), str) and HOST_RE.fullmatch(event["host"]), "host"),
-        (isinstance(event.get("port"), int) and 0 < event["port"] < 65536, "port"),
+        (type(event.get("port")) is int and 0 < event["port"] < 65536, "port"),  # not a bool
         (isinstance(event.get("database"), str) and DATABASE_RE.fullmatch(event["database"]), "database"),
         (isinstance(users, list) and all(isinstance(u, str) and USER_RE.fullmatch(u) for u in users), "users"),
         (isinstance(privileges, list) and privileges and all(p in PRIVILEGES for p in privileges), "privileges"),
