@@ -295,6 +295,48 @@ def test_only_roots_with_the_application_secret_get_the_rotation_step(tmp_path: 
     assert run.has_output(tmp_path, "app_secret_arn")
 
 
+ROUTE53_DUPLICATE = ("Error: creating Route53 Record: operation error Route 53: ChangeResourceRecordSets, https "
+                     "response error StatusCode: 400, RequestID: Q, InvalidChangeBatch: Tried to create resource "
+                     "record set [name='www.imageunderstander.example.com.', type='A'] but it already exists\n\n"
+                     '  with module.route53[0].aws_route53_record.alias["www.imageunderstander.example.com"],\n')
+
+
+def test_a_duplicated_request_is_recognised_only_when_it_is_every_error(tmp_path: Path) -> None:
+    log = tmp_path / "apply.log"
+    log.write_text("module.x: Creating...\n" + ROUTE53_DUPLICATE)
+    assert run.duplicated_request(log)
+    log.write_text("Error: creating Security Group Rule: InvalidPermission.Duplicate: the specified rule\n")
+    assert run.duplicated_request(log)
+    log.write_text(ROUTE53_DUPLICATE + "\nError: creating RDS DB Instance: InvalidParameterCombination\n")
+    assert not run.duplicated_request(log), "a real error beside it is not retried away"
+    log.write_text("module.x: Creating...\nApply complete!\n")
+    assert not run.duplicated_request(log)
+    assert not run.duplicated_request(tmp_path / "missing.log")
+
+
+@pytest.mark.parametrize("first_error, attempts", [(ROUTE53_DUPLICATE, 2), ("Error: creating: AccessDenied\n", 1)])
+def test_an_apply_that_failed_on_a_duplicated_request_runs_once_more_on_a_fresh_emulator(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_error: str, attempts: int) -> None:
+    opts = run.Options(project=tmp_path, tree=tmp_path, work=tmp_path / "work", logs=tmp_path / "logs", keep=False,
+                       destroy_vars=[])
+    calls: list[str] = []
+
+    def fake_rehearse(env: str, options: run.Options, python: Path) -> run.EnvResult:
+        calls.append(env)
+        (options.logs / env).mkdir(parents=True, exist_ok=True)
+        result = run.EnvResult(env)
+        if len(calls) == 1:
+            (options.logs / env / "apply.log").write_text("module.x: Creating...\n" + first_error)
+            result.fail("FAIL", "apply failed")
+        return result
+
+    monkeypatch.setattr(run, "rehearse", fake_rehearse)
+    result = run.rehearse_retrying_duplicates("prod", opts, Path(sys.executable))
+    assert len(calls) == attempts
+    assert result.status == ("PASS" if attempts == 2 else "FAIL")
+    assert (opts.logs / "prod.first-attempt" / "apply.log").is_file() == (attempts == 2)
+
+
 def test_moto_revoke_race_is_recognised_only_alone(tmp_path: Path) -> None:
     """Only a destroy whose single error is moto's lost-rule NotFound is retried; anything else still fails."""
     race = ("Error: deleting VPC Security Group Rule (sgr-1)\n\noperation error EC2: RevokeSecurityGroupEgress, "

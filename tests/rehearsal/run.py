@@ -734,6 +734,41 @@ def moto_revoke_race(log: Path) -> bool:
     return errors == 1 and bool(MOTO_REVOKE_RACE.search(text))
 
 
+# A create that the emulator received twice: under load a response can be lost and the SDK sends the same
+# request again, which moto answers as a duplicate (an identical Route 53 CREATE, an authorize of a rule that
+# exists). Nothing in the tree causes it; a state without the first copy cannot be repaired by another apply.
+DUPLICATED_REQUEST = re.compile(r"InvalidChangeBatch: Tried to create resource record set \[[^\]]*\] but it "
+                                r"already exists|InvalidPermission\.Duplicate")
+
+
+def duplicated_request(log: Path) -> bool:
+    """True when every error of a failed apply is a create the emulator got twice (see DUPLICATED_REQUEST)."""
+    try:
+        blocks = ("\n" + log.read_text(errors="replace")).split("\nError: ")[1:]
+    except OSError:
+        return False
+    return bool(blocks) and all(DUPLICATED_REQUEST.search(block.replace("\n", " ")) for block in blocks)
+
+
+def rehearse_retrying_duplicates(env: str, opts: Options, python: Path) -> EnvResult:
+    """rehearse(), once more on a fresh emulator when its apply failed only on a duplicated request.
+
+    A tree that really creates an object twice fails the same way again, so one retry hides no defect; the
+    first attempt's logs stay beside the second's (`<env>.first-attempt`)."""
+    result = rehearse(env, opts, python)
+    if result.status == "FAIL" and result.reason.startswith("apply failed") and not STOP.is_set() \
+            and duplicated_request(opts.logs / env / "apply.log"):
+        kept = opts.logs / f"{env}.first-attempt"
+        shutil.rmtree(kept, ignore_errors=True)
+        (opts.logs / env).rename(kept)
+        say(env, f"  apply met a request the emulator received twice; once more on a fresh emulator (logs of "
+                 f"the first attempt: {kept})")
+        result = rehearse(env, opts, python)
+        if result.status == "PASS":
+            result.reason = "passed on a fresh emulator after a duplicated request"
+    return result
+
+
 def indent(text: str, prefix: str = "    | ") -> str:
     """Prefix every line (for quoting logs in the console)."""
     return "\n".join(prefix + line for line in text.splitlines())
@@ -916,9 +951,9 @@ def interruptible() -> Iterator[None]:
 def rehearse_all(envs: Sequence[str], opts: Options, python: Path, jobs: int) -> list[EnvResult]:
     """Rehearse *envs*, *jobs* at a time (time is mostly provider waiters, so 2 cores cope with 3)."""
     if jobs == 1:
-        return [rehearse(env, opts, python) for env in envs]
+        return [rehearse_retrying_duplicates(env, opts, python) for env in envs]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(rehearse, env, opts, python) for env in envs]
+        futures = [pool.submit(rehearse_retrying_duplicates, env, opts, python) for env in envs]
         try:
             while not all(f.done() for f in futures):
                 time.sleep(0.5)
