@@ -548,3 +548,55 @@ def test_a_launch_template_deleted_twice_is_retried_as_the_revoke_race(tmp_path:
     assert run.moto_revoke_race(log)
     log.write_text(log.read_text() + "\nError: deleting RDS DB Instance: InvalidDBInstanceState\n")
     assert not run.moto_revoke_race(log)
+
+
+@pytest.mark.parametrize("step, error, attempts", [
+    ("apply:old", ROUTE53_DUPLICATE, 2), ("apply", "Error: InvalidPermission.Duplicate: the rule exists\n", 2),
+    ("apply", "Error: creating: AccessDenied\n", 1), ("plan", ROUTE53_DUPLICATE, 1),
+])
+def test_an_adoption_whose_apply_met_a_duplicated_request_runs_once_more(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, error: str, attempts: int) -> None:
+    import argparse
+
+    import adopt
+
+    args = argparse.Namespace(work_dir=tmp_path / "adopt")
+    calls: list[int] = []
+
+    def fake_rehearse(arguments: argparse.Namespace, failures: dict[str, str] | None = None) -> int:
+        calls.append(1)
+        work = arguments.work_dir
+        (work / "logs").mkdir(parents=True, exist_ok=True)
+        if len(calls) > 1:
+            return 0
+        log = work / "logs" / f"adopt-x-{step}.log"
+        log.write_text("module.x: Creating...\n" + error)
+        if failures is not None:
+            failures.update({"step": step, "log": str(log)})
+        return 1
+
+    monkeypatch.setattr(adopt, "rehearse", fake_rehearse)
+    assert adopt.rehearse_retrying_duplicates(args) == (0 if attempts == 2 else 1)
+    assert len(calls) == attempts
+    assert (tmp_path / "adopt.first-attempt" / "logs").is_dir() == (attempts == 2)
+
+
+@pytest.mark.parametrize("error, attempts", [(ROUTE53_DUPLICATE, 2), ("Error: creating: AccessDenied\n", 1)])
+def test_a_scenario_base_whose_apply_met_a_duplicated_request_is_applied_once_more(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str, attempts: int) -> None:
+    import upgrade
+
+    calls: list[int] = []
+
+    def fake_rehearse(arguments: object) -> int:
+        calls.append(1)
+        logs = tmp_path / "upgrade" / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        if len(calls) > 1:
+            return 0
+        (logs / "base-apply.log").write_text("module.x: Creating...\n" + error)
+        return 1
+
+    monkeypatch.setattr(upgrade, "rehearse", fake_rehearse)
+    code = upgrade.main(["--scenarios", "--work-dir", str(tmp_path / "upgrade")])
+    assert (code, len(calls)) == ((0, 2) if attempts == 2 else (1, 1))

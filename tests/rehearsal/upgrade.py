@@ -40,6 +40,7 @@ from run import (
     Emulator,
     SetupError,
     check_prerequisites,
+    duplicated_request,
     ensure_emulator_venv,
     run_step,
     say,
@@ -304,6 +305,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="scenario name (repeatable)")
     parser.add_argument("--work-dir", type=Path, default=PROJECT / ".e2e" / "upgrade")
     args = parser.parse_args(argv)
+    code = rehearse(args)
+    base_log = args.work_dir.resolve() / "logs" / "base-apply.log"
+    if code == 1 and duplicated_request(base_log):  # see run.DUPLICATED_REQUEST: once more, fresh emulator
+        work = args.work_dir.resolve()
+        kept = work.with_name(work.name + ".first-attempt")
+        shutil.rmtree(kept, ignore_errors=True)
+        work.rename(kept)
+        say("base", f"  apply met a request the emulator received twice; once more on a fresh emulator (the "
+                    f"first attempt: {kept})")
+        code = rehearse(args)
+    return code
+
+
+def rehearse(args: argparse.Namespace) -> int:
+    """The upgrade or scenario rehearsal in a fresh work directory and emulator."""
     work = args.work_dir.resolve()
     if work.exists():
         shutil.rmtree(work)
