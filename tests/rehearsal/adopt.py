@@ -30,6 +30,7 @@ from run import (
     ensure_emulator_venv,
     moto_revoke_race,
     say,
+    set_aside,
     terraform_env,
 )
 from upgrade import Session, copy_project, render_tree, tree_at
@@ -252,9 +253,7 @@ def rehearse_retrying_duplicates(args: argparse.Namespace) -> int:
     code = rehearse(args, failures)
     if code == 1 and failures.get("step") in APPLY_STEPS and duplicated_request(Path(failures["log"])):
         work = args.work_dir.resolve()
-        kept = work.with_name(work.name + ".first-attempt")
-        shutil.rmtree(kept, ignore_errors=True)
-        work.rename(kept)
+        kept = set_aside(work)
         say("adopt", f"{failures['step']} met a request the emulator received twice; once more on a fresh "
                      f"emulator (the first attempt: {kept})")
         code = rehearse(args)

@@ -750,6 +750,14 @@ def duplicated_request(log: Path) -> bool:
     return bool(blocks) and all(DUPLICATED_REQUEST.search(block.replace("\n", " ")) for block in blocks)
 
 
+def set_aside(directory: Path) -> Path:
+    """Move a failed first attempt's directory to `<name>.first-attempt` (replacing an older one) and return it."""
+    kept = directory.with_name(directory.name + ".first-attempt")
+    shutil.rmtree(kept, ignore_errors=True)
+    directory.rename(kept)
+    return kept
+
+
 def rehearse_retrying_duplicates(env: str, opts: Options, python: Path) -> EnvResult:
     """rehearse(), once more on a fresh emulator when its apply failed only on a duplicated request.
 
@@ -758,9 +766,7 @@ def rehearse_retrying_duplicates(env: str, opts: Options, python: Path) -> EnvRe
     result = rehearse(env, opts, python)
     if result.status == "FAIL" and result.reason.startswith("apply failed") and not STOP.is_set() \
             and duplicated_request(opts.logs / env / "apply.log"):
-        kept = opts.logs / f"{env}.first-attempt"
-        shutil.rmtree(kept, ignore_errors=True)
-        (opts.logs / env).rename(kept)
+        kept = set_aside(opts.logs / env)
         say(env, f"  apply met a request the emulator received twice; once more on a fresh emulator (logs of "
                  f"the first attempt: {kept})")
         result = rehearse(env, opts, python)

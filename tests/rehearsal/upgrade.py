@@ -44,6 +44,7 @@ from run import (
     ensure_emulator_venv,
     run_step,
     say,
+    set_aside,
     terraform_env,
     write_override,
 )
@@ -309,9 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     base_log = args.work_dir.resolve() / "logs" / "base-apply.log"
     if code == 1 and duplicated_request(base_log):  # see run.DUPLICATED_REQUEST: once more, fresh emulator
         work = args.work_dir.resolve()
-        kept = work.with_name(work.name + ".first-attempt")
-        shutil.rmtree(kept, ignore_errors=True)
-        work.rename(kept)
+        kept = set_aside(work)
         say("base", f"  apply met a request the emulator received twice; once more on a fresh emulator (the "
                     f"first attempt: {kept})")
         code = rehearse(args)
