@@ -215,15 +215,13 @@ def test_the_invocation_input_names_the_secret_never_a_password_and_waits_for_th
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_no_service_may_read_the_master_secret_and_each_connects_only_as_itself(env: str):
-    """The bundled services use db-connect: the master secret is wired to no role, and rds-db:connect names
-    the service's own user."""
+def test_the_bundled_services_use_their_own_users_and_none_reads_the_master_secret(env: str):
+    """The bundled services use db-connect, none reads the master secret, and each environment passes both
+    users to the database module."""
     services = next(v.doc for v in validate_project(ROOT) if v.spec.env == env)["services"]
     connecting = sorted(name for name, s in services.items() if "db-connect" in s["permissions"])
     assert connecting == ["backend", "llm"]
     assert not any("db-secret-read" in s["permissions"] for s in services.values())
     variables = (ROOT / "generated" / "terraform" / "environments" / env / "variables.tf").read_text()
     assert re.search(r'variable "db_users" \{[^}]*default\s*=\s*\[\s*"backend",\s*"llm",?\s*\]', variables, re.S)
-    security = (ROOT / "generated" / "terraform" / "modules" / "security" / "main.tf").read_text()
-    assert 'dbuser:${var.db_resource_id}/${name}"]' in security
-    assert 'if contains(tolist(service.permissions), "db-connect")' in security
+    # (rds-db:connect for db-connect services only: test_static_security_storage_db.py)

@@ -718,6 +718,16 @@ MOTO_REVOKE_RACE = re.compile(r"RevokeSecurityGroup(Ingress|Egress).*?InvalidPer
                               r"|DeleteLaunchTemplate.*?InvalidLaunchTemplateName\.NotFoundException", re.S)
 
 
+def errors_in(log: Path) -> list[str]:
+    """Each `Error:` of a Terraform log with what follows it up to the next one, on one line (empty when the
+    log is missing or holds none)."""
+    try:
+        text = "\n" + log.read_text(errors="replace")
+    except OSError:
+        return []
+    return [block.replace("\n", " ") for block in text.split("\nError: ")[1:]]
+
+
 def moto_revoke_race(log: Path) -> bool:
     """True when destroy failed only because moto's threaded server raced two revokes on one security group
     (or a delete met an object its own lost first attempt had removed, see MOTO_REVOKE_RACE).
@@ -726,12 +736,8 @@ def moto_revoke_race(log: Path) -> bool:
     at the same instant can drop one of them, and its revoke then answers NotFound. AWS does not do this; a
     second destroy (the refresh drops the vanished rule) is what an operator would run.
     """
-    try:
-        text = log.read_text(errors="replace")
-    except OSError:
-        return False
-    errors = text.count("\nError: ")
-    return errors == 1 and bool(MOTO_REVOKE_RACE.search(text))
+    errors = errors_in(log)
+    return len(errors) == 1 and bool(MOTO_REVOKE_RACE.search(errors[0]))
 
 
 # A create that the emulator received twice: under load a response can be lost and the SDK sends the same
@@ -743,11 +749,8 @@ DUPLICATED_REQUEST = re.compile(r"InvalidChangeBatch: Tried to create resource r
 
 def duplicated_request(log: Path) -> bool:
     """True when every error of a failed apply is a create the emulator got twice (see DUPLICATED_REQUEST)."""
-    try:
-        blocks = ("\n" + log.read_text(errors="replace")).split("\nError: ")[1:]
-    except OSError:
-        return False
-    return bool(blocks) and all(DUPLICATED_REQUEST.search(block.replace("\n", " ")) for block in blocks)
+    errors = errors_in(log)
+    return bool(errors) and all(DUPLICATED_REQUEST.search(error) for error in errors)
 
 
 def set_aside(directory: Path) -> Path:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from tfgen import names
 from tfgen.interfaces import checks
 from tfgen.interfaces.base import ModuleInterface, Validation, out, section, var, wired
 from tfgen.interfaces.common import common_vars
+from tfgen.render.filters import hcl
 
 if TYPE_CHECKING:
     from tfgen.model.views import Spec
@@ -38,11 +38,6 @@ def replicas(env: dict[str, Any]) -> dict[str, dict[str, str]]:
     klass = db.replica_instance_class or db.instance_class
     return {str(n): {"availability_zone": zones[n % len(zones)], "instance_class": klass}
             for n in range(1, db.read_replicas + 1)}
-
-
-def _hcl_lines(words: tuple[str, ...]) -> str:
-    """A list of strings, one a line (the validation stays within the generated tree's line length)."""
-    return "[\n" + "".join(f"    {json.dumps(word, allow_nan=False)},\n" for word in words) + "  ]"
 
 
 def db_users(spec: Spec) -> list[str]:
@@ -86,7 +81,7 @@ def interface(env: dict[str, Any]) -> ModuleInterface:
             var("db_user_privileges", "list(string)", "Privileges of every service user on the application "
                 "database.", list(DB_USER_PRIVILEGES),
                 checks.every("privilege", "var.db_user_privileges",
-                             f"contains({_hcl_lines(GRANTABLE_PRIVILEGES)}, privilege)",
+                             f"contains({hcl(list(GRANTABLE_PRIVILEGES), multiline=True)}, privilege)",
                              "db_user_privileges must be table privileges: " + ", ".join(GRANTABLE_PRIVILEGES)
                              + "."),
                 Validation("length(var.db_user_privileges) > 0", "db_user_privileges must not be empty.")),

@@ -68,10 +68,11 @@ def library_members(library: Library) -> dict[str, bytes]:
             members[name] = dist.locate_file(file).read_bytes()
         elif name.endswith("/LICENSE"):
             members[f"{library.package}/LICENSE"] = dist.locate_file(file).read_bytes()
-    if dist.version != library.version or members_digest(members) != library.sha256:
+    as_released = members_digest(members) == library.sha256
+    if dist.version != library.version or not as_released:
         raise TemplateError("pyproject.toml", None, f"{where} must be exactly {library.distribution} "
                             f"{library.version} as released (installed: {dist.version}, files "
-                            f"{'as released' if members_digest(members) == library.sha256 else 'differ'}): "
+                            f"{'as released' if as_released else 'differ'}): "
                             "the zip would otherwise differ from one machine to another")
     return members
 
